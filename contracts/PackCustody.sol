@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IPackCustody} from "./interfaces/IPackCustody.sol";
+import {IProductLots} from "./interfaces/IProductLots.sol";
+import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
+import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
+import {PackRuns} from "./libraries/PackRuns.sol";
+
+/**
+ * @title PackCustody
+ * @notice Shipments, receipt, decommissioning, quarantine and verification of serialised packs, one run of
+ * consecutive packs at a time (see {PackRuns}). Roles, licences and the pause switch come from the registry; lots from
+ * ProductLots. Holds no ether.
+ *
+ * A shipped run stays stored as `InTransit` with the shipment's id after the shipment is settled; every read
+ * resolves it through the shipment's status (received: the buyer holds it; rejected or cancelled: the seller), and the
+ * next change of the run stores the resolved state. So settling a shipment costs the same for one pack or a million.
+ */
+contract PackCustody is IPackCustody {
+    using PackRuns for mapping(uint32 => PackRuns.Packed);
+
+    /// @notice How long the account that decommissioned a pack may undo it (EU FMD), except `Locked`: no limit.
+    uint256 public constant UNDO_WINDOW = 10 days;
+
+    IStakeholderRegistry private immutable _registry;
+    IProductLots private immutable _lots;
+
+    mapping(bytes32 lotId => mapping(uint32 start => PackRuns.Packed)) private _runs;
+    mapping(uint64 shipmentId => Shipment) private _shipments;
+    mapping(uint64 shipmentId => address) private _transporters;
+    /// @dev uint48 as in a run's `aux`: 2^48 shipments is out of reach of any chain's gas.
+    uint48 private _shipmentCount;
+
+    constructor(IStakeholderRegistry registry_, IProductLots lots_) {
+        if (address(registry_) == address(0) || address(lots_) == address(0)) revert CustodyZeroAddress();
+        _registry = registry_;
+        _lots = lots_;
+    }
+
+    // ------------------------------------------------------------------ shipments
+
+    /// @inheritdoc IPackCustody
+    function ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges)
+        external
+        returns (uint64 shipmentId)
+    {
+        Role sellerRole = _requireTrader(msg.sender);
+        if (buyer == address(0) || buyer == msg.sender) revert CustodyInvalidBuyer(buyer);
+        (Role buyerRole, bool buyerAuthorised) = _standing(buyer);
+        if (!buyerAuthorised) revert UnauthorisedAccount(buyer, buyerRole);
+        if (!_pathAllowed(sellerRole, buyerRole)) revert CustodyPathNotAllowed(msg.sender, buyer);
+        if (transporter != address(0)) _requireRole(transporter, Role.Transporter);
+        if (ranges.length == 0) revert CustodyEmptyShipment();
+
+        uint48 id = ++_shipmentCount;
+        shipmentId = id;
+        uint64 packs = _shipRanges(ranges, buyer, buyerRole, id);
+        _shipments[id] = Shipment({
+            buyer: buyer,
+            status: ShipmentStatus.Created,
+            viaTransporter: transporter != address(0),
+            packCount: packs
+        });
+        if (transporter != address(0)) _transporters[id] = transporter;
+        emit ShipmentCreated(id, msg.sender, buyer, transporter, noticeHash, packs);
+    }
+
+    /// @inheritdoc IPackCustody
+    function pickUp(uint64 shipmentId, uint64 gln) external {
+        Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.Created);
+        s.status = ShipmentStatus.PickedUp;
+        emit ShipmentPickedUp(shipmentId, msg.sender, gln);
+    }
+
+    /// @inheritdoc IPackCustody
+    function handOver(uint64 shipmentId, uint64 gln) external {
+        Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.PickedUp);
+        s.status = ShipmentStatus.HandedOver;
+        emit ShipmentHandedOver(shipmentId, msg.sender, gln);
+    }
+
+    /// @inheritdoc IPackCustody
+    function receiveShipment(uint64 shipmentId) external {
+        Shipment storage s = _buyersShipment(shipmentId);
+        ShipmentStatus status = s.status;
+        bool ready = s.viaTransporter
+            ? (status == ShipmentStatus.PickedUp || status == ShipmentStatus.HandedOver)
+            : status == ShipmentStatus.Created;
+        if (!ready) revert CustodyInvalidShipmentStatus(shipmentId, status);
+        s.status = ShipmentStatus.Received;
+        emit ShipmentReceived(shipmentId, msg.sender);
+    }
+
+    /// @inheritdoc IPackCustody
+    function rejectShipment(uint64 shipmentId, bytes32 reasonHash) external {
+        Shipment storage s = _buyersShipment(shipmentId);
+        if (!_isOpen(s.status)) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
+        s.status = ShipmentStatus.Rejected;
+        emit ShipmentRejected(shipmentId, msg.sender, reasonHash);
+    }
+
+    /// @inheritdoc IPackCustody
+    function cancelShipment(uint64 shipmentId, PackRange calldata witness) external {
+        Shipment storage s = _shipment(shipmentId);
+        _requireAuthorised(msg.sender);
+        if (witness.start >= witness.end) revert CustodyInvalidRange(witness.lotId, witness.start, witness.end);
+        // A run of this shipment is stored with the seller as holder until the shipment settles.
+        PackRuns.Run memory run = _runs[witness.lotId].load(witness.hint, witness.start, witness.end, 0, address(0));
+        if (run.state != PackState.InTransit || run.aux != shipmentId) {
+            revert CustodyNotInShipment(shipmentId, witness.lotId, witness.start);
+        }
+        if (run.holder != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
+        if (s.status != ShipmentStatus.Created) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
+        s.status = ShipmentStatus.Cancelled;
+        emit ShipmentCancelled(shipmentId, msg.sender);
+    }
+
+    // ------------------------------------------------------------------ decommissioning
+
+    /// @inheritdoc IPackCustody
+    function decommission(PackProof calldata pack, PackState state) external {
+        _checkDecommissionState(state, _requireTrader(msg.sender));
+        (IProductLots.LotStanding memory ls, PackRuns.Run memory run) = _provenPack(pack);
+        _checkDecommissionable(pack.lotId, ls, state);
+        _requireActive(pack.lotId, run, pack.hint, pack.index);
+        if (run.holder != msg.sender) revert CustodyNotHolder(pack.lotId, pack.index, run.holder);
+        _runs[pack.lotId].setHead(pack.hint, run, pack.index, state, uint48(block.timestamp));
+        emit PackDecommissioned(pack.lotId, msg.sender, state, pack.index, pack.serial);
+    }
+
+    /// @inheritdoc IPackCustody
+    function decommissionRange(PackRange calldata r, PackState state) external {
+        _checkDecommissionState(state, _requireTrader(msg.sender));
+        IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
+        _checkDecommissionable(r.lotId, ls, state);
+        PackRuns.Run memory run = _load(r, ls);
+        _requireActive(r.lotId, run, r.hint, r.start);
+        if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
+        _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, state, uint48(block.timestamp));
+        emit PacksDecommissioned(r.lotId, msg.sender, state, r.start, r.end);
+    }
+
+    /// @inheritdoc IPackCustody
+    function undoDecommission(PackRange calldata r) external {
+        _requireAuthorised(msg.sender);
+        IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
+        if (ls.recalled) revert CustodyLotRecalled(r.lotId);
+        if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(r.lotId, ls.expiresAt);
+        PackRuns.Run memory run = _load(r, ls);
+        if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
+        (PackState state, uint48 at) = PackRuns.stateOf(run, r.hint, r.start);
+        if (state < PackState.Dispensed || state == PackState.Destroyed || state == PackState.Stolen) {
+            revert CustodyUndoNotAllowed(r.lotId, r.start, state);
+        }
+        bool isHead = r.start == r.hint && run.head != PackState.Active;
+        // A head is one pack; the packs after it are Active.
+        if (isHead && r.end > r.start + 1) revert CustodyUndoNotAllowed(r.lotId, r.start + 1, run.state);
+        if (state != PackState.Locked && block.timestamp >= uint256(at) + UNDO_WINDOW) {
+            revert CustodyUndoWindowClosed(r.lotId, r.start, uint64(uint256(at) + UNDO_WINDOW));
+        }
+        if (isHead) _runs[r.lotId].clearHead(r.hint);
+        else _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, PackState.Active, 0);
+        emit DecommissionUndone(r.lotId, msg.sender, state, r.start, r.end);
+    }
+
+    // ------------------------------------------------------------------ suspect product
+
+    /// @inheritdoc IPackCustody
+    function quarantine(PackRange[] calldata ranges, bytes32 evidenceHash) external {
+        _requireAuthorised(msg.sender);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
+            _requireActive(r.lotId, run, r.hint, r.start);
+            _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, PackState.Suspect, 0);
+            emit PacksQuarantined(r.lotId, msg.sender, r.start, r.end, evidenceHash);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function clearSuspect(PackRange[] calldata ranges, bytes32 decisionHash) external {
+        _requireRole(msg.sender, Role.Regulator);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            _ruleOnSuspect(r, PackState.Active);
+            emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function confirmIllegitimate(PackRange[] calldata ranges, bytes32 decisionHash) external {
+        _requireRole(msg.sender, Role.Regulator);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            _ruleOnSuspect(r, PackState.Illegitimate);
+            emit PacksIllegitimate(r.lotId, msg.sender, r.start, r.end, decisionHash);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function reportClone(PackProof calldata pack) external {
+        _requireAuthorised(msg.sender);
+        (, PackRuns.Run memory run) = _provenPack(pack);
+        (PackState state,) = PackRuns.stateOf(run, pack.hint, pack.index);
+        if (state < PackState.Dispensed && state != PackState.Illegitimate) {
+            revert CustodyNotDecommissioned(pack.lotId, pack.index, state);
+        }
+        emit CloneReported(pack.lotId, msg.sender, pack.index, pack.serial, state, run.holder);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IPackCustody
+    function verify(PackQuery calldata query) external view returns (Verification memory) {
+        return _verify(query);
+    }
+
+    /// @inheritdoc IPackCustody
+    function verifyBatch(PackQuery[] calldata queries) external view returns (Verification[] memory results) {
+        results = new Verification[](queries.length);
+        for (uint256 i = 0; i < queries.length; ++i) {
+            results[i] = _verify(queries[i]);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function packStatus(bytes32 lotId, uint32 index) external view returns (PackStatus memory s) {
+        IProductLots.LotStanding memory ls = _lotStanding(lotId);
+        if (index >= ls.unitCount) revert CustodyUnknownPack(lotId, index);
+        (uint32 start, PackRuns.Run memory run) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
+        _resolve(run);
+        (PackState state, uint48 aux) = PackRuns.stateOf(run, start, index);
+        s.state = state;
+        s.holder = run.holder;
+        s.runStart = start;
+        if (state == PackState.InTransit) s.shipmentId = aux;
+        else if (state >= PackState.Dispensed) s.decommissionedAt = aux;
+    }
+
+    /// @inheritdoc IPackCustody
+    function findRun(bytes32 lotId, uint32 index) external view returns (uint32 start) {
+        IProductLots.LotStanding memory ls = _lotStanding(lotId);
+        if (index >= ls.unitCount) revert CustodyUnknownPack(lotId, index);
+        (start,) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
+    }
+
+    /// @inheritdoc IPackCustody
+    function runs(bytes32 lotId, uint32 fromStart, uint32 maxRuns)
+        external
+        view
+        returns (RunView[] memory page, uint32 next)
+    {
+        IProductLots.LotStanding memory ls = _lotStanding(lotId);
+        if (fromStart >= ls.unitCount) revert CustodyUnknownPack(lotId, fromStart);
+        page = new RunView[](maxRuns);
+        uint256 n;
+        next = fromStart;
+        while (n < maxRuns) {
+            page[n] = _runView(lotId, next, ls);
+            next = page[n].end;
+            ++n;
+            if (next >= ls.unitCount) {
+                next = 0;
+                break;
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(page, n)
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function shipment(uint64 shipmentId) external view returns (Shipment memory, address transporter) {
+        return (_shipments[shipmentId], _transporters[shipmentId]);
+    }
+
+    /// @inheritdoc IPackCustody
+    function shipmentCount() external view returns (uint64) {
+        return _shipmentCount;
+    }
+
+    /// @notice The registry and the lots contract this contract relies on.
+    function dependencies() external view returns (address registry, address lots) {
+        return (address(_registry), address(_lots));
+    }
+
+    // ------------------------------------------------------------------ internals: parties
+
+    function _standing(address account) private view returns (Role role, bool authorised) {
+        bool paused;
+        (role, authorised, paused) = _registry.standing(account);
+        if (paused) revert ProtocolPaused();
+    }
+
+    function _requireRole(address account, Role role) private view {
+        (Role r, bool authorised) = _standing(account);
+        if (!authorised || r != role) revert UnauthorisedAccount(account, role);
+    }
+
+    function _requireAuthorised(address account) private view {
+        (Role r, bool authorised) = _standing(account);
+        if (!authorised) revert UnauthorisedAccount(account, r);
+    }
+
+    /// @dev An authorised manufacturer, distributor or dispenser: the parties that own packs. `neededRole` in the error
+    /// is the account's own role when it is one of these (then it is not authorised in it), else `None`.
+    function _requireTrader(address account) private view returns (Role role) {
+        bool authorised;
+        (role, authorised) = _standing(account);
+        bool trader = role == Role.Manufacturer || role == Role.Distributor || role == Role.Dispenser;
+        if (!authorised || !trader) revert UnauthorisedAccount(account, trader ? role : Role.None);
+    }
+
+    function _pathAllowed(Role from, Role to) private pure returns (bool) {
+        if (to == Role.Distributor) return true; // from any trader
+        if (to == Role.Dispenser) return from == Role.Manufacturer || from == Role.Distributor;
+        if (to == Role.Manufacturer) return from == Role.Distributor || from == Role.Dispenser;
+        return false;
+    }
+
+    // ------------------------------------------------------------------ internals: lots and runs
+
+    function _lotStanding(bytes32 lotId) private view returns (IProductLots.LotStanding memory) {
+        return _decodeLot(lotId, _lots.lotWord(lotId));
+    }
+
+    /// @dev Decodes {IProductLots-lotWord}: one call and one storage read per lot.
+    function _decodeLot(bytes32 lotId, uint256 word) private pure returns (IProductLots.LotStanding memory ls) {
+        ls.manufacturer = address(uint160(word));
+        ls.expiresAt = uint40(word >> 160);
+        ls.unitCount = uint32(word >> 200);
+        ls.status = IProductLots.LotStatus(uint8(word >> 232));
+        ls.recalled = uint8(word >> 240) != 0;
+        if (ls.status == IProductLots.LotStatus.None) revert CustodyUnknownLot(lotId);
+    }
+
+    function _checkShippable(bytes32 lotId, IProductLots.LotStanding memory ls, address buyer, Role buyerRole)
+        private
+        view
+    {
+        if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(lotId);
+        if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(lotId, ls.expiresAt);
+        bool toItsManufacturer = buyer == ls.manufacturer;
+        if (ls.recalled && !toItsManufacturer) revert CustodyLotRecalled(lotId);
+        // Packs go back to their own manufacturer only.
+        if (buyerRole == Role.Manufacturer && !toItsManufacturer) revert CustodyPathNotAllowed(msg.sender, buyer);
+    }
+
+    function _shipRanges(PackRange[] calldata ranges, address buyer, Role buyerRole, uint48 id)
+        private
+        returns (uint64 packs)
+    {
+        bytes32 lastLotId;
+        IProductLots.LotStanding memory ls;
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            if (i == 0 || r.lotId != lastLotId) {
+                ls = _lotStanding(r.lotId);
+                lastLotId = r.lotId;
+                _checkShippable(r.lotId, ls, buyer, buyerRole);
+            }
+            PackRuns.Run memory run = _load(r, ls);
+            if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
+            _requireActive(r.lotId, run, r.hint, r.start);
+            _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, PackState.InTransit, id);
+            packs += r.end - r.start;
+            emit PacksShipped(r.lotId, id, r.start, r.end);
+        }
+    }
+
+    function _checkDecommissionState(PackState state, Role role) private view {
+        if (state < PackState.Dispensed) revert CustodyInvalidDecommission(state);
+        if (state == PackState.Dispensed && role != Role.Dispenser) revert UnauthorisedAccount(msg.sender, Role.Dispenser);
+    }
+
+    /// @dev Released lots only; once recalled or expired, packs can only be destroyed.
+    function _checkDecommissionable(bytes32 lotId, IProductLots.LotStanding memory ls, PackState state) private view {
+        if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(lotId);
+        if (state == PackState.Destroyed) return;
+        if (ls.recalled) revert CustodyLotRecalled(lotId);
+        if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(lotId, ls.expiresAt);
+    }
+
+    /// @dev The lot of a pack named by index and serial, checked against the lot's manifest root, and its run.
+    function _provenPack(PackProof calldata p)
+        private
+        view
+        returns (IProductLots.LotStanding memory ls, PackRuns.Run memory run)
+    {
+        (uint256 word, bytes32 root) = _lots.lotWords(p.lotId);
+        ls = _decodeLot(p.lotId, word);
+        ls.serialsRoot = root;
+        if (p.index >= ls.unitCount || !MerkleProof.verifyCalldata(p.proof, ls.serialsRoot, _leaf(p.index, p.serial))) {
+            revert CustodyUnknownSerial(p.lotId, p.index, p.serial);
+        }
+        run = _runs[p.lotId].load(p.hint, p.index, p.index + 1, ls.unitCount, ls.manufacturer);
+        _resolve(run);
+    }
+
+    /// @dev The normative manifest leaf: OpenZeppelin StandardMerkleTree of `(uint32 index, string serial)`.
+    function _leaf(uint32 index, string calldata serial) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(index, serial))));
+    }
+
+    /// @dev The run holding the range, resolved.
+    function _load(PackRange calldata r, IProductLots.LotStanding memory ls)
+        private
+        view
+        returns (PackRuns.Run memory run)
+    {
+        if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
+        run = _runs[r.lotId].load(r.hint, r.start, r.end, ls.unitCount, ls.manufacturer);
+        _resolve(run);
+    }
+
+    /**
+     * @dev Settles, in memory, a run shipped in a shipment that has since been received (the buyer holds it), rejected
+     * or cancelled (the seller does). A run of an open shipment stays `InTransit`.
+     */
+    function _resolve(PackRuns.Run memory run) private view {
+        if (run.state != PackState.InTransit) return;
+        Shipment storage s = _shipments[uint64(run.aux)];
+        ShipmentStatus status = s.status;
+        if (status == ShipmentStatus.Received) {
+            run.holder = s.buyer;
+        } else if (status != ShipmentStatus.Rejected && status != ShipmentStatus.Cancelled) {
+            return;
+        }
+        run.state = PackState.Active;
+        run.aux = 0;
+    }
+
+    /// @dev Every pack of a range loaded from `run` is `Active` (a head at `start` never is).
+    function _requireActive(bytes32 lotId, PackRuns.Run memory run, uint32 hint, uint32 start) private pure {
+        (PackState state,) = PackRuns.stateOf(run, hint, start);
+        if (state >= PackState.Dispensed) revert CustodyAlreadyDecommissioned(lotId, start, state);
+        if (state != PackState.Active) revert CustodyPackNotActive(lotId, start, state);
+    }
+
+    function _ruleOnSuspect(PackRange calldata r, PackState to) private {
+        PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
+        (PackState state,) = PackRuns.stateOf(run, r.hint, r.start);
+        if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, r.start, state);
+        _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, to, 0);
+    }
+
+    function _runView(bytes32 lotId, uint32 start, IProductLots.LotStanding memory ls)
+        private
+        view
+        returns (RunView memory)
+    {
+        PackRuns.Run memory run = _runs[lotId].load(start, start, start + 1, ls.unitCount, ls.manufacturer);
+        _resolve(run);
+        return RunView(start, run.end, run.holder, run.state, run.head, run.aux);
+    }
+
+    // ------------------------------------------------------------------ internals: shipments
+
+    function _isOpen(ShipmentStatus status) private pure returns (bool) {
+        return status == ShipmentStatus.Created || status == ShipmentStatus.PickedUp
+            || status == ShipmentStatus.HandedOver;
+    }
+
+    function _shipment(uint64 shipmentId) private view returns (Shipment storage s) {
+        s = _shipments[shipmentId];
+        if (s.status == ShipmentStatus.None) revert CustodyUnknownShipment(shipmentId);
+    }
+
+    function _buyersShipment(uint64 shipmentId) private view returns (Shipment storage s) {
+        s = _shipment(shipmentId);
+        if (s.buyer != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
+        _requireAuthorised(msg.sender);
+    }
+
+    function _transportedShipment(uint64 shipmentId, ShipmentStatus expected) private view returns (Shipment storage s) {
+        s = _shipment(shipmentId);
+        if (_transporters[shipmentId] != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
+        _requireRole(msg.sender, Role.Transporter);
+        if (s.status != expected) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
+    }
+
+    // ------------------------------------------------------------------ internals: verification
+
+    function _verify(PackQuery calldata q) private view returns (Verification memory v) {
+        if (q.gtin != 0 && _lots.product(q.gtin).status == IProductLots.ProductStatus.None) {
+            v.verdict = Verdict.UnknownProduct;
+            return v;
+        }
+        IProductLots.Lot memory l = _lots.lot(q.lotId);
+        if (l.status == IProductLots.LotStatus.None) {
+            v.verdict = Verdict.UnknownLot;
+            return v;
+        }
+        v.manufacturer = l.manufacturer;
+        v.manufacturerSigner = l.manufacturerSigner;
+        v.regulatorSigner = l.regulatorSigner;
+        v.commissionedAt = l.commissionedAt;
+        v.releasedAt = l.releasedAt;
+        v.recalledAt = l.recalledAt;
+        v.expiresAt = l.expiresAt;
+        if (q.index >= l.unitCount || !MerkleProof.verifyCalldata(q.proof, l.serialsRoot, _leaf(q.index, q.serial))) {
+            v.verdict = Verdict.UnknownSerial;
+            return v;
+        }
+        if ((q.gtin != 0 && q.gtin != l.gtin) || (q.expiresAt != 0 && q.expiresAt != l.expiresAt)) {
+            v.verdict = Verdict.LotOrExpiryMismatch;
+            return v;
+        }
+
+        (uint32 start, PackRuns.Run memory run) = _locate(q.lotId, q.index, q.hint, l.unitCount, l.manufacturer);
+        _resolve(run);
+        (PackState state, uint48 aux) = PackRuns.stateOf(run, start, q.index);
+        v.state = state;
+        v.holder = run.holder;
+        if (state == PackState.InTransit) v.shipmentId = aux;
+        else if (state >= PackState.Dispensed) v.decommissionedAt = aux;
+
+        if (l.status != IProductLots.LotStatus.Released) v.verdict = Verdict.LotNotReleased;
+        else if (l.recalled) v.verdict = Verdict.Recalled;
+        else if (block.timestamp >= l.expiresAt) v.verdict = Verdict.Expired;
+        else if (state == PackState.Illegitimate) v.verdict = Verdict.Illegitimate;
+        else if (state == PackState.Suspect) v.verdict = Verdict.Suspect;
+        else if (state >= PackState.Dispensed) v.verdict = Verdict.Decommissioned;
+        else v.verdict = Verdict.Verified;
+    }
+
+    /// @dev The run holding `index`: from the hint when it is right, else by a walk over the lot's runs.
+    function _locate(bytes32 lotId, uint32 index, uint32 hint, uint32 unitCount, address manufacturer)
+        private
+        view
+        returns (uint32 start, PackRuns.Run memory run)
+    {
+        run = PackRuns.decode(_runs[lotId][hint]);
+        if (run.end != 0 && hint <= index && index < run.end) return (hint, run);
+        return _runs[lotId].find(index, unitCount, manufacturer);
+    }
+}

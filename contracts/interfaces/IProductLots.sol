@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title Products and lots
+ * @notice Manufacturers register products (GTINs) that a regulator approves; lots of serialised packs are commissioned
+ * with an EIP-712 `LotAttestation` signed by the manufacturer and by a regulator (EOAs or ERC-1271 wallets).
+ * A lot with one of the two signatures is `Pending`; with both it is `Released`, and only then can its packs move.
+ */
+interface IProductLots {
+    enum ProductStatus {
+        None,
+        Proposed,
+        Approved,
+        Rejected
+    }
+
+    enum LotStatus {
+        None,
+        Pending,
+        Released
+    }
+
+    struct Product {
+        address manufacturer;
+        ProductStatus status;
+        uint64 registeredAt;
+    }
+
+    /// @dev The normative EIP-712 message (DESIGN.md section 4), field for field.
+    struct LotAttestation {
+        bytes32 lotId;
+        uint64 gtin;
+        string lotNumber;
+        uint64 expiresAt;
+        uint32 unitCount;
+        bytes32 serialsRoot;
+        bytes32 dataHash;
+        address manufacturer;
+        uint64 deadline;
+    }
+
+    /// @dev A signature and the account it is from; `signer == address(0)` means "not given".
+    struct SignerSignature {
+        address signer;
+        bytes signature;
+    }
+
+    /// @dev A lot as the views return it.
+    struct Lot {
+        uint64 gtin;
+        address manufacturer;
+        uint64 expiresAt;
+        uint32 unitCount;
+        LotStatus status;
+        bool recalled;
+        uint64 commissionedAt;
+        uint64 releasedAt;
+        uint64 recalledAt;
+        bytes32 serialsRoot;
+        bytes32 dataHash;
+        address manufacturerSigner;
+        address regulatorSigner;
+    }
+
+    /// @dev What custody needs of a lot.
+    struct LotStanding {
+        address manufacturer;
+        uint32 unitCount;
+        uint64 expiresAt;
+        LotStatus status;
+        bool recalled;
+        bytes32 serialsRoot;
+    }
+
+    event ProductRegistered(uint64 indexed gtin, address indexed manufacturer, bytes32 metadataHash);
+    event ProductApproved(uint64 indexed gtin, address indexed regulator);
+    event ProductRejected(uint64 indexed gtin, address indexed regulator, bytes32 reasonHash);
+    event SignerAuthorised(address indexed manufacturer, address indexed signer, bool allowed);
+    /// @dev Carries everything of the attestation but the signatures, which {LotSigned} carries.
+    event LotCommissioned(
+        bytes32 indexed lotId,
+        uint64 indexed gtin,
+        address indexed manufacturer,
+        string lotNumber,
+        uint64 expiresAt,
+        uint32 unitCount,
+        bytes32 serialsRoot,
+        bytes32 dataHash
+    );
+    /// @dev One per signature, so anyone can re-check it off-chain against the attestation.
+    event LotSigned(bytes32 indexed lotId, address indexed signer, bool indexed byRegulator, bytes signature, uint64 deadline);
+    event LotReleased(bytes32 indexed lotId);
+    event LotRecalled(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
+
+    /// @dev A GTIN must be a GTIN-14 value (14 digits at most) with a valid check digit.
+    error ProductsInvalidGtin(uint64 gtin);
+    error ProductsAlreadyRegistered(uint64 gtin);
+    error ProductsUnknownProduct(uint64 gtin);
+    error ProductsInvalidStatus(uint64 gtin, ProductStatus status);
+    error LotsZeroAddress();
+    error LotsZeroUnits();
+    error LotsInvalidLotNumber(string lotNumber);
+    /// @dev `lotId` is not `keccak256(abi.encode(gtin, lotNumber))`.
+    error LotsInvalidLotId(bytes32 lotId, bytes32 expected);
+    error LotsAlreadyExpired(uint64 expiresAt);
+    /// @dev An expiry must be before 2^40 seconds (the year 36812): lots store it in 40 bits.
+    error LotsInvalidExpiry(uint64 expiresAt);
+    error LotsExpiredDeadline(uint64 deadline);
+    error LotsProductNotApproved(uint64 gtin, ProductStatus status);
+    /// @dev The attestation names another manufacturer than the product's.
+    error LotsWrongManufacturer(uint64 gtin, address manufacturer, address expected);
+    error LotsAlreadyCommissioned(bytes32 lotId);
+    error LotsMissingSignatures();
+    /// @dev `signer` may not sign this attestation in the place it was given for.
+    error LotsInvalidSigner(address signer, bool asRegulator);
+    /// @dev The signature does not verify for `signer` (a wrong key, another chain or contract, or high-s).
+    error LotsInvalidSignature(address signer);
+    error LotsUnknownLot(bytes32 lotId);
+    /// @dev The re-supplied attestation differs from the commissioned lot.
+    error LotsAttestationMismatch(bytes32 lotId);
+    error LotsAlreadyReleased(bytes32 lotId);
+    error LotsAlreadyRecalled(bytes32 lotId);
+
+    /**
+     * @notice Registers a product under the caller, awaiting a regulator's approval.
+     * Requirements: the caller is an authorised manufacturer; `gtin` has a valid check digit and is new.
+     * Emits a {ProductRegistered} event.
+     */
+    function registerProduct(uint64 gtin, bytes32 metadataHash) external;
+
+    /**
+     * @notice Approves a proposed product (the paper's ConfirmTrialDrug).
+     * Requirements: the caller is an authorised regulator; the product is `Proposed`.
+     * Emits a {ProductApproved} event.
+     */
+    function approveProduct(uint64 gtin) external;
+
+    /**
+     * @notice Rejects a proposed product.
+     * Requirements: the caller is an authorised regulator; the product is `Proposed`.
+     * Emits a {ProductRejected} event.
+     */
+    function rejectProduct(uint64 gtin, bytes32 reasonHash) external;
+
+    /**
+     * @notice Lets `signer` (a serialisation line's key, a Safe) sign lot attestations for the caller, or stops it.
+     * Requirements: the caller is an authorised manufacturer; `signer` is not zero.
+     * Emits a {SignerAuthorised} event.
+     */
+    function setSigner(address signer, bool allowed) external;
+
+    /**
+     * @notice Records a lot from its attestation and one or both signatures; anyone may submit.
+     * Requirements: the attestation is well-formed (`lotId` derived from GTIN and lot number, units > 0, not expired,
+     * deadline not passed); the product is approved and is the attestation's manufacturer's, who is authorised; the lot
+     * is new; each given signature is from an allowed signer (the manufacturer or a signer it authorised; an authorised
+     * regulator) and verifies (ECDSA low-s or ERC-1271).
+     * Emits {LotCommissioned}, a {LotSigned} per signature, and {LotReleased} when both are given.
+     */
+    function commissionLot(
+        LotAttestation calldata attestation,
+        SignerSignature calldata manufacturerSignature,
+        SignerSignature calldata regulatorSignature
+    ) external returns (bytes32 lotId);
+
+    /**
+     * @notice Adds the missing signature to a `Pending` lot, which is then `Released`.
+     * Requirements: the lot is `Pending`; `attestation` matches it; the deadline has not passed; `signature` is from an
+     * allowed signer for the missing place and verifies.
+     * Emits {LotSigned} and {LotReleased}.
+     */
+    function cosignLot(LotAttestation calldata attestation, SignerSignature calldata signature) external;
+
+    /**
+     * @notice Recalls a lot: its packs can then only go back to the manufacturer or be destroyed.
+     * Requirements: the caller is the product's authorised manufacturer or an authorised regulator; the lot exists and
+     * is not recalled.
+     * Emits a {LotRecalled} event.
+     */
+    function recallLot(bytes32 lotId, bytes32 reasonHash) external;
+
+    /// @notice The EIP-712 digest a signer signs for `attestation` on this chain and contract.
+    function attestationDigest(LotAttestation calldata attestation) external view returns (bytes32);
+
+    function product(uint64 gtin) external view returns (Product memory);
+
+    function lot(bytes32 lotId) external view returns (Lot memory);
+
+    /// @notice The lot's manufacturer, size, expiry, status and manifest root.
+    function lotStanding(bytes32 lotId) external view returns (LotStanding memory);
+
+    /**
+     * @notice The lot's first storage word, as custody reads it on every operation at the least gas:
+     * `manufacturer | expiresAt << 160 | unitCount << 200 | status << 232 | recalled << 240` (all zero: no lot).
+     */
+    function lotWord(bytes32 lotId) external view returns (uint256 word);
+
+    /// @notice {lotWord} and the lot's `serialsRoot`.
+    function lotWords(bytes32 lotId) external view returns (uint256 word, bytes32 serialsRoot);
+
+    function isSigner(address manufacturer, address signer) external view returns (bool);
+
+    /// @notice The registry this contract takes roles and the pause switch from.
+    function registry() external view returns (address);
+}
