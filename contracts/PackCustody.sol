@@ -103,8 +103,8 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function cancelShipment(uint64 shipmentId, PackRange calldata witness) external {
-        Shipment storage s = _shipment(shipmentId);
         _requireAuthorised(msg.sender);
+        Shipment storage s = _shipment(shipmentId);
         if (witness.start >= witness.end) revert CustodyInvalidRange(witness.lotId, witness.start, witness.end);
         // A run of this shipment is stored with the seller as holder until the shipment settles.
         PackRuns.Run memory run = _runs[witness.lotId].load(witness.hint, witness.start, witness.end, 0, address(0));
@@ -468,16 +468,20 @@ contract PackCustody is IPackCustody {
         if (s.status == ShipmentStatus.None) revert CustodyUnknownShipment(shipmentId);
     }
 
+    /// @dev The shipment, if the caller is its buyer and authorised. The pause is checked first, as everywhere.
     function _buyersShipment(uint64 shipmentId) private view returns (Shipment storage s) {
+        (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (s.buyer != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
-        _requireAuthorised(msg.sender);
+        if (!authorised) revert UnauthorisedAccount(msg.sender, role);
     }
 
+    /// @dev The shipment, if the caller is its authorised transporter and it is in the `expected` status.
     function _transportedShipment(uint64 shipmentId, ShipmentStatus expected) private view returns (Shipment storage s) {
+        (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (_transporters[shipmentId] != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
-        _requireRole(msg.sender, Role.Transporter);
+        if (!authorised || role != Role.Transporter) revert UnauthorisedAccount(msg.sender, Role.Transporter);
         if (s.status != expected) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
     }
 

@@ -57,7 +57,8 @@ contract ProductLots is IProductLots, EIP712 {
         _requireRole(msg.sender, Role.Manufacturer);
         if (!Gs1.hasValidCheckDigit(gtin, 14)) revert ProductsInvalidGtin(gtin);
         Product storage p = _products[gtin];
-        if (p.status != ProductStatus.None) revert ProductsAlreadyRegistered(gtin);
+        // A rejected registration may be made again (by the rightful owner of the GTIN, as the regulator decides).
+        if (p.status != ProductStatus.None && p.status != ProductStatus.Rejected) revert ProductsAlreadyRegistered(gtin);
         p.manufacturer = msg.sender;
         p.status = ProductStatus.Proposed;
         p.registeredAt = uint64(block.timestamp);
@@ -80,6 +81,8 @@ contract ProductLots is IProductLots, EIP712 {
     function setSigner(address signer, bool allowed) external {
         _requireRole(msg.sender, Role.Manufacturer);
         if (signer == address(0)) revert LotsZeroAddress();
+        // The manufacturer always signs for itself.
+        if (signer == msg.sender) revert LotsInvalidSigner(signer, false);
         _signers[msg.sender][signer] = allowed;
         emit SignerAuthorised(msg.sender, signer, allowed);
     }
@@ -98,6 +101,10 @@ contract ProductLots is IProductLots, EIP712 {
         bool byRegulator = regulatorSignature.signer != address(0);
         if (!byManufacturer && !byRegulator) revert LotsMissingSignatures();
 
+        // Two parties, two accounts: one account may not fill both places (say, a regulator made a manufacturer's signer).
+        if (manufacturerSignature.signer == regulatorSignature.signer) {
+            revert LotsInvalidSigner(regulatorSignature.signer, true);
+        }
         bytes32 digest = _hashTypedDataV4(_structHash(att));
         if (byManufacturer) _checkSignature(digest, att.manufacturer, manufacturerSignature, false);
         if (byRegulator) _checkSignature(digest, att.manufacturer, regulatorSignature, true);
@@ -120,6 +127,7 @@ contract ProductLots is IProductLots, EIP712 {
         LotRecord storage l = _lots[lotId];
         if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
         if (l.status == LotStatus.Released) revert LotsAlreadyReleased(lotId);
+        if (l.recalled) revert LotsAlreadyRecalled(lotId);
         _checkAttestation(att);
         if (
             l.gtin != att.gtin || l.expiresAt != att.expiresAt || l.unitCount != att.unitCount
@@ -130,6 +138,8 @@ contract ProductLots is IProductLots, EIP712 {
 
         // The missing place is the regulator's once the manufacturer has signed.
         bool asRegulator = l.manufacturerSigned;
+        address other = asRegulator ? _manufacturerSignerOf(l) : l.regulatorSigner;
+        if (sig.signer == other) revert LotsInvalidSigner(sig.signer, asRegulator);
         _checkSignature(_hashTypedDataV4(_structHash(att)), att.manufacturer, sig, asRegulator);
         if (asRegulator) l.regulatorSigner = sig.signer;
         else _recordManufacturerSigner(l, sig.signer);
@@ -180,7 +190,7 @@ contract ProductLots is IProductLots, EIP712 {
         v.recalledAt = l.recalledAt;
         v.serialsRoot = l.serialsRoot;
         v.dataHash = l.dataHash;
-        if (l.manufacturerSigned) v.manufacturerSigner = l.delegateSigner == address(0) ? l.manufacturer : l.delegateSigner;
+        v.manufacturerSigner = _manufacturerSignerOf(l);
         v.regulatorSigner = l.regulatorSigner;
     }
 
@@ -278,6 +288,11 @@ contract ProductLots is IProductLots, EIP712 {
         l.dataHash = att.dataHash;
         if (regulatorSigner != address(0)) l.regulatorSigner = regulatorSigner;
         if (manufacturerSigner != address(0)) _recordManufacturerSigner(l, manufacturerSigner);
+    }
+
+    function _manufacturerSignerOf(LotRecord storage l) private view returns (address) {
+        if (!l.manufacturerSigned) return address(0);
+        return l.delegateSigner == address(0) ? l.manufacturer : l.delegateSigner;
     }
 
     function _recordManufacturerSigner(LotRecord storage l, address signer) private {

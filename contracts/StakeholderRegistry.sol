@@ -40,8 +40,8 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
 
     /**
      * @notice Appoints (or re-appoints after revocation) a regulator, active at once.
-     * Requirements: the caller is the admin; `account` is not the zero address and has no live record; `validUntil`
-     * is in the future; the GLN and jurisdiction are valid.
+     * Requirements: the caller is the admin; `account` is not the zero address and has no record, or the revoked
+     * record of a former regulator; `validUntil` is in the future; the GLN and jurisdiction are valid.
      * Emits a {RegulatorAppointed} event.
      */
     function appointRegulator(
@@ -53,9 +53,9 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     ) external onlyRole(DEFAULT_ADMIN_ROLE) whenActive {
         if (account == address(0)) revert RegistryZeroAddress();
         Stakeholder storage s = _stakeholders[account];
-        if (s.status != StakeholderStatus.None && s.status != StakeholderStatus.Revoked) {
-            revert RegistryAlreadyRegistered(account);
-        }
+        // Only a former regulator's revoked record may be replaced: any other revocation is for good.
+        bool formerRegulator = s.status == StakeholderStatus.Revoked && s.role == Role.Regulator;
+        if (s.status != StakeholderStatus.None && !formerRegulator) revert RegistryAlreadyRegistered(account);
         _checkValidity(validUntil);
         _checkIdentity(gln, jurisdiction);
         _stakeholders[account] = Stakeholder({
@@ -201,8 +201,8 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     // ------------------------------------------------------------------ internals
 
     function _isAuthorised(Stakeholder storage s, Role role) private view returns (bool) {
-        return role != Role.None && s.role == role && s.status == StakeholderStatus.Active
-            && block.timestamp < s.validUntil;
+        // A record in status Active always has a role, so Role.None is never authorised.
+        return s.role == role && s.status == StakeholderStatus.Active && block.timestamp < s.validUntil;
     }
 
     function _record(address account) private view returns (Stakeholder storage s) {
@@ -210,8 +210,10 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
         if (s.status == StakeholderStatus.None) revert RegistryUnknownStakeholder(account);
     }
 
-    /// @dev The record a ruling applies to: a regulator's record is the admin's to rule on, anyone else's a regulator's.
+    /// @dev The record a ruling applies to: a regulator's record is the admin's to rule on, anyone else's a regulator's;
+    /// nobody rules on its own record.
     function _ruledRecord(address account) private view returns (Stakeholder storage s) {
+        if (account == msg.sender) revert RegistryNotAllowed(msg.sender, account);
         s = _record(account);
         if (s.role == Role.Regulator) {
             if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert RegistryNotAllowed(msg.sender, account);

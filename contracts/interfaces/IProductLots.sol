@@ -124,7 +124,8 @@ interface IProductLots {
 
     /**
      * @notice Registers a product under the caller, awaiting a regulator's approval.
-     * Requirements: the caller is an authorised manufacturer; `gtin` has a valid check digit and is new.
+     * Requirements: the caller is an authorised manufacturer; `gtin` has a valid check digit and is new, or its
+     * earlier registration was rejected.
      * Emits a {ProductRegistered} event.
      */
     function registerProduct(uint64 gtin, bytes32 metadataHash) external;
@@ -145,7 +146,7 @@ interface IProductLots {
 
     /**
      * @notice Lets `signer` (a serialisation line's key, a Safe) sign lot attestations for the caller, or stops it.
-     * Requirements: the caller is an authorised manufacturer; `signer` is not zero.
+     * Requirements: the caller is an authorised manufacturer; `signer` is neither zero nor the caller.
      * Emits a {SignerAuthorised} event.
      */
     function setSigner(address signer, bool allowed) external;
@@ -155,7 +156,7 @@ interface IProductLots {
      * Requirements: the attestation is well-formed (`lotId` derived from GTIN and lot number, units > 0, not expired,
      * deadline not passed); the product is approved and is the attestation's manufacturer's, who is authorised; the lot
      * is new; each given signature is from an allowed signer (the manufacturer or a signer it authorised; an authorised
-     * regulator) and verifies (ECDSA low-s or ERC-1271).
+     * regulator), the two signers differ, and each signature verifies (ECDSA low-s or ERC-1271).
      * Emits {LotCommissioned}, a {LotSigned} per signature, and {LotReleased} when both are given.
      */
     function commissionLot(
@@ -166,8 +167,10 @@ interface IProductLots {
 
     /**
      * @notice Adds the missing signature to a `Pending` lot, which is then `Released`.
-     * Requirements: the lot is `Pending`; `attestation` matches it; the deadline has not passed; `signature` is from an
-     * allowed signer for the missing place and verifies.
+     * Requirements: the lot is `Pending` and not recalled; `attestation` matches it (its `deadline` may differ from the
+     * first signature's: each signature covers its own complete message, and each {LotSigned} event carries it);
+     * that deadline has not passed; `signature` is from an allowed signer for the missing place, not the signer of the
+     * other place, and verifies.
      * Emits {LotSigned} and {LotReleased}.
      */
     function cosignLot(LotAttestation calldata attestation, SignerSignature calldata signature) external;

@@ -64,7 +64,7 @@ interface IStakeholderRegistry {
     error RegistryInvalidGln(uint64 gln);
     /// @dev A jurisdiction must be two upper-case letters.
     error RegistryInvalidJurisdiction(bytes2 jurisdiction);
-    /// @dev A regulator's record is managed by the admin; a regulator cannot rule on itself.
+    /// @dev A regulator's record is managed by the admin; nobody rules on its own record.
     error RegistryNotAllowed(address caller, address account);
     /// @dev The zero address cannot be registered.
     error RegistryZeroAddress();

@@ -2,7 +2,7 @@
  * The normative EIP-712 `LotAttestation` (DESIGN.md section 4): its typed data, signing with any ethers signer, and
  * offline recovery of an EOA signer.
  */
-import { TypedDataDomain, TypedDataSigner, verifyTypedData } from "ethers";
+import { Signer, TypedDataDomain, verifyTypedData } from "ethers";
 
 export const LOT_ATTESTATION_TYPES = {
   LotAttestation: [
@@ -37,7 +37,7 @@ export function pharmaChainDomain(chainId: bigint, verifyingContract: string): T
 
 /** Signs `attestation` with any ethers signer (a Wallet, a JSON-RPC signer, a browser wallet). */
 export async function signLotAttestation(
-  signer: TypedDataSigner,
+  signer: Pick<Signer, "signTypedData">,
   domain: TypedDataDomain,
   attestation: LotAttestation,
 ): Promise<string> {
