@@ -3,16 +3,28 @@
  *
  * - Compiler: solc from the `solc` npm package, pinned below; Hardhat never downloads one (see tasks/solc.ts).
  * - Networks: the in-process `hardhat` network (default), `localhost` (after `npx hardhat node`), and `remote`,
- *   taken entirely from configuration: `PHARMACHAIN_RPC_URL` and `PHARMACHAIN_KEY` set with `npx hardhat vars set`
- *   (or as environment variables). Nothing secret lives in this repository.
+ *   taken entirely from configuration: `PHARMACHAIN_RPC_URL` and `PHARMACHAIN_KEY` (and optionally
+ *   `PHARMACHAIN_CHAIN_ID`) set with `npx hardhat vars set NAME`, or as `HARDHAT_VAR_NAME` environment variables.
+ *   Nothing secret lives in this repository.
  */
 import { HardhatUserConfig, vars } from "hardhat/config";
+import type { NetworksUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks/solc";
 import { SOLC_VERSION } from "./tasks/solc";
 
-const remoteUrl = vars.get("PHARMACHAIN_RPC_URL", "");
-const remoteKey = vars.get("PHARMACHAIN_KEY", "");
+/** `remote` exists only once its RPC URL is configured, so that an unconfigured network fails by name. */
+function remoteNetwork(): NetworksUserConfig {
+  if (!vars.has("PHARMACHAIN_RPC_URL")) return {};
+  const chainId = vars.get("PHARMACHAIN_CHAIN_ID", "");
+  return {
+    remote: {
+      url: vars.get("PHARMACHAIN_RPC_URL"),
+      accounts: vars.has("PHARMACHAIN_KEY") ? [vars.get("PHARMACHAIN_KEY")] : [],
+      ...(chainId ? { chainId: Number(chainId) } : {}),
+    },
+  };
+}
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -28,10 +40,7 @@ const config: HardhatUserConfig = {
     localhost: {
       url: "http://127.0.0.1:8545",
     },
-    remote: {
-      url: remoteUrl || "http://127.0.0.1:8545",
-      accounts: remoteKey ? [remoteKey] : [],
-    },
+    ...remoteNetwork(),
   },
   mocha: {
     timeout: 600_000,

@@ -1,0 +1,20 @@
+/**
+ * Deploys and wires the protocol: the stakeholder registry (its admin is the regulator council), products and lots,
+ * and custody. Parameters (see ignition/parameters/*.json):
+ *   council     the regulator council, admin of the registry (default: the deploying account); may be a Safe
+ *   adminDelay  seconds a new admin must wait in the two-step admin transfer (default: 3 days)
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+const THREE_DAYS = 3 * 24 * 60 * 60;
+
+export default buildModule("PharmaChain", (m) => {
+  const council = m.getParameter("council", m.getAccount(0));
+  const adminDelay = m.getParameter("adminDelay", THREE_DAYS);
+
+  const registry = m.contract("StakeholderRegistry", [adminDelay, council]);
+  const lots = m.contract("ProductLots", [registry]);
+  const custody = m.contract("PackCustody", [registry, lots]);
+
+  return { registry, lots, custody };
+});
