@@ -306,6 +306,15 @@ describe("PackCustody", function () {
       await expectPack(w, 9, PackState.Active, w.distributor.address);
     });
 
+    it("lets the buyer reject a shipment the transporter handed over", async function () {
+      const w = await loadFixture(custodyFixture);
+      const id = await viaTransporter(w);
+      await w.custody.connect(w.transporter).pickUp(id, 0);
+      await w.custody.connect(w.transporter).handOver(id, 0);
+      await w.custody.connect(w.distributor).rejectShipment(id, bytes32("broken seals"));
+      await expectPack(w, 0, PackState.Active, w.manufacturer.address);
+    });
+
     it("lets the buyer receive once the transporter picked up, without a hand-over", async function () {
       const w = await loadFixture(custodyFixture);
       const id = await viaTransporter(w);

@@ -1101,12 +1101,29 @@ describe("ProductLots", function () {
       await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyReleased").withArgs(att.lotId);
     });
 
-    it("refuses an attestation that differs from the commissioned lot", async function () {
+    it("refuses an attestation that differs from the commissioned lot in any field", async function () {
       const { w, att } = await pendingLot();
-      const changed = { ...att, dataHash: bytes32("another batch record") };
-      const { r } = await signedByBoth(w, changed);
-      await expect(w.lots.cosignLot(changed, r)).to.be.revertedWithCustomError(w.lots, "LotsAttestationMismatch").withArgs(att.lotId);
+      const changes: Partial<LotAttestation>[] = [
+        { dataHash: bytes32("another batch record") },
+        { serialsRoot: bytes32("another manifest") },
+        { unitCount: att.unitCount + 1 },
+        { expiresAt: att.expiresAt + 1n },
+        { manufacturer: w.manufacturer2.address },
+      ];
+      for (const change of changes) {
+        const changed = { ...att, ...change };
+        const { r } = await signedByBoth(w, changed);
+        await expect(w.lots.cosignLot(changed, r)).to.be.revertedWithCustomError(w.lots, "LotsAttestationMismatch").withArgs(att.lotId);
+      }
       expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
+    });
+
+    it("accepts lot numbers in lower case and the rest of the AI 82 set", async function () {
+      const w = await loadFixture(worldFixture);
+      for (const lotNumber of ["lot-abc.xyz_2026", "A!\"%&'()*+,-./:;<=>?"]) {
+        const { lotId } = await commission(w, manifestOf(), { lotNumber });
+        expect((await w.lots.lot(lotId)).status).to.equal(LotStatus.Released);
+      }
     });
 
     it("refuses a co-signature without a signer", async function () {
