@@ -7,6 +7,7 @@ import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
 import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
 import {PackRuns} from "./libraries/PackRuns.sol";
+import {Gs1} from "./libraries/Gs1.sol";
 
 /**
  * @title PackCustody
@@ -69,6 +70,7 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function pickUp(uint64 shipmentId, uint64 gln) external {
+        _checkGln(gln);
         Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.Created);
         s.status = ShipmentStatus.PickedUp;
         emit ShipmentPickedUp(shipmentId, msg.sender, gln);
@@ -76,6 +78,7 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function handOver(uint64 shipmentId, uint64 gln) external {
+        _checkGln(gln);
         Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.PickedUp);
         s.status = ShipmentStatus.HandedOver;
         emit ShipmentHandedOver(shipmentId, msg.sender, gln);
@@ -115,6 +118,15 @@ contract PackCustody is IPackCustody {
         if (s.status != ShipmentStatus.Created) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
         s.status = ShipmentStatus.Cancelled;
         emit ShipmentCancelled(shipmentId, msg.sender);
+    }
+
+    /// @inheritdoc IPackCustody
+    function voidShipment(uint64 shipmentId, bytes32 reasonHash) external {
+        _requireRole(msg.sender, Role.Regulator);
+        Shipment storage s = _shipment(shipmentId);
+        if (!_isOpen(s.status)) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
+        s.status = ShipmentStatus.Voided;
+        emit ShipmentVoided(shipmentId, msg.sender, reasonHash);
     }
 
     // ------------------------------------------------------------------ decommissioning
@@ -172,7 +184,10 @@ contract PackCustody is IPackCustody {
         _requireAuthorised(msg.sender);
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
-            PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
+            IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
+            // A pending lot has no custody records, so that voiding it leaves nothing behind.
+            if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
+            PackRuns.Run memory run = _load(r, ls);
             _requireActive(r.lotId, run, r.hint, r.start);
             _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, PackState.Suspect, 0);
             emit PacksQuarantined(r.lotId, msg.sender, r.start, r.end, evidenceHash);
@@ -181,22 +196,12 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function clearSuspect(PackRange[] calldata ranges, bytes32 decisionHash) external {
-        _requireRole(msg.sender, Role.Regulator);
-        for (uint256 i = 0; i < ranges.length; ++i) {
-            PackRange calldata r = ranges[i];
-            _ruleOnSuspect(r, PackState.Active);
-            emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
-        }
+        _ruleOnSuspect(ranges, PackState.Active, decisionHash);
     }
 
     /// @inheritdoc IPackCustody
     function confirmIllegitimate(PackRange[] calldata ranges, bytes32 decisionHash) external {
-        _requireRole(msg.sender, Role.Regulator);
-        for (uint256 i = 0; i < ranges.length; ++i) {
-            PackRange calldata r = ranges[i];
-            _ruleOnSuspect(r, PackState.Illegitimate);
-            emit PacksIllegitimate(r.lotId, msg.sender, r.start, r.end, decisionHash);
-        }
+        _ruleOnSuspect(ranges, PackState.Illegitimate, decisionHash);
     }
 
     /// @inheritdoc IPackCustody
@@ -425,7 +430,8 @@ contract PackCustody is IPackCustody {
         ShipmentStatus status = s.status;
         if (status == ShipmentStatus.Received) {
             run.holder = s.buyer;
-        } else if (status != ShipmentStatus.Rejected && status != ShipmentStatus.Cancelled) {
+        } else if (status != ShipmentStatus.Rejected && status != ShipmentStatus.Cancelled && status != ShipmentStatus.Voided)
+        {
             return;
         }
         run.state = PackState.Active;
@@ -439,11 +445,18 @@ contract PackCustody is IPackCustody {
         if (state != PackState.Active) revert CustodyPackNotActive(lotId, start, state);
     }
 
-    function _ruleOnSuspect(PackRange calldata r, PackState to) private {
-        PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
-        (PackState state,) = PackRuns.stateOf(run, r.hint, r.start);
-        if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, r.start, state);
-        _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, to, 0);
+    /// @dev A regulator's ruling on suspect packs: cleared (`Active`) or confirmed `Illegitimate`.
+    function _ruleOnSuspect(PackRange[] calldata ranges, PackState to, bytes32 decisionHash) private {
+        _requireRole(msg.sender, Role.Regulator);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
+            (PackState state,) = PackRuns.stateOf(run, r.hint, r.start);
+            if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, r.start, state);
+            _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, to, 0);
+            if (to == PackState.Active) emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
+            else emit PacksIllegitimate(r.lotId, msg.sender, r.start, r.end, decisionHash);
+        }
     }
 
     function _runView(bytes32 lotId, uint32 start, IProductLots.LotStanding memory ls)
@@ -457,6 +470,10 @@ contract PackCustody is IPackCustody {
     }
 
     // ------------------------------------------------------------------ internals: shipments
+
+    function _checkGln(uint64 gln) private pure {
+        if (gln != 0 && !Gs1.hasValidCheckDigit(gln, 13)) revert CustodyInvalidGln(gln);
+    }
 
     function _isOpen(ShipmentStatus status) private pure returns (bool) {
         return status == ShipmentStatus.Created || status == ShipmentStatus.PickedUp
@@ -481,7 +498,8 @@ contract PackCustody is IPackCustody {
         (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (_transporters[shipmentId] != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
-        if (!authorised || role != Role.Transporter) revert UnauthorisedAccount(msg.sender, Role.Transporter);
+        // The transporter was authorised as one when named; an account's role never changes, only its standing.
+        if (!authorised) revert UnauthorisedAccount(msg.sender, role);
         if (s.status != expected) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
     }
 

@@ -128,9 +128,11 @@ contract ProductLots is IProductLots, EIP712 {
         if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
         if (l.status == LotStatus.Released) revert LotsAlreadyReleased(lotId);
         if (l.recalled) revert LotsAlreadyRecalled(lotId);
+        if (l.expiresAt <= block.timestamp) revert LotsAlreadyExpired(l.expiresAt);
         _checkAttestation(att);
+        // The GTIN and lot number are bound by the lot id, which _checkAttestation derived.
         if (
-            l.gtin != att.gtin || l.expiresAt != att.expiresAt || l.unitCount != att.unitCount
+            l.expiresAt != att.expiresAt || l.unitCount != att.unitCount
                 || l.serialsRoot != att.serialsRoot || l.dataHash != att.dataHash || l.manufacturer != att.manufacturer
         ) revert LotsAttestationMismatch(lotId);
         _requireRole(att.manufacturer, Role.Manufacturer);
@@ -151,17 +153,19 @@ contract ProductLots is IProductLots, EIP712 {
 
     /// @inheritdoc IProductLots
     function recallLot(bytes32 lotId, bytes32 reasonHash) external {
-        LotRecord storage l = _lots[lotId];
-        if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
-        (Role role, bool authorised, bool paused) = _registry.standing(msg.sender);
-        if (paused) revert ProtocolPaused();
-        bool allowed = authorised
-            && (role == Role.Regulator || (role == Role.Manufacturer && l.manufacturer == msg.sender));
-        if (!allowed) revert UnauthorisedAccount(msg.sender, Role.Regulator);
+        LotRecord storage l = _lotRuledBy(lotId, msg.sender);
         if (l.recalled) revert LotsAlreadyRecalled(lotId);
         l.recalled = true;
         l.recalledAt = uint40(block.timestamp);
         emit LotRecalled(lotId, msg.sender, reasonHash);
+    }
+
+    /// @inheritdoc IProductLots
+    function voidLot(bytes32 lotId, bytes32 reasonHash) external {
+        LotRecord storage l = _lotRuledBy(lotId, msg.sender);
+        if (l.status != LotStatus.Pending) revert LotsNotPending(lotId);
+        delete _lots[lotId];
+        emit LotVoided(lotId, msg.sender, reasonHash);
     }
 
     // ------------------------------------------------------------------ views
@@ -239,6 +243,17 @@ contract ProductLots is IProductLots, EIP712 {
         (Role r, bool authorised, bool paused) = _registry.standing(account);
         if (paused) revert ProtocolPaused();
         if (!authorised || r != role) revert UnauthorisedAccount(account, role);
+    }
+
+    /// @dev A lot that `account` may recall or void: it is the lot's authorised manufacturer or a regulator.
+    function _lotRuledBy(bytes32 lotId, address account) private view returns (LotRecord storage l) {
+        l = _lots[lotId];
+        if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
+        (Role role, bool authorised, bool paused) = _registry.standing(account);
+        if (paused) revert ProtocolPaused();
+        bool allowed =
+            authorised && (role == Role.Regulator || (role == Role.Manufacturer && l.manufacturer == account));
+        if (!allowed) revert UnauthorisedAccount(account, Role.Regulator);
     }
 
     function _proposedProduct(uint64 gtin) private view returns (Product storage p) {

@@ -448,6 +448,73 @@ describe("PackCustody", function () {
     });
   });
 
+  describe("regulator's intervention and recalls in transit", function () {
+    it("lets a regulator void a shipment its buyer can no longer receive, returning the packs to the seller", async function () {
+      const w = await loadFixture(custodyFixture);
+      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 5)]);
+      await w.custody.connect(w.transporter).pickUp(1, 0);
+      await w.registry.connect(w.regulator).revoke(w.distributor.address, bytes32("licence withdrawn"));
+      await expect(w.custody.connect(w.distributor).receiveShipment(1))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.distributor.address, Role.Distributor);
+      const reason = bytes32("buyer's licence revoked in transit");
+      await expect(w.custody.connect(w.regulator).voidShipment(1, reason)).to.emit(w.custody, "ShipmentVoided").withArgs(1, w.regulator.address, reason);
+      expect((await w.custody.shipment(1))[0].status).to.equal(ShipmentStatus.Voided);
+      await expectPack(w, 4, PackState.Active, w.manufacturer.address);
+      await w.custody.connect(w.regulator).quarantine([range(w.lotId, 0, 5, 0)], bytes32("inspect"));
+      await expectPack(w, 4, PackState.Suspect, w.manufacturer.address);
+    });
+
+    it("refuses a void by anyone but a regulator, of an unknown or a settled shipment", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 2);
+      await expect(w.custody.connect(w.manufacturer).voidShipment(1, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.manufacturer.address, Role.Regulator);
+      await expect(w.custody.connect(w.regulator).voidShipment(2, ethers.ZeroHash)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment").withArgs(2);
+      await expect(w.custody.connect(w.regulator).voidShipment(1, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidShipmentStatus")
+        .withArgs(1, ShipmentStatus.Received);
+    });
+
+    it("completes the receipt of packs recalled in transit, which can then only go back to the manufacturer", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w);
+      await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0)]);
+      await w.lots.connect(w.regulator).recallLot(w.lotId, bytes32("recall"));
+      await w.custody.connect(w.dispenser).receiveShipment(2);
+      await expectPack(w, 3, PackState.Active, w.dispenser.address);
+      await expect(w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[1], 0), PackState.Dispensed))
+        .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
+        .withArgs(w.lotId);
+      await expect(w.custody.connect(w.dispenser).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
+        .withArgs(w.lotId);
+      await w.custody.connect(w.dispenser).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0)]);
+      await w.custody.connect(w.manufacturer).receiveShipment(3);
+      await expectPack(w, 0, PackState.Active, w.manufacturer.address);
+    });
+
+    it("refuses a location that is not a GLN", async function () {
+      const w = await loadFixture(custodyFixture);
+      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 2)]);
+      await expect(w.custody.connect(w.transporter).pickUp(1, 614141073468n)).to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln").withArgs(614141073468n);
+      await w.custody.connect(w.transporter).pickUp(1, 614141073467n);
+      await expect(w.custody.connect(w.transporter).handOver(1, 12345n)).to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln").withArgs(12345n);
+    });
+
+    it("refuses to quarantine packs of a lot that is not released", async function () {
+      const w = await loadFixture(custodyFixture);
+      const manifest = Manifest.fromSerials(serialsFor("V-", 3));
+      const att = await attestationFor(w, manifest, { lotNumber: "PENDING-Q" });
+      const ms = await signLotAttestation(w.manufacturer, await domainOf(w), att);
+      await w.lots.commissionLot(att, sig(w.manufacturer.address, ms), NO_SIGNATURE);
+      await expect(w.custody.connect(w.regulator).quarantine([range(att.lotId, 0, 3, 0)], bytes32("e")))
+        .to.be.revertedWithCustomError(w.custody, "CustodyLotNotReleased")
+        .withArgs(att.lotId);
+    });
+  });
+
   describe("decommissioning", function () {
     it("dispenses one pack with its serial and proof, leaving its neighbours active", async function () {
       const w = await loadFixture(custodyFixture);

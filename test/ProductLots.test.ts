@@ -22,6 +22,7 @@ import {
   NO_SIGNATURE,
   Role,
   World,
+  YEAR,
   attestationFor,
   bytes32,
   commission,
@@ -1046,6 +1047,49 @@ describe("ProductLots", function () {
         .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
         .withArgs(w.regulator.address);
       await expect(w.lots.cosignLot(att, r)).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
+    });
+  });
+
+  describe("voidLot", function () {
+    it("lets the manufacturer or a regulator void a pending lot, freeing its id", async function () {
+      const w = await loadFixture(worldFixture);
+      for (const by of [w.manufacturer, w.regulator]) {
+        const att = await attestationFor(w, manifestOf(), { lotNumber: `DRAFT-${by.address.slice(2, 8)}` });
+        const { m, r } = await signedByBoth(w, att);
+        await w.lots.commissionLot(att, NO_SIGNATURE, r);
+        const reason = bytes32("draft attestation");
+        await expect(w.lots.connect(by).voidLot(att.lotId, reason)).to.emit(w.lots, "LotVoided").withArgs(att.lotId, by.address, reason);
+        expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
+        await w.lots.commissionLot(att, m, r);
+        expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Released);
+      }
+    });
+
+    it("refuses to void a released or unknown lot, or by another party", async function () {
+      const w = await loadFixture(worldFixture);
+      const { att } = await commission(w, manifestOf());
+      await expect(w.lots.connect(w.regulator).voidLot(att.lotId, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "LotsNotPending").withArgs(att.lotId);
+      const unknown = bytes32("unknown");
+      await expect(w.lots.connect(w.regulator).voidLot(unknown, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "LotsUnknownLot").withArgs(unknown);
+      const att2 = await attestationFor(w, manifestOf("U"), { lotNumber: "PENDING-V" });
+      const { m } = await signedByBoth(w, att2);
+      await w.lots.commissionLot(att2, m, NO_SIGNATURE);
+      for (const caller of [w.manufacturer2, w.distributor, w.outsider]) {
+        await expect(w.lots.connect(caller).voidLot(att2.lotId, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(w.lots, "UnauthorisedAccount")
+          .withArgs(caller.address, Role.Regulator);
+      }
+      await w.registry.connect(w.council).pause();
+      await expect(w.lots.connect(w.regulator).voidLot(att2.lotId, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
+    });
+
+    it("refuses to release a pending lot once it has expired", async function () {
+      const w = await loadFixture(worldFixture);
+      const att = await attestationFor(w, manifestOf(), { deadlineIn: 3n * YEAR });
+      const { m, r } = await signedByBoth(w, att);
+      await w.lots.commissionLot(att, m, NO_SIGNATURE);
+      await time.increaseTo(att.expiresAt);
+      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyExpired").withArgs(att.expiresAt);
     });
   });
 

@@ -21,7 +21,8 @@ interface IPackCustody {
         HandedOver,
         Received,
         Rejected,
-        Cancelled
+        Cancelled,
+        Voided
     }
 
     /// @dev The normative verification verdict (DESIGN.md section 6), in the order the checks are made.
@@ -128,6 +129,7 @@ interface IPackCustody {
     event ShipmentReceived(uint64 indexed shipmentId, address indexed buyer);
     event ShipmentRejected(uint64 indexed shipmentId, address indexed buyer, bytes32 reasonHash);
     event ShipmentCancelled(uint64 indexed shipmentId, address indexed seller);
+    event ShipmentVoided(uint64 indexed shipmentId, address indexed regulator, bytes32 reasonHash);
     event PackDecommissioned(bytes32 indexed lotId, address indexed by, PackState indexed state, uint32 index, string serial);
     event PacksDecommissioned(bytes32 indexed lotId, address indexed by, PackState indexed state, uint32 start, uint32 end);
     event DecommissionUndone(bytes32 indexed lotId, address indexed by, PackState indexed previous, uint32 start, uint32 end);
@@ -163,6 +165,8 @@ interface IPackCustody {
     error CustodyUndoWindowClosed(bytes32 lotId, uint32 index, uint64 closedAt);
     error CustodyNotSuspect(bytes32 lotId, uint32 index, PackState state);
     error CustodyNotDecommissioned(bytes32 lotId, uint32 index, PackState state);
+    /// @dev A location must be 0 (none given) or a 13-digit GLN with a valid check digit.
+    error CustodyInvalidGln(uint64 gln);
 
     /**
      * @notice Ships ranges of one or more lots to `buyer`, optionally through `transporter`; the packs are then in
@@ -179,14 +183,14 @@ interface IPackCustody {
         returns (uint64 shipmentId);
 
     /**
-     * @notice The named transporter confirms it picked the shipment up, at location `gln`.
+     * @notice The named transporter confirms it picked the shipment up, at location `gln` (0 if none).
      * Requirements: the caller is the shipment's transporter and authorised; the shipment is `Created`.
      * Emits a {ShipmentPickedUp} event.
      */
     function pickUp(uint64 shipmentId, uint64 gln) external;
 
     /**
-     * @notice The transporter confirms it handed the shipment over to the buyer, at location `gln`.
+     * @notice The transporter confirms it handed the shipment over to the buyer, at location `gln` (0 if none).
      * Requirements: the caller is the shipment's transporter and authorised; the shipment is `PickedUp`.
      * Emits a {ShipmentHandedOver} event.
      */
@@ -195,7 +199,9 @@ interface IPackCustody {
     /**
      * @notice The buyer receives the shipment: custody and ownership of all its packs move to the buyer.
      * Requirements: the caller is the buyer and authorised; the shipment is `Created` (no transporter) or picked up or
-     * handed over (with one).
+     * handed over (with one). A lot recalled or expired while its packs were in transit does not stop the receipt,
+     * which records where the goods physically are; the packs then can only go back to the manufacturer or be
+     * destroyed, as every recalled or expired pack.
      * Emits a {ShipmentReceived} event.
      */
     function receiveShipment(uint64 shipmentId) external;
@@ -214,6 +220,14 @@ interface IPackCustody {
      * Emits a {ShipmentCancelled} event.
      */
     function cancelShipment(uint64 shipmentId, PackRange calldata witness) external;
+
+    /**
+     * @notice A regulator voids an open shipment that its parties cannot settle (say the buyer lost its licence while
+     * the goods were on the road): its packs return to the seller, `Active`, where the regulator can quarantine them.
+     * Requirements: the caller is an authorised regulator; the shipment is `Created`, `PickedUp` or `HandedOver`.
+     * Emits a {ShipmentVoided} event.
+     */
+    function voidShipment(uint64 shipmentId, bytes32 reasonHash) external;
 
     /**
      * @notice Decommissions one pack, proven by its serial, into `state` (EU FMD): `Dispensed` by a dispenser;
@@ -240,7 +254,7 @@ interface IPackCustody {
 
     /**
      * @notice Quarantines `Active` packs as suspect, with the evidence's hash: they cannot move until cleared.
-     * Requirements: the caller is any authorised stakeholder.
+     * Requirements: the caller is any authorised stakeholder; the lot is released.
      * Emits a {PacksQuarantined} event per range.
      */
     function quarantine(PackRange[] calldata ranges, bytes32 evidenceHash) external;
@@ -278,8 +292,8 @@ interface IPackCustody {
     /// @notice The start of the run holding `index`: the hint to pass for it.
     function findRun(bytes32 lotId, uint32 index) external view returns (uint32);
 
-    /// @notice Up to `maxRuns` runs of a lot from the run starting at `fromStart` (0 for the first), and the start of
-    /// the next run (0 when there is none).
+    /// @notice Up to `maxRuns` (at least 1) runs of a lot from the run starting at `fromStart` (0 for the first), and
+    /// the start of the next run (0 when there is none).
     function runs(bytes32 lotId, uint32 fromStart, uint32 maxRuns)
         external
         view

@@ -92,6 +92,7 @@ interface IProductLots {
     event LotSigned(bytes32 indexed lotId, address indexed signer, bool indexed byRegulator, bytes signature, uint64 deadline);
     event LotReleased(bytes32 indexed lotId);
     event LotRecalled(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
+    event LotVoided(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
 
     /// @dev A GTIN must be a GTIN-14 value (14 digits at most) with a valid check digit.
     error ProductsInvalidGtin(uint64 gtin);
@@ -121,6 +122,8 @@ interface IProductLots {
     error LotsAttestationMismatch(bytes32 lotId);
     error LotsAlreadyReleased(bytes32 lotId);
     error LotsAlreadyRecalled(bytes32 lotId);
+    /// @dev Only a `Pending` lot can be voided.
+    error LotsNotPending(bytes32 lotId);
 
     /**
      * @notice Registers a product under the caller, awaiting a regulator's approval.
@@ -167,7 +170,7 @@ interface IProductLots {
 
     /**
      * @notice Adds the missing signature to a `Pending` lot, which is then `Released`.
-     * Requirements: the lot is `Pending` and not recalled; `attestation` matches it (its `deadline` may differ from the
+     * Requirements: the lot is `Pending`, not recalled and not expired; `attestation` matches it (its `deadline` may differ from the
      * first signature's: each signature covers its own complete message, and each {LotSigned} event carries it);
      * that deadline has not passed; `signature` is from an allowed signer for the missing place, not the signer of the
      * other place, and verifies.
@@ -182,6 +185,15 @@ interface IProductLots {
      * Emits a {LotRecalled} event.
      */
     function recallLot(bytes32 lotId, bytes32 reasonHash) external;
+
+    /**
+     * @notice Voids a `Pending` lot, freeing its id: a lot recorded from a draft or stale attestation with one
+     * signature must not block the lot number for good. A pending lot's packs never moved, so nothing else refers to it.
+     * Requirements: the caller is the product's authorised manufacturer or an authorised regulator; the lot is
+     * `Pending`.
+     * Emits a {LotVoided} event.
+     */
+    function voidLot(bytes32 lotId, bytes32 reasonHash) external;
 
     /// @notice The EIP-712 digest a signer signs for `attestation` on this chain and contract.
     function attestationDigest(LotAttestation calldata attestation) external view returns (bytes32);

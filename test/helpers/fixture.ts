@@ -64,6 +64,7 @@ export enum ShipmentStatus {
   Received,
   Rejected,
   Cancelled,
+  Voided,
 }
 
 export const YEAR = 365n * 24n * 3600n;
