@@ -139,7 +139,7 @@ contract PackCustody is IPackCustody {
         _requireActive(pack.lotId, run, pack.hint, pack.index);
         if (run.holder != msg.sender) revert CustodyNotHolder(pack.lotId, pack.index, run.holder);
         _runs[pack.lotId].setHead(pack.hint, run, pack.index, state, uint48(block.timestamp));
-        emit PackDecommissioned(pack.lotId, msg.sender, state, pack.index, pack.serial);
+        emit PacksDecommissioned(pack.lotId, msg.sender, state, pack.index, pack.index + 1);
     }
 
     /// @inheritdoc IPackCustody
@@ -430,8 +430,8 @@ contract PackCustody is IPackCustody {
         ShipmentStatus status = s.status;
         if (status == ShipmentStatus.Received) {
             run.holder = s.buyer;
-        } else if (status != ShipmentStatus.Rejected && status != ShipmentStatus.Cancelled && status != ShipmentStatus.Voided)
-        {
+        } else if (status < ShipmentStatus.Rejected) {
+            // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
             return;
         }
         run.state = PackState.Active;

@@ -521,8 +521,8 @@ describe("PackCustody", function () {
       await toDispenser(w);
       const serial = w.manifest.serials[4];
       await expect(w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, serial, 0), PackState.Dispensed))
-        .to.emit(w.custody, "PackDecommissioned")
-        .withArgs(w.lotId, w.dispenser.address, PackState.Dispensed, 4, serial);
+        .to.emit(w.custody, "PacksDecommissioned")
+        .withArgs(w.lotId, w.dispenser.address, PackState.Dispensed, 4, 5);
       const s = await w.custody.packStatus(w.lotId, 4);
       expect(s.state).to.equal(PackState.Dispensed);
       expect(s.holder).to.equal(w.dispenser.address);

@@ -130,7 +130,7 @@ interface IPackCustody {
     event ShipmentRejected(uint64 indexed shipmentId, address indexed buyer, bytes32 reasonHash);
     event ShipmentCancelled(uint64 indexed shipmentId, address indexed seller);
     event ShipmentVoided(uint64 indexed shipmentId, address indexed regulator, bytes32 reasonHash);
-    event PackDecommissioned(bytes32 indexed lotId, address indexed by, PackState indexed state, uint32 index, string serial);
+    /// @dev For one pack (proven by its serial, which the manifest maps to `start`) and for ranges alike.
     event PacksDecommissioned(bytes32 indexed lotId, address indexed by, PackState indexed state, uint32 start, uint32 end);
     event DecommissionUndone(bytes32 indexed lotId, address indexed by, PackState indexed previous, uint32 start, uint32 end);
     event PacksQuarantined(bytes32 indexed lotId, address indexed by, uint32 start, uint32 end, bytes32 evidenceHash);
@@ -234,7 +234,8 @@ interface IPackCustody {
      * `Destroyed`, `Exported`, `Sample`, `FreeSample`, `Stolen`, `Locked` by any holder.
      * Requirements: the caller is authorised and holds the pack, which is `Active`; the proof puts `serial` at `index`;
      * the lot is released; if it is recalled or expired, only `Destroyed` is allowed.
-     * Emits a {PackDecommissioned} event.
+     * Emits a {PacksDecommissioned} event for `[index, index + 1)` (the serial is not repeated in it: the lot's manifest
+     * maps the index to it, and the proof was checked).
      */
     function decommission(PackProof calldata pack, PackState state) external;
 
