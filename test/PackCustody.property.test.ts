@@ -19,6 +19,7 @@ import {
   DAY,
   PackState,
   Role,
+  ShipmentStatus,
   World,
   bytes32,
   commission,
@@ -27,7 +28,7 @@ import {
   serialsFor,
   worldFixture,
 } from "./helpers/fixture";
-import { CustodyModel, Outcome, PackSpan, RangeArg, isDecommissioned, isOpen } from "./helpers/custodyModel";
+import { CustodyModel, ModelShipment, Outcome, PackSpan, RangeArg, isDecommissioned, isOpen } from "./helpers/custodyModel";
 
 const UNITS = 12;
 const LOT_NAMES = ["A", "B"] as const;
@@ -36,9 +37,10 @@ const LOT_B_EXPIRES_IN = 20n * DAY;
 /** An explicit gas limit: no estimate, so a reverting call is mined at the timestamp the model used. */
 const TX = { gasLimit: 3_000_000 };
 const NOTICE = bytes32("property notice");
+/** The witness shown to cancel a shipment that does not exist. */
+const NO_WITNESS = { lot: 0, start: 0, end: 1 } as const;
 const NUM_RUNS = Number(process.env.FC_RUNS ?? 20);
 const MAX_STEPS = 25;
-const STATS = new Map<string, number>();
 
 // ------------------------------------------------------------------ the world
 
@@ -49,21 +51,21 @@ interface PropertyLot {
 }
 
 interface PropertyWorld extends World {
-  lots2: PropertyLot[];
+  packLots: PropertyLot[];
 }
 
 async function propertyFixture(): Promise<PropertyWorld> {
   const w = await worldFixture();
-  const lots2: PropertyLot[] = [];
+  const packLots: PropertyLot[] = [];
   for (const name of LOT_NAMES) {
     const manifest = Manifest.fromSerials(serialsFor(`PROP-${name}-`, UNITS));
     const { lotId, att } = await commission(w, manifest, {
       lotNumber: `PROP-${name}`,
       expiresIn: name === "B" ? LOT_B_EXPIRES_IN : undefined,
     });
-    lots2.push({ lotId, manifest, expiresAt: att.expiresAt });
+    packLots.push({ lotId, manifest, expiresAt: att.expiresAt });
   }
-  return { ...w, lots2 };
+  return { ...w, packLots };
 }
 
 const ACTORS = [
@@ -111,12 +113,23 @@ interface RangePick {
 type Caller = ActorName | "aHolder";
 /** `{ otherTrader }`: the `otherTrader`-th trader but the seller. */
 type Buyer = ActorName | { otherTrader: number };
+/** What the buyer or the seller does next with a shipment just made. */
+type FollowUp = "receive" | "reject" | "cancel";
+type ShipmentAction = "pickUp" | "handOver" | FollowUp | "void";
 
 type Op =
-  | { kind: "ship"; seller: Caller; who: number; buyer: Buyer; viaTransporter: boolean; ranges: RangePick[] }
+  | {
+      kind: "ship";
+      seller: Caller;
+      who: number;
+      buyer: Buyer;
+      viaTransporter: boolean;
+      ranges: RangePick[];
+      then: FollowUp | null;
+    }
   | { kind: "pickUp" | "handOver"; shipment: number; byTransporter: boolean; other: ActorName }
   | {
-      kind: "receive" | "reject" | "cancel";
+      kind: "receive" | "reject" | "cancel" | "void";
       shipment: number;
       openOnly: boolean;
       byParty: boolean;
@@ -124,13 +137,40 @@ type Op =
       foreignWitness: boolean;
       witness: number;
     }
-  | { kind: "decommission"; caller: Caller; who: number; pack: RangePick; state: PackState; serialMatches: boolean }
-  | { kind: "decommissionRange"; caller: Caller; who: number; range: RangePick; state: PackState }
+  | {
+      kind: "decommission";
+      caller: Caller;
+      who: number;
+      pack: RangePick;
+      state: PackState;
+      serialMatches: boolean;
+      undoAfter: number | null;
+    }
+  | { kind: "decommissionRange"; caller: Caller; who: number; range: RangePick; state: PackState; undoAfter: number | null }
   | { kind: "undo"; caller: Caller; who: number; range: RangePick }
   | { kind: "quarantine"; caller: ActorName; ranges: RangePick[] }
   | { kind: "clear" | "confirm"; caller: ActorName; ranges: RangePick[] }
-  | { kind: "recall"; caller: ActorName; lot: number }
+  | { kind: "recall" | "voidLot"; caller: ActorName; lot: number }
   | { kind: "wait"; seconds: number };
+
+/**
+ * What the runner does: the operations, where a decommission with `undoAfter` seconds is followed by a wait of that
+ * long and an undo of the same packs by the same party (`undoLast`), so that undos often meet their window's end, and
+ * a shipment with `then` by its receipt (picked up first when it goes through the transporter), rejection or
+ * cancellation (`followUp`), so that packs travel down the chain.
+ */
+type Step = Op | { kind: "undoLast" } | { kind: "followUp"; action: ShipmentAction };
+
+function expand(o: Op): Step[] {
+  if ((o.kind === "decommission" || o.kind === "decommissionRange") && o.undoAfter !== null) {
+    return [o, { kind: "wait", seconds: o.undoAfter }, { kind: "undoLast" }];
+  }
+  if (o.kind === "ship" && o.then !== null) {
+    const pickUp: Step[] = o.viaTransporter && o.then === "receive" ? [{ kind: "followUp", action: "pickUp" }] : [];
+    return [o, ...pickUp, { kind: "followUp", action: o.then }];
+  }
+  return [o];
+}
 
 function weighted<T>(often: fc.Arbitrary<T>, rarely: fc.Arbitrary<T>, odds = 6): fc.Arbitrary<T> {
   return fc.oneof({ weight: odds, arbitrary: often }, { weight: 1, arbitrary: rarely });
@@ -154,6 +194,14 @@ const rangePick: fc.Arbitrary<RangePick> = fc.record({
   clipped: mostly(7),
 });
 const rangePicks = fc.array(rangePick, { minLength: 1, maxLength: 3 });
+/** Undo: mostly one pack, as most decommissions are. */
+const undoPick: fc.Arbitrary<RangePick> = fc.record({
+  lot: fc.nat({ max: 1 }),
+  pick: fc.nat({ max: 23 }),
+  len: weighted(fc.constant(1), fc.integer({ min: 1, max: UNITS }), 3),
+  filtered: mostly(),
+  clipped: mostly(7),
+});
 
 /** Decommission states mostly; now and then a state that is not one. */
 const decommissionState: fc.Arbitrary<PackState> = weighted(
@@ -163,13 +211,20 @@ const decommissionState: fc.Arbitrary<PackState> = weighted(
 );
 
 const UNDO_SECONDS = Number(10n * DAY);
+const waitSeconds: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 0, max: 12 * Number(DAY) }),
+  fc.integer({ min: 0, max: 2 * Number(DAY) }),
+  // The undo window ends 10 days after the decommission; each transaction takes one second.
+  fc.constantFrom(UNDO_SECONDS - 2, UNDO_SECONDS - 1, UNDO_SECONDS),
+);
+const undoAfter: fc.Arbitrary<number | null> = weighted(fc.constant(null), waitSeconds, 2);
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 10,
     arbitrary: fc.record({
       kind: fc.constant("ship" as const),
-      seller: caller,
+      seller: weighted(fc.constant<Caller>("aHolder"), caller, 2),
       who,
       buyer: fc.oneof(
         { weight: 4, arbitrary: fc.record({ otherTrader: fc.nat({ max: 3 }) }) },
@@ -178,6 +233,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       ),
       viaTransporter: weighted(fc.constant(false), fc.constant(true), 3),
       ranges: rangePicks,
+      then: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<FollowUp | null>("receive") },
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constant<FollowUp | null>("reject") },
+        { weight: 1, arbitrary: fc.constant<FollowUp | null>("cancel") },
+      ),
     }),
   },
   {
@@ -190,12 +251,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   {
-    weight: 9,
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.oneof(
         { weight: 3, arbitrary: fc.constant("receive" as const) },
         { weight: 1, arbitrary: fc.constant("reject" as const) },
         { weight: 1, arbitrary: fc.constant("cancel" as const) },
+        { weight: 1, arbitrary: fc.constant("void" as const) },
       ),
       shipment: fc.nat({ max: 30 }),
       openOnly: mostly(4),
@@ -206,7 +268,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   {
-    weight: 4,
+    weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("decommission" as const),
       caller,
@@ -214,19 +276,21 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       pack: rangePick,
       state: decommissionState,
       serialMatches: mostly(10),
+      undoAfter,
     }),
   },
   {
-    weight: 4,
+    weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("decommissionRange" as const),
       caller,
       who,
       range: rangePick,
       state: decommissionState,
+      undoAfter,
     }),
   },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("undo" as const), caller, who, range: rangePick }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("undo" as const), caller, who, range: undoPick }) },
   {
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant("quarantine" as const), caller: weighted(aTrader, anyone, 2), ranges: rangePicks }),
@@ -242,21 +306,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
-      kind: fc.constant("recall" as const),
+      kind: weighted(fc.constant("recall" as const), fc.constant("voidLot" as const), 4),
       caller: weighted(fc.constantFrom<ActorName>("manufacturer", "regulator"), anyone, 3),
       lot: fc.nat({ max: 1 }),
     }),
   },
   {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant("wait" as const),
-      seconds: weighted(
-        fc.integer({ min: 0, max: 12 * Number(DAY) }),
-        fc.constantFrom(UNDO_SECONDS - 2, UNDO_SECONDS - 1, UNDO_SECONDS),
-        3,
-      ),
-    }),
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant("wait" as const), seconds: waitSeconds }),
   },
 );
 
@@ -270,39 +327,32 @@ interface Run {
 /** For each lot, for each pack, the run holding it, as the chain reports it now. */
 type RunMap = Run[][];
 
-async function runMaps(w: PropertyWorld): Promise<RunMap> {
-  return Promise.all(
-    w.lots2.map(async (l) => {
-      const [page] = await w.custody.runs(l.lotId, 0, UNITS);
-      const byPack: Run[] = new Array<Run>(UNITS);
-      for (const r of page) {
-        for (let i = Number(r.start); i < Number(r.end) && i < UNITS; i++) byPack[i] = { start: Number(r.start), end: Number(r.end) };
-      }
-      return byPack;
-    }),
-  );
-}
-
-/** Every pack's status, the runs and the shipments on chain equal the model's; the runs partition each lot. */
-async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel): Promise<void> {
+/**
+ * Every pack's status, the runs and the shipments on chain equal the model's; the runs partition each lot.
+ * Returns the runs, for the next operation's hints.
+ */
+async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel, label: (address: string) => string): Promise<RunMap> {
   const statuses = Promise.all(
-    w.lots2.map((l) => Promise.all(Array.from({ length: UNITS }, (_, i) => w.custody.packStatus(l.lotId, i)))),
+    w.packLots.map((l) => Promise.all(Array.from({ length: UNITS }, (_, i) => w.custody.packStatus(l.lotId, i)))),
   );
-  const pages = Promise.all(w.lots2.map((l) => w.custody.runs(l.lotId, 0, UNITS + 1)));
+  const pages = Promise.all(w.packLots.map((l) => w.custody.runs(l.lotId, 0, UNITS + 1)));
   const shipments = Promise.all(model.shipments.map((s) => w.custody.shipment(s.id)));
   const [all, runPages, chainShipments, count] = await Promise.all([statuses, pages, shipments, w.custody.shipmentCount()]);
 
-  for (let lot = 0; lot < w.lots2.length; lot++) {
+  const runMap: RunMap = [];
+  for (let lot = 0; lot < w.packLots.length; lot++) {
     const name = LOT_NAMES[lot];
+    const byPack: Run[] = new Array<Run>(UNITS);
+    runMap.push(byPack);
     const chainCensus = new Map<string, number>();
     all[lot].forEach((s, i) => {
       const m = model.pack(lot, i);
       const where = `pack ${name}${i}`;
       expect(Number(s.state), `${where} state`).to.equal(m.state);
-      expect(s.holder, `${where} holder`).to.equal(m.holder);
+      expect(label(s.holder), `${where} holder`).to.equal(label(m.holder));
       expect(Number(s.shipmentId), `${where} shipmentId`).to.equal(m.state === PackState.InTransit ? m.shipmentId : 0);
       expect(s.decommissionedAt, `${where} decommissionedAt`).to.equal(isDecommissioned(m.state) ? m.decommissionedAt : 0n);
-      const key = `${s.holder}/${Number(s.state)}`;
+      const key = `${label(s.holder)}/${PackState[Number(s.state)]}`;
       chainCensus.set(key, (chainCensus.get(key) ?? 0) + 1);
     });
 
@@ -320,9 +370,10 @@ async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel): Pr
         const state = i === start && Number(r.head) !== PackState.Active ? Number(r.head) : Number(r.state);
         const m = model.pack(lot, i);
         expect(state, `run [${start}, ${end}) of lot ${name}: state of pack ${i}`).to.equal(m.state);
-        expect(r.holder, `run [${start}, ${end}) of lot ${name}: holder of pack ${i}`).to.equal(m.holder);
-        const key = `${r.holder}/${state}`;
+        expect(label(r.holder), `run [${start}, ${end}) of lot ${name}: holder of pack ${i}`).to.equal(label(m.holder));
+        const key = `${label(r.holder)}/${PackState[state]}`;
         runCensus.set(key, (runCensus.get(key) ?? 0) + 1);
+        byPack[i] = { start, end };
       }
       at = end;
     }
@@ -330,7 +381,7 @@ async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel): Pr
     const sum = (c: Map<string, number>): number => [...c.values()].reduce((a, b) => a + b, 0);
     expect(sum(runCensus), `lot ${name}: packs summed over (holder, state) in runs`).to.equal(UNITS);
     expect(sum(chainCensus), `lot ${name}: packs summed over (holder, state)`).to.equal(UNITS);
-    const modelCensus = model.census(lot);
+    const modelCensus = model.census(lot, (p) => `${label(p.holder)}/${PackState[p.state]}`);
     expect(Object.fromEntries(chainCensus), `lot ${name}: census`).to.deep.equal(Object.fromEntries(modelCensus));
     expect(Object.fromEntries(runCensus), `lot ${name}: census from runs`).to.deep.equal(Object.fromEntries(modelCensus));
   }
@@ -339,23 +390,35 @@ async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel): Pr
   model.shipments.forEach((s, k) => {
     const [c, transporter] = chainShipments[k];
     expect(Number(c.status), `shipment ${s.id} status`).to.equal(s.status);
-    expect(c.buyer, `shipment ${s.id} buyer`).to.equal(s.buyer);
+    expect(label(c.buyer), `shipment ${s.id} buyer`).to.equal(label(s.buyer));
     expect(c.viaTransporter, `shipment ${s.id} viaTransporter`).to.equal(s.transporter !== null);
     expect(transporter, `shipment ${s.id} transporter`).to.equal(s.transporter ?? ethers.ZeroAddress);
     expect(Number(c.packCount), `shipment ${s.id} packCount`).to.equal(s.packCount);
   });
+  return runMap;
 }
 
 // ------------------------------------------------------------------ one run
 
+/** The items that pass the first test that some item passes; all of them if none does. */
+function preferred<T>(items: readonly T[], ...tests: ((item: T) => boolean)[]): readonly T[] {
+  for (const test of tests) {
+    const passing = items.filter(test);
+    if (passing.length > 0) return passing;
+  }
+  return items;
+}
+
 class Runner {
   readonly trace: string[] = [];
-  private runs: RunMap = [];
-
   constructor(
     private readonly w: PropertyWorld,
     private readonly model: CustodyModel,
     private readonly signers: Record<ActorName, HardhatEthersSigner>,
+    /** The chain's runs before the step: set from each check. */
+    public runs: RunMap,
+    /** How many operations of each kind succeeded, over all runs. */
+    private readonly succeeded: Map<string, number>,
   ) {}
 
   private actorAt(address: string): ActorName {
@@ -402,7 +465,7 @@ class Runner {
   }
 
   private chainRange(r: RangeArg & { hint: number }): { lotId: string; start: number; end: number; hint: number } {
-    return range(this.w.lots2[r.lot].lotId, r.start, r.end, r.hint);
+    return range(this.w.packLots[r.lot].lotId, r.start, r.end, r.hint);
   }
 
   private show(r: PackSpan & { hint?: number }): string {
@@ -416,10 +479,52 @@ class Runner {
     };
   }
 
-  async step(o: Op): Promise<void> {
+  /** The last decommission tried, for `undoLast`. */
+  private last: { by: ActorName; span: PackSpan } | undefined;
+  /** The shipment the last `ship` made, if it succeeded, for `followUp`. */
+  private lastShipment: number | undefined;
+
+  /** `by` acts on shipment `id`; a cancellation shows `witness`, a range of shipment `witnessOf`. */
+  private shipmentCall(
+    action: ShipmentAction,
+    id: number,
+    by: ActorName,
+    witness: PackSpan,
+    witnessOf: number,
+  ): { expected: Outcome; send: () => Promise<ContractTransactionResponse>; what: string } {
+    const c = this.w.custody.connect(this.signers[by]);
+    const at = this.address(by);
+    switch (action) {
+      case "pickUp":
+        return { expected: this.model.pickUp(id, at), send: () => c.pickUp(id, 0, TX), what: `${by} picks up shipment ${id}` };
+      case "handOver":
+        return { expected: this.model.handOver(id, at), send: () => c.handOver(id, 0, TX), what: `${by} hands over shipment ${id}` };
+      case "receive":
+        return { expected: this.model.receive(id, at), send: () => c.receiveShipment(id, TX), what: `${by} receives shipment ${id}` };
+      case "reject":
+        return {
+          expected: this.model.reject(id, at),
+          send: () => c.rejectShipment(id, bytes32("reason"), TX),
+          what: `${by} rejects shipment ${id}`,
+        };
+      case "void":
+        return {
+          expected: this.model.voidShipment(id, at),
+          send: () => c.voidShipment(id, bytes32("void"), TX),
+          what: `${by} voids shipment ${id}`,
+        };
+      case "cancel":
+        return {
+          expected: this.model.cancel(id, at, witness, witnessOf),
+          send: () => c.cancelShipment(id, this.chainRange({ ...witness, hint: witness.start, inOneRun: true }), TX),
+          what: `${by} cancels shipment ${id} (witness ${this.show(witness)} of shipment ${witnessOf})`,
+        };
+    }
+  }
+
+  async step(o: Step): Promise<void> {
     const { w, model } = this;
     const custody = w.custody;
-    this.runs = await runMaps(w);
     const latest = await time.latest();
     if (o.kind === "wait") {
       if (o.seconds > 0) await time.increaseTo(latest + o.seconds);
@@ -430,6 +535,8 @@ class Runner {
     await time.setNextBlockTimestamp(now);
     const as = (a: ActorName) => custody.connect(this.signers[a]);
     const active = (s: PackState): boolean => s === PackState.Active;
+    /** A decommission state that may be undone (in time); unfiltered picks try the others. */
+    const undoable = (s: PackState): boolean => isDecommissioned(s) && s !== PackState.Destroyed && s !== PackState.Stolen;
 
     let expected: Outcome;
     let send: () => Promise<ContractTransactionResponse>;
@@ -444,6 +551,7 @@ class Runner {
         const buyer = typeof o.buyer === "string" ? o.buyer : partners[o.buyer.otherTrader % partners.length];
         const transporter = o.viaTransporter ? this.address("transporter") : null;
         expected = model.ship(this.address(seller), this.address(buyer), transporter, ranges, now);
+        this.lastShipment = expected.ok ? model.shipments.length : undefined;
         send = () =>
           as(seller).ship(this.address(buyer), transporter ?? ethers.ZeroAddress, NOTICE, ranges.map((r) => this.chainRange(r)), TX);
         what = `${seller} ships ${ranges.map((r) => this.show(r)).join(" ")} to ${buyer}${transporter ? " via transporter" : ""}`;
@@ -451,50 +559,59 @@ class Runner {
       }
       case "pickUp":
       case "handOver": {
-        const withTransporter = model.shipments.filter((s) => s.transporter !== null);
-        const pool = withTransporter.length > 0 ? withTransporter : model.shipments;
+        const needed = o.kind === "pickUp" ? ShipmentStatus.Created : ShipmentStatus.PickedUp;
+        const pool = preferred(
+          model.shipments,
+          (s) => s.transporter !== null && s.status === needed,
+          (s) => s.transporter !== null,
+        );
         const id = pool.length > 0 ? pool[o.shipment % pool.length].id : model.shipments.length + 1;
         const by: ActorName = o.byTransporter ? "transporter" : o.other;
-        expected = o.kind === "pickUp" ? model.pickUp(id, this.address(by)) : model.handOver(id, this.address(by));
-        send = () => (o.kind === "pickUp" ? as(by).pickUp(id, 0, TX) : as(by).handOver(id, 0, TX));
-        what = `${by} ${o.kind === "pickUp" ? "picks up" : "hands over"} shipment ${id}`;
+        ({ expected, send, what } = this.shipmentCall(o.kind, id, by, NO_WITNESS, id));
         break;
       }
       case "receive":
       case "reject":
-      case "cancel": {
-        const open = model.shipments.filter((s) => isOpen(s.status));
-        const pool = o.openOnly && open.length > 0 ? open : model.shipments;
+      case "cancel":
+      case "void": {
+        const ready = (x: ModelShipment): boolean =>
+          o.kind === "cancel"
+            ? x.status === ShipmentStatus.Created
+            : o.kind === "reject" || o.kind === "void"
+              ? isOpen(x.status)
+              : x.transporter === null
+                ? x.status === ShipmentStatus.Created
+                : x.status === ShipmentStatus.PickedUp || x.status === ShipmentStatus.HandedOver;
+        const pool = o.openOnly ? preferred(model.shipments, ready, (x) => isOpen(x.status)) : model.shipments;
         const s = pool.length > 0 ? pool[o.shipment % pool.length] : undefined;
         const id = s?.id ?? model.shipments.length + 1;
-        const party = s === undefined ? undefined : o.kind === "cancel" ? s.seller : s.buyer;
+        const party =
+          s === undefined ? undefined : o.kind === "void" ? this.address("regulator") : o.kind === "cancel" ? s.seller : s.buyer;
         const by: ActorName = o.byParty && party !== undefined ? this.actorAt(party) : o.other;
-        if (o.kind === "cancel") {
-          const others = model.shipments.filter((x) => x.id !== id);
-          const of = o.foreignWitness && others.length > 0 ? others[o.witness % others.length] : s;
-          const witness: PackSpan = of ? of.ranges[o.witness % of.ranges.length] : { lot: 0, start: 0, end: 1 };
-          const witnessOf = of?.id ?? id;
-          expected = model.cancel(id, this.address(by), witness, witnessOf);
-          send = () => as(by).cancelShipment(id, this.chainRange({ ...witness, hint: witness.start, inOneRun: true }), TX);
-          what = `${by} cancels shipment ${id} (witness ${this.show(witness)} of shipment ${witnessOf})`;
-        } else if (o.kind === "receive") {
-          expected = model.receive(id, this.address(by));
-          send = () => as(by).receiveShipment(id, TX);
-          what = `${by} receives shipment ${id}`;
-        } else {
-          expected = model.reject(id, this.address(by));
-          send = () => as(by).rejectShipment(id, bytes32("reason"), TX);
-          what = `${by} rejects shipment ${id}`;
+        const others = model.shipments.filter((x) => x.id !== id);
+        const of = o.foreignWitness && others.length > 0 ? others[o.witness % others.length] : s;
+        const witness: PackSpan = of ? of.ranges[o.witness % of.ranges.length] : NO_WITNESS;
+        ({ expected, send, what } = this.shipmentCall(o.kind, id, by, witness, of?.id ?? id));
+        break;
+      }
+      case "followUp": {
+        const s = this.lastShipment === undefined ? undefined : model.shipment(this.lastShipment);
+        if (s === undefined) {
+          this.trace.push(`(no shipment was made to ${o.action})`);
+          return;
         }
+        const party = o.action === "pickUp" ? (s.transporter ?? this.address("transporter")) : o.action === "cancel" ? s.seller : s.buyer;
+        ({ expected, send, what } = this.shipmentCall(o.action, s.id, this.actorAt(party), s.ranges[0], s.id));
         break;
       }
       case "decommission": {
         const by = this.resolveCaller(o.caller, o.who, (lot, i) => active(model.pack(lot, i).state));
         const r = this.resolveRange({ ...o.pack, len: 1 }, this.held(by, active), true);
-        const lot = w.lots2[r.lot];
+        const lot = w.packLots[r.lot];
         const serial = lot.manifest.serials[o.serialMatches ? r.start : (r.start + 1) % UNITS];
         const proof = packProof(lot.manifest, lot.lotId, serial, r.hint);
         const pack = { ...proof, index: r.start };
+        this.last = { by, span: r };
         expected = model.decommission(this.address(by), r.lot, r.start, o.state, o.serialMatches, now);
         send = () => as(by).decommission(pack, o.state, TX);
         what = `${by} decommissions pack ${LOT_NAMES[r.lot]}${r.start}@${r.hint} as ${PackState[o.state]}${o.serialMatches ? "" : " (wrong serial)"}`;
@@ -503,18 +620,30 @@ class Runner {
       case "decommissionRange": {
         const by = this.resolveCaller(o.caller, o.who, (lot, i) => active(model.pack(lot, i).state));
         const r = this.resolveRange(o.range, this.held(by, active), false);
+        this.last = { by, span: r };
         expected = model.decommissionRange(this.address(by), r, o.state, now);
         send = () => as(by).decommissionRange(this.chainRange(r), o.state, TX);
         what = `${by} decommissions ${this.show(r)} as ${PackState[o.state]}`;
         break;
       }
-      case "undo": {
-        const by = this.resolveCaller(o.caller, o.who, (lot, i) => isDecommissioned(model.pack(lot, i).state));
-        const r = this.resolveRange(o.range, this.held(by, isDecommissioned), false);
-        expected = model.undo(this.address(by), r, now);
-        send = () => as(by).undoDecommission(this.chainRange(r), TX);
+      case "undo":
+      case "undoLast": {
+        let by: ActorName;
+        let r: RangeArg & { hint: number };
+        if (o.kind === "undo") {
+          by = this.resolveCaller(o.caller, o.who, (lot, i) => undoable(model.pack(lot, i).state));
+          r = this.resolveRange(o.range, this.held(by, undoable), false);
+        } else {
+          if (this.last === undefined) throw new Error("undoLast follows a decommission");
+          by = this.last.by;
+          const { lot, start, end } = this.last.span;
+          const run = this.runs[lot][start];
+          r = { lot, start, end, hint: run.start, inOneRun: end <= run.end };
+        }
         const first = model.pack(r.lot, r.start);
         what = `${by} undoes ${this.show(r)} (${PackState[first.state]}${isDecommissioned(first.state) ? ` ${Number(now - first.decommissionedAt)}s ago` : ""})`;
+        expected = model.undo(this.address(by), r, now);
+        send = () => as(by).undoDecommission(this.chainRange(r), TX);
         break;
       }
       case "quarantine": {
@@ -538,18 +667,35 @@ class Runner {
         what = `${o.caller} ${o.kind === "clear" ? "clears" : "confirms illegitimate"} ${ranges.map((r) => this.show(r)).join(" ")}`;
         break;
       }
-      case "recall": {
-        expected = model.recall(this.address(o.caller), o.lot);
-        send = () => w.lots.connect(this.signers[o.caller]).recallLot(w.lots2[o.lot].lotId, bytes32("recall"), TX);
-        what = `${o.caller} recalls lot ${LOT_NAMES[o.lot]}`;
+      case "recall":
+      case "voidLot": {
+        const lots = w.lots.connect(this.signers[o.caller]);
+        const lotId = w.packLots[o.lot].lotId;
+        if (o.kind === "recall") {
+          expected = model.recall(this.address(o.caller), o.lot);
+          send = () => lots.recallLot(lotId, bytes32("recall"), TX);
+        } else {
+          expected = model.voidLot(this.address(o.caller), o.lot);
+          send = () => lots.voidLot(lotId, bytes32("void"), TX);
+        }
+        what = `${o.caller} ${o.kind === "recall" ? "recalls" : "voids"} lot ${LOT_NAMES[o.lot]}`;
         errorsOf = w.lots;
         break;
       }
     }
 
-    STATS.set(`${o.kind} ${expected.ok ? "ok" : expected.error ?? "revert"}`, (STATS.get(`${o.kind} ${expected.ok ? "ok" : expected.error ?? "revert"}`) ?? 0) + 1);
+    if (expected.ok) this.succeeded.set(o.kind, (this.succeeded.get(o.kind) ?? 0) + 1);
     this.trace.push(`${what} → model: ${expected.ok ? "ok" : `reverts${expected.error ? ` ${expected.error}` : ""}`}`);
-    if (expected.ok) await expect(send()).not.to.be.reverted;
+    if (expected.ok) {
+      // As `not.to.be.reverted`, but saying how it reverted.
+      const receipt = await send().then(
+        (tx) => tx.wait(),
+        (e: unknown) => {
+          throw new Error(`expected to succeed, but: ${e instanceof Error ? e.message : String(e)}`);
+        },
+      );
+      expect(receipt?.status, "receipt status").to.equal(1);
+    }
     else if (expected.error) await expect(send()).to.be.revertedWithCustomError(errorsOf, expected.error);
     else await expect(send()).to.be.reverted;
   }
@@ -559,8 +705,11 @@ class Runner {
 
 describe("PackCustody (property)", function () {
   it("keeps every pack with exactly one holder and one state, equal to the model's, through random operations", async function () {
+    // The world builds outside the property, so that a broken fixture fails here, not as a counterexample.
+    await loadFixture(propertyFixture);
     const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
     let steps = 0;
+    const succeeded = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.noBias(fc.array(op, { minLength: 1, maxLength: MAX_STEPS, size: "max" })), async (ops) => {
         const w = await loadFixture(propertyFixture);
@@ -579,13 +728,15 @@ describe("PackCustody (property)", function () {
         for (const a of ACTORS) if (ROLES[a] !== Role.None) roles.set(signers[a].address, ROLES[a]);
         const model = new CustodyModel(
           roles,
-          w.lots2.map((l) => ({ lotId: l.lotId, manufacturer: w.manufacturer.address, expiresAt: l.expiresAt, unitCount: UNITS })),
+          w.packLots.map((l) => ({ lotId: l.lotId, manufacturer: w.manufacturer.address, expiresAt: l.expiresAt, unitCount: UNITS })),
         );
-        const runner = new Runner(w, model, signers);
-        for (const o of ops) {
+        const runner = new Runner(w, model, signers, [], succeeded);
+        const label = (address: string): string => ACTORS.find((a) => signers[a].address === address) ?? address;
+        runner.runs = await expectChainEqualsModel(w, model, label);
+        for (const st of ops.flatMap(expand)) {
           try {
-            await runner.step(o);
-            await expectChainEqualsModel(w, model);
+            await runner.step(st);
+            runner.runs = await expectChainEqualsModel(w, model, label);
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             throw new Error(`${message}\n  steps:\n${runner.trace.map((t, k) => `    ${k + 1}. ${t}`).join("\n")}`);
@@ -595,7 +746,9 @@ describe("PackCustody (property)", function () {
       }),
       { numRuns: NUM_RUNS, seed, path: process.env.FC_PATH },
     );
-    console.log([...STATS.entries()].sort().map(([k, v]) => `${k}: ${v}`).join("\n"));
-    console.log(`      ${NUM_RUNS} runs, ${steps} steps`);
+    // Not vacuous: a good share of the operations went through; the others were refused as the model said.
+    const total = [...succeeded.values()].reduce((a, b) => a + b, 0);
+    console.log(`      ${NUM_RUNS} runs, ${steps} steps, ${total} succeeded: ${[...succeeded].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    if (steps >= 50) expect(total, "operations that succeeded").to.be.greaterThan(steps / 5);
   });
 });

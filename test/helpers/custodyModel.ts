@@ -135,11 +135,11 @@ export class CustodyModel {
     return this.shipments[id - 1];
   }
 
-  /** How many packs of `lot` each (holder, state) has, keyed `holder/state`. */
-  census(lot: number): Map<string, number> {
+  /** How many packs of `lot` each (holder, state) has, keyed `holder/state` or by `keyOf`. */
+  census(lot: number, keyOf: (p: ModelPack) => string = (p) => `${p.holder}/${p.state}`): Map<string, number> {
     const out = new Map<string, number>();
     for (const p of this.lots[lot].packs) {
-      const key = `${p.holder}/${p.state}`;
+      const key = keyOf(p);
       out.set(key, (out.get(key) ?? 0) + 1);
     }
     return out;
@@ -246,6 +246,16 @@ export class CustodyModel {
     return OK;
   }
 
+  /** A regulator voids an open shipment: its packs return to the seller, `Active`. */
+  voidShipment(id: number, caller: string): Outcome {
+    if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
+    const s = this.shipment(id);
+    if (!s) return refused("CustodyUnknownShipment");
+    if (!isOpen(s.status)) return refused("CustodyInvalidShipmentStatus");
+    this.settle(s, ShipmentStatus.Voided, s.seller);
+    return OK;
+  }
+
   // ---------------------------------------------------------------- decommissioning
 
   decommission(caller: string, lot: number, index: number, state: PackState, serialMatches: boolean, now: bigint): Outcome {
@@ -333,6 +343,15 @@ export class CustodyModel {
     if (l.recalled) return refused("LotsAlreadyRecalled");
     l.recalled = true;
     return OK;
+  }
+
+  /** ProductLots.voidLot: the same parties as a recall, and only a `Pending` lot (the model's lots are released). */
+  voidLot(caller: string, lot: number): Outcome {
+    const role = this.roleOf(caller);
+    if (!(role === Role.Regulator || (role === Role.Manufacturer && caller === this.lots[lot].manufacturer))) {
+      return refused("UnauthorisedAccount");
+    }
+    return refused("LotsNotPending");
   }
 
   // ---------------------------------------------------------------- internals
