@@ -381,6 +381,23 @@ describe("StakeholderRegistry", function () {
       });
     }
 
+    it("refuses to turn a revoked party into a regulator: only a former regulator's record may be replaced", async function () {
+      const revoked = await accountIn(Status.Revoked);
+      await expect(registry.connect(w.council).appointRegulator(revoked.address, LICENCE, GLN, JURISDICTION, w.licenceUntil))
+        .to.be.revertedWithCustomError(registry, "RegistryAlreadyRegistered")
+        .withArgs(revoked.address);
+    });
+
+    it("refuses a ruling by the admin on its own record after appointing itself regulator", async function () {
+      await registry.connect(w.council).appointRegulator(w.council.address, LICENCE, GLN, JURISDICTION, w.licenceUntil);
+      await expect(registry.connect(w.council).suspend(w.council.address, REASON))
+        .to.be.revertedWithCustomError(registry, "RegistryNotAllowed")
+        .withArgs(w.council.address, w.council.address);
+      await expect(registry.connect(w.council).renew(w.council.address, w.licenceUntil + YEAR, LICENCE))
+        .to.be.revertedWithCustomError(registry, "RegistryNotAllowed")
+        .withArgs(w.council.address, w.council.address);
+    });
+
     it("re-appoints a revoked regulator with a fresh record", async function () {
       await registry.connect(w.council).revoke(w.regulator2.address, REASON);
       expect(await registry.isAuthorised(w.regulator2.address, Role.Regulator)).to.equal(false);
