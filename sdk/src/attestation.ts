@@ -1,8 +1,23 @@
 /**
  * The normative EIP-712 `LotAttestation` (DESIGN.md section 4): its typed data, signing with any ethers signer, and
- * offline recovery of an EOA signer.
+ * offline recovery of an EOA signer, and on-chain checks of contract wallets (ERC-1271).
  */
-import { Signer, TypedDataDomain, verifyTypedData } from "ethers";
+import {
+  Interface,
+  Provider,
+  Signature,
+  Signer,
+  TypedDataDomain,
+  TypedDataEncoder,
+  getAddress,
+  isAddress,
+  isHexString,
+  sha256,
+  toUtf8Bytes,
+  verifyTypedData,
+} from "ethers";
+import { InvalidInputError } from "./errors";
+import { lotIdOf } from "./gs1";
 
 export const LOT_ATTESTATION_TYPES = {
   LotAttestation: [
@@ -48,3 +63,86 @@ export async function signLotAttestation(
 export function recoverAttestationSigner(domain: TypedDataDomain, attestation: LotAttestation, signature: string): string {
   return verifyTypedData(domain, LOT_ATTESTATION_TYPES, attestation, signature);
 }
+
+/** What a manufacturer states about a lot, from which the attestation is built. */
+export interface LotAttestationInput {
+  gtin: bigint;
+  lotNumber: string;
+  /** Unix seconds; from AI 17 with `expiryToTimestamp`. */
+  expiresAt: bigint;
+  unitCount: number;
+  /** The manifest's Merkle root. */
+  serialsRoot: string;
+  /** SHA-256 of the off-chain batch record (use `batchRecordHash`). */
+  dataHash: string;
+  manufacturer: string;
+  /** Unix seconds after which the signatures may no longer be submitted. */
+  deadline: bigint;
+}
+
+/** The attestation of a lot, its `lotId` derived as DESIGN.md section 3 fixes it. */
+export function buildLotAttestation(input: LotAttestationInput): LotAttestation {
+  if (!Number.isInteger(input.unitCount) || input.unitCount < 1 || input.unitCount > 0xffffffff) {
+    throw new InvalidInputError(`unitCount ${input.unitCount} must be a whole number of packs from 1 to 2^32 - 1`);
+  }
+  for (const [name, value] of [["serialsRoot", input.serialsRoot], ["dataHash", input.dataHash]] as const) {
+    if (!isHexString(value, 32)) throw new InvalidInputError(`${name} must be 32 bytes of hex, got "${value}"`);
+  }
+  if (!isAddress(input.manufacturer)) throw new InvalidInputError(`manufacturer "${input.manufacturer}" is not an address`);
+  return {
+    lotId: lotIdOf(input.gtin, input.lotNumber),
+    gtin: input.gtin,
+    lotNumber: input.lotNumber,
+    expiresAt: input.expiresAt,
+    unitCount: input.unitCount,
+    serialsRoot: input.serialsRoot,
+    dataHash: input.dataHash,
+    manufacturer: getAddress(input.manufacturer),
+    deadline: input.deadline,
+  };
+}
+
+/** The paper's batch hash: SHA-256 of the batch record's stored bytes. */
+export function batchRecordHash(record: Uint8Array | string): string {
+  return sha256(typeof record === "string" ? toUtf8Bytes(record) : record);
+}
+
+/** The EIP-712 digest both parties sign. */
+export function attestationDigest(domain: TypedDataDomain, attestation: LotAttestation): string {
+  return TypedDataEncoder.hash(domain, LOT_ATTESTATION_TYPES, attestation);
+}
+
+const ERC1271_MAGIC = "0x1626ba7e";
+const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
+
+/**
+ * Whether `signature` by `signer` is valid for `attestation`, as the contract will judge it: an EOA by recovery
+ * (offline), a contract wallet (a Safe) by ERC-1271 `isValidSignature` through `provider`. High-s signatures, which
+ * the contract refuses, are refused here too.
+ */
+export async function verifyAttestationSignature(
+  domain: TypedDataDomain,
+  attestation: LotAttestation,
+  signer: string,
+  signature: string,
+  provider?: Pick<Provider, "getCode" | "call">,
+): Promise<boolean> {
+  if (provider && (await provider.getCode(signer)) !== "0x") {
+    try {
+      const data = ERC1271.encodeFunctionData("isValidSignature", [attestationDigest(domain, attestation), signature]);
+      const result = await provider.call({ to: signer, data });
+      return result.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    const sig = Signature.from(signature);
+    if (BigInt(sig.s) > SECP256K1_HALF_N) return false;
+    return getAddress(recoverAttestationSigner(domain, attestation, signature)) === getAddress(signer);
+  } catch {
+    return false;
+  }
+}
+
+const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
