@@ -1,0 +1,276 @@
+/**
+ * The end-to-end supply chain on the embedded Hardhat network, driven through the SDK as an integrator would:
+ * onboarding, a product, a 100,000-pack lot co-signed by the manufacturer and (offline) the regulator, a pallet through
+ * a transporter, cases split to two pharmacies, a dispense, and the verdicts a pharmacist would get for six packs.
+ *
+ *   npm run demo                 print every step with its gas
+ *   npm run demo -- --out DIR    also write DIR/report.json
+ *   npm run demo -- --packs N    a lot of N packs instead of 100,000
+ */
+import fs from "fs";
+import path from "path";
+import { parseArgs } from "util";
+import hre from "hardhat";
+import { BrowserProvider, HDNodeWallet, JsonRpcSigner, Signer } from "ethers";
+import {
+  Manifest,
+  PackState,
+  PharmaChainClient,
+  Role,
+  Written,
+  batchRecordHash,
+  packToDigitalLink,
+  packToElementString,
+  buildLotAttestation,
+  deployProtocol,
+  expiryToExpiresAt,
+  gtinToUint64,
+  signLotAttestation,
+  expiresAtToExpiry,
+  verifyPacks,
+  VerificationReport,
+} from "../sdk/src";
+
+/** Hardhat's well-known development mnemonic: the regulator's key is derived from it to sign offline. */
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+const GTIN = "00300010123455"; // GS1 US DSCSA example: NDC 0001-0123-45 as a GTIN-14
+const DAY = 24 * 60 * 60;
+
+interface Step {
+  n: number;
+  actor: string;
+  action: string;
+  gasUsed?: string;
+  tx?: string;
+  detail?: Record<string, unknown>;
+}
+
+const steps: Step[] = [];
+const started = Date.now();
+
+function log(actor: string, action: string, written?: Written<object>, detail?: Record<string, unknown>): void {
+  const step: Step = { n: steps.length + 1, actor, action };
+  if (written) {
+    step.gasUsed = written.tx.gasUsed.toString();
+    step.tx = written.tx.hash;
+  }
+  if (detail) step.detail = detail;
+  steps.push(step);
+  const gas = written ? `${written.tx.gasUsed.toLocaleString("en").padStart(9)} gas` : "".padStart(13);
+  console.log(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
+}
+
+/** The AI 17 `YYMMDD` of the day (UTC) containing `seconds`. */
+function yymmdd(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(2, 10).replace(/-/g, "");
+}
+
+function serialsFor(count: number, prefix: string): string[] {
+  // Deterministic, realistic-looking serials: a prefix and 12 base-36 characters from a linear congruential sequence.
+  const serials: string[] = [];
+  let x = 0x2545f491n;
+  for (let i = 0; i < count; i++) {
+    x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    serials.push(prefix + (x >> 4n).toString(36).toUpperCase().padStart(13, "0").slice(-12));
+  }
+  return serials;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { out: { type: "string" }, packs: { type: "string" } },
+    allowPositionals: false,
+  });
+  const packs = values.packs ? Number(values.packs) : 100_000;
+  if (!Number.isInteger(packs) || packs < 1000) throw new Error("--packs must be a whole number of at least 1,000");
+
+  // An EIP-1193 provider, as a browser wallet exposes: the SDK reaches the embedded network through ethers' BrowserProvider.
+  const provider = new BrowserProvider(hre.network.provider);
+  const signer = async (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+  const [council, regulatorOnline, manufacturer, distributorA, distributorB, transporter, pharmacyA, pharmacyB] =
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(signer));
+  const regulatorOffline = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
+  const names = new Map<string, string>();
+  const name = (who: Signer & { address: string }, label: string): void => void names.set(who.address, label);
+  name(council, "council");
+  name(regulatorOnline, "regulator");
+  name(manufacturer, "manufacturer");
+  name(distributorA, "distributor A");
+  name(distributorB, "distributor B");
+  name(transporter, "transporter");
+  name(pharmacyA, "pharmacy A");
+  name(pharmacyB, "pharmacy B");
+
+  console.log(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
+  const deployment = await deployProtocol(council);
+  log("council", `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody}`);
+  const base = await PharmaChainClient.connect({ runner: council, deployment });
+  const as = (s: Signer): PharmaChainClient => base.withRunner(s);
+  const now = async (): Promise<number> => (await provider.getBlock("latest"))!.timestamp;
+  const inAYear = BigInt((await now()) + 365 * DAY);
+
+  // ---------------------------------------------------------------- onboarding
+  log("council", "appoints the regulator", await as(council).appointRegulator({
+    account: regulatorOnline.address, gln: 614141000005n, jurisdiction: "US", validUntil: inAYear, licence: "FDA authority",
+  }));
+  const parties: [JsonRpcSigner, Role, bigint][] = [
+    [manufacturer, Role.Manufacturer, 300010000008n],
+    [distributorA, Role.Distributor, 614141073467n],
+    [distributorB, Role.Distributor, 614141000012n],
+    [transporter, Role.Transporter, 614141000029n],
+    [pharmacyA, Role.Dispenser, 614141000036n],
+    [pharmacyB, Role.Dispenser, 614141000043n],
+  ];
+  for (const [party, role, gln] of parties) {
+    const label = names.get(party.address)!;
+    log(label, `applies as ${Role[role]} (GLN ${gln})`, await as(party).applyForRole({ role, gln, jurisdiction: "US", licence: `${label} state licence` }));
+    log("regulator", `approves ${label}`, await as(regulatorOnline).approveStakeholder(party.address, inAYear));
+  }
+
+  // ---------------------------------------------------------------- product and lot
+  const gtin = gtinToUint64(GTIN);
+  log("manufacturer", `registers product GTIN ${GTIN}`, await as(manufacturer).registerProduct(gtin, "Example tablets 10 mg, 30 count"));
+  log("regulator", `approves product ${GTIN}`, await as(regulatorOnline).approveProduct(gtin));
+
+  const lotNumber = "LOT2026A";
+  const serials = serialsFor(packs, "A");
+  const t0 = Date.now();
+  const manifest = await Manifest.fromSerials(serials);
+  const manifestSeconds = (Date.now() - t0) / 1000;
+  log("manufacturer", `builds the manifest of ${packs.toLocaleString("en")} serials in ${manifestSeconds.toFixed(1)} s, root ${manifest.root.slice(0, 18)}…`);
+  const expiry = yymmdd((await now()) + 2 * 365 * DAY);
+  const attestation = buildLotAttestation({
+    gtin,
+    lotNumber,
+    expiresAt: expiryToExpiresAt(expiry),
+    unitCount: packs,
+    serialsRoot: manifest.root,
+    dataHash: batchRecordHash(`batch record ${lotNumber}: ${packs} packs, released by QP`),
+    manufacturer: manufacturer.address,
+    deadline: BigInt((await now()) + 7 * DAY),
+  });
+  const domain = base.domain();
+  const manufacturerSignature = await signLotAttestation(manufacturer, domain, attestation);
+  log("manufacturer", `signs the lot attestation of ${lotNumber} (EIP-712, through its wallet)`);
+  const regulatorSignature = await signLotAttestation(regulatorOffline, domain, attestation);
+  log("regulator", "signs the same attestation offline (a key that never touches the network)");
+  const commissioned = await as(manufacturer).commissionLot({
+    attestation,
+    manufacturerSignature: { signer: manufacturer.address, signature: manufacturerSignature },
+    regulatorSignature: { signer: regulatorOffline.address, signature: regulatorSignature },
+  });
+  const lotId = commissioned.lotId;
+  log("manufacturer", `commissions lot ${lotNumber} of ${packs.toLocaleString("en")} packs with both signatures (${commissioned.released ? "released" : "pending"})`, commissioned);
+
+  // ---------------------------------------------------------------- moving the packs
+  const pallet = Math.floor(packs / 2);
+  const shipped = await as(manufacturer).ship({
+    buyer: distributorA.address,
+    transporter: transporter.address,
+    notice: "ASN pallet SSCC 106141411234567897",
+    ranges: [{ lotId, start: 0, end: pallet }],
+  });
+  log("manufacturer", `ships a pallet of ${pallet.toLocaleString("en")} packs to distributor A via the transporter (shipment ${shipped.shipmentId})`, shipped);
+  log("transporter", "picks the pallet up at the manufacturer's dock", await as(transporter).pickUp(shipped.shipmentId, 300010000008n));
+  log("transporter", "hands the pallet over at distributor A", await as(transporter).handOver(shipped.shipmentId, 614141073467n));
+  log("distributor A", `receives shipment ${shipped.shipmentId}: custody and ownership move`, await as(distributorA).receiveShipment(shipped.shipmentId));
+
+  const caseSize = 100;
+  const toA = await as(distributorA).ship({ buyer: pharmacyA.address, ranges: [{ lotId, start: 0, end: caseSize }] });
+  log("distributor A", `ships a case (packs 0-${caseSize - 1}) to pharmacy A (shipment ${toA.shipmentId})`, toA);
+  const toB = await as(distributorA).ship({ buyer: pharmacyB.address, ranges: [{ lotId, start: caseSize, end: 2 * caseSize }] });
+  log("distributor A", `ships a case (packs ${caseSize}-${2 * caseSize - 1}) to pharmacy B (shipment ${toB.shipmentId})`, toB);
+  log("pharmacy A", `receives shipment ${toA.shipmentId}`, await as(pharmacyA).receiveShipment(toA.shipmentId));
+  log("pharmacy B", `receives shipment ${toB.shipmentId}`, await as(pharmacyB).receiveShipment(toB.shipmentId));
+
+  const dispensedIndex = 17;
+  const dispensedSerial = serials[dispensedIndex];
+  const proof = manifest.proof(dispensedSerial);
+  log("pharmacy A", `dispenses pack ${dispensedSerial} to a patient`, await as(pharmacyA).dispense({ lotId, index: proof.index, serial: dispensedSerial, proof: proof.proof }));
+
+  const suspectIndex = caseSize + 42;
+  log("pharmacy B", `quarantines pack ${serials[suspectIndex]}: damaged tamper seal`, await as(pharmacyB).quarantine([{ lotId, start: suspectIndex, end: suspectIndex + 1 }], "photo of the broken seal"));
+
+  // Two more lots to show a recall and an expiry.
+  const smallLot = async (lot: string, prefix: string, expiresInDays: number): Promise<{ lotId: string; serials: string[]; manifest: Manifest }> => {
+    const s = serialsFor(1000, prefix);
+    const m = await Manifest.fromSerials(s);
+    const day = yymmdd((await now()) + expiresInDays * DAY);
+    const att = buildLotAttestation({
+      gtin, lotNumber: lot, expiresAt: expiryToExpiresAt(day), unitCount: s.length, serialsRoot: m.root,
+      dataHash: batchRecordHash(`batch record ${lot}`), manufacturer: manufacturer.address, deadline: BigInt((await now()) + DAY),
+    });
+    const w = await as(pharmacyA).commissionLot({
+      attestation: att,
+      manufacturerSignature: { signer: manufacturer.address, signature: await signLotAttestation(manufacturer, domain, att) },
+      regulatorSignature: { signer: regulatorOffline.address, signature: await signLotAttestation(regulatorOffline, domain, att) },
+    });
+    log("pharmacy A", `submits the co-signed attestation of lot ${lot} (1,000 packs): anyone may submit`, w);
+    return { lotId: w.lotId, serials: s, manifest: m };
+  };
+  const recalled = await smallLot("LOT2026R", "R", 400);
+  log("manufacturer", "recalls lot LOT2026R: contamination found in retained samples", await as(manufacturer).recallLot(recalled.lotId, "CAPA-2026-114"));
+  const expiring = await smallLot("LOT2026X", "X", 2);
+  await hre.network.provider.send("evm_increaseTime", [4 * DAY]);
+  await hre.network.provider.send("evm_mine", []);
+  log("(time)", "four days pass: lot LOT2026X expires");
+
+  // ---------------------------------------------------------------- verdicts
+  const expiryOf = expiresAtToExpiry(attestation.expiresAt);
+  const scans: { label: string; scan: string }[] = [
+    { label: "a genuine pack at pharmacy B", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[caseSize + 7], expiry: expiryOf }) },
+    { label: "the dispensed pack scanned again (a cloned code)", scan: packToElementString({ gtin: GTIN, lot: lotNumber, serial: dispensedSerial, expiry: expiryOf }) },
+    { label: "an unknown serial", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: "A0FAKE0SERIAL1", expiry: expiryOf }) },
+    { label: "a pack of the recalled lot", scan: packToDigitalLink({ gtin: GTIN, lot: "LOT2026R", serial: recalled.serials[5] }) },
+    { label: "an expired pack", scan: packToDigitalLink({ gtin: GTIN, lot: "LOT2026X", serial: expiring.serials[9] }) },
+    { label: "the quarantined pack", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[suspectIndex], expiry: expiryOf }) },
+  ];
+  const manifests = new Map<string, Manifest>([
+    [lotId, manifest],
+    [recalled.lotId, recalled.manifest],
+    [expiring.lotId, expiring.manifest],
+  ]);
+  const reader = base.withRunner(provider);
+  const reports = await verifyPacks(reader.custody, scans.map((s) => s.scan), { manifests: (id) => manifests.get(id) });
+  console.log("\nVerification: what a pharmacist scanning each pack is told\n");
+  const verdicts = reports.map((r: VerificationReport, i) => {
+    console.log(`  ${scans[i].label}\n    scan     ${scans[i].scan}`);
+    console.log(`    verdict  ${r.verdictName.toUpperCase()} — ${r.message}`);
+    console.log(`    DSCSA    verified=${r.dscsa.verified}${r.dscsa.verificationFailureReason ? ` verificationFailureReason=${r.dscsa.verificationFailureReason}` : ""}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`);
+    console.log(`    EU hub   ${r.eu.returnCode ?? "no alert"} (${r.eu.packStatus})\n`);
+    return { label: scans[i].label, scan: scans[i].scan, ...r };
+  });
+
+  const clone = reports[1];
+  if (clone.verdictName === "decommissioned") {
+    log("pharmacy B", "reports the cloned code to the regulator (CloneReported event)", await as(pharmacyB).reportClone({
+      lotId, index: proof.index, serial: dispensedSerial, proof: proof.proof,
+    }));
+  }
+  const status = await reader.packStatus(lotId, dispensedIndex);
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`);
+
+  if (values.out) {
+    fs.mkdirSync(values.out, { recursive: true });
+    const file = path.join(values.out, "report.json");
+    const report = {
+      network: { name: hre.network.name, chainId: base.chainId.toString(), hardfork: hre.config.networks.hardhat.hardfork },
+      deployment: { registry: deployment.registry, lots: deployment.lots, custody: deployment.custody },
+      parties: Object.fromEntries([...names].map(([a, n]) => [n, a])),
+      product: { gtin: GTIN },
+      lots: { main: { lotId, lotNumber, packs, manifestRoot: manifest.root, manifestSeconds }, recalled: recalled.lotId, expired: expiring.lotId },
+      steps,
+      verdicts,
+      seconds,
+    };
+    fs.writeFileSync(file, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+    console.log(`Report written to ${file}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});
+

@@ -1,0 +1,874 @@
+/**
+ * `pharmachain`: the command-line tool over the SDK, for every role's daily work. Human-readable output by default,
+ * `--json` for machines (one JSON document on standard output; progress and prompts go to standard error).
+ *
+ * Exit codes: 0 done; 1 verification answered "not verified" for at least one pack; 2 usage error; 3 invalid input;
+ * 4 configuration or network problem; 5 refused by the contracts; 6 not found; 7 transaction failed otherwise;
+ * 70 internal error.
+ */
+import fs from "fs";
+import path from "path";
+import { parseArgs } from "util";
+import { JsonRpcProvider, Provider, Wallet, getAddress, isAddress, isHexString } from "ethers";
+import {
+  ConfigurationError,
+  ContractRevertError,
+  InvalidInputError,
+  NotFoundError,
+  PharmaChainError,
+  TransactionError,
+} from "../errors";
+import { PackState, Role, DECOMMISSION_STATES, enumByName, ShipmentStatus, StakeholderStatus, LotStatus, ProductStatus } from "../enums";
+import { Deployment } from "../contracts";
+import { loadDeployment, saveDeployment } from "../deployment-file";
+import { PackRangeInput, PackRef, PharmaChainClient, Written } from "../client";
+import { deployProtocol } from "../deploy";
+import { gtinToUint64, gtin14, lotIdOf, parseScan, expiryToExpiresAt } from "../gs1";
+import { Manifest } from "../manifest";
+import {
+  LotAttestation,
+  batchRecordHash,
+  buildLotAttestation,
+  pharmaChainDomain,
+  signLotAttestation,
+  verifyAttestationSignature,
+} from "../attestation";
+import { verifyPacks, VerificationReport } from "../verification";
+import { HistoryEvent } from "../history";
+import { explainError } from "../revert";
+import { PASSWORD_ENV, PRIVATE_KEY_ENV, loadWallet, promptHidden, writeKeystore } from "./keys";
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+interface Context {
+  values: Values;
+  args: string[];
+  json: boolean;
+  quiet: boolean;
+}
+
+/** What a command produced: lines for people, a value for `--json`, and an exit code. */
+interface Outcome {
+  lines: string[];
+  json: unknown;
+  exitCode?: number;
+}
+
+type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };
+
+interface Command {
+  summary: string;
+  usage: string;
+  options?: Record<string, OptionSpec>;
+  run(ctx: Context): Promise<Outcome>;
+}
+
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  rpc: { type: "string" },
+  deployment: { type: "string" },
+  keystore: { type: "string" },
+  "key-env": { type: "string" },
+  "chain-id": { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+};
+
+const GLOBAL_HELP = `Options for every command:
+  --rpc URL            JSON-RPC endpoint (default $PHARMACHAIN_RPC or http://127.0.0.1:8545)
+  --deployment PATH    deployment addresses: a file from \`pharmachain deploy\`, an Ignition deployment folder
+                       (ignition/deployments/chain-<id>) or its deployed_addresses.json
+                       (default $PHARMACHAIN_DEPLOYMENT, else deployments/chain-<id>.json, else ignition/deployments/chain-<id>)
+  --keystore FILE      encrypted JSON keystore to sign with (password: $${PASSWORD_ENV} or a prompt)
+  --key-env NAME       development only: the environment variable holding a private key (default ${PRIVATE_KEY_ENV})
+  --chain-id N         for offline signing without --rpc
+  --json               print one JSON document instead of text
+  -q, --quiet          no progress on standard error
+  -h, --help           help for the command`;
+
+// ------------------------------------------------------------------ helpers
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, jsonReplacer, 2);
+}
+
+function str(ctx: Context, name: string, required = false): string | undefined {
+  const v = ctx.values[name];
+  if (typeof v === "string") return v;
+  if (required) throw new UsageError(`--${name} is required`);
+  return undefined;
+}
+
+function strs(ctx: Context, name: string): string[] {
+  const v = ctx.values[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+}
+
+function arg(ctx: Context, i: number, what: string): string {
+  const v = ctx.args[i];
+  if (v === undefined) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+class UsageError extends PharmaChainError {}
+
+function progress(ctx: Context, text: string): void {
+  if (!ctx.quiet) process.stderr.write(`${text}\n`);
+}
+
+function address(value: string, what: string): string {
+  if (!isAddress(value)) throw new InvalidInputError(`${what} "${value}" is not an Ethereum address`);
+  return getAddress(value);
+}
+
+function bigintArg(value: string, what: string): bigint {
+  if (!/^\d+$/.test(value)) throw new InvalidInputError(`${what} "${value}" must be a whole number`);
+  return BigInt(value);
+}
+
+/** Unix seconds from `1767225600`, `2027-01-31`, `2027-01-31T12:00:00Z` or `+365d`. */
+function timeArg(value: string, what: string): bigint {
+  if (/^\d+$/.test(value)) return BigInt(value);
+  const rel = /^\+(\d+)([dhm])$/.exec(value);
+  if (rel) {
+    const unit = { d: 86400, h: 3600, m: 60 }[rel[2] as "d" | "h" | "m"];
+    return BigInt(Math.floor(Date.now() / 1000) + Number(rel[1]) * unit);
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidInputError(`${what} "${value}" is not a time (unix seconds, YYYY-MM-DD or +Nd)`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+function gtinArg(value: string): bigint {
+  return gtinToUint64(value);
+}
+
+/** A lot: its id (0x + 64 hex) or `GTIN/LOTNUMBER`. */
+function lotArg(value: string): string {
+  if (isHexString(value, 32)) return value.toLowerCase();
+  const slash = value.indexOf("/");
+  if (slash <= 0) throw new InvalidInputError(`lot "${value}" must be a lot id (0x…) or GTIN/LOTNUMBER`);
+  return lotIdOf(gtinToUint64(value.slice(0, slash)), value.slice(slash + 1));
+}
+
+/** A range `LOT:START-END` (END exclusive) where LOT is a lot id or GTIN/LOTNUMBER. */
+function rangeArg(value: string): PackRangeInput {
+  const m = /^(.+):(\d+)-(\d+)$/.exec(value);
+  if (!m) throw new InvalidInputError(`range "${value}" must be LOT:START-END (END exclusive), e.g. 00614141123452/L1:0-100`);
+  return { lotId: lotArg(m[1]), start: Number(m[2]), end: Number(m[3]) };
+}
+
+function enumArg<E extends Record<string, string | number>>(e: E, value: string, what: string, allowed?: readonly number[]): E[keyof E] {
+  const v = enumByName(e, value);
+  if (v === undefined || (allowed && !allowed.includes(v as number))) {
+    const names = Object.keys(e).filter((k) => Number.isNaN(Number(k)) && (!allowed || allowed.includes(e[k] as number)));
+    throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}`);
+  }
+  return v;
+}
+
+function readJson(file: string, what: string): unknown {
+  if (!fs.existsSync(file)) throw new InvalidInputError(`no ${what} file at ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new InvalidInputError(`${file} is not valid JSON`, { cause });
+  }
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, toJson(value) + "\n");
+}
+
+function attestationFromJson(json: unknown, file: string): LotAttestation {
+  const r = json as Record<string, unknown>;
+  const need = (k: string): string => {
+    if (r[k] === undefined || r[k] === null) throw new InvalidInputError(`${file} has no "${k}": not an attestation file`);
+    return String(r[k]);
+  };
+  return {
+    lotId: need("lotId"),
+    gtin: BigInt(need("gtin")),
+    lotNumber: need("lotNumber"),
+    expiresAt: BigInt(need("expiresAt")),
+    unitCount: Number(need("unitCount")),
+    serialsRoot: need("serialsRoot"),
+    dataHash: need("dataHash"),
+    manufacturer: need("manufacturer"),
+    deadline: BigInt(need("deadline")),
+  };
+}
+
+function signatureFromJson(file: string): { signer: string; signature: string } {
+  const r = readJson(file, "signature") as Record<string, unknown>;
+  if (typeof r.signer !== "string" || typeof r.signature !== "string") {
+    throw new InvalidInputError(`${file} is not a signature file (needs "signer" and "signature")`);
+  }
+  return { signer: address(r.signer, "signer"), signature: r.signature };
+}
+
+async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
+  return Manifest.fromFile(file, {
+    onProgress: (p) => {
+      if (p.done === p.total || p.done % 100_000 === 0) progress(ctx, `  ${p.phase}: ${p.done.toLocaleString("en")} / ${p.total.toLocaleString("en")}`);
+    },
+  });
+}
+
+function provider(ctx: Context): JsonRpcProvider {
+  const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
+  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250 });
+}
+
+async function resolveDeployment(ctx: Context, chainId?: bigint): Promise<Deployment> {
+  const given = str(ctx, "deployment") ?? process.env.PHARMACHAIN_DEPLOYMENT;
+  if (given) return loadDeployment(given);
+  const candidates = chainId === undefined ? [] : [`deployments/chain-${chainId}.json`, `ignition/deployments/chain-${chainId}`];
+  for (const c of candidates) if (fs.existsSync(c)) return loadDeployment(c);
+  throw new ConfigurationError("no deployment found", {
+    details: `give --deployment PATH, or deploy with \`pharmachain deploy\` (looked for ${candidates.join(", ") || "nothing: unknown chain"})`,
+  });
+}
+
+async function readClient(ctx: Context): Promise<PharmaChainClient> {
+  const p = provider(ctx);
+  const network = await networkOf(p);
+  return PharmaChainClient.connect({ runner: p, deployment: await resolveDeployment(ctx, network) });
+}
+
+async function writeClient(ctx: Context): Promise<PharmaChainClient> {
+  const p = provider(ctx);
+  const network = await networkOf(p);
+  const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
+  return PharmaChainClient.connect({ runner: wallet, deployment: await resolveDeployment(ctx, network) });
+}
+
+async function networkOf(p: Provider): Promise<bigint> {
+  try {
+    return (await p.getNetwork()).chainId;
+  } catch (cause) {
+    throw new ConfigurationError("cannot reach the network: is the node running and --rpc right?", { cause });
+  }
+}
+
+function txLines(what: string, w: Written<object>): string[] {
+  return [`${what}`, `  transaction ${w.tx.hash} (block ${w.tx.blockNumber}, gas ${w.tx.gasUsed.toLocaleString("en")})`];
+}
+
+/** A command that sends one transaction through a client method and reports it. */
+function simple(
+  summary: string,
+  usage: string,
+  options: Record<string, OptionSpec>,
+  send: (c: PharmaChainClient, ctx: Context) => Promise<{ done: string; written: Written<object> }>,
+): Command {
+  return {
+    summary,
+    usage,
+    options,
+    async run(ctx) {
+      const client = await writeClient(ctx);
+      const { done, written } = await send(client, ctx);
+      return { lines: txLines(done, written), json: written };
+    },
+  };
+}
+
+async function packRef(ctx: Context, scan: string): Promise<PackRef> {
+  const read = parseScan(scan);
+  if (!read.serial || !read.lot) throw new InvalidInputError(`the scan "${scan}" needs a serial (21) and a lot (10)`);
+  const manifestFile = str(ctx, "manifest", true)!;
+  const manifest = await loadManifest(ctx, manifestFile);
+  const lotId = lotIdOf(gtinToUint64(read.gtin), read.lot);
+  const index = manifest.indexOf(read.serial);
+  if (index === undefined) throw new NotFoundError(`serial ${read.serial} is not in the manifest ${manifestFile}`);
+  return { lotId, index, serial: read.serial, proof: manifest.proof(read.serial).proof };
+}
+
+function eventLines(events: readonly HistoryEvent[]): string[] {
+  if (events.length === 0) return ["no events"];
+  return events.map((e) => `${new Date(e.timestamp * 1000).toISOString()}  block ${e.blockNumber}  ${e.summary}`);
+}
+
+function reportLines(r: VerificationReport): string[] {
+  const lines = [`${r.verified ? "VERIFIED" : "NOT VERIFIED"} (${r.verdictName}): ${r.message}`];
+  const dscsa = r.dscsa.verified
+    ? `verified=true${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`
+    : `verified=false verificationFailureReason=${r.dscsa.verificationFailureReason}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`;
+  lines.push(`  DSCSA: ${dscsa}`);
+  lines.push(`  EU hub: ${r.eu.returnCode ?? "no alert"}, pack ${r.eu.packStatus}`);
+  if (r.verdict > 2) lines.push(`  holder ${r.holder}, manufacturer ${r.manufacturer}, regulator signer ${r.regulatorSigner}`);
+  return lines;
+}
+
+// ------------------------------------------------------------------ commands
+
+const COMMANDS: Record<string, Command> = {
+  "account new": {
+    summary: "create a key and save it in an encrypted keystore file",
+    usage: "account new --out FILE",
+    options: { out: { type: "string" } },
+    async run(ctx) {
+      const out = str(ctx, "out", true)!;
+      const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
+      const wallet = Wallet.createRandom();
+      await writeKeystore(out, new Wallet(wallet.privateKey), password);
+      return { lines: [`new account ${wallet.address}`, `  keystore ${out}`], json: { address: wallet.address, keystore: out } };
+    },
+  },
+  "account import": {
+    summary: `encrypt the development key from --key-env (default ${PRIVATE_KEY_ENV}) into a keystore file`,
+    usage: "account import --out FILE",
+    options: { out: { type: "string" } },
+    async run(ctx) {
+      const out = str(ctx, "out", true)!;
+      const wallet = await loadWallet({ keyEnv: str(ctx, "key-env") });
+      const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
+      await writeKeystore(out, wallet, password);
+      return { lines: [`account ${wallet.address}`, `  keystore ${out}`], json: { address: wallet.address, keystore: out } };
+    },
+  },
+  "account show": {
+    summary: "print the address of the configured key and, with a network, its standing",
+    usage: "account show",
+    async run(ctx) {
+      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
+      return { lines: [wallet.address], json: { address: wallet.address } };
+    },
+  },
+  deploy: {
+    summary: "deploy the protocol's contracts and write their addresses",
+    usage: "deploy [--council ADDRESS] [--admin-delay SECONDS] [--out FILE]",
+    options: { council: { type: "string" }, "admin-delay": { type: "string" }, out: { type: "string" } },
+    async run(ctx) {
+      const p = provider(ctx);
+      const chainId = await networkOf(p);
+      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
+      const council = str(ctx, "council");
+      const delay = str(ctx, "admin-delay");
+      const deployment = await deployProtocol(wallet, {
+        council: council ? address(council, "council") : undefined,
+        adminDelay: delay ? Number(bigintArg(delay, "admin delay")) : undefined,
+        onProgress: (step, at) => progress(ctx, `  ${step} ${at}`),
+      });
+      const out = str(ctx, "out") ?? `deployments/chain-${chainId}.json`;
+      saveDeployment(out, deployment);
+      return {
+        lines: [
+          `PharmaChain deployed on chain ${chainId}`,
+          `  StakeholderRegistry ${deployment.registry}`,
+          `  ProductLots         ${deployment.lots}`,
+          `  PackCustody         ${deployment.custody}`,
+          `  addresses written to ${out}`,
+        ],
+        json: { ...deployment, file: out },
+      };
+    },
+  },
+  "regulator appoint": simple(
+    "the council appoints a regulator",
+    "regulator appoint ACCOUNT --gln GLN --jurisdiction XX --valid-until TIME [--licence TEXT]",
+    { gln: { type: "string" }, jurisdiction: { type: "string" }, "valid-until": { type: "string" }, licence: { type: "string" } },
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      const written = await c.appointRegulator({
+        account,
+        gln: bigintArg(str(ctx, "gln", true)!, "GLN"),
+        jurisdiction: str(ctx, "jurisdiction", true)!,
+        validUntil: timeArg(str(ctx, "valid-until", true)!, "--valid-until"),
+        licence: str(ctx, "licence"),
+      });
+      return { done: `${account} appointed regulator`, written };
+    },
+  ),
+  "stakeholder apply": simple(
+    "apply for a role (manufacturer, distributor, transporter, dispenser)",
+    "stakeholder apply --role ROLE --gln GLN --jurisdiction XX [--licence TEXT] [--metadata TEXT]",
+    { role: { type: "string" }, gln: { type: "string" }, jurisdiction: { type: "string" }, licence: { type: "string" }, metadata: { type: "string" } },
+    async (c, ctx) => {
+      const role = enumArg(Role, str(ctx, "role", true)!, "role", [Role.Manufacturer, Role.Distributor, Role.Transporter, Role.Dispenser]);
+      const written = await c.applyForRole({
+        role,
+        gln: bigintArg(str(ctx, "gln", true)!, "GLN"),
+        jurisdiction: str(ctx, "jurisdiction", true)!,
+        licence: str(ctx, "licence"),
+        metadata: str(ctx, "metadata"),
+      });
+      return { done: `applied as ${Role[role]}`, written };
+    },
+  ),
+  "stakeholder approve": simple(
+    "a regulator approves an applicant's licence",
+    "stakeholder approve ACCOUNT --valid-until TIME",
+    { "valid-until": { type: "string" } },
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      const written = await c.approveStakeholder(account, timeArg(str(ctx, "valid-until", true)!, "--valid-until"));
+      return { done: `${account} approved`, written };
+    },
+  ),
+  "stakeholder suspend": simple("suspend a stakeholder", "stakeholder suspend ACCOUNT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+    return { done: `${account} suspended`, written: await c.suspendStakeholder(account, str(ctx, "reason")) };
+  }),
+  "stakeholder reinstate": simple("reinstate a suspended stakeholder", "stakeholder reinstate ACCOUNT", {}, async (c, ctx) => {
+    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+    return { done: `${account} reinstated`, written: await c.reinstateStakeholder(account) };
+  }),
+  "stakeholder revoke": simple("revoke a stakeholder for good", "stakeholder revoke ACCOUNT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+    return { done: `${account} revoked`, written: await c.revokeStakeholder(account, str(ctx, "reason")) };
+  }),
+  "stakeholder renew": simple(
+    "renew a stakeholder's licence",
+    "stakeholder renew ACCOUNT --valid-until TIME [--licence TEXT]",
+    { "valid-until": { type: "string" }, licence: { type: "string" } },
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      const written = await c.renewLicence(account, timeArg(str(ctx, "valid-until", true)!, "--valid-until"), str(ctx, "licence"));
+      return { done: `${account} renewed`, written };
+    },
+  ),
+  "stakeholder show": {
+    summary: "show a stakeholder's record",
+    usage: "stakeholder show ACCOUNT",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const s = await c.stakeholder(address(arg(ctx, 0, "ACCOUNT"), "account"));
+      const authorised = s.role !== Role.None && (await c.isAuthorised(s.account, s.role));
+      return {
+        lines: [
+          `${s.account}: ${Role[s.role]}, ${StakeholderStatus[s.status]}${authorised ? " (authorised now)" : " (not authorised now)"}`,
+          `  GLN ${s.gln}, jurisdiction ${s.jurisdiction}, licence valid until ${new Date(Number(s.validUntil) * 1000).toISOString()}`,
+        ],
+        json: { ...s, roleName: Role[s.role], statusName: StakeholderStatus[s.status], authorised },
+      };
+    },
+  },
+  "product register": simple("a manufacturer registers a product (GTIN)", "product register GTIN [--metadata TEXT]", { metadata: { type: "string" } }, async (c, ctx) => {
+    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+    return { done: `product ${gtin14(gtin)} registered`, written: await c.registerProduct(gtin, str(ctx, "metadata")) };
+  }),
+  "product approve": simple("a regulator approves a product", "product approve GTIN", {}, async (c, ctx) => {
+    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+    return { done: `product ${gtin14(gtin)} approved`, written: await c.approveProduct(gtin) };
+  }),
+  "product reject": simple("a regulator rejects a product", "product reject GTIN [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+    return { done: `product ${gtin14(gtin)} rejected`, written: await c.rejectProduct(gtin, str(ctx, "reason")) };
+  }),
+  "product show": {
+    summary: "show a product",
+    usage: "product show GTIN",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const p = await c.product(gtinArg(arg(ctx, 0, "GTIN")));
+      return {
+        lines: [`GTIN ${gtin14(p.gtin)}: ${ProductStatus[p.status]}, manufacturer ${p.manufacturer}`],
+        json: { ...p, statusName: ProductStatus[p.status] },
+      };
+    },
+  },
+  "manifest build": {
+    summary: "build a lot's manifest (Merkle tree of its serials) from a CSV or JSON file; offline",
+    usage: "manifest build SERIALS_FILE --out MANIFEST.json",
+    options: { out: { type: "string" } },
+    async run(ctx) {
+      const file = arg(ctx, 0, "SERIALS_FILE");
+      const out = str(ctx, "out", true)!;
+      const started = Date.now();
+      const manifest = await loadManifest(ctx, file);
+      await manifest.save(out);
+      const seconds = (Date.now() - started) / 1000;
+      return {
+        lines: [`manifest of ${manifest.size.toLocaleString("en")} serials, root ${manifest.root}`, `  written to ${out} in ${seconds.toFixed(1)} s`],
+        json: { root: manifest.root, size: manifest.size, file: out, seconds },
+      };
+    },
+  },
+  "lot attest": {
+    summary: "write a lot's attestation (what both parties sign) from its manifest; offline",
+    usage:
+      "lot attest --manifest FILE --gtin GTIN --lot LOTNUMBER --expiry YYMMDD --manufacturer ADDRESS (--batch-record FILE | --data-hash HASH) [--deadline TIME] --out FILE",
+    options: {
+      manifest: { type: "string" },
+      gtin: { type: "string" },
+      lot: { type: "string" },
+      expiry: { type: "string" },
+      manufacturer: { type: "string" },
+      "batch-record": { type: "string" },
+      "data-hash": { type: "string" },
+      deadline: { type: "string" },
+      out: { type: "string" },
+    },
+    async run(ctx) {
+      const manifest = await loadManifest(ctx, str(ctx, "manifest", true)!);
+      const record = str(ctx, "batch-record");
+      const dataHash = record ? batchRecordHash(fs.readFileSync(record)) : str(ctx, "data-hash", true)!;
+      const attestation = buildLotAttestation({
+        gtin: gtinArg(str(ctx, "gtin", true)!),
+        lotNumber: str(ctx, "lot", true)!,
+        expiresAt: expiryToExpiresAt(str(ctx, "expiry", true)!),
+        unitCount: manifest.size,
+        serialsRoot: manifest.root,
+        dataHash,
+        manufacturer: address(str(ctx, "manufacturer", true)!, "manufacturer"),
+        deadline: timeArg(str(ctx, "deadline") ?? "+7d", "--deadline"),
+      });
+      const out = str(ctx, "out", true)!;
+      writeJson(out, attestation);
+      return { lines: [`attestation of lot ${attestation.lotNumber} (${attestation.lotId})`, `  written to ${out}`], json: attestation };
+    },
+  },
+  "lot sign": {
+    summary: "sign a lot attestation with your key and write the signature to a file; offline",
+    usage: "lot sign ATTESTATION.json --out SIGNATURE.json [--chain-id N] [--deployment PATH]",
+    options: { out: { type: "string" } },
+    async run(ctx) {
+      const file = arg(ctx, 0, "ATTESTATION.json");
+      const attestation = attestationFromJson(readJson(file, "attestation"), file);
+      const rpc = str(ctx, "rpc");
+      const chainIdText = str(ctx, "chain-id");
+      const chainId = chainIdText ? bigintArg(chainIdText, "chain id") : rpc ? await networkOf(provider(ctx)) : undefined;
+      const deployment = await resolveDeployment(ctx, chainId);
+      const domainChain = chainId ?? deployment.chainId;
+      if (domainChain === undefined) throw new ConfigurationError("the chain id is unknown: give --chain-id (signing is bound to one chain)");
+      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
+      const domain = pharmaChainDomain(domainChain, deployment.lots);
+      const signature = await signLotAttestation(wallet, domain, attestation);
+      if (!(await verifyAttestationSignature(domain, attestation, wallet.address, signature))) {
+        throw new PharmaChainError("the signature just made does not verify: refusing to write it");
+      }
+      const out = str(ctx, "out", true)!;
+      const value = { signer: wallet.address, signature, lotId: attestation.lotId, chainId: domainChain, verifyingContract: deployment.lots };
+      writeJson(out, value);
+      return { lines: [`lot ${attestation.lotNumber} signed by ${wallet.address}`, `  signature written to ${out}`], json: value };
+    },
+  },
+  "lot commission": simple(
+    "record a lot from its attestation and signatures (anyone may submit)",
+    "lot commission ATTESTATION.json [--manufacturer-signature FILE] [--regulator-signature FILE]",
+    { "manufacturer-signature": { type: "string" }, "regulator-signature": { type: "string" } },
+    async (c, ctx) => {
+      const file = arg(ctx, 0, "ATTESTATION.json");
+      const attestation = attestationFromJson(readJson(file, "attestation"), file);
+      const m = str(ctx, "manufacturer-signature");
+      const r = str(ctx, "regulator-signature");
+      if (!m && !r) throw new UsageError("give at least one of --manufacturer-signature and --regulator-signature");
+      const written = await c.commissionLot({
+        attestation,
+        manufacturerSignature: m ? signatureFromJson(m) : undefined,
+        regulatorSignature: r ? signatureFromJson(r) : undefined,
+      });
+      return { done: `lot ${attestation.lotNumber} commissioned (${written.lotId}), ${written.released ? "released" : "pending the other signature"}`, written };
+    },
+  ),
+  "lot cosign": simple(
+    "add the missing signature to a pending lot",
+    "lot cosign ATTESTATION.json --signature FILE",
+    { signature: { type: "string" } },
+    async (c, ctx) => {
+      const file = arg(ctx, 0, "ATTESTATION.json");
+      const attestation = attestationFromJson(readJson(file, "attestation"), file);
+      const written = await c.cosignLot(attestation, signatureFromJson(str(ctx, "signature", true)!));
+      return { done: `lot ${attestation.lotNumber} ${written.released ? "released" : "cosigned"}`, written };
+    },
+  ),
+  "lot recall": simple("recall a lot (manufacturer or regulator)", "lot recall LOT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const lotId = lotArg(arg(ctx, 0, "LOT"));
+    return { done: `lot ${lotId} recalled`, written: await c.recallLot(lotId, str(ctx, "reason")) };
+  }),
+  "lot void": simple("void a pending lot", "lot void LOT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const lotId = lotArg(arg(ctx, 0, "LOT"));
+    return { done: `lot ${lotId} voided`, written: await c.voidLot(lotId, str(ctx, "reason")) };
+  }),
+  "lot show": {
+    summary: "show a lot (LOT is a lot id or GTIN/LOTNUMBER)",
+    usage: "lot show LOT",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const l = await c.lot(lotArg(arg(ctx, 0, "LOT")));
+      return {
+        lines: [
+          `lot ${l.lotId}: GTIN ${gtin14(l.gtin)}, ${l.unitCount.toLocaleString("en")} packs, ${LotStatus[l.status]}${l.recalled ? ", RECALLED" : ""}`,
+          `  manufacturer ${l.manufacturer}, expires ${new Date(Number(l.expiresAt) * 1000).toISOString()}`,
+          `  signed by ${l.manufacturerSigner} (manufacturer) and ${l.regulatorSigner} (regulator)`,
+        ],
+        json: { ...l, statusName: LotStatus[l.status] },
+      };
+    },
+  },
+  ship: simple(
+    "ship index ranges of lots to a buyer, optionally through a transporter",
+    "ship --to BUYER --range LOT:START-END [--range ...] [--via TRANSPORTER] [--notice TEXT]",
+    { to: { type: "string" }, via: { type: "string" }, range: { type: "string", multiple: true }, notice: { type: "string" } },
+    async (c, ctx) => {
+      const ranges = strs(ctx, "range").map(rangeArg);
+      if (ranges.length === 0) throw new UsageError("give at least one --range LOT:START-END");
+      const via = str(ctx, "via");
+      const written = await c.ship({
+        buyer: address(str(ctx, "to", true)!, "buyer"),
+        transporter: via ? address(via, "transporter") : undefined,
+        notice: str(ctx, "notice"),
+        ranges,
+      });
+      return { done: `shipment ${written.shipmentId} of ${written.packCount.toLocaleString("en")} packs created`, written };
+    },
+  ),
+  pickup: simple("the transporter picks a shipment up", "pickup SHIPMENT --gln GLN", { gln: { type: "string" } }, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} picked up`, written: await c.pickUp(id, bigintArg(str(ctx, "gln", true)!, "GLN")) };
+  }),
+  handover: simple("the transporter hands a shipment over", "handover SHIPMENT --gln GLN", { gln: { type: "string" } }, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} handed over`, written: await c.handOver(id, bigintArg(str(ctx, "gln", true)!, "GLN")) };
+  }),
+  receive: simple("the buyer receives a shipment", "receive SHIPMENT", {}, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} received`, written: await c.receiveShipment(id) };
+  }),
+  reject: simple("the buyer rejects a shipment", "reject SHIPMENT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} rejected`, written: await c.rejectShipment(id, str(ctx, "reason")) };
+  }),
+  cancel: simple("the seller cancels a shipment before pick-up", "cancel SHIPMENT", {}, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} cancelled`, written: await c.cancelShipment(id) };
+  }),
+  "shipment void": simple("a regulator voids an open shipment", "shipment void SHIPMENT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+    return { done: `shipment ${id} voided`, written: await c.voidShipment(id, str(ctx, "reason")) };
+  }),
+  "shipment show": {
+    summary: "show a shipment",
+    usage: "shipment show SHIPMENT",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const s = await c.shipment(bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment"));
+      if (s.status === ShipmentStatus.None) throw new NotFoundError(`shipment ${s.shipmentId} does not exist`);
+      return {
+        lines: [`shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${s.buyer}${s.viaTransporter ? ` via ${s.transporter}` : ""}`],
+        json: { ...s, statusName: ShipmentStatus[s.status] },
+      };
+    },
+  },
+  dispense: simple(
+    "dispense one pack to a patient, from its scanned code and the lot's manifest",
+    "dispense SCAN --manifest MANIFEST",
+    { manifest: { type: "string" } },
+    async (c, ctx) => {
+      const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
+      return { done: `pack ${pack.serial} (index ${pack.index}) dispensed`, written: await c.dispense(pack) };
+    },
+  ),
+  decommission: simple(
+    "decommission one pack (SCAN with --manifest) or a range (--range) into an EU FMD state",
+    "decommission (SCAN --manifest MANIFEST | --range LOT:START-END) --state dispensed|destroyed|exported|sample|freesample|stolen|locked",
+    { manifest: { type: "string" }, range: { type: "string" }, state: { type: "string" } },
+    async (c, ctx) => {
+      const state = enumArg(PackState, str(ctx, "state", true)!, "state", DECOMMISSION_STATES) as PackState;
+      const range = str(ctx, "range");
+      if (range) {
+        const r = rangeArg(range);
+        return { done: `packs ${r.start}-${r.end - 1} ${PackState[state]}`, written: await c.decommissionRange(r, state) };
+      }
+      const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
+      return { done: `pack ${pack.serial} ${PackState[state]}`, written: await c.decommission(pack, state) };
+    },
+  ),
+  undo: simple("undo a decommission within its window", "undo --range LOT:START-END", { range: { type: "string" } }, async (c, ctx) => {
+    const r = rangeArg(str(ctx, "range", true)!);
+    return { done: `decommission of packs ${r.start}-${r.end - 1} undone`, written: await c.undoDecommission(r) };
+  }),
+  quarantine: simple(
+    "quarantine packs as suspect",
+    "quarantine --range LOT:START-END [--range ...] [--evidence TEXT]",
+    { range: { type: "string", multiple: true }, evidence: { type: "string" } },
+    async (c, ctx) => ({ done: "packs quarantined", written: await c.quarantine(strs(ctx, "range").map(rangeArg), str(ctx, "evidence")) }),
+  ),
+  clear: simple(
+    "a regulator clears suspect packs",
+    "clear --range LOT:START-END [--range ...] [--decision TEXT]",
+    { range: { type: "string", multiple: true }, decision: { type: "string" } },
+    async (c, ctx) => ({ done: "packs cleared", written: await c.clearSuspect(strs(ctx, "range").map(rangeArg), str(ctx, "decision")) }),
+  ),
+  illegitimate: simple(
+    "a regulator confirms suspect packs illegitimate",
+    "illegitimate --range LOT:START-END [--range ...] [--decision TEXT]",
+    { range: { type: "string", multiple: true }, decision: { type: "string" } },
+    async (c, ctx) => ({ done: "packs confirmed illegitimate", written: await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision")) }),
+  ),
+  "report-clone": simple(
+    "report a second scan of a decommissioned pack's code to the regulator",
+    "report-clone SCAN --manifest MANIFEST",
+    { manifest: { type: "string" } },
+    async (c, ctx) => {
+      const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
+      return { done: `clone of ${pack.serial} reported`, written: await c.reportClone(pack) };
+    },
+  ),
+  verify: {
+    summary: "verify packs from their scanned codes (Digital Link, element string or DataMatrix payload)",
+    usage: "verify SCAN [SCAN ...] [--manifest MANIFEST ...] [--scans FILE]",
+    options: { manifest: { type: "string", multiple: true }, scans: { type: "string" } },
+    async run(ctx) {
+      const scans = [...ctx.args];
+      const file = str(ctx, "scans");
+      if (file) scans.push(...fs.readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
+      if (scans.length === 0) throw new UsageError("give at least one SCAN or --scans FILE");
+      const manifests = new Map<string, Manifest>();
+      for (const m of strs(ctx, "manifest")) {
+        const manifest = await loadManifest(ctx, m);
+        const meta = manifest.metadata;
+        if (meta?.lotId) manifests.set(meta.lotId.toLowerCase(), manifest);
+        else manifests.set(`root:${manifest.root}`, manifest);
+      }
+      const c = await readClient(ctx);
+      const byRoot = async (lotId: string): Promise<Manifest | undefined> => {
+        const direct = manifests.get(lotId.toLowerCase());
+        if (direct) return direct;
+        if (![...manifests.keys()].some((k) => k.startsWith("root:"))) return undefined;
+        const root = (await c.lots.lotWords(lotId))[1];
+        return manifests.get(`root:${root}`);
+      };
+      const reports = await verifyPacks(c.custody, scans, {
+        manifests: byRoot,
+        onProgress: (done, total) => total > 200 && progress(ctx, `  verified ${done} / ${total}`),
+      });
+      const failed = reports.filter((r) => !r.verified).length;
+      return {
+        lines: reports.flatMap((r) => [`${r.gtin} ${r.lotNumber} ${r.serial}`, ...reportLines(r).map((l) => `  ${l}`)]),
+        json: reports.length === 1 ? reports[0] : reports,
+        exitCode: failed > 0 ? 1 : 0,
+      };
+    },
+  },
+  "pack status": {
+    summary: "the state and holder of one pack",
+    usage: "pack status LOT:INDEX",
+    async run(ctx) {
+      const m = /^(.+):(\d+)$/.exec(arg(ctx, 0, "LOT:INDEX"));
+      if (!m) throw new InvalidInputError("give LOT:INDEX");
+      const c = await readClient(ctx);
+      const s = await c.packStatus(lotArg(m[1]), Number(m[2]));
+      return { lines: [`pack ${s.index}: ${PackState[s.state]}, held by ${s.holder}`], json: { ...s, stateName: PackState[s.state] } };
+    },
+  },
+  history: {
+    summary: "the provenance timeline of a lot, a pack, a shipment or a stakeholder",
+    usage: "history lot LOT | history pack LOT:INDEX | history shipment ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
+    options: { "from-block": { type: "string" }, "block-range": { type: "string" } },
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const kind = arg(ctx, 0, "lot|pack|shipment|stakeholder");
+      const target = arg(ctx, 1, "what to trace");
+      const fromBlock = str(ctx, "from-block");
+      const blockRange = str(ctx, "block-range");
+      const options = {
+        fromBlock: fromBlock ? Number(bigintArg(fromBlock, "--from-block")) : undefined,
+        blockRange: blockRange ? Number(bigintArg(blockRange, "--block-range")) : undefined,
+        onProgress: (done: number, total: number) => {
+          if (total > 50_000) progress(ctx, `  scanned ${done.toLocaleString("en")} / ${total.toLocaleString("en")} blocks`);
+        },
+      };
+      const h = c.history();
+      let events: HistoryEvent[];
+      if (kind === "lot") events = await h.lot(lotArg(target), options);
+      else if (kind === "shipment") events = await h.shipment(bigintArg(target, "shipment"), options);
+      else if (kind === "stakeholder") events = await h.stakeholder(address(target, "account"), options);
+      else if (kind === "pack") {
+        const m = /^(.+):(\d+)$/.exec(target);
+        if (!m) throw new InvalidInputError("give the pack as LOT:INDEX");
+        events = await h.pack(lotArg(m[1]), Number(m[2]), options);
+      } else throw new UsageError(`history of "${kind}"? use lot, pack, shipment or stakeholder`);
+      return { lines: eventLines(events), json: events };
+    },
+  },
+};
+
+// ------------------------------------------------------------------ entry point
+
+function commandList(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join("\n");
+}
+
+function usage(): string {
+  return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found, 7 transaction failed, 70 internal.`;
+}
+
+function commandHelp(name: string, c: Command): string {
+  return `pharmachain ${c.usage}\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\n${GLOBAL_HELP}`;
+}
+
+/** The exit code for an error, by its class. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return 2;
+  if (error instanceof InvalidInputError) return 3;
+  if (error instanceof ConfigurationError) return 4;
+  if (error instanceof ContractRevertError) return 5;
+  if (error instanceof NotFoundError) return 6;
+  if (error instanceof TransactionError) return 7;
+  return 70;
+}
+
+/** Runs the tool on `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && COMMANDS[n] !== undefined);
+  const json = argv.includes("--json");
+  if (!name) {
+    const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h") || words[0] === "help";
+    (wantsHelp ? process.stdout : process.stderr).write(usage() + "\n");
+    if (!wantsHelp) process.stderr.write(`\nunknown command "${words.slice(0, 2).join(" ")}"\n`);
+    return wantsHelp ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  const consumed = name.split(" ").length;
+  let ctx: Context;
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_OPTIONS, ...(command.options ?? {}) },
+      allowPositionals: true,
+      strict: true,
+    });
+    ctx = {
+      values: parsed.values as Values,
+      args: parsed.positionals.slice(consumed),
+      json,
+      quiet: parsed.values.quiet === true,
+    };
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${commandHelp(name, command)}\n`);
+    return 2;
+  }
+  if (ctx.values.help) {
+    process.stdout.write(commandHelp(name, command) + "\n");
+    return 0;
+  }
+  try {
+    const outcome = await command.run(ctx);
+    process.stdout.write((json ? toJson(outcome.json) : outcome.lines.join("\n")) + "\n");
+    return outcome.exitCode ?? 0;
+  } catch (raw) {
+    const error = raw instanceof PharmaChainError ? raw : explainError(raw);
+    const code = exitCodeOf(error);
+    if (json) {
+      const body: Record<string, unknown> = { error: error.name, message: error.shortMessage, exitCode: code };
+      if (error instanceof ContractRevertError) Object.assign(body, { errorName: error.errorName, args: error.args });
+      process.stdout.write(toJson(body) + "\n");
+    } else {
+      process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `${error.details}\n` : ""}`);
+      if (code === 2) process.stderr.write(`\n${commandHelp(name, command)}\n`);
+    }
+    return code;
+  }
+}
