@@ -10,6 +10,7 @@ import {
   TypedDataDomain,
   TypedDataEncoder,
   getAddress,
+  getBytes,
   isAddress,
   isHexString,
   sha256,
@@ -131,12 +132,16 @@ export async function verifyAttestationSignature(
     try {
       const data = ERC1271.encodeFunctionData("isValidSignature", [attestationDigest(domain, attestation), signature]);
       const result = await provider.call({ to: signer, data });
-      return result.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
+      // as OpenZeppelin's SignatureChecker: at least 32 bytes, the first word the magic value left-aligned
+      return result.length >= 66 && result.slice(0, 66).toLowerCase() === ERC1271_MAGIC + "0".repeat(56);
     } catch {
       return false;
     }
   }
   try {
+    // the contract's ECDSA takes 65 bytes with v 27 or 28 only (ethers also reads 64-byte EIP-2098 and v 0/1)
+    const bytes = getBytes(signature);
+    if (bytes.length !== 65 || (bytes[64] !== 27 && bytes[64] !== 28)) return false;
     const sig = Signature.from(signature);
     if (BigInt(sig.s) > SECP256K1_HALF_N) return false;
     return getAddress(recoverAttestationSigner(domain, attestation, signature)) === getAddress(signer);

@@ -384,7 +384,12 @@ export class PharmaChainClient {
       lotId: this.event(receipt, this.lots.interface, "LotCommissioned").args.lotId as string,
       released: this.events(receipt, this.lots.interface, "LotReleased").length > 0,
     }),
-    (value) => ({ lotId: value as string, released: false }),
+    (value, p) => ({
+      lotId: value as string,
+      released:
+        signerSignature(p.manufacturerSignature).signer !== ZeroAddress &&
+        signerSignature(p.regulatorSignature).signer !== ZeroAddress,
+    }),
   );
 
   /** Adds the missing signature to a pending lot; with both it is released. */
@@ -455,7 +460,7 @@ export class PharmaChainClient {
       const event = this.event(receipt, this.custody.interface, "ShipmentCreated");
       return { shipmentId: event.args.shipmentId as bigint, packCount: event.args.packCount as bigint };
     },
-    (value) => ({ shipmentId: value as bigint, packCount: 0n }),
+    (value, p) => ({ shipmentId: value as bigint, packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n) }),
   );
 
   /** The named transporter picks the shipment up at a location (GLN). */
@@ -648,7 +653,7 @@ export class PharmaChainClient {
     method: string,
     build: (...args: A) => unknown[] | Promise<unknown[]>,
     fromReceipt: (receipt: TransactionReceipt) => R,
-    fromStatic?: (value: unknown) => R,
+    fromStatic?: (value: unknown, ...args: A) => R,
   ): Operation<A, R> {
     const send = async (...args: A): Promise<Written<R>> => {
       const signer = this.signer();
@@ -676,7 +681,7 @@ export class PharmaChainClient {
         const callArgs = await build(...args);
         const value: unknown = await fn.staticCall(...callArgs);
         const gas = await fn.estimateGas(...callArgs);
-        return fromStatic ? { gas, result: fromStatic(value) } : { gas };
+        return fromStatic ? { gas, result: fromStatic(value, ...args) } : { gas };
       } catch (error) {
         throw explainError(error);
       }
@@ -704,7 +709,7 @@ export class PharmaChainClient {
   /** Fills in missing hints: the start of the run that holds each range's first pack. */
   private async hinted(ranges: readonly PackRangeInput[]): Promise<PackRangeInput[]> {
     if (ranges.length === 0) throw new InvalidInputError("give at least one pack range");
-    return Promise.all(
+    const found = await Promise.all(
       ranges.map(async (r) => {
         if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end <= r.start) {
           throw new InvalidInputError(`range [${r.start}, ${r.end}) of lot ${r.lotId} is not a non-empty index range`);
@@ -713,6 +718,16 @@ export class PharmaChainClient {
         return { lotId: r.lotId, start: r.start, end: r.end, hint };
       }),
     );
+    // The contract changes the ranges one after the other, each splitting its run at its start and end: a looked-up
+    // hint of a later range of the same lot moves up to the last such boundary at or before its start.
+    const cuts = new Map<string, number[]>();
+    found.forEach((r, i) => {
+      const lotCuts = cuts.get(r.lotId.toLowerCase()) ?? [];
+      if (ranges[i].hint === undefined) r.hint = Math.max(r.hint, ...lotCuts.filter((c) => c <= r.start));
+      lotCuts.push(r.start, r.end);
+      cuts.set(r.lotId.toLowerCase(), lotCuts);
+    });
+    return found;
   }
 
   private async packProof(pack: PackRef): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {

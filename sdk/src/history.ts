@@ -147,8 +147,11 @@ export class HistoryReader {
     let from = first;
     while (from <= latest) {
       const to = Math.min(latest, from + range - 1);
+      // The last page asks for "latest": a provider's cached block number (ethers keeps it 250 ms) may predate the
+      // block of a transaction just sent, whose events must not be missed.
+      const toBlock = to === latest && options.toBlock === undefined ? "latest" : to;
       try {
-        out.push(...(await this.provider.getLogs({ address, topics: filterTopics, fromBlock: from, toBlock: to })));
+        out.push(...(await this.provider.getLogs({ address, topics: filterTopics, fromBlock: from, toBlock })));
       } catch (error) {
         if (range > 1 && looksLikeRangeRefusal(error)) {
           range = Math.ceil(range / 2);
