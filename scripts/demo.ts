@@ -27,6 +27,8 @@ import {
   gtinToUint64,
   signLotAttestation,
   expiresAtToExpiry,
+  exportLotEpcis,
+  exportShipmentEpcis,
   verifyPacks,
   VerificationReport,
 } from "../sdk/src";
@@ -266,6 +268,26 @@ async function main(): Promise<void> {
     };
     fs.writeFileSync(file, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
     console.log(`Report written to ${file}`);
+    // The whole history as EPCIS 2.0 JSON-LD: every lot (with its shipments' events, decommissions, quarantine, recall)
+    // and every shipment. GS1 US company prefix 030001 (6 digits). Packs are listed by serial where that stays small
+    // (the two 1,000-pack lots, the two cases); the 100,000-pack lot and its pallet go by quantity of the lot's class
+    // with their index ranges: a list of 100,000 SGTINs takes minutes to check against the official schema.
+    const bySerial = { manifests, companyPrefixLength: 6 };
+    const byClass = { manifests: new Map([...manifests].filter(([id]) => id !== lotId)), companyPrefixLength: 6 };
+    const epcisFiles: [string, () => Promise<{ document: unknown }>][] = [
+      [`lot-${lotNumber}.jsonld`, () => exportLotEpcis(reader, lotId, byClass)],
+      ["lot-LOT2026R.jsonld", () => exportLotEpcis(reader, recalled.lotId, bySerial)],
+      ["lot-LOT2026X.jsonld", () => exportLotEpcis(reader, expiring.lotId, bySerial)],
+      [`shipment-${shipped.shipmentId}.jsonld`, () => exportShipmentEpcis(reader, shipped.shipmentId, byClass)],
+      ...[toA, toB].map((s): [string, () => Promise<{ document: unknown }>] => [
+        `shipment-${s.shipmentId}.jsonld`,
+        () => exportShipmentEpcis(reader, s.shipmentId, bySerial),
+      ]),
+    ];
+    for (const [fileName, exportIt] of epcisFiles) {
+      fs.writeFileSync(path.join(values.out, fileName), JSON.stringify((await exportIt()).document, null, 2) + "\n");
+    }
+    console.log(`EPCIS 2.0 export (validated against the official schema) written to ${values.out}: ${epcisFiles.map(([f]) => f).join(", ")}`);
   }
 }
 

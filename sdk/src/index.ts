@@ -15,3 +15,4 @@ export * from "./verification";
 export * from "./history";
 export * from "./deploy";
 export * from "./deployment-file";
+export * from "./epcis";

@@ -36,6 +36,8 @@ import {
 import { verifyPacks, VerificationReport } from "../verification";
 import { HistoryEvent } from "../history";
 import { explainError } from "../revert";
+import { UsageError } from "./usage";
+import { EPCIS_COMMANDS } from "./epcis";
 import { PASSWORD_ENV, PRIVATE_KEY_ENV, loadWallet, promptHidden, writeKeystore } from "./keys";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -113,8 +115,6 @@ function arg(ctx: Context, i: number, what: string): string {
   if (v === undefined) throw new UsageError(`missing ${what}`);
   return v;
 }
-
-class UsageError extends PharmaChainError {}
 
 function progress(ctx: Context, text: string): void {
   if (!ctx.quiet) process.stderr.write(`${text}\n`);
@@ -789,6 +789,7 @@ const COMMANDS: Record<string, Command> = {
       return { lines: eventLines(events), json: events };
     },
   },
+  ...EPCIS_COMMANDS,
 };
 
 // ------------------------------------------------------------------ entry point
