@@ -22,7 +22,7 @@ import { setImmediate as yieldToEventLoop } from "timers/promises";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { AbiCoder, keccak256 } from "ethers";
 import { ManifestError } from "./errors";
-import { isAi82 } from "./gs1";
+import { hasValidCheckDigit, isAi82 } from "./gs1";
 
 /** The ABI types of a manifest leaf, as `StandardMerkleTree` takes them. */
 export const MANIFEST_LEAF_ENCODING = ["uint32", "string"] as const;
@@ -792,6 +792,7 @@ function normalizeMetadata(metadata: ManifestMetadata, source: string | undefine
   };
   if (metadata.gtin !== undefined) {
     if (!/^(\d{8}|\d{12,14})$/.test(metadata.gtin)) refuse(`GTIN ${show(metadata.gtin)} must have 8, 12, 13 or 14 digits`);
+    if (!hasValidCheckDigit(metadata.gtin)) refuse(`GTIN ${show(metadata.gtin)} has a wrong check digit`);
     out.gtin = metadata.gtin.padStart(14, "0");
   }
   if (metadata.lotNumber !== undefined) {
