@@ -2,9 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPackCustody} from "./interfaces/IPackCustody.sol";
 import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
+import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
+import {TradeOrders} from "./TradeOrders.sol";
 import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
 import {PackRuns} from "./libraries/PackRuns.sol";
 import {Gs1} from "./libraries/Gs1.sol";
@@ -18,6 +21,9 @@ import {Gs1} from "./libraries/Gs1.sol";
  * A shipped run stays stored as `InTransit` with the shipment's id after the shipment is settled; every read
  * resolves it through the shipment's status (received: the buyer holds it; rejected or cancelled: the seller), and the
  * next change of the run stores the resolved state. So settling a shipment costs the same for one pack or a million.
+ *
+ * Custody deploys its order book ({TradeOrders}) and reports to it every shipment made for an order and that
+ * shipment's settlement, so that orders follow their shipments; other shipments never call it.
  */
 contract PackCustody is IPackCustody {
     using PackRuns for mapping(uint32 => PackRuns.Packed);
@@ -27,9 +33,22 @@ contract PackCustody is IPackCustody {
 
     IStakeholderRegistry private immutable _registry;
     IProductLots private immutable _lots;
+    ITradeOrders private immutable _orderBook;
+
+    /**
+     * @dev A shipment as stored: {Shipment} and the order it fills (0: none), in one word. 40 bits hold the packs of
+     * 256 lots of the largest size (more is refused) and more orders than any chain's gas can place.
+     */
+    struct ShipmentRecord {
+        address buyer;
+        ShipmentStatus status;
+        bool viaTransporter;
+        uint40 packCount;
+        uint40 orderId;
+    }
 
     mapping(bytes32 lotId => mapping(uint32 start => PackRuns.Packed)) private _runs;
-    mapping(uint64 shipmentId => Shipment) private _shipments;
+    mapping(uint64 shipmentId => ShipmentRecord) private _shipments;
     mapping(uint64 shipmentId => address) private _transporters;
     /// @dev uint48 as in a run's `aux`: 2^48 shipments is out of reach of any chain's gas.
     uint48 private _shipmentCount;
@@ -38,6 +57,7 @@ contract PackCustody is IPackCustody {
         if (address(registry_) == address(0) || address(lots_) == address(0)) revert CustodyZeroAddress();
         _registry = registry_;
         _lots = lots_;
+        _orderBook = new TradeOrders(registry_, lots_);
     }
 
     // ------------------------------------------------------------------ shipments
@@ -46,6 +66,28 @@ contract PackCustody is IPackCustody {
     function ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges)
         external
         returns (uint64 shipmentId)
+    {
+        (shipmentId,) = _ship(buyer, transporter, noticeHash, ranges, 0);
+    }
+
+    /// @inheritdoc IPackCustody
+    function shipForOrder(
+        uint64 orderId,
+        address buyer,
+        address transporter,
+        bytes32 noticeHash,
+        PackRange[] calldata ranges,
+        string[] calldata lotNumbers
+    ) external returns (uint64 shipmentId) {
+        uint64 packs;
+        (shipmentId, packs) = _ship(buyer, transporter, noticeHash, ranges, orderId);
+        _orderBook.onShipped(orderId, shipmentId, msg.sender, buyer, packs, ranges, lotNumbers);
+    }
+
+    /// @dev A shipment by the caller, for `orderId` (0: none); returns its id and its number of packs.
+    function _ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges, uint64 orderId)
+        private
+        returns (uint64 shipmentId, uint64 packs)
     {
         Role sellerRole = _requireTrader(msg.sender);
         if (buyer == address(0) || buyer == msg.sender) revert CustodyInvalidBuyer(buyer);
@@ -57,12 +99,14 @@ contract PackCustody is IPackCustody {
 
         uint48 id = ++_shipmentCount;
         shipmentId = id;
-        uint64 packs = _shipRanges(ranges, buyer, buyerRole, id);
-        _shipments[id] = Shipment({
+        packs = _shipRanges(ranges, buyer, buyerRole, id);
+        _shipments[id] = ShipmentRecord({
             buyer: buyer,
             status: ShipmentStatus.Created,
             viaTransporter: transporter != address(0),
-            packCount: packs
+            packCount: SafeCast.toUint40(packs),
+            // An id past 40 bits is no order: the order book refuses it, and the shipment with it.
+            orderId: uint40(orderId)
         });
         if (transporter != address(0)) _transporters[id] = transporter;
         emit ShipmentCreated(id, msg.sender, buyer, transporter, noticeHash, packs);
@@ -71,7 +115,7 @@ contract PackCustody is IPackCustody {
     /// @inheritdoc IPackCustody
     function pickUp(uint64 shipmentId, uint64 gln) external {
         _checkGln(gln);
-        Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.Created);
+        ShipmentRecord storage s = _transportedShipment(shipmentId, ShipmentStatus.Created);
         s.status = ShipmentStatus.PickedUp;
         emit ShipmentPickedUp(shipmentId, msg.sender, gln);
     }
@@ -79,14 +123,14 @@ contract PackCustody is IPackCustody {
     /// @inheritdoc IPackCustody
     function handOver(uint64 shipmentId, uint64 gln) external {
         _checkGln(gln);
-        Shipment storage s = _transportedShipment(shipmentId, ShipmentStatus.PickedUp);
+        ShipmentRecord storage s = _transportedShipment(shipmentId, ShipmentStatus.PickedUp);
         s.status = ShipmentStatus.HandedOver;
         emit ShipmentHandedOver(shipmentId, msg.sender, gln);
     }
 
     /// @inheritdoc IPackCustody
     function receiveShipment(uint64 shipmentId) external {
-        Shipment storage s = _buyersShipment(shipmentId);
+        ShipmentRecord storage s = _buyersShipment(shipmentId);
         ShipmentStatus status = s.status;
         bool ready = s.viaTransporter
             ? (status == ShipmentStatus.PickedUp || status == ShipmentStatus.HandedOver)
@@ -94,20 +138,22 @@ contract PackCustody is IPackCustody {
         if (!ready) revert CustodyInvalidShipmentStatus(shipmentId, status);
         s.status = ShipmentStatus.Received;
         emit ShipmentReceived(shipmentId, msg.sender);
+        _reportSettlement(s, shipmentId, ShipmentStatus.Received);
     }
 
     /// @inheritdoc IPackCustody
     function rejectShipment(uint64 shipmentId, bytes32 reasonHash) external {
-        Shipment storage s = _buyersShipment(shipmentId);
+        ShipmentRecord storage s = _buyersShipment(shipmentId);
         if (!_isOpen(s.status)) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
         s.status = ShipmentStatus.Rejected;
         emit ShipmentRejected(shipmentId, msg.sender, reasonHash);
+        _reportSettlement(s, shipmentId, ShipmentStatus.Rejected);
     }
 
     /// @inheritdoc IPackCustody
     function cancelShipment(uint64 shipmentId, PackRange calldata witness) external {
         _requireAuthorised(msg.sender);
-        Shipment storage s = _shipment(shipmentId);
+        ShipmentRecord storage s = _shipment(shipmentId);
         if (witness.start >= witness.end) revert CustodyInvalidRange(witness.lotId, witness.start, witness.end);
         // A run of this shipment is stored with the seller as holder until the shipment settles.
         PackRuns.Run memory run = _runs[witness.lotId].load(witness.hint, witness.start, witness.end, 0, address(0));
@@ -118,15 +164,17 @@ contract PackCustody is IPackCustody {
         if (s.status != ShipmentStatus.Created) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
         s.status = ShipmentStatus.Cancelled;
         emit ShipmentCancelled(shipmentId, msg.sender);
+        _reportSettlement(s, shipmentId, ShipmentStatus.Cancelled);
     }
 
     /// @inheritdoc IPackCustody
     function voidShipment(uint64 shipmentId, bytes32 reasonHash) external {
         _requireRole(msg.sender, Role.Regulator);
-        Shipment storage s = _shipment(shipmentId);
+        ShipmentRecord storage s = _shipment(shipmentId);
         if (!_isOpen(s.status)) revert CustodyInvalidShipmentStatus(shipmentId, s.status);
         s.status = ShipmentStatus.Voided;
         emit ShipmentVoided(shipmentId, msg.sender, reasonHash);
+        _reportSettlement(s, shipmentId, ShipmentStatus.Voided);
     }
 
     // ------------------------------------------------------------------ decommissioning
@@ -277,8 +325,20 @@ contract PackCustody is IPackCustody {
     }
 
     /// @inheritdoc IPackCustody
-    function shipment(uint64 shipmentId) external view returns (Shipment memory, address transporter) {
-        return (_shipments[shipmentId], _transporters[shipmentId]);
+    function shipment(uint64 shipmentId) external view returns (Shipment memory s, address transporter) {
+        ShipmentRecord storage r = _shipments[shipmentId];
+        s = Shipment({buyer: r.buyer, status: r.status, viaTransporter: r.viaTransporter, packCount: r.packCount});
+        transporter = _transporters[shipmentId];
+    }
+
+    /// @inheritdoc IPackCustody
+    function shipmentOrder(uint64 shipmentId) external view returns (uint64) {
+        return _shipments[shipmentId].orderId;
+    }
+
+    /// @inheritdoc IPackCustody
+    function orderBook() external view returns (address) {
+        return address(_orderBook);
     }
 
     /// @inheritdoc IPackCustody
@@ -426,7 +486,7 @@ contract PackCustody is IPackCustody {
      */
     function _resolve(PackRuns.Run memory run) private view {
         if (run.state != PackState.InTransit) return;
-        Shipment storage s = _shipments[uint64(run.aux)];
+        ShipmentRecord storage s = _shipments[uint64(run.aux)];
         ShipmentStatus status = s.status;
         if (status == ShipmentStatus.Received) {
             run.holder = s.buyer;
@@ -475,18 +535,24 @@ contract PackCustody is IPackCustody {
         if (gln != 0 && !Gs1.hasValidCheckDigit(gln, 13)) revert CustodyInvalidGln(gln);
     }
 
+    /// @dev Tells the order book that a shipment made for an order settled, after the settlement is recorded.
+    function _reportSettlement(ShipmentRecord storage s, uint64 shipmentId, ShipmentStatus status) private {
+        uint40 orderId = s.orderId;
+        if (orderId != 0) _orderBook.onShipmentSettled(orderId, shipmentId, status, s.packCount);
+    }
+
     function _isOpen(ShipmentStatus status) private pure returns (bool) {
         return status == ShipmentStatus.Created || status == ShipmentStatus.PickedUp
             || status == ShipmentStatus.HandedOver;
     }
 
-    function _shipment(uint64 shipmentId) private view returns (Shipment storage s) {
+    function _shipment(uint64 shipmentId) private view returns (ShipmentRecord storage s) {
         s = _shipments[shipmentId];
         if (s.status == ShipmentStatus.None) revert CustodyUnknownShipment(shipmentId);
     }
 
     /// @dev The shipment, if the caller is its buyer and authorised. The pause is checked first, as everywhere.
-    function _buyersShipment(uint64 shipmentId) private view returns (Shipment storage s) {
+    function _buyersShipment(uint64 shipmentId) private view returns (ShipmentRecord storage s) {
         (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (s.buyer != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
@@ -494,7 +560,11 @@ contract PackCustody is IPackCustody {
     }
 
     /// @dev The shipment, if the caller is its authorised transporter and it is in the `expected` status.
-    function _transportedShipment(uint64 shipmentId, ShipmentStatus expected) private view returns (Shipment storage s) {
+    function _transportedShipment(uint64 shipmentId, ShipmentStatus expected)
+        private
+        view
+        returns (ShipmentRecord storage s)
+    {
         (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (_transporters[shipmentId] != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);

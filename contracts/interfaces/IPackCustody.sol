@@ -183,6 +183,24 @@ interface IPackCustody {
         returns (uint64 shipmentId);
 
     /**
+     * @notice Ships as {ship} does, to fill order `orderId` of the {orderBook}, which records the shipment against
+     * the order and follows its settlement (the order's status, its open quantity).
+     * Requirements: those of {ship}; and the order book's ({ITradeOrders-onShipped}): the order is confirmed and not
+     * fully shipped, the caller is its seller and `buyer` its buyer, `lotNumbers[i]` is the lot number of
+     * `ranges[i].lotId` and that lot is of the order's product, and the packs do not exceed the order's open quantity.
+     * Emits the events of {ship} and the order book's {ITradeOrders-OrderShipped}. Receiving, rejecting, cancelling or
+     * voiding the shipment also emits the order book's {ITradeOrders-OrderShipmentSettled}.
+     */
+    function shipForOrder(
+        uint64 orderId,
+        address buyer,
+        address transporter,
+        bytes32 noticeHash,
+        PackRange[] calldata ranges,
+        string[] calldata lotNumbers
+    ) external returns (uint64 shipmentId);
+
+    /**
      * @notice The named transporter confirms it picked the shipment up, at location `gln` (0 if none).
      * Requirements: the caller is the shipment's transporter and authorised; the shipment is `Created`.
      * Emits a {ShipmentPickedUp} event.
@@ -303,4 +321,10 @@ interface IPackCustody {
     function shipment(uint64 shipmentId) external view returns (Shipment memory, address transporter);
 
     function shipmentCount() external view returns (uint64);
+
+    /// @notice The order a shipment fills (see {shipForOrder}), 0 when none.
+    function shipmentOrder(uint64 shipmentId) external view returns (uint64 orderId);
+
+    /// @notice The order book ({ITradeOrders}) custody deployed, and reports shipments made for its orders to.
+    function orderBook() external view returns (address);
 }
