@@ -1,7 +1,9 @@
 /**
  * The end-to-end supply chain on the embedded Hardhat network, driven through the SDK as an integrator would:
- * onboarding, a product, a 100,000-pack lot co-signed by the manufacturer and (offline) the regulator, a pallet through
- * a transporter, cases split to two pharmacies, a dispense, and the verdicts a pharmacist would get for six packs.
+ * onboarding, a product, a 100,000-pack lot co-signed by the manufacturer and (offline) the regulator, a price
+ * negotiated and a pallet ordered, confirmed and shipped for the order through a transporter, cases ordered by two
+ * pharmacies and shipped for their orders, the orders' delivery status and the distributor's inventory, a dispense,
+ * and the verdicts a pharmacist would get for six packs.
  *
  *   npm run demo                 print every step with its gas
  *   npm run demo -- --out DIR    also write DIR/report.json
@@ -13,7 +15,9 @@ import { parseArgs } from "util";
 import hre from "hardhat";
 import { BrowserProvider, HDNodeWallet, JsonRpcSigner, Signer } from "ethers";
 import {
+  InventoryReport,
   Manifest,
+  OrderRecord,
   PackState,
   PharmaChainClient,
   Role,
@@ -44,21 +48,28 @@ interface Step {
   action: string;
   gasUsed?: string;
   tx?: string;
+  /** A view's gas (`eth_call`, estimated): no transaction. */
+  callGas?: string;
   detail?: Record<string, unknown>;
 }
 
 const steps: Step[] = [];
 const started = Date.now();
 
-function log(actor: string, action: string, written?: Written<object>, detail?: Record<string, unknown>): void {
+function log(actor: string, action: string, written?: Written<object>, detail?: Record<string, unknown>, callGas?: bigint): void {
   const step: Step = { n: steps.length + 1, actor, action };
   if (written) {
     step.gasUsed = written.tx.gasUsed.toString();
     step.tx = written.tx.hash;
   }
+  if (callGas !== undefined) step.callGas = callGas.toString();
   if (detail) step.detail = detail;
   steps.push(step);
-  const gas = written ? `${written.tx.gasUsed.toLocaleString("en").padStart(9)} gas` : "".padStart(13);
+  const gas = written
+    ? `${written.tx.gasUsed.toLocaleString("en").padStart(9)} gas`
+    : callGas !== undefined
+      ? `${callGas.toLocaleString("en").padStart(9)} call`
+      : "".padStart(13);
   console.log(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
 }
 
@@ -105,8 +116,8 @@ async function main(): Promise<void> {
 
   console.log(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
   const deployment = await deployProtocol(council);
-  log("council", `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody}`);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
+  log("council", `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody} (order book ${base.ordersAddress})`);
   const as = (s: Signer): PharmaChainClient => base.withRunner(s);
   const now = async (): Promise<number> => (await provider.getBlock("latest"))!.timestamp;
   const inAYear = BigInt((await now()) + 365 * DAY);
@@ -164,26 +175,67 @@ async function main(): Promise<void> {
   const lotId = commissioned.lotId;
   log("manufacturer", `commissions lot ${lotNumber} of ${packs.toLocaleString("en")} packs with both signatures (${commissioned.released ? "released" : "pending"})`, commissioned);
 
-  // ---------------------------------------------------------------- moving the packs
+  // ---------------------------------------------------------------- the trade: a price, an order
   const pallet = Math.floor(packs / 2);
-  const shipped = await as(manufacturer).ship({
-    buyer: distributorA.address,
+  const offerValidUntil = BigInt((await now()) + 30 * DAY);
+  const offered = await as(manufacturer).offerPrice({
+    buyer: distributorA.address, gtin, price: "1.40", currency: "USD", validUntil: offerValidUntil, terms: "price list 2026, net 30 days",
+  });
+  log("manufacturer", `offers distributor A 1.40 USD a pack of ${GTIN}, valid 30 days (offer ${offered.offerId})`, offered);
+  const countered = await as(distributorA).counterOffer(offered.offerId, {
+    price: "1.25", validUntil: offerValidUntil, terms: "counter: 1.25 USD for pallet quantities",
+  });
+  log("distributor A", `counters offer ${offered.offerId} with 1.25 USD a pack (offer ${countered.offerId})`, countered);
+  log("manufacturer", `accepts offer ${countered.offerId}: 1.25 USD a pack is the contract price`, await as(manufacturer).acceptOffer(countered.offerId));
+  const palletOrder = await as(distributorA).placeOrder({ seller: manufacturer.address, gtin, quantity: pallet, document: "PO DA-2026-0001" });
+  log("distributor A", `orders a pallet of ${pallet.toLocaleString("en")} packs from the manufacturer at the contract price (order ${palletOrder.orderId})`, palletOrder);
+  log("manufacturer", `confirms order ${palletOrder.orderId}`, await as(manufacturer).confirmOrder(palletOrder.orderId, "order acknowledgement DA-2026-0001"));
+
+  // ---------------------------------------------------------------- moving the packs
+  const shipped = await as(manufacturer).shipForOrder({
+    orderId: palletOrder.orderId,
     transporter: transporter.address,
     notice: "ASN pallet SSCC 106141411234567897",
-    ranges: [{ lotId, start: 0, end: pallet }],
+    ranges: [{ lotId, start: 0, end: pallet, lotNumber }],
   });
-  log("manufacturer", `ships a pallet of ${pallet.toLocaleString("en")} packs to distributor A via the transporter (shipment ${shipped.shipmentId})`, shipped);
+  log("manufacturer", `ships the pallet for order ${palletOrder.orderId} to distributor A via the transporter (shipment ${shipped.shipmentId})`, shipped);
   log("transporter", "picks the pallet up at the manufacturer's dock", await as(transporter).pickUp(shipped.shipmentId, 300010000008n));
   log("transporter", "hands the pallet over at distributor A", await as(transporter).handOver(shipped.shipmentId, 614141073467n));
   log("distributor A", `receives shipment ${shipped.shipmentId}: custody and ownership move`, await as(distributorA).receiveShipment(shipped.shipmentId));
 
   const caseSize = 100;
-  const toA = await as(distributorA).ship({ buyer: pharmacyA.address, ranges: [{ lotId, start: 0, end: caseSize }] });
-  log("distributor A", `ships a case (packs 0-${caseSize - 1}) to pharmacy A (shipment ${toA.shipmentId})`, toA);
-  const toB = await as(distributorA).ship({ buyer: pharmacyB.address, ranges: [{ lotId, start: caseSize, end: 2 * caseSize }] });
-  log("distributor A", `ships a case (packs ${caseSize}-${2 * caseSize - 1}) to pharmacy B (shipment ${toB.shipmentId})`, toB);
+  const caseOrderA = await as(pharmacyA).placeOrder({ seller: distributorA.address, gtin, quantity: caseSize, document: "PO PA-0042" });
+  log("pharmacy A", `orders a case of ${caseSize} packs from distributor A (order ${caseOrderA.orderId})`, caseOrderA);
+  const caseOrderB = await as(pharmacyB).placeOrder({ seller: distributorA.address, gtin, quantity: caseSize, document: "PO PB-0107" });
+  log("pharmacy B", `orders a case of ${caseSize} packs from distributor A (order ${caseOrderB.orderId})`, caseOrderB);
+  log("distributor A", `confirms order ${caseOrderA.orderId}`, await as(distributorA).confirmOrder(caseOrderA.orderId));
+  log("distributor A", `confirms order ${caseOrderB.orderId}`, await as(distributorA).confirmOrder(caseOrderB.orderId));
+  const toA = await as(distributorA).shipForOrder({ orderId: caseOrderA.orderId, ranges: [{ lotId, start: 0, end: caseSize, lotNumber }] });
+  log("distributor A", `ships a case (packs 0-${caseSize - 1}) for order ${caseOrderA.orderId} to pharmacy A (shipment ${toA.shipmentId})`, toA);
+  const toB = await as(distributorA).shipForOrder({ orderId: caseOrderB.orderId, ranges: [{ lotId, start: caseSize, end: 2 * caseSize, lotNumber }] });
+  log("distributor A", `ships a case (packs ${caseSize}-${2 * caseSize - 1}) for order ${caseOrderB.orderId} to pharmacy B (shipment ${toB.shipmentId})`, toB);
   log("pharmacy A", `receives shipment ${toA.shipmentId}`, await as(pharmacyA).receiveShipment(toA.shipmentId));
   log("pharmacy B", `receives shipment ${toB.shipmentId}`, await as(pharmacyB).receiveShipment(toB.shipmentId));
+
+  // The orders' delivery status, derived from their shipments, and distributor A's stock, read from custody.
+  const reader = base.withRunner(provider);
+  const orders: OrderRecord[] = [];
+  for (const orderId of [palletOrder.orderId, caseOrderA.orderId, caseOrderB.orderId]) {
+    const o = await reader.order(orderId);
+    orders.push(o);
+    const gas = await reader.orders.order.estimateGas(orderId);
+    log("(view)", `order ${o.orderId} from ${names.get(o.buyer)} to ${names.get(o.seller)}: ${o.statusName}, ` +
+      `${o.received.toLocaleString("en")} of ${o.quantity.toLocaleString("en")} packs received${o.price ? `, ${o.price} a pack` : ", no contract price"}`,
+      undefined, { orderId: o.orderId, status: o.statusName, quantity: o.quantity, received: o.received, price: o.price }, gas);
+  }
+  const heldLots = await reader.history().lotsHeldBy(distributorA.address);
+  const inventory: InventoryReport = await reader.inventory(distributorA.address, heldLots);
+  const inventoryGas = await reader.orders.inventory.estimateGas(distributorA.address, heldLots, 0, 0, 250);
+  const t = inventory.totals;
+  log("(view)", `distributor A's inventory at block ${inventory.blockNumber}: ${t.available.toLocaleString("en")} available, ` +
+    `${t.inTransit.toLocaleString("en")} in transit, ${t.suspect.toLocaleString("en")} suspect, ${t.decommissioned.toLocaleString("en")} decommissioned ` +
+    `(${inventory.lots.length} of the ${heldLots.length} ${heldLots.length === 1 ? "lot" : "lots"} found from events)`,
+    undefined, { lots: inventory.lots, totals: t }, inventoryGas);
 
   const dispensedIndex = 17;
   const dispensedSerial = serials[dispensedIndex];
@@ -232,7 +284,6 @@ async function main(): Promise<void> {
     [recalled.lotId, recalled.manifest],
     [expiring.lotId, expiring.manifest],
   ]);
-  const reader = base.withRunner(provider);
   const reports = await verifyPacks(reader.custody, scans.map((s) => s.scan), { manifests: (id) => manifests.get(id) });
   console.log("\nVerification: what a pharmacist scanning each pack is told\n");
   const verdicts = reports.map((r: VerificationReport, i) => {
@@ -258,10 +309,15 @@ async function main(): Promise<void> {
     const file = path.join(values.out, "report.json");
     const report = {
       network: { name: hre.network.name, chainId: base.chainId.toString(), hardfork: hre.config.networks.hardhat.hardfork },
-      deployment: { registry: deployment.registry, lots: deployment.lots, custody: deployment.custody },
+      deployment: { registry: deployment.registry, lots: deployment.lots, custody: deployment.custody, orders: base.ordersAddress },
       parties: Object.fromEntries([...names].map(([a, n]) => [n, a])),
       product: { gtin: GTIN },
       lots: { main: { lotId, lotNumber, packs, manifestRoot: manifest.root, manifestSeconds }, recalled: recalled.lotId, expired: expiring.lotId },
+      trade: {
+        offers: [await reader.offer(offered.offerId), await reader.offer(countered.offerId)],
+        orders,
+        inventory: { distributorA: inventory },
+      },
       steps,
       verdicts,
       seconds,

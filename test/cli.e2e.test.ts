@@ -163,6 +163,17 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(again.json.errorName).to.equal("CustodyInvalidShipmentStatus");
     expect(String(again.json.message)).to.match(/shipment 2/i);
 
+    // The trade behind a shipment: the pharmacy orders 10 packs, the distributor confirms and ships for the order.
+    const placed = await ok(["order", "place", "--seller", address("distributor"), "--gtin", GTIN, "--quantity", "10", "--document", "PO-1", "--json"], "dispenser");
+    const orderId = String(placed.json.orderId);
+    await ok(["order", "confirm", orderId], "distributor");
+    const forOrder = await ok(["ship", "--order", orderId, "--range", `${GTIN}/${LOT}:20-30`, "--json"], "distributor");
+    expect(forOrder.json.packCount).to.equal("10");
+    await ok(["receive", String(forOrder.json.shipmentId)], "dispenser");
+    expect((await ok(["order", "show", orderId, "--json"])).json.statusName).to.equal("Delivered");
+    const stock = await ok(["inventory", address("distributor"), "--json"]);
+    expect((stock.json.totals as Record<string, string>).available).to.equal("470");
+
     // Verification from a Digital Link, a dispense from an element string, then the second scan of that code.
     const link = `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/${serials[5]}?17=${expiry}`;
     const genuine = await cli(["verify", link, "--manifest", "manifest.json", "--json"]);

@@ -1,8 +1,9 @@
 /**
- * The client: one object over the three protocol contracts, for any ethers signer (to write) or provider (to read).
- * Every write is a typed method that returns what the caller wants (a lot id, a shipment id) with its transaction's
- * hash, block and gas; `method.dryRun(...)` runs the same call as a static call and a gas estimate, sending nothing.
- * Every refusal of the contracts is thrown as a `ContractRevertError` with a readable sentence.
+ * The client: one object over the three protocol contracts and custody's order book, for any ethers signer (to
+ * write) or provider (to read). Every write is a typed method that returns what the caller wants (a lot id, a
+ * shipment id, an order id) with its transaction's hash, block and gas; `method.dryRun(...)` runs the same call as a
+ * static call and a gas estimate, sending nothing. Every refusal of the contracts is thrown as a `ContractRevertError`
+ * with a readable sentence.
  */
 import {
   BaseContract,
@@ -28,12 +29,14 @@ import {
   ProductLots__factory,
   StakeholderRegistry,
   StakeholderRegistry__factory,
+  TradeOrders,
+  TradeOrders__factory,
 } from "./contracts";
 import { ConfigurationError, InvalidInputError, NotFoundError } from "./errors";
-import { explainError } from "./revert";
-import { LotStatus, PackState, ProductStatus, Role, ShipmentStatus, StakeholderStatus } from "./enums";
+import { explainError, formatPrice } from "./revert";
+import { LotStatus, OfferStatus, OrderStatus, PackState, ProductStatus, Role, ShipmentStatus, StakeholderStatus } from "./enums";
 import { LotAttestation, pharmaChainDomain } from "./attestation";
-import { HistoryReader } from "./history";
+import { HistoryOptions, HistoryReader } from "./history";
 
 /** What a sent transaction left on-chain. */
 export interface TxInfo {
@@ -142,6 +145,100 @@ export interface RunRecord {
   aux: bigint;
 }
 
+/** A range shipped for an order, with its lot's number (looked up from the lot's `LotCommissioned` event if omitted). */
+export interface OrderRangeInput extends PackRangeInput {
+  lotNumber?: string;
+}
+
+/**
+ * A price per pack: a decimal string in currency units (`"1.25"`, at most six decimals), or a bigint already in
+ * millionths of the unit (`1_250_000n`), as the contracts store it.
+ */
+export type PriceInput = string | bigint;
+
+export interface OrderRecord {
+  orderId: bigint;
+  seller: string;
+  buyer: string;
+  gtin: bigint;
+  quantity: number;
+  /** Packs in shipments made for the order that are on their way or received. */
+  shipped: number;
+  received: number;
+  /** Packs a shipment may still bring: ordered and not on their way or received; 0 once declined or cancelled. */
+  open: number;
+  status: OrderStatus;
+  statusName: string;
+  /** The accepted offer whose price the order records; 0 when none applied when it was placed. */
+  offerId: bigint;
+  /** Millionths of the currency unit (0 without an offer). */
+  pricePerPack: bigint;
+  /** ISO 4217 code, "" without an offer. */
+  currency: string;
+  /** `1.25 USD`, or undefined without an offer. */
+  price?: string;
+}
+
+export interface OfferRecord {
+  offerId: bigint;
+  seller: string;
+  buyer: string;
+  gtin: bigint;
+  /** Millionths of the currency unit. */
+  pricePerPack: bigint;
+  /** ISO 4217 code. */
+  currency: string;
+  /** `1.25 USD`. */
+  price: string;
+  validUntil: bigint;
+  status: OfferStatus;
+  statusName: string;
+  /** Made by the seller (an opening offer or the seller's counter), else by the buyer. */
+  bySeller: boolean;
+}
+
+/** A holder's packs of one lot by state, added up over the inventory's pages. */
+export interface InventoryLineRecord {
+  lotId: string;
+  gtin: bigint;
+  expiresAt: bigint;
+  recalled: boolean;
+  /** `Active`: saleable stock. */
+  available: bigint;
+  /** Shipped by the holder and not yet received, rejected, cancelled or voided: still the holder's. */
+  inTransit: bigint;
+  suspect: bigint;
+  illegitimate: bigint;
+  /** Dispensed, destroyed, exported, sample, free sample, stolen or locked. */
+  decommissioned: bigint;
+  /** All of the above. */
+  total: bigint;
+}
+
+export type InventoryTotals = Pick<InventoryLineRecord, "available" | "inTransit" | "suspect" | "illegitimate" | "decommissioned" | "total">;
+
+/** A holder's inventory read at one block: a line per lot where it has packs, and the totals over the lots. */
+export interface InventoryReport {
+  holder: string;
+  blockNumber: number;
+  /** How many lots were read (lots without the holder's packs give no line). */
+  lotsRead: number;
+  /** `eth_call`s made (pages). */
+  pages: number;
+  lots: InventoryLineRecord[];
+  totals: InventoryTotals;
+}
+
+export interface InventoryOptions {
+  /** Runs read per page (`maxRuns`; default 250, about 8 million gas of `eth_call`). */
+  maxRuns?: number;
+  /** The block to read every page at (default: the latest when the read starts). */
+  blockTag?: number;
+}
+
+/** Days from the chain's latest block an order's delivery date defaults to. */
+export const DEFAULT_DELIVERY_DAYS = 30;
+
 export interface ClientOptions {
   /** An ethers `Signer` (Wallet, JSON-RPC signer, `BrowserProvider` signer) to write, or a `Provider` to read only. */
   runner: ContractRunner;
@@ -169,6 +266,33 @@ export function bytes2ToJurisdiction(value: string): string {
   return Buffer.from(value.slice(2), "hex").toString("ascii");
 }
 
+/** Three ASCII capitals (ISO 4217, `USD`) as the contracts' `bytes3`. */
+export function currencyToBytes3(code: string): string {
+  if (!/^[A-Z]{3}$/.test(code)) throw new InvalidInputError(`currency "${code}" must be three capital letters (ISO 4217), such as USD`);
+  return "0x" + Buffer.from(code, "ascii").toString("hex");
+}
+
+/** The ISO code of a `bytes3` currency; "" for none (zero bytes). */
+export function bytes3ToCurrency(value: string): string {
+  return /^0x0{6}$/.test(value) ? "" : Buffer.from(value.slice(2), "hex").toString("ascii");
+}
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** A price per pack in millionths of the currency unit: `"1.25"` → 1,250,000n; a bigint is taken as millionths. */
+export function parsePrice(value: PriceInput): bigint {
+  let millionths: bigint;
+  if (typeof value === "bigint") {
+    millionths = value;
+  } else {
+    const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(value.trim());
+    if (!m) throw new InvalidInputError(`price "${value}" must be a decimal number with at most six decimals, such as 1.25`);
+    millionths = BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+  }
+  if (millionths < 0n || millionths > MAX_UINT64) throw new InvalidInputError(`price ${value} is out of range`);
+  return millionths;
+}
+
 function isSigner(runner: ContractRunner): runner is Signer {
   return typeof (runner as Partial<Signer>).getAddress === "function" && typeof runner.sendTransaction === "function";
 }
@@ -183,15 +307,19 @@ export class PharmaChainClient {
   readonly registry: StakeholderRegistry;
   readonly lots: ProductLots;
   readonly custody: PackCustody;
+  /** Custody's order book (orders, price offers, primary distributors, inventory). */
+  readonly orders: TradeOrders;
   readonly provider: Provider;
   readonly runner: ContractRunner;
   readonly chainId: bigint;
   readonly addresses: DeploymentAddresses;
+  /** The order book's address, read from `custody.orderBook()` when connecting. */
+  readonly ordersAddress: string;
   private readonly confirmations: number;
 
-  private constructor(options: ClientOptions, chainId: bigint, provider: Provider) {
-    const { registry, lots, custody } = options.deployment;
-    this.addresses = { registry: getAddress(registry), lots: getAddress(lots), custody: getAddress(custody) };
+  private constructor(options: ClientOptions, chainId: bigint, provider: Provider, ordersAddress: string) {
+    this.addresses = addressesOf(options.deployment);
+    this.ordersAddress = getAddress(ordersAddress);
     this.runner = options.runner;
     this.provider = provider;
     this.chainId = chainId;
@@ -199,11 +327,13 @@ export class PharmaChainClient {
     this.registry = StakeholderRegistry__factory.connect(this.addresses.registry, options.runner);
     this.lots = ProductLots__factory.connect(this.addresses.lots, options.runner);
     this.custody = PackCustody__factory.connect(this.addresses.custody, options.runner);
+    this.orders = TradeOrders__factory.connect(this.ordersAddress, options.runner);
   }
 
   /**
    * Connects to a deployment: checks that the network is the deployment's chain and that each address holds code, so
-   * a wrong `--rpc` or `--deployment` fails here with a clear message rather than later with an opaque one.
+   * a wrong `--rpc` or `--deployment` fails here with a clear message rather than later with an opaque one; reads the
+   * order book's address from custody (and refuses an `orders` address in the deployment that differs from it).
    */
   static async connect(options: ClientOptions): Promise<PharmaChainClient> {
     const provider = providerOf(options.runner);
@@ -219,23 +349,39 @@ export class PharmaChainClient {
         `the deployment is for chain ${expected} but the network is chain ${network.chainId}`,
       );
     }
-    const client = new PharmaChainClient(options, network.chainId, provider);
-    for (const [name, address] of Object.entries(client.addresses)) {
+    const addresses = addressesOf(options.deployment);
+    for (const [name, address] of Object.entries(addresses)) {
       if ((await provider.getCode(address)) === "0x") {
         throw new ConfigurationError(`no contract at the ${name} address ${address} on chain ${network.chainId}`, {
           details: "deploy first, or point --deployment at the right network's addresses",
         });
       }
     }
-    return client;
+    let ordersAddress: string;
+    try {
+      ordersAddress = getAddress(await PackCustody__factory.connect(addresses.custody, provider).orderBook());
+    } catch (cause) {
+      throw new ConfigurationError(`the custody contract at ${addresses.custody} has no order book`, {
+        details: "it was deployed before the trade workflow (custody.orderBook()): redeploy",
+        cause,
+      });
+    }
+    const given = (options.deployment as Deployment).orders;
+    if (given !== undefined && getAddress(given) !== ordersAddress) {
+      throw new ConfigurationError(
+        `the deployment names the order book ${getAddress(given)} but custody's is ${ordersAddress}`,
+      );
+    }
+    return new PharmaChainClient(options, network.chainId, provider, ordersAddress);
   }
 
-  /** The same client with another signer or provider (for example another party's wallet). */
+  /** The same client with another signer or provider (for example another party's wallet); reads nothing. */
   withRunner(runner: ContractRunner): PharmaChainClient {
     return new PharmaChainClient(
       { runner, deployment: this.addresses, confirmations: this.confirmations },
       this.chainId,
       providerOf(runner),
+      this.ordersAddress,
     );
   }
 
@@ -615,10 +761,304 @@ export class PharmaChainClient {
     }
   }
 
+  // ------------------------------------------------------------------ trade: orders
+
+  /**
+   * The signer (the buyer) orders `quantity` packs of `gtin` from `seller`, wanted by `deliverBy` (unix seconds;
+   * default {@link DEFAULT_DELIVERY_DAYS} days after the latest block), with the order document's hash. The contract
+   * price of (seller, buyer, gtin), if one applies, is recorded on the order. Returns the order id.
+   */
+  readonly placeOrder = this.operation(
+    this.ordersOf,
+    "placeOrder",
+    async (p: { seller: string; gtin: bigint; quantity: number | bigint; deliverBy?: bigint | number; document?: HashInput }) => [
+      p.seller,
+      p.gtin,
+      p.quantity,
+      p.deliverBy ?? (await this.defaultDeliverBy()),
+      toBytes32(p.document),
+    ],
+    (receipt) => ({ orderId: this.event(receipt, this.orders.interface, "OrderPlaced").args.orderId as bigint }),
+    (value) => ({ orderId: value as bigint }),
+  );
+
+  /** The buyer changes its order's quantity, delivery date (default as for `placeOrder`) and document before the seller answers. */
+  readonly amendOrder = this.operation(
+    this.ordersOf,
+    "amendOrder",
+    async (orderId: bigint, p: { quantity: number | bigint; deliverBy?: bigint | number; document?: HashInput }) => [
+      orderId,
+      p.quantity,
+      p.deliverBy ?? (await this.defaultDeliverBy()),
+      toBytes32(p.document),
+    ],
+    () => ({}),
+  );
+
+  /** The seller confirms a placed order, with its acknowledgement's hash. */
+  readonly confirmOrder = this.operation(
+    this.ordersOf,
+    "confirmOrder",
+    (orderId: bigint, confirmation?: HashInput) => [orderId, toBytes32(confirmation)],
+    () => ({}),
+  );
+
+  /** The seller declines a placed order. */
+  readonly declineOrder = this.operation(
+    this.ordersOf,
+    "declineOrder",
+    (orderId: bigint, reason?: HashInput) => [orderId, toBytes32(reason)],
+    () => ({}),
+  );
+
+  /** Either party cancels the order's open quantity (shipments already on their way still settle). */
+  readonly cancelOrder = this.operation(
+    this.ordersOf,
+    "cancelOrder",
+    (orderId: bigint, reason?: HashInput) => [orderId, toBytes32(reason)],
+    () => ({}),
+  );
+
+  /**
+   * The seller ships ranges to fill order `orderId` (custody's `shipForOrder`): as `ship`, and the order book checks
+   * the shipment against the order. `buyer` defaults to the order's buyer (read from the order); missing hints are
+   * looked up; a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
+   * `LotCommissioned` event when omitted, which scans the chain's logs: give it to spare that. Returns the shipment id.
+   */
+  readonly shipForOrder = this.operation(
+    this.custodyOf,
+    "shipForOrder",
+    async (p: { orderId: bigint; buyer?: string; transporter?: string; notice?: HashInput; ranges: readonly OrderRangeInput[] }) => {
+      const [ranges, lotNumbers, buyer] = await Promise.all([
+        this.hinted(p.ranges),
+        this.lotNumbersOf(p.ranges),
+        p.buyer ?? this.order(p.orderId).then((o) => o.buyer),
+      ]);
+      return [p.orderId, buyer, p.transporter ?? ZeroAddress, toBytes32(p.notice), ranges, lotNumbers];
+    },
+    (receipt) => {
+      const event = this.event(receipt, this.custody.interface, "ShipmentCreated");
+      return { shipmentId: event.args.shipmentId as bigint, packCount: event.args.packCount as bigint };
+    },
+    (value, p) => ({ shipmentId: value as bigint, packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n) }),
+  );
+
+  /** The order, its status (derived from its shipments) by name, its open quantity and price; `NotFoundError` if unknown. */
+  async order(orderId: bigint): Promise<OrderRecord> {
+    const o = await this.read(() => this.orders.order(orderId));
+    const status = Number(o.status) as OrderStatus;
+    if (status === OrderStatus.None) throw new NotFoundError(`order ${orderId} does not exist on chain ${this.chainId}`);
+    const quantity = Number(o.quantity);
+    const shipped = Number(o.shipped);
+    const closed = status === OrderStatus.Declined || status === OrderStatus.Cancelled;
+    const currency = bytes3ToCurrency(o.currency);
+    return {
+      orderId,
+      seller: o.seller,
+      buyer: o.buyer,
+      gtin: o.gtin,
+      quantity,
+      shipped,
+      received: Number(o.received),
+      open: closed ? 0 : quantity - shipped,
+      status,
+      statusName: OrderStatus[status],
+      offerId: o.offerId,
+      pricePerPack: o.pricePerPack,
+      currency,
+      price: o.offerId === 0n ? undefined : formatPrice(o.pricePerPack, currency),
+    };
+  }
+
+  /** How many orders the order book has (ids run from 1). */
+  async orderCount(): Promise<bigint> {
+    return this.read(() => this.orders.orderCount());
+  }
+
+  // ------------------------------------------------------------------ trade: prices
+
+  /**
+   * The seller (the signer) offers `buyer` a price per pack of `gtin` (`"1.25"` in `currency` units, or millionths as
+   * a bigint), valid until `validUntil` (unix seconds), with its terms' hash: it opens a negotiation. Returns the offer id.
+   */
+  readonly offerPrice = this.operation(
+    this.ordersOf,
+    "offerPrice",
+    (p: { buyer: string; gtin: bigint; price: PriceInput; currency: string; validUntil: bigint | number; terms?: HashInput }) => [
+      p.buyer,
+      p.gtin,
+      parsePrice(p.price),
+      currencyToBytes3(p.currency),
+      p.validUntil,
+      toBytes32(p.terms),
+    ],
+    (receipt) => ({ offerId: this.event(receipt, this.orders.interface, "PriceOffered").args.offerId as bigint }),
+    (value) => ({ offerId: value as bigint }),
+  );
+
+  /**
+   * The party an open offer is addressed to answers with its own price (`currency` defaults to the countered offer's,
+   * read from it). Returns the counter-offer's id.
+   */
+  readonly counterOffer = this.operation(
+    this.ordersOf,
+    "counterOffer",
+    async (offerId: bigint, p: { price: PriceInput; currency?: string; validUntil: bigint | number; terms?: HashInput }) => [
+      offerId,
+      parsePrice(p.price),
+      p.currency !== undefined ? currencyToBytes3(p.currency) : (await this.read(() => this.orders.offer(offerId))).currency,
+      p.validUntil,
+      toBytes32(p.terms),
+    ],
+    (receipt) => ({ offerId: this.event(receipt, this.orders.interface, "PriceOffered").args.offerId as bigint }),
+    (value) => ({ offerId: value as bigint }),
+  );
+
+  /** The addressee accepts an open offer: it becomes the contract price of (seller, buyer, gtin) until its `validUntil`. */
+  readonly acceptOffer = this.operation(this.ordersOf, "acceptOffer", (offerId: bigint) => [offerId], () => ({}));
+
+  /** The addressee declines an open offer, ending the negotiation. */
+  readonly declineOffer = this.operation(
+    this.ordersOf,
+    "declineOffer",
+    (offerId: bigint, reason?: HashInput) => [offerId, toBytes32(reason)],
+    () => ({}),
+  );
+
+  /** The party that made an open offer withdraws it. */
+  readonly withdrawOffer = this.operation(this.ordersOf, "withdrawOffer", (offerId: bigint) => [offerId], () => ({}));
+
+  /** The offer (an `Open` one past its `validUntil` reads `Expired`); `NotFoundError` if unknown. */
+  async offer(offerId: bigint): Promise<OfferRecord> {
+    const o = await this.read(() => this.orders.offer(offerId));
+    if (Number(o.status) === OfferStatus.None) throw new NotFoundError(`price offer ${offerId} does not exist on chain ${this.chainId}`);
+    return offerRecord(offerId, o);
+  }
+
+  /** The accepted offer an order of (seller, buyer, gtin) placed now would record; undefined when none applies. */
+  async contractPrice(seller: string, buyer: string, gtin: bigint): Promise<OfferRecord | undefined> {
+    const [offerId, accepted] = await this.read(() => this.orders.contractPrice(seller, buyer, gtin));
+    return offerId === 0n ? undefined : offerRecord(offerId, accepted);
+  }
+
+  // ------------------------------------------------------------------ trade: primary distributors
+
+  /** The manufacturer names the primary distributor of its product `gtin` (0: of all its products); the zero address removes it. */
+  readonly assignPrimaryDistributor = this.operation(
+    this.ordersOf,
+    "assignPrimaryDistributor",
+    (gtin: bigint | number, distributor: string) => [gtin, distributor],
+    () => ({}),
+  );
+
+  /** The manufacturer names the primary distributor for buyers licensed in `region` (`"US"`); the zero address removes it. */
+  readonly assignRegionalDistributor = this.operation(
+    this.ordersOf,
+    "assignRegionalDistributor",
+    (region: string, distributor: string) => [jurisdictionToBytes2(region), distributor],
+    () => ({}),
+  );
+
+  /** The primary distributor a distributor licensed in `region` must order `gtin` from; undefined when none applies. */
+  async primaryDistributor(manufacturer: string, gtin: bigint, region: string): Promise<string | undefined> {
+    const d = await this.read(() => this.orders.primaryDistributor(manufacturer, gtin, jurisdictionToBytes2(region)));
+    return d === ZeroAddress ? undefined : d;
+  }
+
+  // ------------------------------------------------------------------ trade: inventory
+
+  /**
+   * `holder`'s packs in `lotIds` by state, per lot, from the order book's `inventory` view over custody: the lots are
+   * sorted and made unique, every page is read at one block (the latest, unless `blockTag`), lines split over pages
+   * are added up. Lots where the holder has no pack give no line.
+   */
+  async inventory(holder: string, lotIds: readonly string[], options: InventoryOptions = {}): Promise<InventoryReport> {
+    const maxRuns = options.maxRuns ?? 250;
+    if (!Number.isInteger(maxRuns) || maxRuns < 1 || maxRuns > 0xffffffff) {
+      throw new InvalidInputError(`maxRuns ${maxRuns} must be a whole number from 1`);
+    }
+    const who = getAddress(holder);
+    const ids = [...new Set(lotIds.map((l) => {
+      if (!isHexString(l, 32)) throw new InvalidInputError(`lot id "${l}" is not 32 bytes of hex`);
+      return l.toLowerCase();
+    }))].sort();
+    const blockTag = options.blockTag ?? (await this.latestBlock()).number;
+    const byLot = new Map<string, InventoryLineRecord>();
+    let fromLot = 0;
+    let fromRun = 0;
+    let pages = 0;
+    while (fromLot < ids.length) {
+      const [lines, nextLot, nextRun] = await this.read(() =>
+        this.orders.inventory(who, ids, fromLot, fromRun, maxRuns, { blockTag }),
+      );
+      pages++;
+      for (const l of lines) {
+        const key = l.lotId.toLowerCase();
+        const line = byLot.get(key) ?? {
+          lotId: key, gtin: l.gtin, expiresAt: l.expiresAt, recalled: l.recalled,
+          available: 0n, inTransit: 0n, suspect: 0n, illegitimate: 0n, decommissioned: 0n, total: 0n,
+        };
+        line.available += l.available;
+        line.inTransit += l.inTransit;
+        line.suspect += l.suspect;
+        line.illegitimate += l.illegitimate;
+        line.decommissioned += l.decommissioned;
+        line.total = line.available + line.inTransit + line.suspect + line.illegitimate + line.decommissioned;
+        byLot.set(key, line);
+      }
+      fromLot = Number(nextLot);
+      fromRun = Number(nextRun);
+    }
+    const lots = [...byLot.values()];
+    const totals: InventoryTotals = { available: 0n, inTransit: 0n, suspect: 0n, illegitimate: 0n, decommissioned: 0n, total: 0n };
+    for (const l of lots) {
+      for (const k of Object.keys(totals) as (keyof InventoryTotals)[]) totals[k] += l[k];
+    }
+    return { holder: who, blockNumber: blockTag, lotsRead: ids.length, pages, lots, totals };
+  }
+
+  /**
+   * `holder`'s whole inventory: the lots it may hold are found from events ({@link HistoryReader.lotsHeldBy}: lots it
+   * commissioned, lots of shipments made to it), then read as {@link PharmaChainClient.inventory} does. `fromBlock`
+   * (the deployment's block) shortens the event scan on a long chain.
+   */
+  async inventoryOf(holder: string, options: InventoryOptions & HistoryOptions = {}): Promise<InventoryReport> {
+    const lots = await this.history().lotsHeldBy(holder, options);
+    return this.inventory(holder, lots, options);
+  }
+
   // ------------------------------------------------------------------ internals
 
   private registryOf(this: PharmaChainClient): BaseContract {
     return this.registry;
+  }
+
+  private ordersOf(this: PharmaChainClient): BaseContract {
+    return this.orders;
+  }
+
+  private async latestBlock(): Promise<{ number: number; timestamp: number }> {
+    const block = await this.provider.getBlock("latest");
+    if (!block) throw new NotFoundError("the provider returned no latest block");
+    return block;
+  }
+
+  /** {@link DEFAULT_DELIVERY_DAYS} days after the latest block's time (the chain's clock, not this machine's). */
+  private async defaultDeliverBy(): Promise<bigint> {
+    return BigInt((await this.latestBlock()).timestamp + DEFAULT_DELIVERY_DAYS * 24 * 60 * 60);
+  }
+
+  /** Each range's lot number: as given, else from its lot's `LotCommissioned` event. */
+  private async lotNumbersOf(ranges: readonly OrderRangeInput[]): Promise<string[]> {
+    const missing = ranges.filter((r) => r.lotNumber === undefined).map((r) => r.lotId);
+    const found = missing.length === 0 ? new Map<string, string>() : await this.history().lotNumbers(missing);
+    return ranges.map((r) => {
+      const lotNumber = r.lotNumber ?? found.get(r.lotId.toLowerCase());
+      if (lotNumber === undefined) {
+        throw new NotFoundError(`lot ${r.lotId} was never commissioned on chain ${this.chainId}: no lot number found for it`);
+      }
+      return lotNumber;
+    });
   }
 
   private lotsOf(this: PharmaChainClient): BaseContract {
@@ -744,10 +1184,37 @@ export class PharmaChainClient {
     return (await this.hinted([{ lotId, start: Number(start), end: Number(end) }]))[0];
   }
 
-  /** A reader of this deployment's event history. */
+  /** A reader of this deployment's event history (the order book's too). */
   history(): HistoryReader {
-    return new HistoryReader(this.provider, this.addresses);
+    return new HistoryReader(this.provider, this.addresses, this.ordersAddress);
   }
+}
+
+/** The three addresses of a deployment, checksummed (an `orders` or `chainId` in it left out). */
+function addressesOf(deployment: Deployment | DeploymentAddresses): DeploymentAddresses {
+  const { registry, lots, custody } = deployment;
+  return { registry: getAddress(registry), lots: getAddress(lots), custody: getAddress(custody) };
+}
+
+function offerRecord(
+  offerId: bigint,
+  o: { seller: string; buyer: string; gtin: bigint; pricePerPack: bigint; currency: string; validUntil: bigint; status: bigint; bySeller: boolean },
+): OfferRecord {
+  const status = Number(o.status) as OfferStatus;
+  const currency = bytes3ToCurrency(o.currency);
+  return {
+    offerId,
+    seller: o.seller,
+    buyer: o.buyer,
+    gtin: o.gtin,
+    pricePerPack: o.pricePerPack,
+    currency,
+    price: formatPrice(o.pricePerPack, currency),
+    validUntil: o.validUntil,
+    status,
+    statusName: OfferStatus[status],
+    bySeller: o.bySeller,
+  };
 }
 
 /** A signature with the account it is from (EOA or ERC-1271 contract wallet). */

@@ -55,6 +55,29 @@ export enum ShipmentStatus {
   Voided,
 }
 
+/** `ITradeOrders.OrderStatus`: `Placed`, `Confirmed`, `Declined`, `Cancelled` are set by the parties, the rest follows the shipments. */
+export enum OrderStatus {
+  None,
+  Placed,
+  Confirmed,
+  PartlyShipped,
+  Shipped,
+  Delivered,
+  Declined,
+  Cancelled,
+}
+
+/** `ITradeOrders.OfferStatus`: `Expired` is how an `Open` offer reads once its `validUntil` has passed. */
+export enum OfferStatus {
+  None,
+  Open,
+  Countered,
+  Accepted,
+  Declined,
+  Withdrawn,
+  Expired,
+}
+
 /** The normative verification verdict (DESIGN.md section 6), in the order the checks are made. */
 export enum Verdict {
   Verified,

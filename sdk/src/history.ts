@@ -1,13 +1,16 @@
 /**
- * Provenance from events: the timeline of a lot, a pack or a shipment, read with `eth_getLogs` over block ranges in
- * pages, so that it works against RPC providers that limit the blocks or results of one query (the page shrinks
- * when the provider refuses).
+ * Provenance from events: the timeline of a lot, a pack, a shipment or an order, read with `eth_getLogs` over block
+ * ranges in pages, so that it works against RPC providers that limit the blocks or results of one query (the page
+ * shrinks when the provider refuses). Also the lots an account may hold (for inventory) and lots' numbers, from the
+ * same events.
  */
 import { Interface, Log, LogDescription, Provider, getAddress, toBeHex, zeroPadValue } from "ethers";
-import { PackCustody__factory, ProductLots__factory, StakeholderRegistry__factory } from "./contracts";
+import { PackCustody__factory, ProductLots__factory, StakeholderRegistry__factory, TradeOrders__factory } from "./contracts";
 import type { DeploymentAddresses } from "./contracts";
-import { PackState, ShipmentStatus } from "./enums";
-import { PharmaChainError, TransactionError } from "./errors";
+import { OrderStatus, PackState, ShipmentStatus } from "./enums";
+import { ConfigurationError, PharmaChainError, TransactionError } from "./errors";
+import { gtin14 } from "./gs1";
+import { formatPrice } from "./revert";
 
 /** One event of a timeline, its arguments decoded by name. */
 export interface HistoryEvent {
@@ -25,6 +28,14 @@ export interface HistoryEvent {
   summary: string;
 }
 
+/** The contract an event comes from: one of a deployment's three, or custody's order book (`orders`). */
+export type HistoryContract = keyof DeploymentAddresses | "orders";
+
+/** One event of an order's timeline: the order book's events and those of the shipments made for the order. */
+export interface TradeHistoryEvent extends Omit<HistoryEvent, "contract"> {
+  contract: HistoryContract;
+}
+
 export interface HistoryOptions {
   /** First block to search (default 0; give the deployment block on long chains). */
   fromBlock?: number;
@@ -38,6 +49,20 @@ export interface HistoryOptions {
 const lotsIface = new Interface(ProductLots__factory.abi);
 const custodyIface = new Interface(PackCustody__factory.abi);
 const registryIface = new Interface(StakeholderRegistry__factory.abi);
+const ordersIface = new Interface(TradeOrders__factory.abi);
+
+/** The order book's events of one order (each has the order id as its first indexed argument). */
+const ORDER_EVENTS = [
+  "OrderPlaced",
+  "OrderAmended",
+  "OrderConfirmed",
+  "OrderDeclined",
+  "OrderCancelled",
+  "OrderShipped",
+  "OrderShipmentSettled",
+];
+/** Ids per topic list of one `eth_getLogs` query (providers limit a filter's size). */
+const TOPIC_CHUNK = 200;
 
 const LOT_EVENTS = ["LotCommissioned", "LotSigned", "LotReleased", "LotRecalled", "LotVoided"];
 const CUSTODY_LOT_EVENTS = [
@@ -72,9 +97,14 @@ function looksLikeRangeRefusal(error: unknown): boolean {
 export class HistoryReader {
   private readonly timestamps = new Map<number, number>();
 
+  /**
+   * @param orders the order book's address (`custody.orderBook()`), needed only for {@link HistoryReader.order};
+   * `PharmaChainClient.history()` passes it.
+   */
   constructor(
     private readonly provider: Provider,
     private readonly addresses: DeploymentAddresses,
+    private readonly orders?: string,
   ) {}
 
   /** Commissioning, signatures, release, recall; every shipment, decommission and quarantine of the lot's packs. */
@@ -122,6 +152,63 @@ export class HistoryReader {
     return this.timeline([...events, ...packs]);
   }
 
+  /**
+   * The order's timeline: placement, amendments, the seller's answer, cancellation, each shipment made for it and its
+   * settlement (order book events), with those shipments' own events (custody).
+   */
+  async order(orderId: bigint, options: HistoryOptions = {}): Promise<TradeHistoryEvent[]> {
+    if (!this.orders) throw new ConfigurationError("this history reader has no order book address: use client.history()");
+    const id = zeroPadValue(toBeHex(orderId), 32);
+    const orderLogs = await this.logs(this.orders, [topics(ordersIface, ORDER_EVENTS), id], options);
+    const shipmentIds = new Set<bigint>();
+    for (const log of orderLogs) {
+      const parsed = ordersIface.parseLog(log);
+      if (parsed?.name === "OrderShipped") shipmentIds.add(parsed.args.shipmentId as bigint);
+    }
+    const ids = [...shipmentIds];
+    const [shipmentLogs, packLogs] = await Promise.all([
+      this.shipmentLogs(ids, options),
+      this.chunked(ids, (chunk) =>
+        this.logs(this.addresses.custody, [custodyIface.getEvent("PacksShipped")!.topicHash, null, chunk], options),
+      ),
+    ]);
+    return this.anyTimeline([...orderLogs, ...shipmentLogs, ...packLogs]);
+  }
+
+  /**
+   * The lots whose packs `holder` may hold, in increasing order of id (as the order book's `inventory` takes them):
+   * those it commissioned as manufacturer (`LotCommissioned`) and those of every shipment made to it
+   * (`ShipmentCreated` to it, then the shipments' `PacksShipped`). A holder can hold packs of no other lot; some of
+   * these it may no longer hold.
+   */
+  async lotsHeldBy(holder: string, options: HistoryOptions = {}): Promise<string[]> {
+    const who = zeroPadValue(getAddress(holder), 32);
+    const [commissioned, shipments] = await Promise.all([
+      this.logs(this.addresses.lots, [lotsIface.getEvent("LotCommissioned")!.topicHash, null, null, who], options),
+      this.logs(this.addresses.custody, [custodyIface.getEvent("ShipmentCreated")!.topicHash, null, null, who], options),
+    ]);
+    const shipmentIds = shipments.map((log) => zeroPadValue(log.topics[1], 32));
+    const packs = await this.chunked([...new Set(shipmentIds)], (chunk) =>
+      this.logs(this.addresses.custody, [custodyIface.getEvent("PacksShipped")!.topicHash, null, chunk], options),
+    );
+    const lots = new Set<string>([...commissioned, ...packs].map((log) => log.topics[1].toLowerCase()));
+    return [...lots].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  }
+
+  /** The lot numbers of `lotIds`, from their `LotCommissioned` events (lots never commissioned are left out). */
+  async lotNumbers(lotIds: readonly string[], options: HistoryOptions = {}): Promise<Map<string, string>> {
+    const ids = [...new Set(lotIds.map((l) => l.toLowerCase()))];
+    const logs = await this.chunked(ids, (chunk) =>
+      this.logs(this.addresses.lots, [lotsIface.getEvent("LotCommissioned")!.topicHash, chunk], options),
+    );
+    const numbers = new Map<string, string>();
+    for (const log of logs) {
+      const parsed = lotsIface.parseLog(log);
+      if (parsed) numbers.set(log.topics[1].toLowerCase(), parsed.args.lotNumber as string);
+    }
+    return numbers;
+  }
+
   /** Everything the registry recorded about `account` (application, approval, suspension...). */
   async stakeholder(account: string, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
     const topic = zeroPadValue(getAddress(account), 32);
@@ -131,7 +218,17 @@ export class HistoryReader {
   private async shipmentLogs(ids: readonly bigint[], options: HistoryOptions): Promise<Log[]> {
     if (ids.length === 0) return [];
     const idTopics = ids.map((id) => zeroPadValue(toBeHex(id), 32));
-    return this.logs(this.addresses.custody, [topics(custodyIface, SHIPMENT_EVENTS), idTopics], options);
+    return this.chunked(idTopics, (chunk) =>
+      this.logs(this.addresses.custody, [topics(custodyIface, SHIPMENT_EVENTS), chunk], options),
+    );
+  }
+
+  /** `query` for each chunk of at most {@link TOPIC_CHUNK} topics (bigint ids are padded to 32 bytes), in turn. */
+  private async chunked(values: readonly (string | bigint)[], query: (chunk: string[]) => Promise<Log[]>): Promise<Log[]> {
+    const all = values.map((v) => (typeof v === "bigint" ? zeroPadValue(toBeHex(v), 32) : v));
+    const out: Log[] = [];
+    for (let i = 0; i < all.length; i += TOPIC_CHUNK) out.push(...(await query(all.slice(i, i + TOPIC_CHUNK))));
+    return out;
   }
 
   /** `eth_getLogs` over `[fromBlock, toBlock]` in pages; a page the provider refuses is split in half and retried. */
@@ -165,10 +262,15 @@ export class HistoryReader {
     return out;
   }
 
+  /** The events of the deployment's three contracts (never the order book's: they are not queried here). */
   private async timeline(logs: readonly Log[]): Promise<HistoryEvent[]> {
+    return (await this.anyTimeline(logs)) as HistoryEvent[];
+  }
+
+  private async anyTimeline(logs: readonly Log[]): Promise<TradeHistoryEvent[]> {
     const unique = new Map<string, Log>();
     for (const log of logs) unique.set(`${log.blockNumber}:${log.index}`, log);
-    const events: HistoryEvent[] = [];
+    const events: TradeHistoryEvent[] = [];
     for (const log of unique.values()) {
       const [contract, parsed] = this.parse(log);
       if (!parsed) continue;
@@ -187,11 +289,12 @@ export class HistoryReader {
     return sortEvents(events);
   }
 
-  private parse(log: Log): [keyof DeploymentAddresses, LogDescription | null] {
+  private parse(log: Log): [HistoryContract, LogDescription | null] {
     const address = getAddress(log.address);
     const data = { topics: [...log.topics], data: log.data };
     if (address === getAddress(this.addresses.lots)) return ["lots", lotsIface.parseLog(data)];
     if (address === getAddress(this.addresses.custody)) return ["custody", custodyIface.parseLog(data)];
+    if (this.orders && address === getAddress(this.orders)) return ["orders", ordersIface.parseLog(data)];
     return ["registry", registryIface.parseLog(data)];
   }
 
@@ -205,7 +308,7 @@ export class HistoryReader {
   }
 }
 
-function sortEvents(events: HistoryEvent[]): HistoryEvent[] {
+function sortEvents<E extends { blockNumber: number; logIndex: number }>(events: E[]): E[] {
   return events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
 }
 
@@ -218,6 +321,10 @@ function range(args: Record<string, unknown>): string {
   const start = Number(args.start);
   const end = Number(args.end);
   return end - start === 1 ? `pack ${start}` : `packs ${start}-${end - 1} (${end - start})`;
+}
+
+function day(seconds: unknown): string {
+  return new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
 }
 
 /** One line in words for an event. */
@@ -261,6 +368,30 @@ export function summarise(name: string, a: Record<string, unknown>): string {
       return `shipment ${a.shipmentId} cancelled by ${a.seller}`;
     case "ShipmentVoided":
       return `shipment ${a.shipmentId} voided by regulator ${a.regulator}`;
+    case "OrderPlaced":
+      return `order ${a.orderId} placed by ${a.buyer} with ${a.seller}: ${a.quantity} packs of GTIN ${gtin14(BigInt(a.gtin as bigint))}, deliver by ${day(a.deliverBy)}${BigInt(a.offerId as bigint) === 0n ? "" : ` at the price of offer ${a.offerId}`}`;
+    case "OrderAmended":
+      return `order ${a.orderId} amended by ${a.buyer}: ${a.quantity} packs, deliver by ${day(a.deliverBy)}`;
+    case "OrderConfirmed":
+      return `order ${a.orderId} confirmed by ${a.seller}`;
+    case "OrderDeclined":
+      return `order ${a.orderId} declined by ${a.seller}`;
+    case "OrderCancelled":
+      return `order ${a.orderId} cancelled by ${a.by}`;
+    case "OrderShipped":
+      return `shipment ${a.shipmentId} of ${a.packs} packs made for order ${a.orderId}: order ${OrderStatus[Number(a.status)]}`;
+    case "OrderShipmentSettled":
+      return `shipment ${a.shipmentId} of order ${a.orderId} ${ShipmentStatus[Number(a.shipmentStatus)]} (${a.packs} packs): order ${OrderStatus[Number(a.status)]}`;
+    case "PriceOffered":
+      return `price offer ${a.offerId} by the ${a.bySeller ? "seller" : "buyer"}${BigInt(a.previousOfferId as bigint) === 0n ? "" : `, countering offer ${a.previousOfferId}`}: ${formatPrice(a.pricePerPack as bigint, String(a.currency))} a pack of GTIN ${gtin14(BigInt(a.gtin as bigint))} from ${a.seller} to ${a.buyer}, valid until ${day(a.validUntil)}`;
+    case "OfferAccepted":
+      return `price offer ${a.offerId} accepted: ${formatPrice(a.pricePerPack as bigint, String(a.currency))} a pack of GTIN ${gtin14(BigInt(a.gtin as bigint))} from ${a.seller} to ${a.buyer} until ${day(a.validUntil)}`;
+    case "OfferDeclined":
+      return `price offer ${a.offerId} declined by ${a.by}`;
+    case "OfferWithdrawn":
+      return `price offer ${a.offerId} withdrawn by ${a.by}`;
+    case "PrimaryDistributorAssigned":
+      return `manufacturer ${a.manufacturer} names ${a.distributor} primary distributor ${BigInt(a.gtin as bigint) !== 0n ? `of GTIN ${gtin14(BigInt(a.gtin as bigint))}` : a.region !== "0x0000" ? `for region ${Buffer.from(String(a.region).slice(2), "hex").toString("ascii")}` : "of all its products"}`;
     default:
       return `${name}(${Object.entries(a).map(([k, v]) => `${k}=${short(v)}`).join(", ")})`;
   }

@@ -1,7 +1,7 @@
 /**
  * @pharmachain/sdk — the TypeScript library for PharmaChain: GS1 identifiers, serial manifests, EIP-712 lot
- * attestations, the contracts' client, verification, provenance history and readable errors. Each module also works
- * alone; pure functions need no chain.
+ * attestations, the contracts' client (custody, and the trade behind it: orders, prices, inventory), verification,
+ * provenance history and readable errors. Each module also works alone; pure functions need no chain.
  */
 export * from "./errors";
 export * from "./enums";

@@ -6,14 +6,17 @@
  * - {@link decodeRevert}: the {@link ContractRevertError} for a known error, else `undefined`.
  * - {@link explainError}: always a {@link PharmaChainError}; use it in every `catch` around a contract call.
  * - {@link REVERT_MESSAGES}: the sentences, one per error name, kept in one table for review.
- * - {@link REVERT_ABIS}: the contracts whose errors are known. A new contract (say `TradeOrders`) needs its ABI added
- *   there and its errors' sentences added to {@link REVERT_MESSAGES}; the completeness test then covers it.
+ * - {@link REVERT_ABIS}: the contracts whose errors are known (the registry, lots, custody and its order book). A new
+ *   contract needs its ABI added there and its errors' sentences added to {@link REVERT_MESSAGES}; the completeness
+ *   test then covers it.
+ * - {@link formatPrice}: a price in millionths of a currency unit as people read it (`1.25 USD`).
  */
 import { ErrorDescription, ErrorFragment, Interface, Result, getAddress, isHexString } from "ethers";
 import type { JsonFragment } from "ethers";
 import { PackCustody__factory } from "../../typechain-types/factories/contracts/PackCustody__factory";
 import { ProductLots__factory } from "../../typechain-types/factories/contracts/ProductLots__factory";
 import { StakeholderRegistry__factory } from "../../typechain-types/factories/contracts/StakeholderRegistry__factory";
+import { TradeOrders__factory } from "../../typechain-types/factories/contracts/TradeOrders__factory";
 import { ContractRevertError, PharmaChainError, TransactionError } from "./errors";
 import { gtin14 } from "./gs1";
 
@@ -31,6 +34,7 @@ export const REVERT_ABIS: ReadonlyArray<ContractAbi> = [
   StakeholderRegistry__factory.abi,
   ProductLots__factory.abi,
   PackCustody__factory.abi,
+  TradeOrders__factory.abi,
 ];
 
 /** Solidity's built-in errors: `require(cond, "reason")` / `revert("reason")`, and `assert`, overflow and the like. */
@@ -158,6 +162,29 @@ const VERDICT: EnumTable = [
   ["Decommissioned", "decommissioned"],
 ];
 
+/** `ITradeOrders.OrderStatus`: how a sentence says an order's status ("order 7 is ..."). */
+const ORDER_STATUS: EnumTable = [
+  ["None", "unknown"],
+  ["Placed", "placed and awaiting the seller's answer"],
+  ["Confirmed", "confirmed, with nothing shipped yet"],
+  ["PartlyShipped", "partly shipped"],
+  ["Shipped", "fully shipped, awaiting receipt"],
+  ["Delivered", "delivered"],
+  ["Declined", "declined by the seller"],
+  ["Cancelled", "cancelled"],
+];
+
+/** `ITradeOrders.OfferStatus`: how a sentence says a price offer's status ("price offer 3 is ..."). */
+const OFFER_STATUS: EnumTable = [
+  ["None", "unknown"],
+  ["Open", "open"],
+  ["Countered", "already answered with a counter-offer"],
+  ["Accepted", "already accepted"],
+  ["Declined", "declined"],
+  ["Withdrawn", "withdrawn by its maker"],
+  ["Expired", "expired"],
+];
+
 /** The enums by the last part of their ABI internal type (`enum IPackCustody.ShipmentStatus` → `ShipmentStatus`). */
 const ENUMS: Readonly<Record<string, EnumTable>> = {
   Role: ROLE,
@@ -167,6 +194,8 @@ const ENUMS: Readonly<Record<string, EnumTable>> = {
   LotStatus: LOT_STATUS,
   ShipmentStatus: SHIPMENT_STATUS,
   Verdict: VERDICT,
+  OrderStatus: ORDER_STATUS,
+  OfferStatus: OFFER_STATUS,
 };
 
 /** The reasons of Solidity's `Panic(uint256)` codes. */
@@ -184,7 +213,7 @@ const PANIC_REASONS: Readonly<Record<number, string>> = {
 };
 
 /** Argument names that hold unix seconds, shown as ISO dates in the details too. */
-const TIMESTAMP_ARGS: ReadonlySet<string> = new Set(["expiresAt", "validUntil", "deadline", "closedAt", "schedule"]);
+const TIMESTAMP_ARGS: ReadonlySet<string> = new Set(["expiresAt", "validUntil", "deadline", "closedAt", "schedule", "deliverBy"]);
 
 // ------------------------------------------------------------------------------------------------ formatting
 
@@ -263,12 +292,37 @@ function gln(value: unknown): string {
   return `GLN ${bigintOf(value).toString().padStart(13, "0")}`;
 }
 
-/** A `bytes2` country code as its two characters when printable. */
+/** The characters of a short `bytesN` code (a country, a currency) when all are printable, else undefined. */
+function codeText(hex: string): string | undefined {
+  const chars = (hex.slice(2).match(/../g) ?? []).map((byte) => parseInt(byte, 16));
+  const printable = chars.length > 0 && chars.every((c) => c >= 0x20 && c < 0x7f);
+  return printable ? String.fromCharCode(...chars) : undefined;
+}
+
+/** A `bytes2` country code (or a `bytes3` currency code) as its characters when printable, with the raw bytes. */
 function jurisdiction(value: unknown): string {
   const hex = hexOf(value);
-  const chars = [hex.slice(2, 4), hex.slice(4, 6)].map((byte) => parseInt(byte, 16));
-  const printable = chars.length === 2 && chars.every((c) => c >= 0x20 && c < 0x7f);
-  return printable ? `"${String.fromCharCode(...chars)}" (${hex})` : hex;
+  const text = codeText(hex);
+  return text === undefined ? hex : `"${text}" (${hex})`;
+}
+
+/** Millionths of a currency unit as a decimal number: 1250000 → "1.25", 3000000 → "3", 5 → "0.000005". */
+export function millionthsToDecimal(millionths: bigint): string {
+  const sign = millionths < 0n ? "-" : "";
+  const abs = millionths < 0n ? -millionths : millionths;
+  const units = abs / 1_000_000n;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${sign}${units}${fraction ? `.${fraction}` : ""}`;
+}
+
+/**
+ * A price per pack as people read it, `1.25 USD`: `pricePerPack` in millionths of the currency unit, `currency` an
+ * ISO 4217 code as text ("USD") or as the contracts' `bytes3` ("0x555344"). No currency (zero bytes): the number alone.
+ */
+export function formatPrice(pricePerPack: bigint, currency: string): string {
+  let code = currency;
+  if (isHexString(currency, 3)) code = /^0x0{6}$/.test(currency) ? "" : (codeText(currency.toLowerCase()) ?? currency.toLowerCase());
+  return code ? `${millionthsToDecimal(pricePerPack)} ${code}` : millionthsToDecimal(pricePerPack);
 }
 
 /** A text argument, quoted. */
@@ -294,6 +348,14 @@ const stakeholderStatus = (value: unknown): string => enumWords(STAKEHOLDER_STAT
 const packState = (value: unknown): string => enumWords(PACK_STATE, value);
 const productStatus = (value: unknown): string => enumWords(PRODUCT_STATUS, value);
 const shipmentStatus = (value: unknown): string => enumWords(SHIPMENT_STATUS, value);
+const orderStatus = (value: unknown): string => enumWords(ORDER_STATUS, value);
+const offerStatus = (value: unknown): string => enumWords(OFFER_STATUS, value);
+
+/** A count of things: "1 range", "3 ranges". */
+function count(value: unknown, one: string, many = `${one}s`): string {
+  const n = bigintOf(value);
+  return `${n} ${n === 1n ? one : many}`;
+}
 
 /** "a regulator", "an active" ...: the article for `words`. */
 function withArticle(words: string): string {
@@ -464,6 +526,67 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     "that has already left the supply chain.",
   CustodyInvalidGln: (a) =>
     `${gln(a.gln)} is not a valid location: give a 13-digit GLN with a valid check digit, or none.`,
+
+  // ---------------------------------------------------------------- TradeOrders, custody's order book
+  TradeZeroAddress: () => "The order book needs the registry's and the lots contract's addresses: the zero address was given.",
+  TradeNotCustody: (a) =>
+    `Account ${account(a.caller)} may not report shipments to the order book: only the custody contract does, when a ` +
+    "seller ships for an order.",
+  TradeInvalidCounterparty: (a) =>
+    isZeroAddress(a.account)
+      ? "An order or a price offer needs another party: none was given (the zero address)."
+      : `${account(a.account)} cannot be the other party: nobody orders from or makes an offer to itself.`,
+  TradePathNotAllowed: (a) =>
+    `${account(a.seller)} cannot sell to ${account(a.buyer)}: orders and price offers go from manufacturer to ` +
+    "distributor, distributor to distributor or pharmacy, and returns back from pharmacy to distributor and from " +
+    "distributor to manufacturer.",
+  TradeProductNotApproved: (a) =>
+    `Product ${gtin(a.gtin)} is ${productStatus(a.status)}: orders and price offers can be made only for approved products.`,
+  TradeNotProductManufacturer: (a) =>
+    `Product ${gtin(a.gtin)} is not made by ${account(a.account)}: a manufacturer buys and sells only its own products.`,
+  TradeRoutedToPrimaryDistributor: (a) =>
+    `Manufacturer ${account(a.manufacturer)} sells product ${gtin(a.gtin)} to distributors such as you through its ` +
+    `primary distributor ${account(a.primaryDistributor)} (named for the product, your region or all its products): ` +
+    "order from that distributor instead.",
+  TradeZeroQuantity: () => "An order must be for at least one pack.",
+  TradeInvalidDeliveryDate: (a) => `The requested delivery date ${date(a.deliverBy)} is not in the future.`,
+  TradeUnknownOrder: (a) => `Order ${num(a.orderId)} does not exist.`,
+  TradeNotOrderParty: (a) =>
+    `Account ${account(a.account)} may not do this for order ${num(a.orderId)}: its buyer amends it, its seller ` +
+    "confirms, declines and ships it, and either of them may cancel it.",
+  TradeInvalidOrderStatus: (a) =>
+    `Order ${num(a.orderId)} is ${orderStatus(a.status)}, which does not allow this step.`,
+  TradeWrongBuyer: (a) =>
+    `Order ${num(a.orderId)} was not placed by ${account(a.buyer)}: a shipment for an order goes to the order's buyer.`,
+  TradeLotNumbersMismatch: (a) =>
+    `Give one lot number for each range of packs: the shipment has ${count(a.ranges, "range")} and ` +
+    `${count(a.lotNumbers, "lot number")}.`,
+  TradeWrongProduct: (a) =>
+    `Lot ${lot(a.lotId)} is not of the product of order ${num(a.orderId)}, or the lot number given for it is wrong: ` +
+    "ship only packs of the product ordered.",
+  TradeQuantityExceeded: (a) =>
+    `The shipment has ${count(a.packs, "pack")} but order ${num(a.orderId)} has only ${count(a.open, "pack")} still ` +
+    "open (ordered and not already on the way or received).",
+  TradeUnknownOffer: (a) => `Price offer ${num(a.offerId)} does not exist.`,
+  TradeNotOfferParty: (a) =>
+    `Account ${account(a.account)} may not do this for price offer ${num(a.offerId)}: only the party it is addressed ` +
+    "to may accept, decline or counter it, and only the party that made it may withdraw it.",
+  TradeInvalidOfferStatus: (a) =>
+    `Price offer ${num(a.offerId)} is ${offerStatus(a.status)}: only an open offer can be accepted, declined, ` +
+    "countered or withdrawn.",
+  TradeOfferExpired: (a) =>
+    `Price offer ${num(a.offerId)} expired on ${date(a.validUntil)}: it can no longer be answered; ask for a new offer.`,
+  TradeInvalidValidity: (a) =>
+    `An offer valid until ${date(a.validUntil)} is not possible: the end of its validity must be in the future ` +
+    "(and no later than the year 36812).",
+  TradeInvalidCurrency: (a) =>
+    `${jurisdiction(a.currency)} is not a valid currency: use a three-letter ISO 4217 code in capitals, such as USD or BDT.`,
+  TradeInvalidRegion: (a) =>
+    `${jurisdiction(a.region)} is not a valid region: use a two-letter country code in capitals, such as BD or US.`,
+  TradeUnsortedLots: (a) =>
+    `The lots of an inventory query must be listed once each, in increasing order of lot id: the one at position ` +
+    `${num(a.index)} (counting from 0) is not after the one before it.`,
+  TradeZeroPageSize: () => "An inventory page must read at least one run of packs: give a page size above zero.",
 
   // ---------------------------------------------------------------- PackRuns, the custody library
   PackRunsInvalidHint: (a) =>

@@ -10,6 +10,8 @@ import { ethers } from "hardhat";
 import { PackCustody__factory } from "../../typechain-types/factories/contracts/PackCustody__factory";
 import { ProductLots__factory } from "../../typechain-types/factories/contracts/ProductLots__factory";
 import { StakeholderRegistry__factory } from "../../typechain-types/factories/contracts/StakeholderRegistry__factory";
+import { TradeOrders__factory } from "../../typechain-types/factories/contracts/TradeOrders__factory";
+import { OfferStatus, OrderStatus } from "../../sdk/src/enums";
 import { ContractRevertError, PharmaChainError, TransactionError } from "../../sdk/src/errors";
 import { Manifest } from "../../sdk/src/manifest";
 import {
@@ -20,6 +22,7 @@ import {
   decodeRevertData,
   explainError,
   findRevertData,
+  formatPrice,
 } from "../../sdk/src/revert";
 import {
   ADMIN_DELAY,
@@ -43,6 +46,7 @@ const ABIS: Record<string, ReadonlyArray<JsonFragment>> = {
   StakeholderRegistry: StakeholderRegistry__factory.abi,
   ProductLots: ProductLots__factory.abi,
   PackCustody: PackCustody__factory.abi,
+  TradeOrders: TradeOrders__factory.abi,
 };
 /** Members per enum (the fixture mirrors the contracts' enums; `IProductLots.ProductStatus` has 4). */
 const ENUM_SIZES: Record<string, number> = {
@@ -51,6 +55,8 @@ const ENUM_SIZES: Record<string, number> = {
   PackState: numericMembers(PackState),
   ShipmentStatus: numericMembers(ShipmentStatus),
   ProductStatus: 4,
+  OrderStatus: numericMembers(OrderStatus),
+  OfferStatus: numericMembers(OfferStatus),
 };
 const FORBIDDEN = ["undefined", "[object", "NaN", "Invalid Date", "null"];
 const NOTICE = bytes32("shipping notice");
@@ -155,7 +161,7 @@ describe("SDK: contract errors explained", function () {
   describe("the message table", function () {
     const errors = allErrors();
 
-    it("covers the three contracts' ABIs", function () {
+    it("covers the contracts' ABIs (registry, lots, custody and its order book)", function () {
       for (const [contract, abi] of Object.entries(ABIS)) expect(REVERT_ABIS, contract).to.include(abi);
     });
 
@@ -238,6 +244,21 @@ describe("SDK: contract errors explained", function () {
 
       const gtin = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("ProductsUnknownProduct", [614141123452n]));
       expect(gtin?.shortMessage).to.equal("Product GTIN 00614141123452 is not registered.");
+    });
+
+    it("says the order book's errors with statuses by name, counts, currencies and prices for people", function () {
+      const status = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeInvalidOrderStatus", [4, OrderStatus.Delivered]));
+      expect(status?.shortMessage).to.equal("Order 4 is delivered, which does not allow this step.");
+      expect(status?.details).to.equal("TradeInvalidOrderStatus(orderId=4, status=5 (Delivered))");
+      const offer = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeInvalidOfferStatus", [2, OfferStatus.Countered]));
+      expect(offer?.shortMessage).to.contain("Price offer 2 is already answered with a counter-offer");
+      const exceeded = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeQuantityExceeded", [9, 120, 1]));
+      expect(exceeded?.shortMessage).to.match(/^The shipment has 120 packs but order 9 has only 1 pack still open/);
+      const currency = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeInvalidCurrency", ["0x757364"]));
+      expect(currency?.shortMessage).to.match(/^"usd" \(0x757364\) is not a valid currency/);
+      expect(formatPrice(1_250_000n, "0x555344")).to.equal("1.25 USD");
+      expect(formatPrice(3_000_000n, "BDT")).to.equal("3 BDT");
+      expect(formatPrice(5n, "0x000000")).to.equal("0.000005");
     });
   });
 

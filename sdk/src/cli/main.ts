@@ -9,7 +9,7 @@
 import fs from "fs";
 import path from "path";
 import { parseArgs } from "util";
-import { JsonRpcProvider, Provider, Wallet, getAddress, isAddress, isHexString } from "ethers";
+import { JsonRpcProvider, Provider, Wallet, ZeroAddress, getAddress, isAddress, isHexString } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -19,9 +19,19 @@ import {
   TransactionError,
 } from "../errors";
 import { PackState, Role, DECOMMISSION_STATES, enumByName, ShipmentStatus, StakeholderStatus, LotStatus, ProductStatus } from "../enums";
-import { Deployment } from "../contracts";
+import { Deployment, PackCustody__factory } from "../contracts";
 import { loadDeployment, saveDeployment } from "../deployment-file";
-import { PackRangeInput, PackRef, PharmaChainClient, Written } from "../client";
+import {
+  InventoryReport,
+  OfferRecord,
+  OrderRangeInput,
+  OrderRecord,
+  PackRangeInput,
+  PackRef,
+  PharmaChainClient,
+  Written,
+  parsePrice,
+} from "../client";
 import { deployProtocol } from "../deploy";
 import { gtinToUint64, gtin14, lotIdOf, parseScan, expiryToExpiresAt } from "../gs1";
 import { Manifest } from "../manifest";
@@ -34,7 +44,7 @@ import {
   verifyAttestationSignature,
 } from "../attestation";
 import { verifyPacks, VerificationReport } from "../verification";
-import { HistoryEvent } from "../history";
+import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
 import { explainError } from "../revert";
 import { UsageError } from "./usage";
 import { EPCIS_COMMANDS } from "./epcis";
@@ -162,6 +172,82 @@ function rangeArg(value: string): PackRangeInput {
   return { lotId: lotArg(m[1]), start: Number(m[2]), end: Number(m[3]) };
 }
 
+/** A range for a shipment made for an order: as {@link rangeArg}, keeping the lot number when LOT is GTIN/LOTNUMBER. */
+function orderRangeArg(value: string): OrderRangeInput {
+  const range = rangeArg(value);
+  const lot = value.slice(0, value.lastIndexOf(":"));
+  return isHexString(lot, 32) ? range : { ...range, lotNumber: lot.slice(lot.indexOf("/") + 1) };
+}
+
+/** A number of packs an order can hold (1 to 2^32 - 1). */
+function quantityArg(value: string): number {
+  const n = bigintArg(value, "quantity");
+  if (n < 1n || n > 0xffffffffn) throw new InvalidInputError(`quantity ${value} must be from 1 to 4,294,967,295 packs`);
+  return Number(n);
+}
+
+/** A price per pack in currency units, `1.25` (at most six decimals); kept as text for the client. */
+function priceArg(value: string): string {
+  parsePrice(value);
+  return value;
+}
+
+function idArg(ctx: Context, what: string): bigint {
+  return bigintArg(arg(ctx, 0, what), what.toLowerCase());
+}
+
+function isoDay(seconds: bigint | number): string {
+  return new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
+}
+
+function orderLines(o: OrderRecord): string[] {
+  return [
+    `order ${o.orderId}: ${o.statusName}, ${o.quantity.toLocaleString("en")} packs of GTIN ${gtin14(o.gtin)}`,
+    `  seller ${o.seller}, buyer ${o.buyer}`,
+    `  ${o.shipped.toLocaleString("en")} shipped (on the way or received), ${o.received.toLocaleString("en")} received, ${o.open.toLocaleString("en")} open`,
+    o.price ? `  price ${o.price} a pack (offer ${o.offerId})` : "  no contract price recorded",
+  ];
+}
+
+function offerLines(o: OfferRecord): string[] {
+  return [
+    `price offer ${o.offerId}: ${o.statusName}, ${o.price} a pack of GTIN ${gtin14(o.gtin)}, valid until ${new Date(Number(o.validUntil) * 1000).toISOString()}`,
+    `  seller ${o.seller}, buyer ${o.buyer}; made by the ${o.bySeller ? "seller" : "buyer"}`,
+  ];
+}
+
+function inventoryLines(r: InventoryReport, lotNumbers: ReadonlyMap<string, string>): string[] {
+  const t = r.totals;
+  const n = (v: bigint): string => v.toLocaleString("en");
+  const lines = [
+    `inventory of ${r.holder} at block ${r.blockNumber}: ${n(t.available)} available, ${n(t.inTransit)} in transit, ` +
+      `${n(t.suspect)} suspect, ${n(t.illegitimate)} illegitimate, ${n(t.decommissioned)} decommissioned ` +
+      `(${r.lots.length} of ${r.lotsRead} lots read)`,
+  ];
+  for (const l of r.lots) {
+    const parts = [`${n(l.available)} available`];
+    if (l.inTransit) parts.push(`${n(l.inTransit)} in transit`);
+    if (l.suspect) parts.push(`${n(l.suspect)} suspect`);
+    if (l.illegitimate) parts.push(`${n(l.illegitimate)} illegitimate`);
+    if (l.decommissioned) parts.push(`${n(l.decommissioned)} decommissioned`);
+    const name = lotNumbers.get(l.lotId) ?? l.lotId;
+    lines.push(`  ${gtin14(l.gtin)}/${name}  expires ${isoDay(l.expiresAt)}${l.recalled ? " RECALLED" : ""}: ${parts.join(", ")}`);
+  }
+  return lines;
+}
+
+function historyOptions(ctx: Context): HistoryOptions {
+  const fromBlock = str(ctx, "from-block");
+  const blockRange = str(ctx, "block-range");
+  return {
+    fromBlock: fromBlock ? Number(bigintArg(fromBlock, "--from-block")) : undefined,
+    blockRange: blockRange ? Number(bigintArg(blockRange, "--block-range")) : undefined,
+    onProgress: (done: number, total: number) => {
+      if (total > 50_000) progress(ctx, `  scanned ${done.toLocaleString("en")} / ${total.toLocaleString("en")} blocks`);
+    },
+  };
+}
+
 function enumArg<E extends Record<string, string | number>>(e: E, value: string, what: string, allowed?: readonly number[]): E[keyof E] {
   const v = enumByName(e, value);
   if (v === undefined || (allowed && !allowed.includes(v as number))) {
@@ -222,7 +308,9 @@ async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
 
 function provider(ctx: Context): JsonRpcProvider {
   const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
-  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250 });
+  // No request cache (ethers keeps answers 250 ms by default): a command that sends several transactions, such as
+  // `deploy`, must read the account's new nonce before each.
+  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250, cacheTimeout: -1 });
 }
 
 async function resolveDeployment(ctx: Context, chainId?: bigint): Promise<Deployment> {
@@ -290,7 +378,7 @@ async function packRef(ctx: Context, scan: string): Promise<PackRef> {
   return { lotId, index, serial: read.serial, proof: manifest.proof(read.serial).proof };
 }
 
-function eventLines(events: readonly HistoryEvent[]): string[] {
+function eventLines(events: readonly (HistoryEvent | TradeHistoryEvent)[]): string[] {
   if (events.length === 0) return ["no events"];
   return events.map((e) => `${new Date(e.timestamp * 1000).toISOString()}  block ${e.blockNumber}  ${e.summary}`);
 }
@@ -357,6 +445,7 @@ const COMMANDS: Record<string, Command> = {
         onProgress: (step, at) => progress(ctx, `  ${step} ${at}`),
       });
       const out = str(ctx, "out") ?? `deployments/chain-${chainId}.json`;
+      deployment.orders = await PackCustody__factory.connect(deployment.custody, p).orderBook();
       saveDeployment(out, deployment);
       return {
         lines: [
@@ -364,6 +453,7 @@ const COMMANDS: Record<string, Command> = {
           `  StakeholderRegistry ${deployment.registry}`,
           `  ProductLots         ${deployment.lots}`,
           `  PackCustody         ${deployment.custody}`,
+          `  TradeOrders         ${deployment.orders} (custody's order book)`,
           `  addresses written to ${out}`,
         ],
         json: { ...deployment, file: out },
@@ -604,19 +694,35 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ship: simple(
-    "ship index ranges of lots to a buyer, optionally through a transporter",
-    "ship --to BUYER --range LOT:START-END [--range ...] [--via TRANSPORTER] [--notice TEXT]",
-    { to: { type: "string" }, via: { type: "string" }, range: { type: "string", multiple: true }, notice: { type: "string" } },
+    "ship index ranges of lots to a buyer, optionally through a transporter; with --order, to fill that order (the buyer defaults to the order's)",
+    "ship --to BUYER --range LOT:START-END [--range ...] [--via TRANSPORTER] [--notice TEXT] [--order ID]",
+    {
+      to: { type: "string" },
+      via: { type: "string" },
+      range: { type: "string", multiple: true },
+      notice: { type: "string" },
+      order: { type: "string" },
+    },
     async (c, ctx) => {
-      const ranges = strs(ctx, "range").map(rangeArg);
+      const order = str(ctx, "order");
+      const ranges = strs(ctx, "range").map(order === undefined ? rangeArg : orderRangeArg);
       if (ranges.length === 0) throw new UsageError("give at least one --range LOT:START-END");
       const via = str(ctx, "via");
-      const written = await c.ship({
-        buyer: address(str(ctx, "to", true)!, "buyer"),
+      const to = str(ctx, "to", order === undefined);
+      const common = {
         transporter: via ? address(via, "transporter") : undefined,
         notice: str(ctx, "notice"),
         ranges,
-      });
+      };
+      if (order !== undefined) {
+        const orderId = bigintArg(order, "order");
+        const written = await c.shipForOrder({ orderId, buyer: to ? address(to, "buyer") : undefined, ...common });
+        return {
+          done: `shipment ${written.shipmentId} of ${written.packCount.toLocaleString("en")} packs created for order ${orderId}`,
+          written: { ...written, orderId },
+        };
+      }
+      const written = await c.ship({ buyer: address(to!, "buyer"), ...common });
       return { done: `shipment ${written.shipmentId} of ${written.packCount.toLocaleString("en")} packs created`, written };
     },
   ),
@@ -654,6 +760,163 @@ const COMMANDS: Record<string, Command> = {
       return {
         lines: [`shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${s.buyer}${s.viaTransporter ? ` via ${s.transporter}` : ""}`],
         json: { ...s, statusName: ShipmentStatus[s.status] },
+      };
+    },
+  },
+  "order place": simple(
+    "the buyer places a purchase order with a seller",
+    "order place --seller ADDRESS --gtin GTIN --quantity N [--deliver-by TIME (default: 30 days after the latest block)] [--document TEXT]",
+    { seller: { type: "string" }, gtin: { type: "string" }, quantity: { type: "string" }, "deliver-by": { type: "string" }, document: { type: "string" } },
+    async (c, ctx) => {
+      const seller = address(str(ctx, "seller", true)!, "seller");
+      const gtin = gtinArg(str(ctx, "gtin", true)!);
+      const quantity = quantityArg(str(ctx, "quantity", true)!);
+      const deliverBy = str(ctx, "deliver-by");
+      const written = await c.placeOrder({
+        seller,
+        gtin,
+        quantity,
+        deliverBy: deliverBy ? timeArg(deliverBy, "--deliver-by") : undefined,
+        document: str(ctx, "document"),
+      });
+      return { done: `order ${written.orderId} placed with ${seller}: ${quantity.toLocaleString("en")} packs of GTIN ${gtin14(gtin)}`, written };
+    },
+  ),
+  "order amend": simple(
+    "the buyer changes an order the seller has not answered yet",
+    "order amend ORDER --quantity N [--deliver-by TIME] [--document TEXT]",
+    { quantity: { type: "string" }, "deliver-by": { type: "string" }, document: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "ORDER");
+      const deliverBy = str(ctx, "deliver-by");
+      const written = await c.amendOrder(id, {
+        quantity: quantityArg(str(ctx, "quantity", true)!),
+        deliverBy: deliverBy ? timeArg(deliverBy, "--deliver-by") : undefined,
+        document: str(ctx, "document"),
+      });
+      return { done: `order ${id} amended`, written };
+    },
+  ),
+  "order confirm": simple("the seller confirms an order", "order confirm ORDER [--confirmation TEXT]", { confirmation: { type: "string" } }, async (c, ctx) => {
+    const id = idArg(ctx, "ORDER");
+    return { done: `order ${id} confirmed`, written: await c.confirmOrder(id, str(ctx, "confirmation")) };
+  }),
+  "order decline": simple("the seller declines an order", "order decline ORDER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const id = idArg(ctx, "ORDER");
+    return { done: `order ${id} declined`, written: await c.declineOrder(id, str(ctx, "reason")) };
+  }),
+  "order cancel": simple("either party cancels an order's open quantity", "order cancel ORDER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const id = idArg(ctx, "ORDER");
+    return { done: `order ${id} cancelled`, written: await c.cancelOrder(id, str(ctx, "reason")) };
+  }),
+  "order show": {
+    summary: "show an order: its status (from its shipments), quantities and price",
+    usage: "order show ORDER",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const o = await c.order(idArg(ctx, "ORDER"));
+      return { lines: orderLines(o), json: o };
+    },
+  },
+  "price offer": simple(
+    "the seller offers a buyer a price per pack, valid until a time",
+    "price offer --buyer ADDRESS --gtin GTIN --price 1.25 --currency USD --valid-until TIME [--terms TEXT]",
+    { buyer: { type: "string" }, gtin: { type: "string" }, price: { type: "string" }, currency: { type: "string" }, "valid-until": { type: "string" }, terms: { type: "string" } },
+    async (c, ctx) => {
+      const price = priceArg(str(ctx, "price", true)!);
+      const currency = str(ctx, "currency", true)!;
+      const written = await c.offerPrice({
+        buyer: address(str(ctx, "buyer", true)!, "buyer"),
+        gtin: gtinArg(str(ctx, "gtin", true)!),
+        price,
+        currency,
+        validUntil: timeArg(str(ctx, "valid-until", true)!, "--valid-until"),
+        terms: str(ctx, "terms"),
+      });
+      return { done: `price offer ${written.offerId}: ${price} ${currency} a pack`, written };
+    },
+  ),
+  "price counter": simple(
+    "answer an open offer with a price of your own (the currency defaults to the offer's)",
+    "price counter OFFER --price 1.20 [--currency USD] --valid-until TIME [--terms TEXT]",
+    { price: { type: "string" }, currency: { type: "string" }, "valid-until": { type: "string" }, terms: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "OFFER");
+      const price = priceArg(str(ctx, "price", true)!);
+      const written = await c.counterOffer(id, {
+        price,
+        currency: str(ctx, "currency"),
+        validUntil: timeArg(str(ctx, "valid-until", true)!, "--valid-until"),
+        terms: str(ctx, "terms"),
+      });
+      const counter = await c.offer(written.offerId);
+      return { done: `price offer ${written.offerId} counters offer ${id}: ${counter.price} a pack`, written };
+    },
+  ),
+  "price accept": simple("accept an open offer: its price becomes the contract price", "price accept OFFER", {}, async (c, ctx) => {
+    const id = idArg(ctx, "OFFER");
+    return { done: `price offer ${id} accepted`, written: await c.acceptOffer(id) };
+  }),
+  "price decline": simple("decline an open offer", "price decline OFFER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
+    const id = idArg(ctx, "OFFER");
+    return { done: `price offer ${id} declined`, written: await c.declineOffer(id, str(ctx, "reason")) };
+  }),
+  "price withdraw": simple("withdraw an open offer you made", "price withdraw OFFER", {}, async (c, ctx) => {
+    const id = idArg(ctx, "OFFER");
+    return { done: `price offer ${id} withdrawn`, written: await c.withdrawOffer(id) };
+  }),
+  "price show": {
+    summary: "show a price offer",
+    usage: "price show OFFER",
+    async run(ctx) {
+      const c = await readClient(ctx);
+      const o = await c.offer(idArg(ctx, "OFFER"));
+      return { lines: offerLines(o), json: o };
+    },
+  },
+  "primary assign": simple(
+    "a manufacturer names its primary distributor for a product, a region or all its products (DISTRIBUTOR none: remove)",
+    "primary assign DISTRIBUTOR|none [--gtin GTIN | --region XX]",
+    { gtin: { type: "string" }, region: { type: "string" } },
+    async (c, ctx) => {
+      const given = arg(ctx, 0, "DISTRIBUTOR");
+      const distributor = given === "none" ? ZeroAddress : address(given, "distributor");
+      const gtin = str(ctx, "gtin");
+      const region = str(ctx, "region");
+      if (gtin && region) throw new UsageError("give --gtin or --region, not both");
+      const who = distributor === ZeroAddress ? "no primary distributor" : `${distributor} primary distributor`;
+      if (region) return { done: `${who} for region ${region}`, written: await c.assignRegionalDistributor(region, distributor) };
+      const product = gtin ? gtinArg(gtin) : 0n;
+      return {
+        done: `${who} ${product ? `of GTIN ${gtin14(product)}` : "of all products"}`,
+        written: await c.assignPrimaryDistributor(product, distributor),
+      };
+    },
+  ),
+  inventory: {
+    summary: "an account's packs per lot and state (default: your key's), read from custody at one block",
+    usage: "inventory [ACCOUNT] [--lot LOT ...] [--max-runs N] [--from-block N] [--block-range N]",
+    options: { lot: { type: "string", multiple: true }, "max-runs": { type: "string" }, "from-block": { type: "string" }, "block-range": { type: "string" } },
+    async run(ctx) {
+      const given = ctx.args[0];
+      let holder: string;
+      if (given !== undefined) holder = address(given, "account");
+      else {
+        try {
+          holder = (await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") })).address;
+        } catch (cause) {
+          throw new UsageError("give the ACCOUNT whose inventory to show, or a key (--keystore or --key-env)", { cause });
+        }
+      }
+      const c = await readClient(ctx);
+      const maxRunsText = str(ctx, "max-runs");
+      const options = { ...historyOptions(ctx), maxRuns: maxRunsText ? Number(bigintArg(maxRunsText, "--max-runs")) : undefined };
+      const lots = strs(ctx, "lot").map(lotArg);
+      const report = lots.length > 0 ? await c.inventory(holder, lots, options) : await c.inventoryOf(holder, options);
+      const lotNumbers = report.lots.length > 0 ? await c.history().lotNumbers(report.lots.map((l) => l.lotId), options) : new Map<string, string>();
+      return {
+        lines: inventoryLines(report, lotNumbers),
+        json: { ...report, lots: report.lots.map((l) => ({ ...l, lotNumber: lotNumbers.get(l.lotId) })) },
       };
     },
   },
@@ -760,32 +1023,25 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   history: {
-    summary: "the provenance timeline of a lot, a pack, a shipment or a stakeholder",
-    usage: "history lot LOT | history pack LOT:INDEX | history shipment ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
+    summary: "the provenance timeline of a lot, a pack, a shipment, an order or a stakeholder",
+    usage: "history lot LOT | history pack LOT:INDEX | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
     options: { "from-block": { type: "string" }, "block-range": { type: "string" } },
     async run(ctx) {
       const c = await readClient(ctx);
-      const kind = arg(ctx, 0, "lot|pack|shipment|stakeholder");
+      const kind = arg(ctx, 0, "lot|pack|shipment|order|stakeholder");
       const target = arg(ctx, 1, "what to trace");
-      const fromBlock = str(ctx, "from-block");
-      const blockRange = str(ctx, "block-range");
-      const options = {
-        fromBlock: fromBlock ? Number(bigintArg(fromBlock, "--from-block")) : undefined,
-        blockRange: blockRange ? Number(bigintArg(blockRange, "--block-range")) : undefined,
-        onProgress: (done: number, total: number) => {
-          if (total > 50_000) progress(ctx, `  scanned ${done.toLocaleString("en")} / ${total.toLocaleString("en")} blocks`);
-        },
-      };
+      const options = historyOptions(ctx);
       const h = c.history();
-      let events: HistoryEvent[];
+      let events: (HistoryEvent | TradeHistoryEvent)[];
       if (kind === "lot") events = await h.lot(lotArg(target), options);
+      else if (kind === "order") events = await h.order(bigintArg(target, "order"), options);
       else if (kind === "shipment") events = await h.shipment(bigintArg(target, "shipment"), options);
       else if (kind === "stakeholder") events = await h.stakeholder(address(target, "account"), options);
       else if (kind === "pack") {
         const m = /^(.+):(\d+)$/.exec(target);
         if (!m) throw new InvalidInputError("give the pack as LOT:INDEX");
         events = await h.pack(lotArg(m[1]), Number(m[2]), options);
-      } else throw new UsageError(`history of "${kind}"? use lot, pack, shipment or stakeholder`);
+      } else throw new UsageError(`history of "${kind}"? use lot, pack, shipment, order or stakeholder`);
       return { lines: eventLines(events), json: events };
     },
   },
