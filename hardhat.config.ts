@@ -27,8 +27,10 @@ function remoteNetwork(): NetworksUserConfig {
 }
 
 /**
- * solidity-coverage instruments the sources with calls the IR optimizer removes; coverage therefore builds with the
- * legacy pipeline (the contracts compile either way). Deployed bytecode and every gas figure come from viaIR.
+ * Under solidity-coverage (`npm run coverage`) the contracts are built through viaIR with the minimal optimizer steps
+ * (`irMinimum` in .solcover.js: the legacy pipeline runs out of stack on TradeOrders, the full IR optimizer removes the
+ * instrumentation), and the instrumented code, much larger and hungrier, runs on a network without osaka's per-transaction
+ * gas cap or the size limit. Deployed bytecode and every gas figure come from the normal build and network.
  */
 const coverage = process.argv.includes("coverage");
 
@@ -38,11 +40,11 @@ const config: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 1000 },
       evmVersion: "cancun",
-      viaIR: !coverage,
+      viaIR: true,
     },
   },
   networks: {
-    hardhat: {},
+    hardhat: coverage ? { hardfork: "prague", blockGasLimit: 1_000_000_000, allowUnlimitedContractSize: true } : {},
     localhost: {
       url: "http://127.0.0.1:8545",
     },

@@ -903,7 +903,7 @@ describe("TradeOrders", function () {
     });
   });
 
-  describe("gas", function () {
+  describe("gas @skip-on-coverage", function () {
     it("places, confirms and negotiates under 120,000 gas, and links a shipment for under 30,000 more", async function () {
       const w = await loadFixture(tradeFixture);
       // worst case for placing: a contract price, and every primary distributor lookup made (the region's read from

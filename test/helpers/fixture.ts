@@ -11,61 +11,9 @@ import { Manifest } from "../../sdk/src/manifest";
 import { gtinToUint64, lotIdOf } from "../../sdk/src/gs1";
 import { LotAttestation, pharmaChainDomain, signLotAttestation } from "../../sdk/src/attestation";
 
-export enum Role {
-  None,
-  Regulator,
-  Manufacturer,
-  Distributor,
-  Transporter,
-  Dispenser,
-}
-
-export enum Status {
-  None,
-  Applied,
-  Active,
-  Suspended,
-  Revoked,
-}
-
-export enum PackState {
-  Active,
-  InTransit,
-  Suspect,
-  Illegitimate,
-  Dispensed,
-  Destroyed,
-  Exported,
-  Sample,
-  FreeSample,
-  Stolen,
-  Locked,
-}
-
-export enum Verdict {
-  Verified,
-  UnknownProduct,
-  UnknownLot,
-  UnknownSerial,
-  LotOrExpiryMismatch,
-  LotNotReleased,
-  Recalled,
-  Expired,
-  Illegitimate,
-  Suspect,
-  Decommissioned,
-}
-
-export enum ShipmentStatus {
-  None,
-  Created,
-  PickedUp,
-  HandedOver,
-  Received,
-  Rejected,
-  Cancelled,
-  Voided,
-}
+// The contracts' enums, from the SDK (one definition, value for value with contracts/Common.sol and the interfaces).
+import { PackState, Role, ShipmentStatus, StakeholderStatus as Status, Verdict } from "../../sdk/src/enums";
+export { PackState, Role, ShipmentStatus, Status, Verdict };
 
 export const YEAR = 365n * 24n * 3600n;
 export const DAY = 24n * 3600n;

@@ -12,26 +12,7 @@ import { Manifest } from "../../sdk/src/manifest";
 import { gtinToUint64 } from "../../sdk/src/gs1";
 import { DAY, GTIN, GTIN2, Role, World, bytes32, commission, range, serialsFor, worldFixture } from "./fixture";
 
-export enum OrderStatus {
-  None,
-  Placed,
-  Confirmed,
-  PartlyShipped,
-  Shipped,
-  Delivered,
-  Declined,
-  Cancelled,
-}
-
-export enum OfferStatus {
-  None,
-  Open,
-  Countered,
-  Accepted,
-  Declined,
-  Withdrawn,
-  Expired,
-}
+export { OfferStatus, OrderStatus } from "../../sdk/src/enums";
 
 /** A third product of `manufacturer` (GS1's example GTIN-14 with a valid check digit). */
 export const GTIN3 = gtinToUint64("10614141000415");
