@@ -234,8 +234,10 @@ export function markdown(input: MarkdownInput): string {
       (m.has("verify.batch1000.noHint.seconds")
         ? `; without hints ${num(m.get("verify.batch1000.noHint.seconds"), 2)} s, ${int(m.get("verify.batch1000.noHint.perSecond"))} a second. `
         : ". ") +
-      `Of the hinted batch, the node's five calls sent raw take ${num(m.get("verify.batch1000.rawCalls.seconds"), 2)} s ` +
-      `(${int(m.get("verify.batch1000.gas"))} gas, the node executing ${num(m.get("verify.batch1000.nodeMgasPerSecond"), 1)} million gas a second). ` +
+      `Of the hinted batch, the node's five calls sent raw take ${num(m.get("verify.batch1000.rawCalls.seconds"), 2)} s` +
+      (m.has("verify.batch1000.gas")
+        ? ` (${int(m.get("verify.batch1000.gas"))} gas, the node executing ${num(m.get("verify.batch1000.nodeMgasPerSecond"), 1)} million gas a second). `
+        : ". ") +
       `The manifest lookup and Merkle proof take ${num(m.get("verify.proofLookup.us"), 1)} µs of each verification.`,
   );
 
