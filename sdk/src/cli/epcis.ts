@@ -1,17 +1,13 @@
 /**
  * `pharmachain epcis export` and `pharmachain epcis import`: the command objects, for the command table of `main.ts`
- * (same shape as its `Command`; the few helpers they need are repeated here, on the same global options: `--rpc`,
- * `--deployment`, `--keystore`, `--key-env`, `--json`, `--quiet`).
+ * (the shared option readers and network access are in `common.ts`).
  */
 import fs from "fs";
 import path from "path";
-import { JsonRpcProvider, Provider, getAddress, isAddress, isHexString } from "ethers";
-import { ConfigurationError, InvalidInputError } from "../errors";
+import { getAddress, isAddress } from "ethers";
+import { InvalidInputError } from "../errors";
 import { UsageError } from "./usage";
-import { Deployment } from "../contracts";
-import { loadDeployment } from "../deployment-file";
 import { PharmaChainClient } from "../client";
-import { gtinToUint64, lotIdOf } from "../gs1";
 import { Manifest } from "../manifest";
 import {
   EpcisExportOptions,
@@ -26,89 +22,26 @@ import {
   toShippingNotice,
 } from "../epcis";
 import { loadWallet } from "./keys";
+import {
+  Command,
+  Context,
+  Outcome,
+  lotArg,
+  networkOf,
+  progress,
+  provider,
+  readClient,
+  readJson,
+  resolveDeployment,
+  str,
+  strs,
+  toJson,
+} from "./common";
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** The context `main.ts` gives a command. */
-export interface EpcisCommandContext {
-  values: Values;
-  args: string[];
-  json: boolean;
-  quiet: boolean;
-}
-
-export interface EpcisCommandOutcome {
-  lines: string[];
-  json: unknown;
-  exitCode?: number;
-}
-
-export interface EpcisCommand {
-  summary: string;
-  usage: string;
-  options?: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
-  run(ctx: EpcisCommandContext): Promise<EpcisCommandOutcome>;
-}
-
-function str(ctx: EpcisCommandContext, name: string): string | undefined {
-  const v = ctx.values[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-function strs(ctx: EpcisCommandContext, name: string): string[] {
-  const v = ctx.values[name];
-  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-}
-
-function progress(ctx: EpcisCommandContext, text: string): void {
-  if (!ctx.quiet) process.stderr.write(`${text}\n`);
-}
-
-function readJson(file: string, what: string): unknown {
-  if (!fs.existsSync(file)) throw new InvalidInputError(`no ${what} file at ${file}`);
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new InvalidInputError(`${file} is not valid JSON`, { cause });
-  }
-}
-
-function lotArg(value: string): string {
-  if (isHexString(value, 32)) return value.toLowerCase();
-  const slash = value.indexOf("/");
-  if (slash <= 0) throw new InvalidInputError(`lot "${value}" must be a lot id (0x…) or GTIN/LOTNUMBER`);
-  return lotIdOf(gtinToUint64(value.slice(0, slash)), value.slice(slash + 1));
-}
-
-function providerOf(ctx: EpcisCommandContext): JsonRpcProvider {
-  const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
-  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250 });
-}
-
-async function chainIdOf(p: Provider): Promise<bigint> {
-  try {
-    return (await p.getNetwork()).chainId;
-  } catch (cause) {
-    throw new ConfigurationError("cannot reach the network: is the node running and --rpc right?", { cause });
-  }
-}
-
-function deploymentOf(ctx: EpcisCommandContext, chainId: bigint): Deployment {
-  const given = str(ctx, "deployment") ?? process.env.PHARMACHAIN_DEPLOYMENT;
-  if (given) return loadDeployment(given);
-  const candidates = [`deployments/chain-${chainId}.json`, `ignition/deployments/chain-${chainId}`];
-  for (const c of candidates) if (fs.existsSync(c)) return loadDeployment(c);
-  throw new ConfigurationError("no deployment found", { details: `give --deployment PATH (looked for ${candidates.join(", ")})` });
-}
-
-async function readClient(ctx: EpcisCommandContext): Promise<PharmaChainClient> {
-  const p = providerOf(ctx);
-  return PharmaChainClient.connect({ runner: p, deployment: deploymentOf(ctx, await chainIdOf(p)) });
-}
-
-function toJsonText(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
-}
+/** The shapes of `main.ts`'s command table. */
+export type EpcisCommandContext = Context;
+export type EpcisCommandOutcome = Outcome;
+export type EpcisCommand = Command;
 
 /** `pharmachain epcis export lot LOT | pack LOT:INDEX | shipment ID`. */
 export const epcisExportCommand: EpcisCommand = {
@@ -174,7 +107,7 @@ export const epcisExportCommand: EpcisCommand = {
     for (const w of result.warnings) progress(ctx, `warning: ${w}`);
     for (const s of result.skipped) progress(ctx, `not exported: ${s.name} (tx ${s.transactionHash}, log ${s.logIndex}): ${s.reason}`);
     const out = str(ctx, "out");
-    const text = toJsonText(result.document);
+    const text = toJson(result.document);
     const count = result.document.epcisBody.eventList.length;
     if (out) {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -210,11 +143,11 @@ export const epcisImportCommand: EpcisCommand = {
       if (v !== undefined && !isAddress(v)) throw new InvalidInputError(`--${name} "${v}" is not an Ethereum address`);
     }
     const dryRun = ctx.values["dry-run"] === true;
-    const p = providerOf(ctx);
+    const p = provider(ctx);
     let client: PharmaChainClient | undefined;
     let chainTime: number | undefined;
     try {
-      client = await PharmaChainClient.connect({ runner: p, deployment: deploymentOf(ctx, await chainIdOf(p)) });
+      client = await PharmaChainClient.connect({ runner: p, deployment: await resolveDeployment(ctx, await networkOf(p)) });
       chainTime = (await p.getBlock("latest"))?.timestamp;
     } catch (error) {
       if (!dryRun) throw error;
@@ -240,10 +173,10 @@ export const epcisImportCommand: EpcisCommand = {
       fs.mkdirSync(out, { recursive: true });
       for (const lot of plan.lots) {
         const manifest = Manifest.fromSerials(lot.serials, { metadata: { gtin: lot.gtin, lotNumber: lot.lotNumber } });
-        fs.writeFileSync(path.join(out, `manifest-${lot.gtin}-${lot.lotNumber}.json`), toJsonText(manifest.toJSON()) + "\n");
+        fs.writeFileSync(path.join(out, `manifest-${lot.gtin}-${lot.lotNumber}.json`), toJson(manifest.toJSON()) + "\n");
       }
       for (const op of plan.operations) {
-        if (op.notice) fs.writeFileSync(path.join(out, `notice-${op.noticeHash}.json`), toJsonText(op.notice) + "\n");
+        if (op.notice) fs.writeFileSync(path.join(out, `notice-${op.noticeHash}.json`), toJson(op.notice) + "\n");
       }
     }
     const failed = result.steps.some((s) => s.status === "failed");

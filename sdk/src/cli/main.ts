@@ -9,7 +9,7 @@
 import fs from "fs";
 import path from "path";
 import { parseArgs } from "util";
-import { JsonRpcProvider, Provider, Wallet, ZeroAddress, getAddress, isAddress, isHexString } from "ethers";
+import { Wallet, ZeroAddress, getAddress, isAddress, isHexString } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -19,8 +19,8 @@ import {
   TransactionError,
 } from "../errors";
 import { PackState, Role, DECOMMISSION_STATES, enumByName, ShipmentStatus, StakeholderStatus, LotStatus, ProductStatus } from "../enums";
-import { Deployment, PackCustody__factory } from "../contracts";
-import { loadDeployment, saveDeployment } from "../deployment-file";
+import { PackCustody__factory } from "../contracts";
+import { saveDeployment } from "../deployment-file";
 import {
   InventoryReport,
   OfferRecord,
@@ -48,32 +48,25 @@ import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
 import { explainError } from "../revert";
 import { UsageError } from "./usage";
 import { EPCIS_COMMANDS } from "./epcis";
+import {
+  Command,
+  Context,
+  OptionSpec,
+  Values,
+  arg,
+  lotArg,
+  networkOf,
+  progress,
+  provider,
+  readClient,
+  readJson,
+  resolveDeployment,
+  str,
+  strs,
+  toJson,
+  writeClient,
+} from "./common";
 import { PASSWORD_ENV, PRIVATE_KEY_ENV, loadWallet, promptHidden, writeKeystore } from "./keys";
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-interface Context {
-  values: Values;
-  args: string[];
-  json: boolean;
-  quiet: boolean;
-}
-
-/** What a command produced: lines for people, a value for `--json`, and an exit code. */
-interface Outcome {
-  lines: string[];
-  json: unknown;
-  exitCode?: number;
-}
-
-type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };
-
-interface Command {
-  summary: string;
-  usage: string;
-  options?: Record<string, OptionSpec>;
-  run(ctx: Context): Promise<Outcome>;
-}
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   rpc: { type: "string" },
@@ -100,36 +93,6 @@ const GLOBAL_HELP = `Options for every command:
 
 // ------------------------------------------------------------------ helpers
 
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}
-
-function toJson(value: unknown): string {
-  return JSON.stringify(value, jsonReplacer, 2);
-}
-
-function str(ctx: Context, name: string, required = false): string | undefined {
-  const v = ctx.values[name];
-  if (typeof v === "string") return v;
-  if (required) throw new UsageError(`--${name} is required`);
-  return undefined;
-}
-
-function strs(ctx: Context, name: string): string[] {
-  const v = ctx.values[name];
-  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-}
-
-function arg(ctx: Context, i: number, what: string): string {
-  const v = ctx.args[i];
-  if (v === undefined) throw new UsageError(`missing ${what}`);
-  return v;
-}
-
-function progress(ctx: Context, text: string): void {
-  if (!ctx.quiet) process.stderr.write(`${text}\n`);
-}
-
 function address(value: string, what: string): string {
   if (!isAddress(value)) throw new InvalidInputError(`${what} "${value}" is not an Ethereum address`);
   return getAddress(value);
@@ -155,14 +118,6 @@ function timeArg(value: string, what: string): bigint {
 
 function gtinArg(value: string): bigint {
   return gtinToUint64(value);
-}
-
-/** A lot: its id (0x + 64 hex) or `GTIN/LOTNUMBER`. */
-function lotArg(value: string): string {
-  if (isHexString(value, 32)) return value.toLowerCase();
-  const slash = value.indexOf("/");
-  if (slash <= 0) throw new InvalidInputError(`lot "${value}" must be a lot id (0x…) or GTIN/LOTNUMBER`);
-  return lotIdOf(gtinToUint64(value.slice(0, slash)), value.slice(slash + 1));
 }
 
 /** A range `LOT:START-END` (END exclusive) where LOT is a lot id or GTIN/LOTNUMBER. */
@@ -257,15 +212,6 @@ function enumArg<E extends Record<string, string | number>>(e: E, value: string,
   return v;
 }
 
-function readJson(file: string, what: string): unknown {
-  if (!fs.existsSync(file)) throw new InvalidInputError(`no ${what} file at ${file}`);
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new InvalidInputError(`${file} is not valid JSON`, { cause });
-  }
-}
-
 function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, toJson(value) + "\n");
@@ -304,44 +250,6 @@ async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
       if (p.done === p.total || p.done % 100_000 === 0) progress(ctx, `  ${p.phase}: ${p.done.toLocaleString("en")} / ${p.total.toLocaleString("en")}`);
     },
   });
-}
-
-function provider(ctx: Context): JsonRpcProvider {
-  const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
-  // No request cache (ethers keeps answers 250 ms by default): a command that sends several transactions, such as
-  // `deploy`, must read the account's new nonce before each.
-  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250, cacheTimeout: -1 });
-}
-
-async function resolveDeployment(ctx: Context, chainId?: bigint): Promise<Deployment> {
-  const given = str(ctx, "deployment") ?? process.env.PHARMACHAIN_DEPLOYMENT;
-  if (given) return loadDeployment(given);
-  const candidates = chainId === undefined ? [] : [`deployments/chain-${chainId}.json`, `ignition/deployments/chain-${chainId}`];
-  for (const c of candidates) if (fs.existsSync(c)) return loadDeployment(c);
-  throw new ConfigurationError("no deployment found", {
-    details: `give --deployment PATH, or deploy with \`pharmachain deploy\` (looked for ${candidates.join(", ") || "nothing: unknown chain"})`,
-  });
-}
-
-async function readClient(ctx: Context): Promise<PharmaChainClient> {
-  const p = provider(ctx);
-  const network = await networkOf(p);
-  return PharmaChainClient.connect({ runner: p, deployment: await resolveDeployment(ctx, network) });
-}
-
-async function writeClient(ctx: Context): Promise<PharmaChainClient> {
-  const p = provider(ctx);
-  const network = await networkOf(p);
-  const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
-  return PharmaChainClient.connect({ runner: wallet, deployment: await resolveDeployment(ctx, network) });
-}
-
-async function networkOf(p: Provider): Promise<bigint> {
-  try {
-    return (await p.getNetwork()).chainId;
-  } catch (cause) {
-    throw new ConfigurationError("cannot reach the network: is the node running and --rpc right?", { cause });
-  }
 }
 
 function txLines(what: string, w: Written<object>): string[] {
