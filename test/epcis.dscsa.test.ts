@@ -1,8 +1,9 @@
 /**
- * The GS1 US DSCSA example end to end on the embedded network: import the EPCIS 2.0 conversion (commissioning of 12
- * packs of lot A123, packing into 3 cases and an SSCC pallet, shipping manufacturer → wholesaler), then export the
- * lot's and the shipment's histories, and check that the export keeps the SGTINs, the SSCC, the bizSteps and the lot
- * data, and validates against the official schema.
+ * The GS1 US DSCSA example end to end on the embedded network, from both of its files (the original EPCIS 1.2 XML and
+ * GS1 US's EPCIS 2.0 JSON-LD conversion): import (commissioning of 12 packs of lot A123, packing into 3 cases and an
+ * SSCC pallet, shipping manufacturer → wholesaler), then export the lot's and the shipment's histories, and check that
+ * the export keeps the SGTINs, the SSCC, the bizSteps and the lot data, and validates against the official schema.
+ * The XML is first checked to read as exactly GS1 US's own conversion.
  *
  * The example's lot expires on 2025-03-27, and the contracts refuse to commission an expired lot: this test runs its
  * own in-process Hardhat network whose clock starts on 2023-03-20 (the example's week), built from the project's
@@ -28,6 +29,8 @@ import {
   exportShipmentEpcis,
   glnFromId,
   planEpcisImport,
+  readEpcisDocument,
+  readEpcisXml,
   validateEpcisDocument,
 } from "../sdk/src/epcis";
 
@@ -63,104 +66,123 @@ function bizSteps(doc: Json): Set<string> {
 describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded network", function () {
   this.timeout(300_000);
 
-  it("refuses the EPCIS 1.2 XML file with what to do, and plans the converted file without a signer", () => {
-    expect(() => planEpcisImport(fs.readFileSync(XML, "utf8"))).to.throw(/XML document \(EPCIS 1\.x\)/);
-    const plan = planEpcisImport(fs.readFileSync(CONVERTED, "utf8"), { now: Date.parse("2023-03-20T00:00:00Z") / 1000 });
-    expect(plan.lots).to.have.length(1);
-    expect(plan.lots[0].lotNumber).to.equal("A123");
-    expect(plan.lots[0].serials).to.deep.equal(["11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"]);
-    expect(plan.operations.map((o) => o.kind)).to.deep.equal(["commissionLot", "ship"]);
-    expect(plan.operations[0].refused).to.match(/no account for the manufacturer/);
-    expect(plan.unsupported).to.have.length(0);
-    expect(plan.events.filter((e) => e.outcome === "represented")).to.have.length(6);
-    // today the lot is expired: the plan says so
-    const late = planEpcisImport(fs.readFileSync(CONVERTED, "utf8"), { parties: {}, now: Date.parse("2026-01-01T00:00:00Z") / 1000 });
-    expect(late.operations[0].refused).to.match(/expired on 2025-03-27/);
+  it("reads the EPCIS 1.2 XML as exactly GS1 US's EPCIS 2.0 conversion of it, valid against the official schema", () => {
+    const xml = readEpcisXml(fs.readFileSync(XML, "utf8"));
+    expect(xml.sourceVersion).to.equal("1.2");
+    expect(xml.warnings).to.deep.equal([]);
+    expect(validateEpcisDocument(xml.document).errors).to.deep.equal([]);
+    expect(xml.document).to.deep.equal(JSON.parse(fs.readFileSync(CONVERTED, "utf8")));
   });
 
-  it("imports the converted document, then exports the lot and the shipment with its SGTINs, SSCC, bizSteps and lot data", async () => {
-    const config = {
-      ...hre.config,
-      networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" } },
-    } as HardhatConfig;
-    const provider = new BrowserProvider(await createProvider(config, "hardhat", hre.artifacts));
-    const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
-    const [council, regulator, manufacturer, wholesaler] = await Promise.all([0, 1, 2, 3].map(signer));
-    const deployment = await deployProtocol(council);
-    const base = await PharmaChainClient.connect({ runner: council, deployment });
-    const as = (s: JsonRpcSigner): PharmaChainClient => base.withRunner(s);
-    const now = (await provider.getBlock("latest"))!.timestamp;
-    expect(now).to.be.below(Date.parse("2023-04-01T00:00:00Z") / 1000);
-    const until = BigInt(now + 5 * YEAR);
+  for (const [name, file] of [
+    ["EPCIS 2.0 JSON-LD", CONVERTED],
+    ["EPCIS 1.2 XML", XML],
+  ] as const) {
+    it(`plans the ${name} file without a signer, and says when its lot has expired`, () => {
+      const plan = planEpcisImport(fs.readFileSync(file, "utf8"), { now: Date.parse("2023-03-20T00:00:00Z") / 1000 });
+      expect(plan.warnings).to.deep.equal(file === XML ? ["read as EPCIS 1.2 XML, mapped to EPCIS 2.0"] : []);
+      expect(plan.lots).to.have.length(1);
+      expect(plan.lots[0].lotNumber).to.equal("A123");
+      expect(plan.lots[0].serials).to.deep.equal(["11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"]);
+      expect(plan.operations.map((o) => o.kind)).to.deep.equal(["commissionLot", "ship"]);
+      expect(plan.operations[0].refused).to.match(/no account for the manufacturer/);
+      expect(plan.unsupported).to.have.length(0);
+      expect(plan.events.filter((e) => e.outcome === "represented")).to.have.length(6);
+      // today the lot is expired: the plan says so
+      const late = planEpcisImport(fs.readFileSync(file, "utf8"), { parties: {}, now: Date.parse("2026-01-01T00:00:00Z") / 1000 });
+      expect(late.operations[0].refused).to.match(/expired on 2025-03-27/);
+    });
+  }
 
-    await as(council).appointRegulator({ account: regulator.address, gln: 614141000005n, jurisdiction: "US", validUntil: until });
-    for (const [party, role, sgln] of [
-      [manufacturer, Role.Manufacturer, MANUFACTURER],
-      [wholesaler, Role.Distributor, WHOLESALER],
-    ] as const) {
-      await as(party).applyForRole({ role, gln: BigInt(glnFromId(sgln)!), jurisdiction: "US", licence: `licence ${sgln}` });
-      await as(regulator).approveStakeholder(party.address, until);
-    }
-    const itemGtin = (parseEpcUri("urn:epc:id:sgtin:030001.0012345.11") as { gtin: string }).gtin;
-    await as(manufacturer).registerProduct(gtinToUint64(itemGtin), "Epcistra 100mg, NDC 0001-0123-45");
-    await as(regulator).approveProduct(gtinToUint64(itemGtin));
+  for (const [name, file] of [
+    ["EPCIS 2.0 JSON-LD", CONVERTED],
+    ["EPCIS 1.2 XML", XML],
+  ] as const) {
+    it(`imports the ${name} file, then exports the lot and the shipment with its SGTINs, SSCC, bizSteps and lot data`, async () => {
+      const config = {
+        ...hre.config,
+        networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" } },
+      } as HardhatConfig;
+      const provider = new BrowserProvider(await createProvider(config, "hardhat", hre.artifacts));
+      const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+      const [council, regulator, manufacturer, wholesaler] = await Promise.all([0, 1, 2, 3].map(signer));
+      const deployment = await deployProtocol(council);
+      const base = await PharmaChainClient.connect({ runner: council, deployment });
+      const as = (s: JsonRpcSigner): PharmaChainClient => base.withRunner(s);
+      const now = (await provider.getBlock("latest"))!.timestamp;
+      expect(now).to.be.below(Date.parse("2023-04-01T00:00:00Z") / 1000);
+      const until = BigInt(now + 5 * YEAR);
 
-    const original = JSON.parse(fs.readFileSync(CONVERTED, "utf8")) as Json;
-    const plan = await checkImportPlan(
-      planEpcisImport(original, {
-        parties: { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address },
-        regulator: regulator.address,
-        now,
-      }),
-      base,
-    );
-    expect(plan.operations.filter((o) => o.refused), describeImportPlan(plan).join("\n")).to.have.length(0);
-    const signers = new Map([regulator, manufacturer, wholesaler].map((s) => [s.address, s]));
-    const result = await executeEpcisImport(plan, base, { signerFor: (a) => signers.get(a) });
-    expect(result.steps.map((s) => s.status), JSON.stringify(result.steps, (_k, v) => (typeof v === "bigint" ? String(v) : v))).to.deep.equal(["done", "done"]);
-    const lotId = plan.lots[0].lotId;
-    const shipmentId = result.shipments.get(2)!;
-    const shipment = await base.shipment(shipmentId);
-    expect(shipment.packCount).to.equal(12n);
+      await as(council).appointRegulator({ account: regulator.address, gln: 614141000005n, jurisdiction: "US", validUntil: until });
+      for (const [party, role, sgln] of [
+        [manufacturer, Role.Manufacturer, MANUFACTURER],
+        [wholesaler, Role.Distributor, WHOLESALER],
+      ] as const) {
+        await as(party).applyForRole({ role, gln: BigInt(glnFromId(sgln)!), jurisdiction: "US", licence: `licence ${sgln}` });
+        await as(regulator).approveStakeholder(party.address, until);
+      }
+      const itemGtin = (parseEpcUri("urn:epc:id:sgtin:030001.0012345.11") as { gtin: string }).gtin;
+      await as(manufacturer).registerProduct(gtinToUint64(itemGtin), "Epcistra 100mg, NDC 0001-0123-45");
+      await as(regulator).approveProduct(gtinToUint64(itemGtin));
 
-    const options = { manifests: result.manifests, notices: result.notices, companyPrefixLength: 6, timeZoneOffset: "-05:00" };
-    const lotExport = await exportLotEpcis(base, lotId, options);
-    const shipmentExport = await exportShipmentEpcis(base, shipmentId, options);
-    for (const { document } of [lotExport, shipmentExport]) {
-      const validation = validateEpcisDocument(document);
-      expect(validation.errors).to.deep.equal([]);
-    }
-    expect(lotExport.warnings).to.deep.equal([]);
-    const exported = lotExport.document as EpcisDocument as unknown as Json;
+      const text = fs.readFileSync(file, "utf8");
+      const original = readEpcisDocument(text);
+      const plan = await checkImportPlan(
+        planEpcisImport(text, {
+          parties: { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address },
+          regulator: regulator.address,
+          now,
+        }),
+        base,
+      );
+      expect(plan.operations.filter((o) => o.refused), describeImportPlan(plan).join("\n")).to.have.length(0);
+      const signers = new Map([regulator, manufacturer, wholesaler].map((s) => [s.address, s]));
+      const result = await executeEpcisImport(plan, base, { signerFor: (a) => signers.get(a) });
+      expect(result.steps.map((s) => s.status), JSON.stringify(result.steps, (_k, v) => (typeof v === "bigint" ? String(v) : v))).to.deep.equal(["done", "done"]);
+      const lotId = plan.lots[0].lotId;
+      const shipmentId = result.shipments.get(2)!;
+      const shipment = await base.shipment(shipmentId);
+      expect(shipment.packCount).to.equal(12n);
 
-    // SGTINs (packs and cases) and the SSCC
-    const before = identifiers(original);
-    const after = identifiers(exported);
-    for (const id of before) expect(after, `export lacks ${id}`).to.include(id);
-    expect([...after].filter((x) => x.startsWith("urn:epc:id:sscc:"))).to.deep.equal(["urn:epc:id:sscc:030001.41234567890"]);
-    // bizSteps
-    for (const step of bizSteps(original)) expect(bizSteps(exported)).to.include(step);
-    // lot data
-    const commissioning = eventsOf(exported).find((e) => e.bizStep === "commissioning")!;
-    expect(commissioning.ilmd).to.deep.equal({ "cbvmda:lotNumber": "A123", "cbvmda:itemExpirationDate": "2025-03-27" });
-    expect(commissioning.epcList).to.deep.equal(eventsOf(original)[0].epcList);
-    // shipping: the SSCC, the parties by GLN, the purchase order and the notice hash
-    const shipping = eventsOf(exported).find((e) => e.bizStep === "shipping")!;
-    expect(shipping.epcList).to.deep.equal(["urn:epc:id:sscc:030001.41234567890"]);
-    expect(shipping.sourceList).to.deep.include({ type: "owning_party", source: MANUFACTURER });
-    expect(shipping.destinationList).to.deep.include({ type: "owning_party", destination: WHOLESALER });
-    const transactions = (shipping.bizTransactionList as Json[]).map((b) => b.bizTransaction);
-    expect(transactions).to.include("urn:epcglobal:cbv:bt:0399999999991:XYZPO189");
-    expect(transactions).to.include(`urn:pharmachain:notice:${plan.operations[1].noticeHash!.toLowerCase()}`);
-    expect(shipping.eventTimeZoneOffset).to.equal("-05:00");
-    // the shipment's export is the shipping part of the lot's, event for event (same eventIDs)
-    const ids = (d: Json): string[] => eventsOf(d).map((e) => String(e.eventID));
-    for (const id of ids(shipmentExport.document as unknown as Json)) expect(ids(exported)).to.include(id);
+      const options = { manifests: result.manifests, notices: result.notices, companyPrefixLength: 6, timeZoneOffset: "-05:00" };
+      const lotExport = await exportLotEpcis(base, lotId, options);
+      const shipmentExport = await exportShipmentEpcis(base, shipmentId, options);
+      for (const { document } of [lotExport, shipmentExport]) {
+        const validation = validateEpcisDocument(document);
+        expect(validation.errors).to.deep.equal([]);
+      }
+      expect(lotExport.warnings).to.deep.equal([]);
+      const exported = lotExport.document as EpcisDocument as unknown as Json;
 
-    // re-import of the export plans the same lot in the same order
-    const again = planEpcisImport(exported, { now });
-    expect(again.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate, l.serials])).to.deep.equal(
-      plan.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate, l.serials]),
-    );
-  });
+      // SGTINs (packs and cases) and the SSCC
+      const before = identifiers(original);
+      const after = identifiers(exported);
+      for (const id of before) expect(after, `export lacks ${id}`).to.include(id);
+      expect([...after].filter((x) => x.startsWith("urn:epc:id:sscc:"))).to.deep.equal(["urn:epc:id:sscc:030001.41234567890"]);
+      // bizSteps
+      for (const step of bizSteps(original)) expect(bizSteps(exported)).to.include(step);
+      // lot data
+      const commissioning = eventsOf(exported).find((e) => e.bizStep === "commissioning")!;
+      expect(commissioning.ilmd).to.deep.equal({ "cbvmda:lotNumber": "A123", "cbvmda:itemExpirationDate": "2025-03-27" });
+      expect(commissioning.epcList).to.deep.equal(eventsOf(original)[0].epcList);
+      // shipping: the SSCC, the parties by GLN, the purchase order and the notice hash
+      const shipping = eventsOf(exported).find((e) => e.bizStep === "shipping")!;
+      expect(shipping.epcList).to.deep.equal(["urn:epc:id:sscc:030001.41234567890"]);
+      expect(shipping.sourceList).to.deep.include({ type: "owning_party", source: MANUFACTURER });
+      expect(shipping.destinationList).to.deep.include({ type: "owning_party", destination: WHOLESALER });
+      const transactions = (shipping.bizTransactionList as Json[]).map((b) => b.bizTransaction);
+      expect(transactions).to.include("urn:epcglobal:cbv:bt:0399999999991:XYZPO189");
+      expect(transactions).to.include(`urn:pharmachain:notice:${plan.operations[1].noticeHash!.toLowerCase()}`);
+      expect(shipping.eventTimeZoneOffset).to.equal("-05:00");
+      // the shipment's export is the shipping part of the lot's, event for event (same eventIDs)
+      const ids = (d: Json): string[] => eventsOf(d).map((e) => String(e.eventID));
+      for (const id of ids(shipmentExport.document as unknown as Json)) expect(ids(exported)).to.include(id);
+
+      // re-import of the export plans the same lot in the same order
+      const again = planEpcisImport(exported, { now });
+      expect(again.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate, l.serials])).to.deep.equal(
+        plan.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate, l.serials]),
+      );
+    });
+  }
 });

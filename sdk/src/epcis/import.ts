@@ -1,5 +1,5 @@
 /**
- * EPCIS 2.0 import: an EPCIS JSON-LD document's events as the protocol's operations, planned first (what each needs,
+ * EPCIS import: an EPCIS 2.0 JSON-LD document's events (or an EPCIS 1.x XML document's, read by `xml.ts`) as the protocol's operations, planned first (what each needs,
  * which account, what will be refused and why), then sent through the client.
  *
  * - Commissioning (ObjectEvent ADD `commissioning`) with `ilmd` lot number and expiry → a lot; the commissioning
@@ -31,6 +31,7 @@ import {
   shippingNoticeHash,
 } from "./common";
 import { assertValidEpcisDocument } from "./schema";
+import { looksLikeXml, readEpcisXml } from "./xml";
 
 export interface EpcisImportOptions {
   /**
@@ -127,6 +128,8 @@ export interface EpcisImportPlan {
   events: EventOutcome[];
   /** The events the protocol cannot represent, with the reason (also in `events`). */
   unsupported: EventOutcome[];
+  /** About the document as read: an XML source, and anything of it not carried over to the EPCIS 2.0 shapes. */
+  warnings: string[];
 }
 
 const BIZSTEP_PREFIXES = [/^urn:epcglobal:cbv:bizstep:/, /^https?:\/\/ref\.gs1\.org\/cbv\/BizStep-/, /^https?:\/\/ns\.gs1\.org\/cbv\/BizStep-/];
@@ -187,20 +190,37 @@ function eventsOf(document: Record<string, unknown>): EpcisEvent[] {
   return [];
 }
 
-/** Reads a document given as text or JSON; refuses XML (EPCIS 1.x) with what to do instead. */
-export function readEpcisDocument(input: string | unknown): Record<string, unknown> {
-  if (typeof input !== "string") return input as Record<string, unknown>;
+/** A document as read: parsed JSON-LD, or EPCIS 1.x XML read into the 2.0 shapes (with what was not carried over). */
+interface ReadDocument {
+  document: Record<string, unknown>;
+  format: "json-ld" | "xml";
+  warnings: string[];
+}
+
+function readDocument(input: string | unknown): ReadDocument {
+  if (typeof input !== "string") return { document: input as Record<string, unknown>, format: "json-ld", warnings: [] };
+  if (looksLikeXml(input)) {
+    const xml = readEpcisXml(input);
+    return {
+      document: xml.document as unknown as Record<string, unknown>,
+      format: "xml",
+      warnings: [`read as EPCIS ${xml.sourceVersion} XML, mapped to EPCIS 2.0`, ...xml.warnings],
+    };
+  }
   const text = input.replace(/^\uFEFF/, "").trim();
-  if (text.startsWith("<")) {
-    throw new InvalidInputError("this is an XML document (EPCIS 1.x): the importer reads EPCIS 2.0 JSON-LD", {
-      details: "convert it to EPCIS 2.0 JSON-LD first (for the GS1 US DSCSA example, use its converted .jsonld)",
-    });
-  }
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    return { document: JSON.parse(text) as Record<string, unknown>, format: "json-ld", warnings: [] };
   } catch (cause) {
-    throw new InvalidInputError("the EPCIS document is not valid JSON", { cause });
+    throw new InvalidInputError("the EPCIS document is neither JSON nor XML: it is not valid JSON", { cause });
   }
+}
+
+/**
+ * Reads a document given as text (EPCIS 2.0 JSON-LD, or EPCIS 1.x XML mapped to the 2.0 shapes by `readEpcisXml`) or
+ * as parsed JSON.
+ */
+export function readEpcisDocument(input: string | unknown): Record<string, unknown> {
+  return readDocument(input).document;
 }
 
 function partyMap(options: EpcisImportOptions): Map<string, string> {
@@ -227,7 +247,7 @@ const UNSUPPORTED_TYPE: Record<string, string> = {
  * `EpcisSchemaValidationError` (with the first error's schema path) for an invalid document.
  */
 export function planEpcisImport(input: string | unknown, options: EpcisImportOptions = {}): EpcisImportPlan {
-  const document = readEpcisDocument(input);
+  const { document, warnings } = readDocument(input);
   if (options.validate !== false) assertValidEpcisDocument(document);
   const events = eventsOf(document);
   const parties = partyMap(options);
@@ -574,12 +594,13 @@ export function planEpcisImport(input: string | unknown, options: EpcisImportOpt
   });
 
   const plannedLots: PlannedLot[] = [...lots.values()].map(({ keys: _k, events: _e, problems: _p, ...lot }) => lot);
-  return { lots: plannedLots, operations, events: outcomes, unsupported: outcomes.filter((x) => x.outcome === "unsupported") };
+  return { lots: plannedLots, operations, events: outcomes, unsupported: outcomes.filter((x) => x.outcome === "unsupported"), warnings };
 }
 
 /** One line per step, event and refusal: the `--dry-run` report. */
 export function describeImportPlan(plan: EpcisImportPlan): string[] {
   const lines: string[] = [];
+  for (const w of plan.warnings ?? []) lines.push(`note: ${w}`);
   lines.push(`${plan.lots.length} lot(s), ${plan.operations.length} operation(s), ${plan.unsupported.length} event(s) not representable`);
   for (const op of plan.operations) {
     lines.push(`  ${String(op.step).padStart(2)}. ${op.kind}: ${op.description}`);

@@ -3,3 +3,4 @@ export * from "./schema";
 export * from "./common";
 export * from "./export";
 export * from "./import";
+export * from "./xml";
