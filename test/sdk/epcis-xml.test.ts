@@ -184,7 +184,7 @@ describe("SDK EPCIS 1.x XML reader", () => {
     const events = document.epcisBody.eventList as Record<string, unknown>[];
     expect(events[0]["ex:field"]).to.equal("x");
     expect(events[1]["ex2:field"]).to.equal("y");
-    expect(document["@context"][1]).to.deep.equal({ ex: "http://example.com/ns/other", ex2: "http://example.com/ns/a" });
+    expect((document["@context"] as unknown[])[1]).to.deep.equal({ ex: "http://example.com/ns/other", ex2: "http://example.com/ns/a" });
   });
 
   it("reads an EPCISQueryDocument's results", () => {
