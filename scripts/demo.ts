@@ -325,16 +325,14 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
     console.log(`Report written to ${file}`);
     // The whole history as EPCIS 2.0 JSON-LD: every lot (with its shipments' events, decommissions, quarantine, recall)
-    // and every shipment. GS1 US company prefix 030001 (6 digits). Packs are listed by serial where that stays small
-    // (the two 1,000-pack lots, the two cases); the 100,000-pack lot and its pallet go by quantity of the lot's class
-    // with their index ranges: a list of 100,000 SGTINs takes minutes to check against the official schema.
+    // and every shipment. GS1 US company prefix 030001 (6 digits). The demo holds every manifest, so packs are listed by
+    // serial (SGTIN URIs), the 100,000-pack lot and its pallet included.
     const bySerial = { manifests, companyPrefixLength: 6 };
-    const byClass = { manifests: new Map([...manifests].filter(([id]) => id !== lotId)), companyPrefixLength: 6 };
     const epcisFiles: [string, () => Promise<{ document: unknown }>][] = [
-      [`lot-${lotNumber}.jsonld`, () => exportLotEpcis(reader, lotId, byClass)],
+      [`lot-${lotNumber}.jsonld`, () => exportLotEpcis(reader, lotId, bySerial)],
       ["lot-LOT2026R.jsonld", () => exportLotEpcis(reader, recalled.lotId, bySerial)],
       ["lot-LOT2026X.jsonld", () => exportLotEpcis(reader, expiring.lotId, bySerial)],
-      [`shipment-${shipped.shipmentId}.jsonld`, () => exportShipmentEpcis(reader, shipped.shipmentId, byClass)],
+      [`shipment-${shipped.shipmentId}.jsonld`, () => exportShipmentEpcis(reader, shipped.shipmentId, bySerial)],
       ...[toA, toB].map((s): [string, () => Promise<{ document: unknown }>] => [
         `shipment-${s.shipmentId}.jsonld`,
         () => exportShipmentEpcis(reader, s.shipmentId, bySerial),

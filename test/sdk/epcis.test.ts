@@ -17,6 +17,7 @@ import { gtinToUint64, expiryToExpiresAt } from "../../sdk/src/gs1";
 import { Manifest } from "../../sdk/src/manifest";
 import { batchRecordHash, buildLotAttestation, signLotAttestation } from "../../sdk/src/attestation";
 import {
+  EPCIS_JSON_SCHEMA,
   EpcisSchemaValidationError,
   EpcisExport,
   chainEventId,
@@ -24,6 +25,8 @@ import {
   exportPackEpcis,
   exportShipmentEpcis,
   planEpcisImport,
+  readEpcisDocument,
+  schemaForCompilation,
   uuidV5,
   validateEpcisDocument,
 } from "../../sdk/src/epcis";
@@ -209,15 +212,18 @@ describe("SDK EPCIS 2.0", function () {
     const files = [
       ...fs.readdirSync(path.join(STANDARDS, "examples")).map((f) => path.join(STANDARDS, "examples", f)),
       path.join(STANDARDS, "dscsa", "GS1_US_Pharma_Example_2_2_1_1__EPCIS2.0-converted.jsonld"),
+      path.join(STANDARDS, "dscsa", "GS1_US_Pharma_Example_2_2_1_1__EPCIS1.2.xml"),
     ];
 
-    it("reads the 21 official examples and the converted DSCSA file: every event planned or listed with a reason", () => {
-      expect(files).to.have.length(22);
+    it("reads the 21 official examples and both DSCSA files: every event planned or listed with a reason", () => {
+      expect(files).to.have.length(23);
       for (const file of files) {
-        const doc = JSON.parse(fs.readFileSync(file, "utf8")) as Json;
+        const text = fs.readFileSync(file, "utf8");
+        const doc = readEpcisDocument(text);
         const body = doc.epcisBody as Json;
         const list = (body.eventList ?? ((body.queryResults as Json).resultsBody as Json).eventList) as unknown[];
-        const plan = planEpcisImport(doc, { now: Date.parse("2023-03-01T00:00:00Z") / 1000 });
+        expect(list.length, file).to.be.above(0);
+        const plan = planEpcisImport(text, { now: Date.parse("2023-03-01T00:00:00Z") / 1000 });
         expect(plan.events, file).to.have.length(list.length);
         for (const e of plan.events) expect(e.reason, `${file} event ${e.index}`).to.be.a("string").and.not.empty;
       }
@@ -238,6 +244,32 @@ describe("SDK EPCIS 2.0", function () {
       }
       expect(() => planEpcisImport({ type: "EPCISDocument" })).to.throw(EpcisSchemaValidationError, /schema/);
       expect(() => planEpcisImport("{not json")).to.throw(/not valid JSON/);
+    });
+
+    it("still refuses a repeated EPC (uniqueItems) and a non-URI in epcList with the schema compiled for linear time", () => {
+      const doc = (epcList: unknown[]) => ({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        type: "EPCISDocument",
+        schemaVersion: "2.0",
+        creationDate: "2026-01-01T00:00:00Z",
+        epcisBody: { eventList: [{ type: "ObjectEvent", eventTime: "2026-01-01T00:00:00Z", eventTimeZoneOffset: "+00:00", epcList, action: "OBSERVE" }] },
+      });
+      const epcs = Array.from({ length: 50_000 }, (_, i) => `urn:epc:id:sgtin:0614141.112345.${i}`);
+      expect(validateEpcisDocument(doc(epcs)).errors).to.deep.equal([]);
+      const repeated = validateEpcisDocument(doc([...epcs, epcs[17]]));
+      expect(repeated.valid).to.equal(false);
+      expect(repeated.errors[0]).to.deep.include({ instancePath: "/epcisBody/eventList/0/epcList", schemaPath: "#/definitions/epcList/uniqueItems" });
+      const notUri = validateEpcisDocument(doc(["urn:epc:id:sgtin:0614141.112345.1", "not a uri"]));
+      expect(notUri.errors[0]).to.deep.include({ instancePath: "/epcisBody/eventList/0/epcList/1", schemaPath: "#/definitions/epcList/items/format" });
+      expect(validateEpcisDocument(doc(["urn:epc:id:sgtin:0614141.112345.1", 7])).errors[0]).to.deep.include({
+        instancePath: "/epcisBody/eventList/0/epcList/1",
+        schemaPath: "#/definitions/epcList/items/type",
+      });
+      // the compiled copy differs from the published schema in that one place only
+      const compiled = schemaForCompilation(EPCIS_JSON_SCHEMA) as { definitions: Record<string, Record<string, unknown>> };
+      expect(compiled.definitions.epcList.items).to.deep.equal((EPCIS_JSON_SCHEMA.definitions as Record<string, unknown>).uri);
+      compiled.definitions.epcList.items = { $ref: "#/definitions/uri" };
+      expect(compiled).to.deep.equal(EPCIS_JSON_SCHEMA);
     });
 
     it("turns a dispense, a destruction and a receipt of its own shipment into operations, with accounts", () => {
