@@ -19,6 +19,7 @@ import { BrowserProvider, JsonRpcSigner } from "ethers";
 import { PharmaChainClient } from "../sdk/src/client";
 import { deployProtocol } from "../sdk/src/deploy";
 import { Role } from "../sdk/src/enums";
+import { signLotAttestation } from "../sdk/src/attestation";
 import { gtinToUint64, parseEpcUri } from "../sdk/src/gs1";
 import {
   EpcisDocument,
@@ -28,6 +29,7 @@ import {
   exportLotEpcis,
   exportShipmentEpcis,
   glnFromId,
+  importAttestation,
   planEpcisImport,
   readEpcisDocument,
   readEpcisXml,
@@ -61,6 +63,39 @@ function identifiers(doc: Json): Set<string> {
 
 function bizSteps(doc: Json): Set<string> {
   return new Set(eventsOf(doc).map((e) => String(e.bizStep)));
+}
+
+/**
+ * An embedded network dated to the example's week, with the protocol deployed, the example's manufacturer and
+ * wholesaler onboarded with its GLNs, and its product approved.
+ */
+async function dscsaWorld() {
+  const config = {
+    ...hre.config,
+    networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" } },
+  } as HardhatConfig;
+  const provider = new BrowserProvider(await createProvider(config, "hardhat", hre.artifacts));
+  const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+  const [council, regulator, manufacturer, wholesaler] = await Promise.all([0, 1, 2, 3].map(signer));
+  const deployment = await deployProtocol(council);
+  const base = await PharmaChainClient.connect({ runner: council, deployment });
+  const as = (s: JsonRpcSigner): PharmaChainClient => base.withRunner(s);
+  const now = (await provider.getBlock("latest"))!.timestamp;
+  expect(now).to.be.below(Date.parse("2023-04-01T00:00:00Z") / 1000);
+  const until = BigInt(now + 5 * YEAR);
+
+  await as(council).appointRegulator({ account: regulator.address, gln: 614141000005n, jurisdiction: "US", validUntil: until });
+  for (const [party, role, sgln] of [
+    [manufacturer, Role.Manufacturer, MANUFACTURER],
+    [wholesaler, Role.Distributor, WHOLESALER],
+  ] as const) {
+    await as(party).applyForRole({ role, gln: BigInt(glnFromId(sgln)!), jurisdiction: "US", licence: `licence ${sgln}` });
+    await as(regulator).approveStakeholder(party.address, until);
+  }
+  const itemGtin = (parseEpcUri("urn:epc:id:sgtin:030001.0012345.11") as { gtin: string }).gtin;
+  await as(manufacturer).registerProduct(gtinToUint64(itemGtin), "Epcistra 100mg, NDC 0001-0123-45");
+  await as(regulator).approveProduct(gtinToUint64(itemGtin));
+  return { provider, council, regulator, manufacturer, wholesaler, base, now };
 }
 
 describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded network", function () {
@@ -99,31 +134,7 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     ["EPCIS 1.2 XML", XML],
   ] as const) {
     it(`imports the ${name} file, then exports the lot and the shipment with its SGTINs, SSCC, bizSteps and lot data`, async () => {
-      const config = {
-        ...hre.config,
-        networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" } },
-      } as HardhatConfig;
-      const provider = new BrowserProvider(await createProvider(config, "hardhat", hre.artifacts));
-      const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
-      const [council, regulator, manufacturer, wholesaler] = await Promise.all([0, 1, 2, 3].map(signer));
-      const deployment = await deployProtocol(council);
-      const base = await PharmaChainClient.connect({ runner: council, deployment });
-      const as = (s: JsonRpcSigner): PharmaChainClient => base.withRunner(s);
-      const now = (await provider.getBlock("latest"))!.timestamp;
-      expect(now).to.be.below(Date.parse("2023-04-01T00:00:00Z") / 1000);
-      const until = BigInt(now + 5 * YEAR);
-
-      await as(council).appointRegulator({ account: regulator.address, gln: 614141000005n, jurisdiction: "US", validUntil: until });
-      for (const [party, role, sgln] of [
-        [manufacturer, Role.Manufacturer, MANUFACTURER],
-        [wholesaler, Role.Distributor, WHOLESALER],
-      ] as const) {
-        await as(party).applyForRole({ role, gln: BigInt(glnFromId(sgln)!), jurisdiction: "US", licence: `licence ${sgln}` });
-        await as(regulator).approveStakeholder(party.address, until);
-      }
-      const itemGtin = (parseEpcUri("urn:epc:id:sgtin:030001.0012345.11") as { gtin: string }).gtin;
-      await as(manufacturer).registerProduct(gtinToUint64(itemGtin), "Epcistra 100mg, NDC 0001-0123-45");
-      await as(regulator).approveProduct(gtinToUint64(itemGtin));
+      const { regulator, manufacturer, wholesaler, base, now } = await dscsaWorld();
 
       const text = fs.readFileSync(file, "utf8");
       const original = readEpcisDocument(text);
@@ -185,4 +196,37 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
       );
     });
   }
+
+  it("imports with the manufacturer's key only, given the regulator's signature of the attestation a dry run wrote", async () => {
+    const { regulator, manufacturer, wholesaler, base, now } = await dscsaWorld();
+    const text = fs.readFileSync(XML, "utf8");
+    const plan = await checkImportPlan(planEpcisImport(text, { parties: { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address }, regulator: regulator.address, now }),
+      base,
+    );
+    const lot = plan.lots[0];
+    // the dry run's side: the attestation (deterministic for a lot, manufacturer and deadline), signed by the regulator
+    const deadline = BigInt(now + 7 * 24 * 3600);
+    const attestation = importAttestation(lot, manufacturer.address, deadline);
+    expect(importAttestation(lot, manufacturer.address, deadline)).to.deep.equal(attestation);
+    const cosignature = { lotId: attestation.lotId, signer: regulator.address, signature: await signLotAttestation(regulator, base.domain(), attestation) };
+    const onlyManufacturer = (a: string) => (a === manufacturer.address ? manufacturer : undefined);
+
+    // without the signature: skipped, saying what is missing and how to get it; nothing sent
+    const without = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer });
+    expect(without.steps[0]).to.deep.include({ kind: "commissionLot", status: "skipped" });
+    expect(without.steps[0].reason).to.match(/^needs the signer of the regulator \(cosigns\) 0x[0-9a-fA-F]{40}; or give an attestation written by a dry run/);
+    expect(without.steps[1]).to.deep.include({ status: "skipped", reason: `lot ${lot.lotId} was not commissioned` });
+
+    // an attestation that is not the document's lot: failed before sending, with what differs
+    const other = { ...attestation, unitCount: attestation.unitCount - 1 };
+    const wrong = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [other], signatures: [cosignature] });
+    expect(wrong.steps[0]).to.deep.include({ status: "failed", reason: `the attestation given for lot A123 does not match the document: 11 packs, not 12` });
+
+    // with it: the lot is released with both signers recorded, and the manufacturer's shipment goes out
+    const done = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [attestation], signatures: [cosignature] });
+    expect(done.steps.map((x) => x.status)).to.deep.equal(["done", "done"]);
+    const onChain = await base.lot(lot.lotId);
+    expect([onChain.manufacturerSigner, onChain.regulatorSigner]).to.deep.equal([manufacturer.address, regulator.address]);
+    expect((await base.shipment(done.shipments.get(2)!)).packCount).to.equal(12n);
+  });
 });

@@ -20,7 +20,7 @@ import { LotStatus, PackState, ProductStatus, Role } from "../enums";
 import { InvalidInputError, PharmaChainError } from "../errors";
 import { gtinToUint64, lotIdOf, parseDigitalLink, parseEpcUri } from "../gs1";
 import { Manifest } from "../manifest";
-import { batchRecordHash, buildLotAttestation, signLotAttestation } from "../attestation";
+import { LotAttestation, batchRecordHash, buildLotAttestation, signLotAttestation } from "../attestation";
 import {
   EpcisEvent,
   NoticeAggregation,
@@ -88,6 +88,8 @@ export interface PlannedAccount {
   party?: string;
   /** Its address, from the parties map; undefined when unknown. */
   address?: string;
+  /** Whether it signs (sends the transaction or signs the attestation); false for a shipment's buyer, named by address only. */
+  signs: boolean;
 }
 
 export interface PlannedOperation {
@@ -402,7 +404,7 @@ export function planEpcisImport(input: string | unknown, options: EpcisImportOpt
   const account = (role: string, party: string | undefined): PlannedAccount => {
     const gln = party ? glnFromId(party) : undefined;
     const address = gln ? parties.get(gln) : undefined;
-    return { role, ...(party ? { party } : {}), ...(address ? { address } : {}) };
+    return { role, ...(party ? { party } : {}), ...(address ? { address } : {}), signs: role !== "buyer" };
   };
   const locationOf = (e: EpcisEvent): string | undefined =>
     (e.bizLocation as { id?: string } | undefined)?.id ?? (e.readPoint as { id?: string } | undefined)?.id;
@@ -463,7 +465,7 @@ export function planEpcisImport(input: string | unknown, options: EpcisImportOpt
       if (step === undefined) {
         const manufacturer = account("manufacturer", lot.location ? locationOf(e) : undefined);
         if (!manufacturer.address && options.manufacturer) manufacturer.address = getAddress(options.manufacturer);
-        const regulator: PlannedAccount = { role: "regulator (cosigns)", ...(options.regulator ? { address: getAddress(options.regulator) } : {}) };
+        const regulator: PlannedAccount = { role: "regulator (cosigns)", ...(options.regulator ? { address: getAddress(options.regulator) } : {}), signs: true };
         const accounts = [manufacturer, regulator];
         let refused: string | undefined;
         if (lot.problems.length) refused = lot.problems.join("; ");
@@ -533,7 +535,7 @@ export function planEpcisImport(input: string | unknown, options: EpcisImportOpt
       if (!shipment) return unsupported(i, `${bizStep} of packs that no shipping event of this document ships: receive or cancel the on-chain shipment by its id`);
       const receive = bizStep === "receiving";
       const who = receive ? shipment.accounts[1] : shipment.accounts[0];
-      const actor = { ...who, role: receive ? "buyer" : "seller" };
+      const actor = { ...who, role: receive ? "buyer" : "seller", signs: true };
       const refused = (shipment.refused ? `depends on step ${shipment.step}, which will be refused` : undefined) ?? missing([actor]);
       const op = addOp({
         kind: receive ? "receiveShipment" : "cancelShipment",
@@ -604,7 +606,7 @@ export function describeImportPlan(plan: EpcisImportPlan): string[] {
   lines.push(`${plan.lots.length} lot(s), ${plan.operations.length} operation(s), ${plan.unsupported.length} event(s) not representable`);
   for (const op of plan.operations) {
     lines.push(`  ${String(op.step).padStart(2)}. ${op.kind}: ${op.description}`);
-    for (const a of op.accounts) lines.push(`        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}`);
+    for (const a of op.accounts) lines.push(`        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}${a.signs ? ", signs" : ""}`);
     if (op.refused) lines.push(`        WILL BE REFUSED: ${op.refused}`);
   }
   for (const e of plan.events) {
@@ -671,13 +673,67 @@ export interface EpcisImportResult {
   shipments: Map<number, bigint>;
 }
 
+/** A signature made elsewhere on a lot's attestation (what `pharmachain lot sign` writes). */
+export interface ImportSignature {
+  lotId: string;
+  signer: string;
+  signature: string;
+}
+
 export interface EpcisExecuteOptions {
   /** The signer of an account the plan names, or undefined when the caller does not hold it (the step is skipped). */
   signerFor(address: string): Signer | undefined;
+  /**
+   * Attestations made before with `importAttestation` (for example written by `pharmachain epcis import --dry-run
+   * --out DIR`), used instead of new ones so that signatures made on them apply. Each must match its planned lot.
+   */
+  attestations?: readonly LotAttestation[];
+  /**
+   * Signatures on those attestations by parties whose signer the caller does not hold: typically the regulator's
+   * cosignature, made with `pharmachain lot sign` on the written attestation.
+   */
+  signatures?: readonly ImportSignature[];
   /** Seconds the lot attestations stay valid (default one day). */
   attestationLifetime?: number;
   /** Called after each step. */
   onStep?: (result: ImportStepResult) => void;
+}
+
+/**
+ * The attestation the importer makes for a planned lot (what the manufacturer and the regulator sign): the lot's GTIN,
+ * number, expiry, pack count and manifest root, and as batch record the canonical JSON of GTIN, lot number, expiry and
+ * serials. The same lot, manufacturer and deadline always give the same attestation, so it can be written by a dry run,
+ * signed elsewhere (`pharmachain lot sign`) and given back to `executeEpcisImport`.
+ */
+export function importAttestation(lot: PlannedLot, manufacturer: string, deadline: bigint): LotAttestation {
+  if (lot.expiresAt === undefined) throw new InvalidInputError(`lot ${lot.lotNumber} has no expiry date in the document`);
+  return buildLotAttestation({
+    gtin: gtinToUint64(lot.gtin),
+    lotNumber: lot.lotNumber,
+    expiresAt: lot.expiresAt,
+    unitCount: lot.serials.length,
+    serialsRoot: Manifest.fromSerials(lot.serials).root,
+    dataHash: batchRecordHash(canonicalJson({ gtin: lot.gtin, lotNumber: lot.lotNumber, expiry: lot.expiryDate, serials: lot.serials })),
+    manufacturer: getAddress(manufacturer),
+    deadline,
+  });
+}
+
+/** What differs between a given attestation and the planned lot, or undefined when it matches. */
+function attestationMismatch(a: LotAttestation, lot: PlannedLot, manufacturer: string, root: string): string | undefined {
+  if (a.gtin !== gtinToUint64(lot.gtin)) return `GTIN ${a.gtin} is not ${lot.gtin}`;
+  if (a.lotNumber !== lot.lotNumber) return `lot number ${a.lotNumber} is not ${lot.lotNumber}`;
+  if (a.expiresAt !== lot.expiresAt) return `expiry ${a.expiresAt} is not ${lot.expiresAt}`;
+  if (a.unitCount !== lot.serials.length) return `${a.unitCount} packs, not ${lot.serials.length}`;
+  if (a.serialsRoot.toLowerCase() !== root.toLowerCase()) return "its manifest root is not the document's serials'";
+  if (getAddress(a.manufacturer) !== getAddress(manufacturer)) return `its manufacturer ${a.manufacturer} is not ${manufacturer}`;
+  return undefined;
+}
+
+/** For a commissioning step, the signatures given for its lot by its accounts (manufacturer, regulator), in their places. */
+function givenSignatures(op: PlannedOperation, options: EpcisExecuteOptions): (ImportSignature | undefined)[] {
+  const mine = (options.signatures ?? []).filter((x) => x.lotId.toLowerCase() === op.lotId?.toLowerCase());
+  return op.accounts.map((a) => (a.address ? mine.find((x) => isAddress(x.signer) && getAddress(x.signer) === a.address) : undefined));
 }
 
 /**
@@ -714,34 +770,50 @@ export async function executeEpcisImport(
       record({ status: "skipped", reason: `the shipment of step ${op.shipmentStep} was not made` });
       continue;
     }
-    const signers = op.accounts.map((a) => (a.address ? options.signerFor(a.address) : undefined));
-    const lacking = op.accounts.filter((_, j) => !signers[j]);
+    const signers = op.accounts.map((a) => (a.address && a.signs ? options.signerFor(a.address) : undefined));
+    // A commissioning may use signatures made elsewhere on a given attestation (the regulator's, typically).
+    const given = op.kind === "commissionLot" ? givenSignatures(op, options) : [];
+    const lacking = op.accounts.filter((a, j) => a.signs && !signers[j] && !given[j]);
     if (lacking.length) {
-      record({ status: "skipped", reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`).join(", ")}` });
+      const hint =
+        op.kind === "commissionLot"
+          ? "; or give an attestation written by a dry run and the missing party's signature of it (pharmachain lot sign)"
+          : "";
+      record({ status: "skipped", reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`.trim()).join(", ")}${hint}` });
       continue;
     }
-    const as = client.withRunner(signers[0]!);
+    const sender = signers.find((x) => x !== undefined);
+    if (!sender) {
+      record({ status: "skipped", reason: "no account of the caller's sends it" });
+      continue;
+    }
+    const as = client.withRunner(sender);
     try {
       if (op.kind === "commissionLot") {
         const lot = lots.get(op.lotId!)!;
         const manifest = Manifest.fromSerials(lot.serials);
-        const block = await client.provider.getBlock("latest");
-        const now = block?.timestamp ?? Math.floor(Date.now() / 1000);
-        const attestation = buildLotAttestation({
-          gtin: gtinToUint64(lot.gtin),
-          lotNumber: lot.lotNumber,
-          expiresAt: lot.expiresAt!,
-          unitCount: lot.serials.length,
-          serialsRoot: manifest.root,
-          dataHash: batchRecordHash(canonicalJson({ gtin: lot.gtin, lotNumber: lot.lotNumber, expiry: lot.expiryDate, serials: lot.serials })),
-          manufacturer: op.accounts[0].address!,
-          deadline: BigInt(now + (options.attestationLifetime ?? 86400)),
-        });
+        const manufacturer = op.accounts[0].address!;
+        let attestation = (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase());
+        if (attestation) {
+          const mismatch = attestationMismatch(attestation, lot, manufacturer, manifest.root);
+          if (mismatch) {
+            record({ status: "failed", reason: `the attestation given for lot ${lot.lotNumber} does not match the document: ${mismatch}` });
+            continue;
+          }
+        } else {
+          const block = await client.provider.getBlock("latest");
+          const now = block?.timestamp ?? Math.floor(Date.now() / 1000);
+          attestation = importAttestation(lot, manufacturer, BigInt(now + (options.attestationLifetime ?? 86400)));
+        }
         const domain = client.domain();
+        const signatureOf = async (j: number): Promise<{ signer: string; signature: string }> =>
+          signers[j]
+            ? { signer: await signers[j]!.getAddress(), signature: await signLotAttestation(signers[j]!, domain, attestation!) }
+            : { signer: given[j]!.signer, signature: given[j]!.signature };
         const written = await as.commissionLot({
           attestation,
-          manufacturerSignature: { signer: op.accounts[0].address!, signature: await signLotAttestation(signers[0]!, domain, attestation) },
-          regulatorSignature: { signer: op.accounts[1].address!, signature: await signLotAttestation(signers[1]!, domain, attestation) },
+          manufacturerSignature: await signatureOf(0),
+          regulatorSignature: await signatureOf(1),
         });
         result.manifests.set(lot.lotId, manifest);
         commissioned.add(lot.lotId);
