@@ -3,10 +3,12 @@
  * deployment and the signing key (the global options `--rpc`, `--deployment`, `--keystore`, `--key-env`).
  */
 import fs from "fs";
-import { JsonRpcProvider, Provider, isHexString } from "ethers";
+import path from "path";
+import { JsonRpcProvider, Provider, getAddress, isAddress, isHexString } from "ethers";
 import { ConfigurationError, InvalidInputError } from "../errors";
 import { Deployment } from "../contracts";
 import { loadDeployment } from "../deployment-file";
+import type { LotAttestation } from "../attestation";
 import { PharmaChainClient } from "../client";
 import { gtinToUint64, lotIdOf } from "../gs1";
 import { loadWallet } from "./keys";
@@ -120,4 +122,58 @@ export async function networkOf(p: Provider): Promise<bigint> {
   } catch (cause) {
     throw new ConfigurationError("cannot reach the network: is the node running and --rpc right?", { cause });
   }
+}
+
+/** An Ethereum address option, checksummed; refused with `what` unless one. */
+export function address(value: string, what: string): string {
+  if (!isAddress(value)) throw new InvalidInputError(`${what} "${value}" is not an Ethereum address`);
+  return getAddress(value);
+}
+
+/** Unix seconds from `1767225600`, `2027-01-31`, `2027-01-31T12:00:00Z` or `+365d`. */
+export function timeArg(value: string, what: string): bigint {
+  if (/^\d+$/.test(value)) return BigInt(value);
+  const rel = /^\+(\d+)([dhm])$/.exec(value);
+  if (rel) {
+    const unit = { d: 86400, h: 3600, m: 60 }[rel[2] as "d" | "h" | "m"];
+    return BigInt(Math.floor(Date.now() / 1000) + Number(rel[1]) * unit);
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidInputError(`${what} "${value}" is not a time (unix seconds, YYYY-MM-DD or +Nd)`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+/** Writes `value` as JSON (bigints as strings) to `file`, making its folder. */
+export function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, toJson(value) + "\n");
+}
+
+/** A lot attestation from the JSON of `lot attest` (or of an EPCIS dry run). */
+export function attestationFromJson(json: unknown, file: string): LotAttestation {
+  const r = json as Record<string, unknown>;
+  const need = (k: string): string => {
+    if (r[k] === undefined || r[k] === null) throw new InvalidInputError(`${file} has no "${k}": not an attestation file`);
+    return String(r[k]);
+  };
+  return {
+    lotId: need("lotId"),
+    gtin: BigInt(need("gtin")),
+    lotNumber: need("lotNumber"),
+    expiresAt: BigInt(need("expiresAt")),
+    unitCount: Number(need("unitCount")),
+    serialsRoot: need("serialsRoot"),
+    dataHash: need("dataHash"),
+    manufacturer: need("manufacturer"),
+    deadline: BigInt(need("deadline")),
+  };
+}
+
+/** A signature file of `lot sign`: signer and signature. */
+export function signatureFromJson(file: string): { signer: string; signature: string } {
+  const r = readJson(file, "signature") as Record<string, unknown>;
+  if (typeof r.signer !== "string" || typeof r.signature !== "string") {
+    throw new InvalidInputError(`${file} is not a signature file (needs "signer" and "signature")`);
+  }
+  return { signer: address(r.signer, "signer"), signature: r.signature };
 }

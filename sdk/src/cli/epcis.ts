@@ -17,6 +17,8 @@ import {
   describeImportPlan,
   executeEpcisImport,
   exportEpcis,
+  importAttestation,
+  ImportSignature,
   planEpcisImport,
   shippingNoticeHash,
   toShippingNotice,
@@ -33,15 +35,27 @@ import {
   readClient,
   readJson,
   resolveDeployment,
+  attestationFromJson,
+  signatureFromJson,
   str,
   strs,
+  timeArg,
   toJson,
+  writeJson,
 } from "./common";
 
 /** The shapes of `main.ts`'s command table. */
 export type EpcisCommandContext = Context;
 export type EpcisCommandOutcome = Outcome;
 export type EpcisCommand = Command;
+
+/** A whole-number option (`--from-block N`, as `history` reads it), refused unless digits; undefined when not given. */
+function wholeNumber(ctx: Context, name: string): number | undefined {
+  const v = str(ctx, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new InvalidInputError(`--${name} "${v}" must be a whole number`);
+  return Number(v);
+}
 
 /** `pharmachain epcis export lot LOT | pack LOT:INDEX | shipment ID`. */
 export const epcisExportCommand: EpcisCommand = {
@@ -87,19 +101,21 @@ export const epcisExportCommand: EpcisCommand = {
       const notice = toShippingNotice(readJson(file, "notice"), file);
       notices.set(shippingNoticeHash(notice).toLowerCase(), notice);
     }
-    const cpl = str(ctx, "company-prefix-length");
+    const cpl = wholeNumber(ctx, "company-prefix-length");
+    const fromBlock = wholeNumber(ctx, "from-block");
+    const blockRange = wholeNumber(ctx, "block-range");
     const scheme = str(ctx, "party-scheme");
     if (scheme !== undefined && scheme !== "sgln" && scheme !== "pgln") throw new InvalidInputError("--party-scheme is sgln or pgln");
     const options: EpcisExportOptions = {
       manifests,
       notices,
       digitalLink: ctx.values["digital-link"] === true,
-      ...(cpl ? { companyPrefixLength: Number(cpl) } : {}),
+      ...(cpl !== undefined ? { companyPrefixLength: cpl } : {}),
       ...(scheme ? { partyScheme: scheme } : {}),
       ...(str(ctx, "tz") ? { timeZoneOffset: str(ctx, "tz") } : {}),
       history: {
-        ...(str(ctx, "from-block") ? { fromBlock: Number(str(ctx, "from-block")) } : {}),
-        ...(str(ctx, "block-range") ? { blockRange: Number(str(ctx, "block-range")) } : {}),
+        ...(fromBlock !== undefined ? { fromBlock } : {}),
+        ...(blockRange !== undefined ? { blockRange } : {}),
       },
     };
     const client = await readClient(ctx);
@@ -121,16 +137,34 @@ export const epcisExportCommand: EpcisCommand = {
   },
 };
 
+/** The attestation file a dry run writes for a planned lot. */
+function attestationFile(dir: string, lot: { gtin: string; lotNumber: string }): string {
+  return path.join(dir, `attestation-${lot.gtin}-${lot.lotNumber.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+}
+
+/** A `lot sign` signature file, with the lot it signs. */
+function importSignatureFromJson(file: string): ImportSignature {
+  const { signer, signature } = signatureFromJson(file);
+  const lotId = (readJson(file, "signature") as Record<string, unknown>).lotId;
+  if (typeof lotId !== "string") throw new InvalidInputError(`${file} names no lotId: make it with pharmachain lot sign ATTESTATION.json`);
+  return { lotId, signer, signature };
+}
+
 /** `pharmachain epcis import FILE [--dry-run]`. */
 export const epcisImportCommand: EpcisCommand = {
-  summary: "import an EPCIS 2.0 JSON-LD document as lots, shipments and decommissions (--dry-run: print the plan only)",
-  usage: "epcis import FILE [--dry-run] [--parties FILE] [--manufacturer ADDRESS] [--regulator ADDRESS] [--out DIR]",
+  summary:
+    "import an EPCIS document (2.0 JSON-LD or 1.x XML) as lots, shipments and decommissions (--dry-run: print the plan, and with --out write the lots' attestations for the regulator to sign)",
+  usage:
+    "epcis import FILE [--dry-run] [--parties FILE] [--manufacturer ADDRESS] [--regulator ADDRESS] [--out DIR] [--deadline TIME] [--attestation FILE]... [--signature FILE]...",
   options: {
     "dry-run": { type: "boolean" },
     parties: { type: "string" },
     manufacturer: { type: "string" },
     regulator: { type: "string" },
     out: { type: "string" },
+    deadline: { type: "string" },
+    attestation: { type: "string", multiple: true },
+    signature: { type: "string", multiple: true },
   },
   async run(ctx) {
     const file = ctx.args[0];
@@ -143,6 +177,12 @@ export const epcisImportCommand: EpcisCommand = {
       if (v !== undefined && !isAddress(v)) throw new InvalidInputError(`--${name} "${v}" is not an Ethereum address`);
     }
     const dryRun = ctx.values["dry-run"] === true;
+    if (dryRun && (strs(ctx, "attestation").length || strs(ctx, "signature").length)) {
+      throw new UsageError("--attestation and --signature are for the import itself, not --dry-run");
+    }
+    const attestations = strs(ctx, "attestation").map((f) => attestationFromJson(readJson(f, "attestation"), f));
+    const signatures = strs(ctx, "signature").map(importSignatureFromJson);
+    const deadline = timeArg(str(ctx, "deadline") ?? "+7d", "--deadline");
     const p = provider(ctx);
     let client: PharmaChainClient | undefined;
     let chainTime: number | undefined;
@@ -160,35 +200,70 @@ export const epcisImportCommand: EpcisCommand = {
       ...(chainTime !== undefined ? { now: chainTime } : {}),
     });
     if (client) await checkImportPlan(plan, client);
-    if (dryRun) return { lines: describeImportPlan(plan), json: plan };
+    const out = str(ctx, "out");
+
+    if (dryRun) {
+      const lines = describeImportPlan(plan);
+      const written: string[] = [];
+      if (out) {
+        // What the parties sign, before anything is sent: the regulator signs these with `pharmachain lot sign`.
+        fs.mkdirSync(out, { recursive: true });
+        for (const op of plan.operations) {
+          const lot = op.kind === "commissionLot" ? plan.lots.find((l) => l.lotId === op.lotId) : undefined;
+          if (!lot) continue;
+          const manufacturer = op.accounts[0].address;
+          if (op.refused || !manufacturer) {
+            lines.push(`no attestation for lot ${lot.lotNumber}: ${op.refused ?? "the manufacturer's account is unknown"}`);
+            continue;
+          }
+          const target = attestationFile(out, lot);
+          writeJson(target, importAttestation(lot, manufacturer, deadline));
+          written.push(target);
+          lines.push(`attestation of lot ${lot.lotNumber} written to ${target} (valid until ${new Date(Number(deadline) * 1000).toISOString()})`);
+        }
+        if (written.length) lines.push("  each signer: pharmachain lot sign ATTESTATION --out SIGNATURE.json; then import with --attestation and --signature");
+      }
+      return { lines, json: { ...plan, attestations: written } };
+    }
 
     const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
     const me = getAddress(wallet.address);
     const result = await executeEpcisImport(plan, client!, {
       signerFor: (address) => (getAddress(address) === me ? wallet : undefined),
+      attestations,
+      signatures,
       onStep: (s) => progress(ctx, `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` (${s.reason})` : ""}`),
     });
-    const out = str(ctx, "out");
+    // What the exporter needs later, for what was done: the manifests of the lots commissioned, the notices sent.
+    const files: string[] = [];
     if (out) {
       fs.mkdirSync(out, { recursive: true });
       for (const lot of plan.lots) {
-        const manifest = Manifest.fromSerials(lot.serials, { metadata: { gtin: lot.gtin, lotNumber: lot.lotNumber } });
-        fs.writeFileSync(path.join(out, `manifest-${lot.gtin}-${lot.lotNumber}.json`), toJson(manifest.toJSON()) + "\n");
+        const manifest = result.manifests.get(lot.lotId);
+        if (!manifest) continue;
+        const target = path.join(out, `manifest-${lot.gtin}-${lot.lotNumber.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+        fs.writeFileSync(target, toJson(manifest.toJSON()) + "\n");
+        files.push(target);
       }
-      for (const op of plan.operations) {
-        if (op.notice) fs.writeFileSync(path.join(out, `notice-${op.noticeHash}.json`), toJson(op.notice) + "\n");
+      for (const [hash, notice] of result.notices) {
+        const target = path.join(out, `notice-${hash}.json`);
+        fs.writeFileSync(target, toJson(notice) + "\n");
+        files.push(target);
       }
     }
-    const failed = result.steps.some((s) => s.status === "failed");
+    const count = (status: string): number => result.steps.filter((s) => s.status === status).length;
+    const [done, skipped, failed] = [count("done"), count("skipped"), count("failed")];
     return {
       lines: [
         ...describeImportPlan(plan),
         "",
         ...result.steps.map((s) => `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` — ${s.reason}` : ""}${s.tx ? ` (tx ${s.tx.hash})` : ""}`),
-        ...(out ? [`manifests and shipping notices written to ${out}`] : []),
+        `${done} step(s) done, ${skipped} skipped, ${failed} failed`,
+        ...(files.length ? [`written: ${files.join(", ")}`] : []),
       ],
-      json: { plan, steps: result.steps, shipments: Object.fromEntries(result.shipments) },
-      exitCode: failed ? 5 : 0,
+      json: { plan, steps: result.steps, shipments: Object.fromEntries(result.shipments), files },
+      // 5: a step was refused or failed; 8: steps were left undone (another party's key, or a step that depends on one)
+      exitCode: failed > 0 ? 5 : skipped > 0 ? 8 : 0,
     };
   },
 };

@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 done; 1 verification answered "not verified" for at least one pack; 2 usage error; 3 invalid input;
  * 4 configuration or network problem; 5 refused by the contracts; 6 not found; 7 transaction failed otherwise;
- * 70 internal error.
+ * 8 partly done (an EPCIS import that left steps for other parties); 70 internal error.
  */
 import fs from "fs";
 import path from "path";
@@ -53,7 +53,9 @@ import {
   Context,
   OptionSpec,
   Values,
+  address,
   arg,
+  attestationFromJson,
   lotArg,
   networkOf,
   progress,
@@ -61,10 +63,13 @@ import {
   readClient,
   readJson,
   resolveDeployment,
+  signatureFromJson,
   str,
   strs,
+  timeArg,
   toJson,
   writeClient,
+  writeJson,
 } from "./common";
 import { PASSWORD_ENV, PRIVATE_KEY_ENV, loadWallet, promptHidden, writeKeystore } from "./keys";
 
@@ -93,27 +98,9 @@ const GLOBAL_HELP = `Options for every command:
 
 // ------------------------------------------------------------------ helpers
 
-function address(value: string, what: string): string {
-  if (!isAddress(value)) throw new InvalidInputError(`${what} "${value}" is not an Ethereum address`);
-  return getAddress(value);
-}
-
 function bigintArg(value: string, what: string): bigint {
   if (!/^\d+$/.test(value)) throw new InvalidInputError(`${what} "${value}" must be a whole number`);
   return BigInt(value);
-}
-
-/** Unix seconds from `1767225600`, `2027-01-31`, `2027-01-31T12:00:00Z` or `+365d`. */
-function timeArg(value: string, what: string): bigint {
-  if (/^\d+$/.test(value)) return BigInt(value);
-  const rel = /^\+(\d+)([dhm])$/.exec(value);
-  if (rel) {
-    const unit = { d: 86400, h: 3600, m: 60 }[rel[2] as "d" | "h" | "m"];
-    return BigInt(Math.floor(Date.now() / 1000) + Number(rel[1]) * unit);
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidInputError(`${what} "${value}" is not a time (unix seconds, YYYY-MM-DD or +Nd)`);
-  return BigInt(Math.floor(ms / 1000));
 }
 
 function gtinArg(value: string): bigint {
@@ -210,38 +197,6 @@ function enumArg<E extends Record<string, string | number>>(e: E, value: string,
     throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}`);
   }
   return v;
-}
-
-function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, toJson(value) + "\n");
-}
-
-function attestationFromJson(json: unknown, file: string): LotAttestation {
-  const r = json as Record<string, unknown>;
-  const need = (k: string): string => {
-    if (r[k] === undefined || r[k] === null) throw new InvalidInputError(`${file} has no "${k}": not an attestation file`);
-    return String(r[k]);
-  };
-  return {
-    lotId: need("lotId"),
-    gtin: BigInt(need("gtin")),
-    lotNumber: need("lotNumber"),
-    expiresAt: BigInt(need("expiresAt")),
-    unitCount: Number(need("unitCount")),
-    serialsRoot: need("serialsRoot"),
-    dataHash: need("dataHash"),
-    manufacturer: need("manufacturer"),
-    deadline: BigInt(need("deadline")),
-  };
-}
-
-function signatureFromJson(file: string): { signer: string; signature: string } {
-  const r = readJson(file, "signature") as Record<string, unknown>;
-  if (typeof r.signer !== "string" || typeof r.signature !== "string") {
-    throw new InvalidInputError(`${file} is not a signature file (needs "signer" and "signature")`);
-  }
-  return { signer: address(r.signer, "signer"), signature: r.signature };
 }
 
 async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
@@ -966,7 +921,7 @@ function commandList(): string {
 }
 
 function usage(): string {
-  return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found, 7 transaction failed, 70 internal.`;
+  return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found, 7 transaction failed, 8 partly done (an EPCIS import left steps to other parties), 70 internal.`;
 }
 
 function commandHelp(name: string, c: Command): string {

@@ -791,7 +791,7 @@ export async function executeEpcisImport(
     try {
       if (op.kind === "commissionLot") {
         const lot = lots.get(op.lotId!)!;
-        const manifest = Manifest.fromSerials(lot.serials);
+        const manifest = Manifest.fromSerials(lot.serials, { metadata: { gtin: lot.gtin, lotNumber: lot.lotNumber } });
         const manufacturer = op.accounts[0].address!;
         let attestation = (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase());
         if (attestation) {
