@@ -218,8 +218,8 @@ interface IPackCustody {
      * @notice The buyer receives the shipment: custody and ownership of all its packs move to the buyer.
      * Requirements: the caller is the buyer and authorised; the shipment is `Created` (no transporter) or picked up or
      * handed over (with one). A lot recalled or expired while its packs were in transit does not stop the receipt,
-     * which records where the goods physically are; the packs then can only go back to the manufacturer or be
-     * destroyed, as every recalled or expired pack.
+     * which records where the goods physically are; then, as for every recalled pack, the packs can only go back to
+     * the lot's manufacturer or be destroyed, and, as for every expired pack, only be destroyed.
      * Emits a {ShipmentReceived} event.
      */
     function receiveShipment(uint64 shipmentId) external;
