@@ -543,9 +543,10 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
         step: 1,
         kind: "commissionLot",
         status: "skipped",
-        reason: `needs the signer of the regulator (cosigns) ${address("regulator")}; or give an attestation written by a dry run and the missing party's signature of it (pharmachain lot sign)`,
+        cause: "signer",
+        reason: `needs the signer of the regulator (cosigns) ${address("regulator")}; or give the attestation a dry run wrote and the missing party's signature of it (pharmachain lot sign)`,
       },
-      { step: 2, kind: "ship", status: "skipped", reason: `lot ${lotId} was not commissioned` },
+      { step: 2, kind: "ship", status: "skipped", cause: "dependency", reason: `lot ${lotId} was not commissioned` },
     ]);
     expect(alone.json.files).to.deep.equal([]);
     expect(fs.existsSync(path.join(dir, "imported"))).to.equal(true);
@@ -559,12 +560,31 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const attestation = JSON.parse(fs.readFileSync(path.join(dir, attestationPath), "utf8")) as Record<string, string>;
     expect(attestation).to.deep.include({ lotId, lotNumber, unitCount: 4, manufacturer: address("manufacturer") });
     await ok(["lot", "sign", attestationPath, "--out", "regulator-sig.json"], "regulator");
+    // a second dry run keeps the attestation the regulator signed
+    const again = await ok([...args, "--dry-run", "--out", "attest"]);
+    expect(again.stdout).to.contain(`attestation of lot ${lotNumber} kept at ${attestationPath} (written before, valid until`);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, attestationPath), "utf8"))).to.deep.equal(attestation);
     expect(await blockNumber()).to.equal(before);
 
-    // A signature without the attestation it signs is no use: the importer makes a new attestation, and the contract refuses.
-    const mismatched = await cli([...args, "--signature", "regulator-sig.json", "--json"], "manufacturer");
-    expect(mismatched.code, mismatched.stderr).to.equal(5);
-    expect((mismatched.json.steps as Steps)[0]).to.deep.include({ step: 1, kind: "commissionLot", status: "failed" });
+    // A signature without the attestation it signs does not apply: said as not used, the step left for the regulator (8).
+    const unsigned = await cli([...args, "--signature", "regulator-sig.json", "--json"], "manufacturer");
+    expect(unsigned.code, unsigned.stderr).to.equal(8);
+    expect((unsigned.json.steps as Steps)[0]).to.deep.include({ step: 1, kind: "commissionLot", status: "skipped", cause: "signer" });
+    expect(unsigned.json.unused).to.deep.equal([
+      `signature by ${address("regulator")} of lot ${lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`,
+    ]);
+    expect(unsigned.stderr).to.contain("warning: not used: signature by");
+    // The manufacturer's own signature given as the regulator's: refused before sending, exit 3.
+    await ok(["lot", "sign", attestationPath, "--out", "manufacturer-sig.json"], "manufacturer");
+    const sig = JSON.parse(fs.readFileSync(path.join(dir, "manufacturer-sig.json"), "utf8")) as Record<string, string>;
+    fs.writeFileSync(path.join(dir, "forged-sig.json"), JSON.stringify({ ...sig, signer: address("regulator") }));
+    const forged = await cli([...args, "--attestation", attestationPath, "--signature", "forged-sig.json", "--json"], "manufacturer");
+    expect(forged.code, forged.stderr).to.equal(3);
+    expect((forged.json.steps as Steps)[0]).to.deep.include({
+      status: "failed",
+      cause: "input",
+      reason: `the signature given by ${address("regulator")} is not a signature of this attestation on this chain and contract`,
+    });
     expect(await blockNumber()).to.equal(before);
 
     // With both, the manufacturer's key imports the whole document: the lot released with both signers, the shipment made.

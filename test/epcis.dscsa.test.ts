@@ -211,16 +211,47 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     const cosignature = { lotId: attestation.lotId, signer: regulator.address, signature: await signLotAttestation(regulator, base.domain(), attestation) };
     const onlyManufacturer = (a: string) => (a === manufacturer.address ? manufacturer : undefined);
 
+    const blockBefore = await base.provider.getBlockNumber();
     // without the signature: skipped, saying what is missing and how to get it; nothing sent
     const without = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer });
-    expect(without.steps[0]).to.deep.include({ kind: "commissionLot", status: "skipped" });
-    expect(without.steps[0].reason).to.match(/^needs the signer of the regulator \(cosigns\) 0x[0-9a-fA-F]{40}; or give an attestation written by a dry run/);
-    expect(without.steps[1]).to.deep.include({ status: "skipped", reason: `lot ${lot.lotId} was not commissioned` });
+    expect(without.steps[0]).to.deep.include({ kind: "commissionLot", status: "skipped", cause: "signer" });
+    expect(without.steps[0].reason).to.match(/^needs the signer of the regulator \(cosigns\) 0x[0-9a-fA-F]{40}; or give the attestation a dry run wrote/);
+    expect(without.steps[1]).to.deep.include({ status: "skipped", cause: "dependency", reason: `lot ${lot.lotId} was not commissioned` });
+    expect(without.unused).to.deep.equal([]);
 
-    // an attestation that is not the document's lot: failed before sending, with what differs
-    const other = { ...attestation, unitCount: attestation.unitCount - 1 };
-    const wrong = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [other], signatures: [cosignature] });
-    expect(wrong.steps[0]).to.deep.include({ status: "failed", reason: `the attestation given for lot A123 does not match the document: 11 packs, not 12` });
+    // a signature without the attestation it signs does not apply, and is reported as not used
+    const alone = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, signatures: [cosignature] });
+    expect(alone.steps[0]).to.deep.include({ status: "skipped", cause: "signer" });
+    expect(alone.unused).to.deep.equal([
+      `signature by ${regulator.address} of lot ${lot.lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`,
+    ]);
+
+    // attestations that are not the document's lot fail before sending, with what differs: a field, the batch record
+    const fewer = { ...attestation, unitCount: attestation.unitCount - 1 };
+    const wrong = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [fewer], signatures: [cosignature] });
+    expect(wrong.steps[0]).to.deep.include({ status: "failed", cause: "input", reason: "the attestation given for lot A123 is not the document's: its unitCount is 11, the document's lot gives 12" });
+    const otherRecord = { ...attestation, dataHash: `0x${"ab".repeat(32)}` };
+    const tampered = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [otherRecord], signatures: [cosignature] });
+    expect(tampered.steps[0].reason).to.match(/^the attestation given for lot A123 is not the document's: its dataHash is 0xabab/);
+    // one past its deadline
+    const stale = importAttestation(lot, manufacturer.address, BigInt(now - 1));
+    const staleSig = { lotId: stale.lotId, signer: regulator.address, signature: await signLotAttestation(regulator, base.domain(), stale) };
+    const late = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [stale], signatures: [staleSig] });
+    expect(late.steps[0]).to.deep.include({ status: "failed", cause: "input" });
+    expect(late.steps[0].reason).to.match(/^the attestation given for lot A123 expired at .*: write a new one with a dry run and have it signed again$/);
+    // a signature by the regulator's address that the regulator did not make (here, the wholesaler's key)
+    const forged = { ...cosignature, signature: await signLotAttestation(wholesaler, base.domain(), attestation) };
+    const refused = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [attestation], signatures: [forged] });
+    expect(refused.steps[0]).to.deep.include({
+      status: "failed",
+      cause: "input",
+      reason: `the signature given by ${regulator.address} is not a signature of this attestation on this chain and contract`,
+    });
+    // inputs for lots the document does not commission are reported
+    const strayLot = { ...attestation, lotId: `0x${"11".repeat(32)}` };
+    const stray = await executeEpcisImport(plan, base, { signerFor: () => undefined, attestations: [strayLot] });
+    expect(stray.unused).to.deep.equal([`attestation of lot A123 (${strayLot.lotId}): the document commissions no such lot`]);
+    expect(await base.provider.getBlockNumber()).to.equal(blockBefore);
 
     // with it: the lot is released with both signers recorded, and the manufacturer's shipment goes out
     const done = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [attestation], signatures: [cosignature] });
@@ -228,5 +259,22 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     const onChain = await base.lot(lot.lotId);
     expect([onChain.manufacturerSigner, onChain.regulatorSigner]).to.deep.equal([manufacturer.address, regulator.address]);
     expect((await base.shipment(done.shipments.get(2)!)).packCount).to.equal(12n);
+  });
+
+  it("lets anyone submit a commissioning whose two signatures are given, and leaves the shipment to the seller's key", async () => {
+    const { council, regulator, manufacturer, wholesaler, base, now } = await dscsaWorld();
+    const parties = { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address };
+    const plan = await checkImportPlan(planEpcisImport(fs.readFileSync(CONVERTED, "utf8"), { parties, regulator: regulator.address, now }), base);
+    const attestation = importAttestation(plan.lots[0], manufacturer.address, BigInt(now + 3600));
+    const signatures = await Promise.all(
+      [manufacturer, regulator].map(async (s) => ({ lotId: attestation.lotId, signer: s.address, signature: await signLotAttestation(s, base.domain(), attestation) })),
+    );
+    const result = await executeEpcisImport(plan, base, { signerFor: () => undefined, submitter: council, attestations: [attestation], signatures });
+    expect(result.steps.map((x) => [x.status, x.cause])).to.deep.equal([
+      ["done", undefined],
+      ["skipped", "signer"],
+    ]);
+    expect(result.steps[0].tx!.from).to.equal(council.address);
+    expect((await base.lot(plan.lots[0].lotId)).regulatorSigner).to.equal(regulator.address);
   });
 });

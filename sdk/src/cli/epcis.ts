@@ -9,6 +9,7 @@ import { InvalidInputError } from "../errors";
 import { UsageError } from "./usage";
 import { PharmaChainClient } from "../client";
 import { Manifest } from "../manifest";
+import type { LotAttestation } from "../attestation";
 import {
   EpcisExportOptions,
   EpcisExportTarget,
@@ -18,7 +19,9 @@ import {
   executeEpcisImport,
   exportEpcis,
   importAttestation,
+  attestationMismatch,
   ImportSignature,
+  PlannedLot,
   planEpcisImport,
   shippingNoticeHash,
   toShippingNotice,
@@ -142,6 +145,20 @@ function attestationFile(dir: string, lot: { gtin: string; lotNumber: string }):
   return path.join(dir, `attestation-${lot.gtin}-${lot.lotNumber.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
 }
 
+function isoOf(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString();
+}
+
+/** The attestation already at `file` when it is the planned lot's and still valid at `now`; otherwise undefined. */
+function keptAttestation(file: string, lot: PlannedLot, manufacturer: string, now: bigint): LotAttestation | undefined {
+  try {
+    const a = attestationFromJson(readJson(file, "attestation"), file);
+    return attestationMismatch(a, lot, manufacturer) === undefined && a.deadline > now ? a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A `lot sign` signature file, with the lot it signs. */
 function importSignatureFromJson(file: string): ImportSignature {
   const { signer, signature } = signatureFromJson(file);
@@ -182,7 +199,8 @@ export const epcisImportCommand: EpcisCommand = {
     }
     const attestations = strs(ctx, "attestation").map((f) => attestationFromJson(readJson(f, "attestation"), f));
     const signatures = strs(ctx, "signature").map(importSignatureFromJson);
-    const deadline = timeArg(str(ctx, "deadline") ?? "+7d", "--deadline");
+    const deadlineText = str(ctx, "deadline");
+    const deadline = deadlineText !== undefined ? timeArg(deadlineText, "--deadline") : undefined;
     const p = provider(ctx);
     let client: PharmaChainClient | undefined;
     let chainTime: number | undefined;
@@ -217,9 +235,18 @@ export const epcisImportCommand: EpcisCommand = {
             continue;
           }
           const target = attestationFile(out, lot);
-          writeJson(target, importAttestation(lot, manufacturer, deadline));
+          const now = BigInt(chainTime ?? Math.floor(Date.now() / 1000));
+          // An attestation written before may have been signed already: keep it while it is the lot's and valid.
+          const kept = fs.existsSync(target) ? keptAttestation(target, lot, manufacturer, now) : undefined;
+          if (kept && deadline === undefined) {
+            lines.push(`attestation of lot ${lot.lotNumber} kept at ${target} (written before, valid until ${isoOf(kept.deadline)}; delete it or give --deadline for a new one)`);
+            written.push(target);
+            continue;
+          }
+          const attestation = importAttestation(lot, manufacturer, deadline ?? now + 7n * 86400n);
+          writeJson(target, attestation);
           written.push(target);
-          lines.push(`attestation of lot ${lot.lotNumber} written to ${target} (valid until ${new Date(Number(deadline) * 1000).toISOString()})`);
+          lines.push(`attestation of lot ${lot.lotNumber} written to ${target} (valid until ${isoOf(attestation.deadline)})`);
         }
         if (written.length) lines.push("  each signer: pharmachain lot sign ATTESTATION --out SIGNATURE.json; then import with --attestation and --signature");
       }
@@ -230,8 +257,10 @@ export const epcisImportCommand: EpcisCommand = {
     const me = getAddress(wallet.address);
     const result = await executeEpcisImport(plan, client!, {
       signerFor: (address) => (getAddress(address) === me ? wallet : undefined),
+      submitter: wallet,
       attestations,
       signatures,
+      ...(deadline !== undefined ? { deadline } : {}),
       onStep: (s) => progress(ctx, `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` (${s.reason})` : ""}`),
     });
     // What the exporter needs later, for what was done: the manifests of the lots commissioned, the notices sent.
@@ -251,19 +280,23 @@ export const epcisImportCommand: EpcisCommand = {
         files.push(target);
       }
     }
+    for (const u of result.unused) progress(ctx, `warning: not used: ${u}`);
     const count = (status: string): number => result.steps.filter((s) => s.status === status).length;
     const [done, skipped, failed] = [count("done"), count("skipped"), count("failed")];
+    const causes = new Set(result.steps.map((s) => s.cause));
     return {
       lines: [
         ...describeImportPlan(plan),
         "",
         ...result.steps.map((s) => `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` — ${s.reason}` : ""}${s.tx ? ` (tx ${s.tx.hash})` : ""}`),
         `${done} step(s) done, ${skipped} skipped, ${failed} failed`,
+        ...result.unused.map((u) => `not used: ${u}`),
         ...(files.length ? [`written: ${files.join(", ")}`] : []),
       ],
-      json: { plan, steps: result.steps, shipments: Object.fromEntries(result.shipments), files },
-      // 5: a step was refused or failed; 8: steps were left undone (another party's key, or a step that depends on one)
-      exitCode: failed > 0 ? 5 : skipped > 0 ? 8 : 0,
+      json: { plan, steps: result.steps, shipments: Object.fromEntries(result.shipments), files, unused: result.unused },
+      // 3: a given attestation or signature is wrong; 5: a step was refused (by the plan's checks or the contracts) or
+      // failed; 8: steps were left for other keys (or wait on such a step); 0: every step done
+      exitCode: causes.has("input") ? 3 : causes.has("refused") || causes.has("contract") ? 5 : skipped + failed > 0 ? 8 : 0,
     };
   },
 };

@@ -20,7 +20,7 @@ import { LotStatus, PackState, ProductStatus, Role } from "../enums";
 import { InvalidInputError, PharmaChainError } from "../errors";
 import { gtinToUint64, lotIdOf, parseDigitalLink, parseEpcUri } from "../gs1";
 import { Manifest } from "../manifest";
-import { LotAttestation, batchRecordHash, buildLotAttestation, signLotAttestation } from "../attestation";
+import { LotAttestation, batchRecordHash, buildLotAttestation, signLotAttestation, verifyAttestationSignature } from "../attestation";
 import {
   EpcisEvent,
   NoticeAggregation,
@@ -88,8 +88,11 @@ export interface PlannedAccount {
   party?: string;
   /** Its address, from the parties map; undefined when unknown. */
   address?: string;
-  /** Whether it signs (sends the transaction or signs the attestation); false for a shipment's buyer, named by address only. */
-  signs: boolean;
+  /**
+   * Whether it signs (sends the transaction or signs the attestation): false for a shipment's buyer, named by address
+   * only; absent (a plan from an older version) counts as signing.
+   */
+  signs?: boolean;
 }
 
 export interface PlannedOperation {
@@ -433,7 +436,8 @@ export function planEpcisImport(input: string | unknown, options: EpcisImportOpt
   const missing = (accounts: readonly PlannedAccount[]): string | undefined => {
     const gaps = accounts.filter((a) => !a.address);
     if (gaps.length === 0) return undefined;
-    return `no account for ${gaps.map((a) => `the ${a.role}${a.party ? ` (${a.party})` : ""}`).join(", ")}: add ${gaps.length > 1 ? "them" : "it"} to the parties map`;
+    const where = (a: PlannedAccount): string => (a.role.startsWith("regulator") ? "the regulator option (--regulator)" : "the parties map");
+    return `no account for ${gaps.map((a) => `the ${a.role}${a.party ? ` (${a.party})` : ""}`).join(", ")}: give ${gaps.length > 1 ? "them" : "it"} in ${[...new Set(gaps.map(where))].join(" and ")}`;
   };
 
   events.forEach((e, i) => {
@@ -606,7 +610,7 @@ export function describeImportPlan(plan: EpcisImportPlan): string[] {
   lines.push(`${plan.lots.length} lot(s), ${plan.operations.length} operation(s), ${plan.unsupported.length} event(s) not representable`);
   for (const op of plan.operations) {
     lines.push(`  ${String(op.step).padStart(2)}. ${op.kind}: ${op.description}`);
-    for (const a of op.accounts) lines.push(`        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}${a.signs ? ", signs" : ""}`);
+    for (const a of op.accounts) lines.push(`        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}${a.signs !== false ? ", signs" : ""}`);
     if (op.refused) lines.push(`        WILL BE REFUSED: ${op.refused}`);
   }
   for (const e of plan.events) {
@@ -657,6 +661,12 @@ export interface ImportStepResult {
   step: number;
   kind: PlannedOperationKind;
   status: "done" | "skipped" | "failed";
+  /**
+   * Why it was not done: `refused` (the plan knew the contracts or the importer would refuse it), `signer` (it needs a
+   * key the caller does not hold: another party's step), `dependency` (a step it needs was not done), `input` (an
+   * attestation or signature given for it is wrong), `contract` (sent and refused, or the transaction failed).
+   */
+  cause?: "refused" | "signer" | "dependency" | "input" | "contract";
   reason?: string;
   tx?: TxInfo;
   lotId?: string;
@@ -671,6 +681,8 @@ export interface EpcisImportResult {
   notices: Map<string, ShippingNotice>;
   /** Shipment ids by plan step. */
   shipments: Map<number, bigint>;
+  /** Attestations and signatures given that no step used, each with why. */
+  unused: string[];
 }
 
 /** A signature made elsewhere on a lot's attestation (what `pharmachain lot sign` writes). */
@@ -684,16 +696,25 @@ export interface EpcisExecuteOptions {
   /** The signer of an account the plan names, or undefined when the caller does not hold it (the step is skipped). */
   signerFor(address: string): Signer | undefined;
   /**
+   * Sends a commissioning whose signatures are all given (anyone may submit one) when the caller holds neither
+   * party's key.
+   */
+  submitter?: Signer;
+  /**
    * Attestations made before with `importAttestation` (for example written by `pharmachain epcis import --dry-run
-   * --out DIR`), used instead of new ones so that signatures made on them apply. Each must match its planned lot.
+   * --out DIR`), used instead of new ones so that signatures made on them apply. Each must be exactly the attestation
+   * of its planned lot (all fields, the deadline aside) and still within its deadline.
    */
   attestations?: readonly LotAttestation[];
   /**
-   * Signatures on those attestations by parties whose signer the caller does not hold: typically the regulator's
-   * cosignature, made with `pharmachain lot sign` on the written attestation.
+   * Signatures on those attestations by the plan's accounts whose signer the caller does not hold: typically the
+   * regulator's cosignature, made with `pharmachain lot sign` on the written attestation. Each is checked (ECDSA, or
+   * ERC-1271 for a contract wallet) before anything is sent; they apply only with their lot's attestation.
    */
   signatures?: readonly ImportSignature[];
-  /** Seconds the lot attestations stay valid (default one day). */
+  /** Unix seconds until which new attestations are valid (default: the latest block's time + `attestationLifetime`). */
+  deadline?: bigint;
+  /** Seconds the new lot attestations stay valid when no `deadline` is given (default one day). */
   attestationLifetime?: number;
   /** Called after each step. */
   onStep?: (result: ImportStepResult) => void;
@@ -719,37 +740,57 @@ export function importAttestation(lot: PlannedLot, manufacturer: string, deadlin
   });
 }
 
-/** What differs between a given attestation and the planned lot, or undefined when it matches. */
-function attestationMismatch(a: LotAttestation, lot: PlannedLot, manufacturer: string, root: string): string | undefined {
-  if (a.gtin !== gtinToUint64(lot.gtin)) return `GTIN ${a.gtin} is not ${lot.gtin}`;
-  if (a.lotNumber !== lot.lotNumber) return `lot number ${a.lotNumber} is not ${lot.lotNumber}`;
-  if (a.expiresAt !== lot.expiresAt) return `expiry ${a.expiresAt} is not ${lot.expiresAt}`;
-  if (a.unitCount !== lot.serials.length) return `${a.unitCount} packs, not ${lot.serials.length}`;
-  if (a.serialsRoot.toLowerCase() !== root.toLowerCase()) return "its manifest root is not the document's serials'";
-  if (getAddress(a.manufacturer) !== getAddress(manufacturer)) return `its manufacturer ${a.manufacturer} is not ${manufacturer}`;
+/**
+ * What differs between a given attestation and the one the importer makes for the planned lot with the same deadline
+ * (every field compared, the batch record hash included), or undefined when they are the same.
+ */
+export function attestationMismatch(given: LotAttestation, lot: PlannedLot, manufacturer: string): string | undefined {
+  const expected = importAttestation(lot, manufacturer, given.deadline);
+  const fields: (keyof LotAttestation)[] = ["lotId", "gtin", "lotNumber", "expiresAt", "unitCount", "serialsRoot", "dataHash", "manufacturer"];
+  const norm = (v: unknown): string => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : String(v));
+  for (const f of fields) {
+    if (norm(given[f]) !== norm(expected[f])) return `its ${f} is ${String(given[f])}, the document's lot gives ${String(expected[f])}`;
+  }
   return undefined;
 }
 
-/** For a commissioning step, the signatures given for its lot by its accounts (manufacturer, regulator), in their places. */
-function givenSignatures(op: PlannedOperation, options: EpcisExecuteOptions): (ImportSignature | undefined)[] {
-  const mine = (options.signatures ?? []).filter((x) => x.lotId.toLowerCase() === op.lotId?.toLowerCase());
-  return op.accounts.map((a) => (a.address ? mine.find((x) => isAddress(x.signer) && getAddress(x.signer) === a.address) : undefined));
-}
+const signing = (a: PlannedAccount): boolean => a.signs !== false;
+const sameAddress = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && isAddress(a) && isAddress(b) && getAddress(a) === getAddress(b);
 
 /**
  * Sends the plan's operations in order through `client`'s deployment, each with the signer of the account it needs.
  * A refused step, one whose signer the caller does not hold, and any step depending on a step not done are skipped
- * with the reason; a step the contracts refuse is `failed` with the contract's explanation.
+ * with the reason and its cause; a step the contracts refuse is `failed` with the contract's explanation; a given
+ * attestation or signature that is wrong fails its step before anything is sent.
  */
 export async function executeEpcisImport(
   plan: EpcisImportPlan,
   client: PharmaChainClient,
   options: EpcisExecuteOptions,
 ): Promise<EpcisImportResult> {
-  const result: EpcisImportResult = { steps: [], manifests: new Map(), notices: new Map(), shipments: new Map() };
-  const lots = new Map(plan.lots.map((l) => [l.lotId, l]));
+  const result: EpcisImportResult = { steps: [], manifests: new Map(), notices: new Map(), shipments: new Map(), unused: [] };
+  const lots = new Map(plan.lots.map((l) => [l.lotId.toLowerCase(), l]));
   const done = new Set<number>();
   const commissioned = new Set<string>();
+  // The inputs that cannot apply to any planned commissioning, said at once.
+  const commissionings = plan.operations.filter((o) => o.kind === "commissionLot");
+  const seenLots = new Set<string>();
+  for (const a of options.attestations ?? []) {
+    const key = a.lotId.toLowerCase();
+    if (!commissionings.some((o) => o.lotId?.toLowerCase() === key)) result.unused.push(`attestation of lot ${a.lotNumber} (${a.lotId}): the document commissions no such lot`);
+    else if (seenLots.has(key)) result.unused.push(`attestation of lot ${a.lotNumber} (${a.lotId}): a second one for the same lot (the first given is used)`);
+    seenLots.add(key);
+  }
+  for (const x of options.signatures ?? []) {
+    const op = commissionings.find((o) => o.lotId?.toLowerCase() === x.lotId.toLowerCase());
+    if (!op) result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: the document commissions no such lot`);
+    else if (!seenLots.has(x.lotId.toLowerCase())) result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`);
+    else if (!op.accounts.some((a) => sameAddress(a.address, x.signer))) {
+      result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: the signer is none of the step's accounts (${op.accounts.map((a) => `${a.role} ${a.address ?? "unknown"}`).join(", ")})`);
+    }
+  }
+
   for (const op of plan.operations) {
     const record = (r: Omit<ImportStepResult, "step" | "kind">): void => {
       const full = { step: op.step, kind: op.kind, ...r };
@@ -758,65 +799,87 @@ export async function executeEpcisImport(
       options.onStep?.(full);
     };
     if (op.refused) {
-      record({ status: "skipped", reason: op.refused });
+      record({ status: "skipped", cause: "refused", reason: op.refused });
       continue;
     }
-    const blocked = (op.ranges ?? []).find((r) => lots.has(r.lotId) && !commissioned.has(r.lotId) && op.kind !== "commissionLot");
+    const blocked = (op.ranges ?? []).find((r) => lots.has(r.lotId.toLowerCase()) && !commissioned.has(r.lotId.toLowerCase()) && op.kind !== "commissionLot");
     if (blocked) {
-      record({ status: "skipped", reason: `lot ${blocked.lotId} was not commissioned` });
+      record({ status: "skipped", cause: "dependency", reason: `lot ${blocked.lotId} was not commissioned` });
       continue;
     }
     if (op.shipmentStep !== undefined && !done.has(op.shipmentStep)) {
-      record({ status: "skipped", reason: `the shipment of step ${op.shipmentStep} was not made` });
+      record({
+        status: "skipped",
+        cause: "dependency",
+        reason: `the shipment of step ${op.shipmentStep} was not made in this run: if its seller made it, ${op.kind === "receiveShipment" ? "receive" : "cancel"} it by its id (pharmachain ${op.kind === "receiveShipment" ? "receive" : "cancel"} ID)`,
+      });
       continue;
     }
-    const signers = op.accounts.map((a) => (a.address && a.signs ? options.signerFor(a.address) : undefined));
-    // A commissioning may use signatures made elsewhere on a given attestation (the regulator's, typically).
-    const given = op.kind === "commissionLot" ? givenSignatures(op, options) : [];
-    const lacking = op.accounts.filter((a, j) => a.signs && !signers[j] && !given[j]);
+    const lot = op.kind === "commissionLot" ? lots.get(op.lotId!.toLowerCase()) : undefined;
+    // A commissioning may use an attestation made before and signatures made elsewhere on it.
+    const attestation = lot ? (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase()) : undefined;
+    const given = op.accounts.map((a) =>
+      attestation && a.address ? (options.signatures ?? []).find((x) => x.lotId.toLowerCase() === lot!.lotId.toLowerCase() && sameAddress(x.signer, a.address)) : undefined,
+    );
+    const signers = op.accounts.map((a, j) => (a.address && signing(a) && !given[j] ? options.signerFor(a.address) : undefined));
+    const lacking = op.accounts.filter((a, j) => signing(a) && !signers[j] && !given[j]);
     if (lacking.length) {
-      const hint =
-        op.kind === "commissionLot"
-          ? "; or give an attestation written by a dry run and the missing party's signature of it (pharmachain lot sign)"
-          : "";
-      record({ status: "skipped", reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`.trim()).join(", ")}${hint}` });
+      const hint = op.kind === "commissionLot" ? "; or give the attestation a dry run wrote and the missing party's signature of it (pharmachain lot sign)" : "";
+      record({ status: "skipped", cause: "signer", reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`.trim()).join(", ")}${hint}` });
       continue;
     }
-    const sender = signers.find((x) => x !== undefined);
+    const sender = signers.find((x) => x !== undefined) ?? (op.kind === "commissionLot" ? options.submitter : undefined);
     if (!sender) {
-      record({ status: "skipped", reason: "no account of the caller's sends it" });
+      record({ status: "skipped", cause: "signer", reason: "no account of the caller's sends it" });
       continue;
     }
     const as = client.withRunner(sender);
     try {
       if (op.kind === "commissionLot") {
-        const lot = lots.get(op.lotId!)!;
-        const manifest = Manifest.fromSerials(lot.serials, { metadata: { gtin: lot.gtin, lotNumber: lot.lotNumber } });
         const manufacturer = op.accounts[0].address!;
-        let attestation = (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase());
+        const latest = await client.provider.getBlock("latest");
+        const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
+        const domain = client.domain();
+        let signed: LotAttestation;
         if (attestation) {
-          const mismatch = attestationMismatch(attestation, lot, manufacturer, manifest.root);
+          const mismatch = attestationMismatch(attestation, lot!, manufacturer);
           if (mismatch) {
-            record({ status: "failed", reason: `the attestation given for lot ${lot.lotNumber} does not match the document: ${mismatch}` });
+            record({ status: "failed", cause: "input", reason: `the attestation given for lot ${lot!.lotNumber} is not the document's: ${mismatch}` });
             continue;
           }
+          if (attestation.deadline <= now) {
+            record({
+              status: "failed",
+              cause: "input",
+              reason: `the attestation given for lot ${lot!.lotNumber} expired at ${new Date(Number(attestation.deadline) * 1000).toISOString()}: write a new one with a dry run and have it signed again`,
+            });
+            continue;
+          }
+          const bad: string[] = [];
+          for (const x of given) {
+            if (!x) continue;
+            if (!(await verifyAttestationSignature(domain, attestation, x.signer, x.signature, client.provider))) bad.push(x.signer);
+          }
+          if (bad.length) {
+            record({
+              status: "failed",
+              cause: "input",
+              reason: `the signature given by ${bad.join(", ")} is not a signature of this attestation on this chain and contract`,
+            });
+            continue;
+          }
+          signed = attestation;
         } else {
-          const block = await client.provider.getBlock("latest");
-          const now = block?.timestamp ?? Math.floor(Date.now() / 1000);
-          attestation = importAttestation(lot, manufacturer, BigInt(now + (options.attestationLifetime ?? 86400)));
+          signed = importAttestation(lot!, manufacturer, options.deadline ?? now + BigInt(options.attestationLifetime ?? 86400));
         }
-        const domain = client.domain();
         const signatureOf = async (j: number): Promise<{ signer: string; signature: string }> =>
-          signers[j]
-            ? { signer: await signers[j]!.getAddress(), signature: await signLotAttestation(signers[j]!, domain, attestation!) }
-            : { signer: given[j]!.signer, signature: given[j]!.signature };
-        const written = await as.commissionLot({
-          attestation,
-          manufacturerSignature: await signatureOf(0),
-          regulatorSignature: await signatureOf(1),
-        });
-        result.manifests.set(lot.lotId, manifest);
-        commissioned.add(lot.lotId);
+          given[j]
+            ? { signer: getAddress(given[j]!.signer), signature: given[j]!.signature }
+            : { signer: await signers[j]!.getAddress(), signature: await signLotAttestation(signers[j]!, domain, signed) };
+        const manifest = Manifest.fromSerials(lot!.serials, { metadata: { gtin: lot!.gtin, lotNumber: lot!.lotNumber } });
+        const written = await as.commissionLot({ attestation: signed, manufacturerSignature: await signatureOf(0), regulatorSignature: await signatureOf(1) });
+        result.manifests.set(lot!.lotId, manifest);
+        commissioned.add(lot!.lotId.toLowerCase());
         record({ status: "done", tx: written.tx, lotId: written.lotId });
       } else if (op.kind === "ship") {
         const written = await as.ship({ buyer: op.accounts[1].address!, notice: op.noticeHash, ranges: op.ranges! });
@@ -838,7 +901,7 @@ export async function executeEpcisImport(
       }
     } catch (error) {
       const message = error instanceof PharmaChainError ? error.shortMessage : (error as Error).message;
-      record({ status: "failed", reason: message });
+      record({ status: "failed", cause: "contract", reason: message });
     }
   }
   return result;
