@@ -211,7 +211,7 @@ export const epcisImportCommand: EpcisCommand = {
       if (!dryRun) throw error;
       progress(ctx, `planning without the chain: ${(error as Error).message.split("\n")[0]}`);
     }
-    const plan = planEpcisImport(fs.readFileSync(file, "utf8"), {
+    const plan = planEpcisImport(fs.readFileSync(file), {
       parties,
       ...(str(ctx, "manufacturer") ? { manufacturer: str(ctx, "manufacturer") } : {}),
       ...(str(ctx, "regulator") ? { regulator: str(ctx, "regulator") } : {}),

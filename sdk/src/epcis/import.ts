@@ -31,7 +31,7 @@ import {
   shippingNoticeHash,
 } from "./common";
 import { assertValidEpcisDocument } from "./schema";
-import { looksLikeXml, readEpcisXml } from "./xml";
+import { decodeEpcisText, looksLikeXml, readEpcisXml } from "./xml";
 
 export interface EpcisImportOptions {
   /**
@@ -202,7 +202,8 @@ interface ReadDocument {
   warnings: string[];
 }
 
-function readDocument(input: string | unknown): ReadDocument {
+function readDocument(input: string | Uint8Array | unknown): ReadDocument {
+  if (input instanceof Uint8Array) input = decodeEpcisText(input);
   if (typeof input !== "string") return { document: input as Record<string, unknown>, format: "json-ld", warnings: [] };
   if (looksLikeXml(input)) {
     const xml = readEpcisXml(input);
@@ -221,10 +222,10 @@ function readDocument(input: string | unknown): ReadDocument {
 }
 
 /**
- * Reads a document given as text (EPCIS 2.0 JSON-LD, or EPCIS 1.x XML mapped to the 2.0 shapes by `readEpcisXml`) or
- * as parsed JSON.
+ * Reads a document given as text (EPCIS 2.0 JSON-LD, or EPCIS 1.x XML mapped to the 2.0 shapes by `readEpcisXml`), as
+ * a file's bytes (decoded by `decodeEpcisText`: byte-order mark, XML declaration, else UTF-8) or as parsed JSON.
  */
-export function readEpcisDocument(input: string | unknown): Record<string, unknown> {
+export function readEpcisDocument(input: string | Uint8Array | unknown): Record<string, unknown> {
   return readDocument(input).document;
 }
 
@@ -248,10 +249,11 @@ const UNSUPPORTED_TYPE: Record<string, string> = {
 };
 
 /**
- * Plans the import of an EPCIS 2.0 JSON-LD document (text or parsed JSON). Pure: reads no chain. Throws
+ * Plans the import of an EPCIS document: EPCIS 2.0 JSON-LD or EPCIS 1.x XML, as text, a file's bytes or parsed JSON
+ * (see `readEpcisDocument`). Pure: reads no chain. Throws
  * `EpcisSchemaValidationError` (with the first error's schema path) for an invalid document.
  */
-export function planEpcisImport(input: string | unknown, options: EpcisImportOptions = {}): EpcisImportPlan {
+export function planEpcisImport(input: string | Uint8Array | unknown, options: EpcisImportOptions = {}): EpcisImportPlan {
   const { document, warnings } = readDocument(input);
   if (options.validate !== false) assertValidEpcisDocument(document);
   const events = eventsOf(document);
