@@ -150,10 +150,10 @@ function isoOf(seconds: bigint): string {
 }
 
 /** The attestation already at `file` when it is the planned lot's and still valid at `now`; otherwise undefined. */
-function keptAttestation(file: string, lot: PlannedLot, manufacturer: string, now: bigint): LotAttestation | undefined {
+function keptAttestation(file: string, lot: PlannedLot, manufacturer: string, now: bigint, serialsRoot: string): LotAttestation | undefined {
   try {
     const a = attestationFromJson(readJson(file, "attestation"), file);
-    return attestationMismatch(a, lot, manufacturer) === undefined && a.deadline > now ? a : undefined;
+    return attestationMismatch(a, lot, manufacturer, serialsRoot) === undefined && a.deadline > now ? a : undefined;
   } catch {
     return undefined;
   }
@@ -237,13 +237,14 @@ export const epcisImportCommand: EpcisCommand = {
           const target = attestationFile(out, lot);
           const now = BigInt(chainTime ?? Math.floor(Date.now() / 1000));
           // An attestation written before may have been signed already: keep it while it is the lot's and valid.
-          const kept = fs.existsSync(target) ? keptAttestation(target, lot, manufacturer, now) : undefined;
+          const root = Manifest.fromSerials(lot.serials).root;
+          const kept = fs.existsSync(target) ? keptAttestation(target, lot, manufacturer, now, root) : undefined;
           if (kept && deadline === undefined) {
             lines.push(`attestation of lot ${lot.lotNumber} kept at ${target} (written before, valid until ${isoOf(kept.deadline)}; delete it or give --deadline for a new one)`);
             written.push(target);
             continue;
           }
-          const attestation = importAttestation(lot, manufacturer, deadline ?? now + 7n * 86400n);
+          const attestation = importAttestation(lot, manufacturer, deadline ?? now + 7n * 86400n, root);
           writeJson(target, attestation);
           written.push(target);
           lines.push(`attestation of lot ${lot.lotNumber} written to ${target} (valid until ${isoOf(attestation.deadline)})`);

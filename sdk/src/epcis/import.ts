@@ -726,16 +726,17 @@ export interface EpcisExecuteOptions {
  * The attestation the importer makes for a planned lot (what the manufacturer and the regulator sign): the lot's GTIN,
  * number, expiry, pack count and manifest root, and as batch record the canonical JSON of GTIN, lot number, expiry and
  * serials. The same lot, manufacturer and deadline always give the same attestation, so it can be written by a dry run,
- * signed elsewhere (`pharmachain lot sign`) and given back to `executeEpcisImport`.
+ * signed elsewhere (`pharmachain lot sign`) and given back to `executeEpcisImport`. `serialsRoot`, when the caller
+ * has built the lot's manifest already, saves building it again.
  */
-export function importAttestation(lot: PlannedLot, manufacturer: string, deadline: bigint): LotAttestation {
+export function importAttestation(lot: PlannedLot, manufacturer: string, deadline: bigint, serialsRoot?: string): LotAttestation {
   if (lot.expiresAt === undefined) throw new InvalidInputError(`lot ${lot.lotNumber} has no expiry date in the document`);
   return buildLotAttestation({
     gtin: gtinToUint64(lot.gtin),
     lotNumber: lot.lotNumber,
     expiresAt: lot.expiresAt,
     unitCount: lot.serials.length,
-    serialsRoot: Manifest.fromSerials(lot.serials).root,
+    serialsRoot: serialsRoot ?? Manifest.fromSerials(lot.serials).root,
     dataHash: batchRecordHash(canonicalJson({ gtin: lot.gtin, lotNumber: lot.lotNumber, expiry: lot.expiryDate, serials: lot.serials })),
     manufacturer: getAddress(manufacturer),
     deadline,
@@ -746,8 +747,8 @@ export function importAttestation(lot: PlannedLot, manufacturer: string, deadlin
  * What differs between a given attestation and the one the importer makes for the planned lot with the same deadline
  * (every field compared, the batch record hash included), or undefined when they are the same.
  */
-export function attestationMismatch(given: LotAttestation, lot: PlannedLot, manufacturer: string): string | undefined {
-  const expected = importAttestation(lot, manufacturer, given.deadline);
+export function attestationMismatch(given: LotAttestation, lot: PlannedLot, manufacturer: string, serialsRoot?: string): string | undefined {
+  const expected = importAttestation(lot, manufacturer, given.deadline, serialsRoot);
   const fields: (keyof LotAttestation)[] = ["lotId", "gtin", "lotNumber", "expiresAt", "unitCount", "serialsRoot", "dataHash", "manufacturer"];
   const norm = (v: unknown): string => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : String(v));
   for (const f of fields) {
@@ -839,12 +840,14 @@ export async function executeEpcisImport(
     try {
       if (op.kind === "commissionLot") {
         const manufacturer = op.accounts[0].address!;
+        // Built once: its root goes into the attestation, and the manifest to the caller.
+        const manifest = Manifest.fromSerials(lot!.serials, { metadata: { gtin: lot!.gtin, lotNumber: lot!.lotNumber } });
         const latest = await client.provider.getBlock("latest");
         const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
         const domain = client.domain();
         let signed: LotAttestation;
         if (attestation) {
-          const mismatch = attestationMismatch(attestation, lot!, manufacturer);
+          const mismatch = attestationMismatch(attestation, lot!, manufacturer, manifest.root);
           if (mismatch) {
             record({ status: "failed", cause: "input", reason: `the attestation given for lot ${lot!.lotNumber} is not the document's: ${mismatch}` });
             continue;
@@ -872,13 +875,12 @@ export async function executeEpcisImport(
           }
           signed = attestation;
         } else {
-          signed = importAttestation(lot!, manufacturer, options.deadline ?? now + BigInt(options.attestationLifetime ?? 86400));
+          signed = importAttestation(lot!, manufacturer, options.deadline ?? now + BigInt(options.attestationLifetime ?? 86400), manifest.root);
         }
         const signatureOf = async (j: number): Promise<{ signer: string; signature: string }> =>
           given[j]
             ? { signer: getAddress(given[j]!.signer), signature: given[j]!.signature }
             : { signer: await signers[j]!.getAddress(), signature: await signLotAttestation(signers[j]!, domain, signed) };
-        const manifest = Manifest.fromSerials(lot!.serials, { metadata: { gtin: lot!.gtin, lotNumber: lot!.lotNumber } });
         const written = await as.commissionLot({ attestation: signed, manufacturerSignature: await signatureOf(0), regulatorSignature: await signatureOf(1) });
         result.manifests.set(lot!.lotId, manifest);
         commissioned.add(lot!.lotId.toLowerCase());
