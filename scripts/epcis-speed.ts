@@ -18,10 +18,13 @@ import Ajv from "ajv";
 import { EPCIS_JSON_SCHEMA, isRfc3339DateTime, isUri, readEpcisXml, validateEpcisDocument } from "../sdk/src/epcis";
 
 const ROOT = path.join(__dirname, "..");
-const DSCSA_XML = path.join(ROOT, "..", "shared", "standards", "epcis", "dscsa", "GS1_US_Pharma_Example_2_2_1_1__EPCIS1.2.xml");
+const DSCSA_XML = path.join(ROOT, "test", "fixtures", "epcis", "dscsa", "GS1_US_Pharma_Example_2_2_1_1__EPCIS1.2.xml");
 
 function documentWith(count: number): unknown {
-  const epcList = Array.from({ length: count }, (_, i) => `urn:epc:id:sgtin:030001.0012345.A${i.toString(36).toUpperCase().padStart(10, "0")}`);
+  const epcList = Array.from(
+    { length: count },
+    (_, i) => `urn:epc:id:sgtin:030001.0012345.A${i.toString(36).toUpperCase().padStart(10, "0")}`,
+  );
   return {
     "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
     type: "EPCISDocument",
@@ -86,21 +89,29 @@ function main(): void {
     rows.push({ epcs: count, sdkMs, publishedMs });
     console.log(
       `${count.toLocaleString("en").padStart(8)} EPCs  SDK ${sdkMs.toFixed(1).padStart(8)} ms` +
-        (publishedMs === null ? "   as published: not run (quadratic)" : `   as published ${publishedMs.toFixed(1).padStart(9)} ms  (${(publishedMs / sdkMs).toFixed(0)}×)`),
+        (publishedMs === null
+          ? "   as published: not run (quadratic)"
+          : `   as published ${publishedMs.toFixed(1).padStart(9)} ms  (${(publishedMs / sdkMs).toFixed(0)}×)`),
     );
   }
 
   const xml = fs.readFileSync(DSCSA_XML, "utf8");
   readEpcisXml(xml);
   const xmlMs = timeMs(() => readEpcisXml(xml), 20);
-  console.log(`GS1 US DSCSA EPCIS 1.2 XML (${(xml.length / 1024).toFixed(1)} KiB) read into EPCIS 2.0: ${xmlMs.toFixed(2)} ms (median of 20)`);
+  console.log(
+    `GS1 US DSCSA EPCIS 1.2 XML (${(xml.length / 1024).toFixed(1)} KiB) read into EPCIS 2.0: ${xmlMs.toFixed(2)} ms (median of 20)`,
+  );
 
   const result = {
     when: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
     loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
-    validation: rows.map((r) => ({ ...r, sdkMs: Number(r.sdkMs.toFixed(2)), publishedMs: r.publishedMs === null ? null : Number(r.publishedMs.toFixed(2)) })),
+    validation: rows.map((r) => ({
+      ...r,
+      sdkMs: Number(r.sdkMs.toFixed(2)),
+      publishedMs: r.publishedMs === null ? null : Number(r.publishedMs.toFixed(2)),
+    })),
     dscsaXmlReadMs: Number(xmlMs.toFixed(3)),
   };
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -11,7 +11,6 @@
  */
 import { expect } from "chai";
 import fs from "fs";
-import path from "path";
 import hre from "hardhat";
 import { createProvider } from "hardhat/internal/core/providers/construction";
 import type { HardhatConfig } from "hardhat/types";
@@ -35,10 +34,10 @@ import {
   readEpcisXml,
   validateEpcisDocument,
 } from "../sdk/src/epcis";
+import { DSCSA_CONVERTED, DSCSA_XML } from "./helpers/fixtures";
 
-const DSCSA = path.join(__dirname, "..", "..", "shared", "standards", "epcis", "dscsa");
-const CONVERTED = path.join(DSCSA, "GS1_US_Pharma_Example_2_2_1_1__EPCIS2.0-converted.jsonld");
-const XML = path.join(DSCSA, "GS1_US_Pharma_Example_2_2_1_1__EPCIS1.2.xml");
+const CONVERTED = DSCSA_CONVERTED;
+const XML = DSCSA_XML;
 
 const MANUFACTURER = "urn:epc:id:sgln:030001.111111.0";
 const WHOLESALER = "urn:epc:id:sgln:039999.999999.0";
@@ -72,7 +71,10 @@ function bizSteps(doc: Json): Set<string> {
 async function dscsaWorld() {
   const config = {
     ...hre.config,
-    networks: { ...hre.config.networks, hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" } },
+    networks: {
+      ...hre.config.networks,
+      hardhat: { ...hre.config.networks.hardhat, initialDate: "2023-03-20T00:00:00Z" },
+    },
   } as HardhatConfig;
   const provider = new BrowserProvider(await createProvider(config, "hardhat", hre.artifacts));
   const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
@@ -84,12 +86,22 @@ async function dscsaWorld() {
   expect(now).to.be.below(Date.parse("2023-04-01T00:00:00Z") / 1000);
   const until = BigInt(now + 5 * YEAR);
 
-  await as(council).appointRegulator({ account: regulator.address, gln: 614141000005n, jurisdiction: "US", validUntil: until });
+  await as(council).appointRegulator({
+    account: regulator.address,
+    gln: 614141000005n,
+    jurisdiction: "US",
+    validUntil: until,
+  });
   for (const [party, role, sgln] of [
     [manufacturer, Role.Manufacturer, MANUFACTURER],
     [wholesaler, Role.Distributor, WHOLESALER],
   ] as const) {
-    await as(party).applyForRole({ role, gln: BigInt(glnFromId(sgln)!), jurisdiction: "US", licence: `licence ${sgln}` });
+    await as(party).applyForRole({
+      role,
+      gln: BigInt(glnFromId(sgln)!),
+      jurisdiction: "US",
+      licence: `licence ${sgln}`,
+    });
     await as(regulator).approveStakeholder(party.address, until);
   }
   const itemGtin = (parseEpcUri("urn:epc:id:sgtin:030001.0012345.11") as { gtin: string }).gtin;
@@ -118,13 +130,29 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
       expect(plan.warnings).to.deep.equal(file === XML ? ["read as EPCIS 1.2 XML, mapped to EPCIS 2.0"] : []);
       expect(plan.lots).to.have.length(1);
       expect(plan.lots[0].lotNumber).to.equal("A123");
-      expect(plan.lots[0].serials).to.deep.equal(["11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"]);
+      expect(plan.lots[0].serials).to.deep.equal([
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "20",
+        "21",
+        "22",
+      ]);
       expect(plan.operations.map((o) => o.kind)).to.deep.equal(["commissionLot", "ship"]);
       expect(plan.operations[0].refused).to.match(/no account for the manufacturer/);
       expect(plan.unsupported).to.have.length(0);
       expect(plan.events.filter((e) => e.outcome === "represented")).to.have.length(6);
       // today the lot is expired: the plan says so
-      const late = planEpcisImport(fs.readFileSync(file, "utf8"), { parties: {}, now: Date.parse("2026-01-01T00:00:00Z") / 1000 });
+      const late = planEpcisImport(fs.readFileSync(file, "utf8"), {
+        parties: {},
+        now: Date.parse("2026-01-01T00:00:00Z") / 1000,
+      });
       expect(late.operations[0].refused).to.match(/expired on 2025-03-27/);
     });
   }
@@ -146,16 +174,27 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
         }),
         base,
       );
-      expect(plan.operations.filter((o) => o.refused), describeImportPlan(plan).join("\n")).to.have.length(0);
+      expect(
+        plan.operations.filter((o) => o.refused),
+        describeImportPlan(plan).join("\n"),
+      ).to.have.length(0);
       const signers = new Map([regulator, manufacturer, wholesaler].map((s) => [s.address, s]));
       const result = await executeEpcisImport(plan, base, { signerFor: (a) => signers.get(a) });
-      expect(result.steps.map((s) => s.status), JSON.stringify(result.steps, (_k, v) => (typeof v === "bigint" ? String(v) : v))).to.deep.equal(["done", "done"]);
+      expect(
+        result.steps.map((s) => s.status),
+        JSON.stringify(result.steps, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+      ).to.deep.equal(["done", "done"]);
       const lotId = plan.lots[0].lotId;
       const shipmentId = result.shipments.get(2)!;
       const shipment = await base.shipment(shipmentId);
       expect(shipment.packCount).to.equal(12n);
 
-      const options = { manifests: result.manifests, notices: result.notices, companyPrefixLength: 6, timeZoneOffset: "-05:00" };
+      const options = {
+        manifests: result.manifests,
+        notices: result.notices,
+        companyPrefixLength: 6,
+        timeZoneOffset: "-05:00",
+      };
       const lotExport = await exportLotEpcis(base, lotId, options);
       const shipmentExport = await exportShipmentEpcis(base, shipmentId, options);
       for (const { document } of [lotExport, shipmentExport]) {
@@ -169,12 +208,17 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
       const before = identifiers(original);
       const after = identifiers(exported);
       for (const id of before) expect(after, `export lacks ${id}`).to.include(id);
-      expect([...after].filter((x) => x.startsWith("urn:epc:id:sscc:"))).to.deep.equal(["urn:epc:id:sscc:030001.41234567890"]);
+      expect([...after].filter((x) => x.startsWith("urn:epc:id:sscc:"))).to.deep.equal([
+        "urn:epc:id:sscc:030001.41234567890",
+      ]);
       // bizSteps
       for (const step of bizSteps(original)) expect(bizSteps(exported)).to.include(step);
       // lot data
       const commissioning = eventsOf(exported).find((e) => e.bizStep === "commissioning")!;
-      expect(commissioning.ilmd).to.deep.equal({ "cbvmda:lotNumber": "A123", "cbvmda:itemExpirationDate": "2025-03-27" });
+      expect(commissioning.ilmd).to.deep.equal({
+        "cbvmda:lotNumber": "A123",
+        "cbvmda:itemExpirationDate": "2025-03-27",
+      });
       expect(commissioning.epcList).to.deep.equal(eventsOf(original)[0].epcList);
       // shipping: the SSCC, the parties by GLN, the purchase order and the notice hash
       const shipping = eventsOf(exported).find((e) => e.bizStep === "shipping")!;
@@ -202,7 +246,12 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     // straight from the node: ethers caches getBlockNumber for a moment
     const blockNumber = async (): Promise<number> => Number(await provider.send("eth_blockNumber", []));
     const text = fs.readFileSync(XML, "utf8");
-    const plan = await checkImportPlan(planEpcisImport(text, { parties: { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address }, regulator: regulator.address, now }),
+    const plan = await checkImportPlan(
+      planEpcisImport(text, {
+        parties: { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address },
+        regulator: regulator.address,
+        now,
+      }),
       base,
     );
     const lot = plan.lots[0];
@@ -210,15 +259,25 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     const deadline = BigInt(now + 7 * 24 * 3600);
     const attestation = importAttestation(lot, manufacturer.address, deadline);
     expect(importAttestation(lot, manufacturer.address, deadline)).to.deep.equal(attestation);
-    const cosignature = { lotId: attestation.lotId, signer: regulator.address, signature: await signLotAttestation(regulator, base.domain(), attestation) };
+    const cosignature = {
+      lotId: attestation.lotId,
+      signer: regulator.address,
+      signature: await signLotAttestation(regulator, base.domain(), attestation),
+    };
     const onlyManufacturer = (a: string) => (a === manufacturer.address ? manufacturer : undefined);
 
     const blockBefore = await blockNumber();
     // without the signature: skipped, saying what is missing and how to get it; nothing sent
     const without = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer });
     expect(without.steps[0]).to.deep.include({ kind: "commissionLot", status: "skipped", cause: "signer" });
-    expect(without.steps[0].reason).to.match(/^needs the signer of the regulator \(cosigns\) 0x[0-9a-fA-F]{40}; or give the attestation a dry run wrote/);
-    expect(without.steps[1]).to.deep.include({ status: "skipped", cause: "dependency", reason: `lot ${lot.lotId} was not commissioned` });
+    expect(without.steps[0].reason).to.match(
+      /^needs the signer of the regulator \(cosigns\) 0x[0-9a-fA-F]{40}; or give the attestation a dry run wrote/,
+    );
+    expect(without.steps[1]).to.deep.include({
+      status: "skipped",
+      cause: "dependency",
+      reason: `lot ${lot.lotId} was not commissioned`,
+    });
     expect(without.unused).to.deep.equal([]);
 
     // a signature without the attestation it signs does not apply, and is reported as not used
@@ -230,20 +289,49 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
 
     // attestations that are not the document's lot fail before sending, with what differs: a field, the batch record
     const fewer = { ...attestation, unitCount: attestation.unitCount - 1 };
-    const wrong = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [fewer], signatures: [cosignature] });
-    expect(wrong.steps[0]).to.deep.include({ status: "failed", cause: "input", reason: "the attestation given for lot A123 is not the document's: its unitCount is 11, the document's lot gives 12" });
+    const wrong = await executeEpcisImport(plan, base, {
+      signerFor: onlyManufacturer,
+      attestations: [fewer],
+      signatures: [cosignature],
+    });
+    expect(wrong.steps[0]).to.deep.include({
+      status: "failed",
+      cause: "input",
+      reason:
+        "the attestation given for lot A123 is not the document's: its unitCount is 11, the document's lot gives 12",
+    });
     const otherRecord = { ...attestation, dataHash: `0x${"ab".repeat(32)}` };
-    const tampered = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [otherRecord], signatures: [cosignature] });
-    expect(tampered.steps[0].reason).to.match(/^the attestation given for lot A123 is not the document's: its dataHash is 0xabab/);
+    const tampered = await executeEpcisImport(plan, base, {
+      signerFor: onlyManufacturer,
+      attestations: [otherRecord],
+      signatures: [cosignature],
+    });
+    expect(tampered.steps[0].reason).to.match(
+      /^the attestation given for lot A123 is not the document's: its dataHash is 0xabab/,
+    );
     // one past its deadline
     const stale = importAttestation(lot, manufacturer.address, BigInt(now - 1));
-    const staleSig = { lotId: stale.lotId, signer: regulator.address, signature: await signLotAttestation(regulator, base.domain(), stale) };
-    const late = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [stale], signatures: [staleSig] });
+    const staleSig = {
+      lotId: stale.lotId,
+      signer: regulator.address,
+      signature: await signLotAttestation(regulator, base.domain(), stale),
+    };
+    const late = await executeEpcisImport(plan, base, {
+      signerFor: onlyManufacturer,
+      attestations: [stale],
+      signatures: [staleSig],
+    });
     expect(late.steps[0]).to.deep.include({ status: "failed", cause: "input" });
-    expect(late.steps[0].reason).to.match(/^the attestation given for lot A123 expired at .*: write a new one with a dry run and have it signed again$/);
+    expect(late.steps[0].reason).to.match(
+      /^the attestation given for lot A123 expired at .*: write a new one with a dry run and have it signed again$/,
+    );
     // a signature by the regulator's address that the regulator did not make (here, the wholesaler's key)
     const forged = { ...cosignature, signature: await signLotAttestation(wholesaler, base.domain(), attestation) };
-    const refused = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [attestation], signatures: [forged] });
+    const refused = await executeEpcisImport(plan, base, {
+      signerFor: onlyManufacturer,
+      attestations: [attestation],
+      signatures: [forged],
+    });
     expect(refused.steps[0]).to.deep.include({
       status: "failed",
       cause: "input",
@@ -252,26 +340,47 @@ describe("EPCIS: the GS1 US DSCSA example, import then export on the embedded ne
     // inputs for lots the document does not commission are reported
     const strayLot = { ...attestation, lotId: `0x${"11".repeat(32)}` };
     const stray = await executeEpcisImport(plan, base, { signerFor: () => undefined, attestations: [strayLot] });
-    expect(stray.unused).to.deep.equal([`attestation of lot A123 (${strayLot.lotId}): the document commissions no such lot`]);
+    expect(stray.unused).to.deep.equal([
+      `attestation of lot A123 (${strayLot.lotId}): the document commissions no such lot`,
+    ]);
     expect(await blockNumber()).to.equal(blockBefore);
 
     // with it: the lot is released with both signers recorded, and the manufacturer's shipment goes out
-    const done = await executeEpcisImport(plan, base, { signerFor: onlyManufacturer, attestations: [attestation], signatures: [cosignature] });
+    const done = await executeEpcisImport(plan, base, {
+      signerFor: onlyManufacturer,
+      attestations: [attestation],
+      signatures: [cosignature],
+    });
     expect(done.steps.map((x) => x.status)).to.deep.equal(["done", "done"]);
     const onChain = await base.lot(lot.lotId);
-    expect([onChain.manufacturerSigner, onChain.regulatorSigner]).to.deep.equal([manufacturer.address, regulator.address]);
+    expect([onChain.manufacturerSigner, onChain.regulatorSigner]).to.deep.equal([
+      manufacturer.address,
+      regulator.address,
+    ]);
     expect((await base.shipment(done.shipments.get(2)!)).packCount).to.equal(12n);
   });
 
   it("lets anyone submit a commissioning whose two signatures are given, and leaves the shipment to the seller's key", async () => {
     const { council, regulator, manufacturer, wholesaler, base, now } = await dscsaWorld();
     const parties = { [MANUFACTURER]: manufacturer.address, [WHOLESALER]: wholesaler.address };
-    const plan = await checkImportPlan(planEpcisImport(fs.readFileSync(CONVERTED, "utf8"), { parties, regulator: regulator.address, now }), base);
+    const plan = await checkImportPlan(
+      planEpcisImport(fs.readFileSync(CONVERTED, "utf8"), { parties, regulator: regulator.address, now }),
+      base,
+    );
     const attestation = importAttestation(plan.lots[0], manufacturer.address, BigInt(now + 3600));
     const signatures = await Promise.all(
-      [manufacturer, regulator].map(async (s) => ({ lotId: attestation.lotId, signer: s.address, signature: await signLotAttestation(s, base.domain(), attestation) })),
+      [manufacturer, regulator].map(async (s) => ({
+        lotId: attestation.lotId,
+        signer: s.address,
+        signature: await signLotAttestation(s, base.domain(), attestation),
+      })),
     );
-    const result = await executeEpcisImport(plan, base, { signerFor: () => undefined, submitter: council, attestations: [attestation], signatures });
+    const result = await executeEpcisImport(plan, base, {
+      signerFor: () => undefined,
+      submitter: council,
+      attestations: [attestation],
+      signatures,
+    });
     expect(result.steps.map((x) => [x.status, x.cause])).to.deep.equal([
       ["done", undefined],
       ["skipped", "signer"],

@@ -1,12 +1,11 @@
 /**
- * The SDK's GS1 module against every vector of `shared/standards/gs1/vectors.md`, read from the markdown at test time
+ * The SDK's GS1 module against every vector of `test/fixtures/gs1/vectors.md`, read from the markdown at test time
  * (tables and the pairs written in prose) so that no vector is copied by hand and none is missed; then hand tests of
  * the rules the vectors do not reach: century window, day 00, leap years, payload variants, refusals.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import fs from "fs";
-import path from "path";
 import { Gs1Error } from "../../sdk/src/errors";
 import {
   GS,
@@ -44,10 +43,11 @@ import {
   parseScan,
   validateElement,
 } from "../../sdk/src/gs1";
+import { GS1_VECTORS } from "../helpers/fixtures";
 
 // ------------------------------------------------------------------ reading vectors.md
 
-const VECTORS_FILE = path.resolve(__dirname, "../../../shared/standards/gs1/vectors.md");
+const VECTORS_FILE = GS1_VECTORS;
 const markdown = fs.readFileSync(VECTORS_FILE, "utf8");
 
 /** A fixed "now" for everything that depends on the GS1 century window. */
