@@ -34,14 +34,30 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
       throw new Error("the SDK is not built: run `npm run build` first");
     }
     project = fs.mkdtempSync(path.join(os.tmpdir(), "pharmachain-sdk-consumer-"));
-    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", project], SDK)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", project], SDK)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = path.join(project, packed[0].filename);
     const files = packed[0].files.map((f) => f.path);
     expect(files).to.include("dist/esm/index.mjs");
     expect(files).to.include("bin/pharmachain.js");
-    expect(files.some((f) => f.includes("hardhat.d.ts")), "no Hardhat type augmentation in the package").to.equal(false);
-    expect(files.some((f) => f.includes("/mocks/")), "no test mocks in the package").to.equal(false);
-    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    expect(files, "the licence travels with the package").to.include("LICENSE");
+    expect(fs.readFileSync(path.join(SDK, "LICENSE"), "utf8"), "the SDK's licence is the repository's").to.equal(
+      fs.readFileSync(path.join(SDK, "..", "LICENSE"), "utf8"),
+    );
+    expect(
+      files.some((f) => f.includes("hardhat.d.ts")),
+      "no Hardhat type augmentation in the package",
+    ).to.equal(false);
+    expect(
+      files.some((f) => f.includes("/mocks/")),
+      "no test mocks in the package",
+    ).to.equal(false);
+    fs.writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "consumer", version: "1.0.0", private: true }),
+    );
     run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project);
   });
 
@@ -51,12 +67,21 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
 
   it("installs without the Hardhat toolchain", function () {
     const modules = path.join(project, "node_modules");
-    for (const forbidden of ["hardhat", "@nomicfoundation/hardhat-toolbox", "typechain", "solc", "ts-node", "typescript"]) {
+    for (const forbidden of [
+      "hardhat",
+      "@nomicfoundation/hardhat-toolbox",
+      "typechain",
+      "solc",
+      "ts-node",
+      "typescript",
+    ]) {
       expect(fs.existsSync(path.join(modules, forbidden)), `${forbidden} must not be installed`).to.equal(false);
     }
     const sdkBytes = duBytes(path.join(modules, "@pharmachain", "sdk"));
     const allBytes = duBytes(modules);
-    console.log(`      installed size: @pharmachain/sdk ${(sdkBytes / 1024).toFixed(0)} KiB, with its dependencies ${(allBytes / 1024 / 1024).toFixed(1)} MiB`);
+    console.log(
+      `      installed size: @pharmachain/sdk ${(sdkBytes / 1024).toFixed(0)} KiB, with its dependencies ${(allBytes / 1024 / 1024).toFixed(1)} MiB`,
+    );
   });
 
   it("works from require (CommonJS)", function () {
@@ -99,7 +124,14 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
     fs.writeFileSync(file, script);
     const out = JSON.parse(run(process.execPath, [file], project));
     const cjsOut = JSON.parse(
-      run(process.execPath, ["-e", `const s=require("@pharmachain/sdk");console.log(JSON.stringify({lotId:s.lotIdOf(614141123452n,"L1"),root:s.Manifest.fromSerials(["A1","A2","A3"]).root}))`], project),
+      run(
+        process.execPath,
+        [
+          "-e",
+          `const s=require("@pharmachain/sdk");console.log(JSON.stringify({lotId:s.lotIdOf(614141123452n,"L1"),root:s.Manifest.fromSerials(["A1","A2","A3"]).root}))`,
+        ],
+        project,
+      ),
     );
     expect(out.lotId).to.equal(cjsOut.lotId);
     expect(out.root).to.equal(cjsOut.root);
@@ -108,7 +140,9 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
   });
 
   it("ships type declarations for both entry points", function () {
-    const pkg = JSON.parse(fs.readFileSync(path.join(project, "node_modules", "@pharmachain", "sdk", "package.json"), "utf8"));
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(project, "node_modules", "@pharmachain", "sdk", "package.json"), "utf8"),
+    );
     const root = path.join(project, "node_modules", "@pharmachain", "sdk");
     expect(fs.existsSync(path.join(root, pkg.exports["."].require.types))).to.equal(true);
     expect(fs.existsSync(path.join(root, pkg.exports["."].import.types))).to.equal(true);
