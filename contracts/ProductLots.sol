@@ -10,17 +10,24 @@ import {Gs1} from "./libraries/Gs1.sol";
 
 /**
  * @title ProductLots
+ * @author PharmaChain
  * @notice Products (GTINs) and the dual-signed lots of serialised packs made of them. The EIP-712 domain is
  * `PharmaChain`, version `1`, this chain, this contract; it is readable through ERC-5267 `eip712Domain()`.
  */
 contract ProductLots is IProductLots, EIP712 {
+    // solhint-disable gas-small-strings
+    /// @notice The EIP-712 type hash of {LotAttestation}: the keccak256 of its normative type string.
+    /// @dev The string is written out where it is hashed, as the normative text (gas-small-strings does not apply: a
+    /// constant is folded at compile time, so its length costs nothing at run time).
     bytes32 public constant LOT_ATTESTATION_TYPEHASH = keccak256(
         "LotAttestation(bytes32 lotId,uint64 gtin,string lotNumber,uint64 expiresAt,uint32 unitCount,bytes32 serialsRoot,bytes32 dataHash,address manufacturer,uint64 deadline)"
     );
+    // solhint-enable gas-small-strings
 
-    IStakeholderRegistry private immutable _registry;
+    IStakeholderRegistry private immutable _REGISTRY;
 
     mapping(uint64 gtin => Product) private _products;
+
     /**
      * @dev A lot as stored: what custody reads on every operation in the first slot; the manufacturer's own signature
      * is a flag, and a signer it authorised takes a slot only when one signed.
@@ -45,9 +52,15 @@ contract ProductLots is IProductLots, EIP712 {
     mapping(bytes32 lotId => LotRecord) private _lots;
     mapping(address manufacturer => mapping(address signer => bool)) private _signers;
 
+    /**
+     * @notice Products and lots that take roles and the pause switch from `registry_`.
+     * @param registry_ the stakeholder registry.
+     */
+    // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
+    // solhint-disable-next-line func-visibility
     constructor(IStakeholderRegistry registry_) EIP712("PharmaChain", "1") {
         if (address(registry_) == address(0)) revert LotsZeroAddress();
-        _registry = registry_;
+        _REGISTRY = registry_;
     }
 
     // ------------------------------------------------------------------ products
@@ -58,7 +71,8 @@ contract ProductLots is IProductLots, EIP712 {
         if (!Gs1.hasValidCheckDigit(gtin, 14)) revert ProductsInvalidGtin(gtin);
         Product storage p = _products[gtin];
         // A rejected registration may be made again (by the rightful owner of the GTIN, as the regulator decides).
-        if (p.status != ProductStatus.None && p.status != ProductStatus.Rejected) revert ProductsAlreadyRegistered(gtin);
+        if (p.status != ProductStatus.None && p.status != ProductStatus.Rejected)
+            revert ProductsAlreadyRegistered(gtin);
         p.manufacturer = msg.sender;
         p.status = ProductStatus.Proposed;
         p.registeredAt = uint64(block.timestamp);
@@ -124,46 +138,49 @@ contract ProductLots is IProductLots, EIP712 {
     /// @inheritdoc IProductLots
     function cosignLot(LotAttestation calldata att, SignerSignature calldata sig) external {
         bytes32 lotId = att.lotId;
-        LotRecord storage l = _lots[lotId];
-        if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
-        if (l.status == LotStatus.Released) revert LotsAlreadyReleased(lotId);
-        if (l.recalled) revert LotsAlreadyRecalled(lotId);
-        if (l.expiresAt <= block.timestamp) revert LotsAlreadyExpired(l.expiresAt);
+        LotRecord storage rec = _lots[lotId];
+        if (rec.status == LotStatus.None) revert LotsUnknownLot(lotId);
+        if (rec.status == LotStatus.Released) revert LotsAlreadyReleased(lotId);
+        if (rec.recalled) revert LotsAlreadyRecalled(lotId);
+        if (rec.expiresAt <= block.timestamp) revert LotsAlreadyExpired(rec.expiresAt);
         _checkAttestation(att);
         // The GTIN and lot number are bound by the lot id, which _checkAttestation derived.
         if (
-            l.expiresAt != att.expiresAt || l.unitCount != att.unitCount
-                || l.serialsRoot != att.serialsRoot || l.dataHash != att.dataHash || l.manufacturer != att.manufacturer
+            rec.expiresAt != att.expiresAt ||
+            rec.unitCount != att.unitCount ||
+            rec.serialsRoot != att.serialsRoot ||
+            rec.dataHash != att.dataHash ||
+            rec.manufacturer != att.manufacturer
         ) revert LotsAttestationMismatch(lotId);
         _requireRole(att.manufacturer, Role.Manufacturer);
         if (sig.signer == address(0)) revert LotsMissingSignatures();
 
         // The missing place is the regulator's once the manufacturer has signed.
-        bool asRegulator = l.manufacturerSigned;
-        address other = asRegulator ? _manufacturerSignerOf(l) : l.regulatorSigner;
+        bool asRegulator = rec.manufacturerSigned;
+        address other = asRegulator ? _manufacturerSignerOf(rec) : rec.regulatorSigner;
         if (sig.signer == other) revert LotsInvalidSigner(sig.signer, asRegulator);
         _checkSignature(_hashTypedDataV4(_structHash(att)), att.manufacturer, sig, asRegulator);
-        if (asRegulator) l.regulatorSigner = sig.signer;
-        else _recordManufacturerSigner(l, sig.signer);
-        l.status = LotStatus.Released;
-        l.releasedAt = uint40(block.timestamp);
+        if (asRegulator) rec.regulatorSigner = sig.signer;
+        else _recordManufacturerSigner(rec, sig.signer);
+        rec.status = LotStatus.Released;
+        rec.releasedAt = uint40(block.timestamp);
         emit LotSigned(lotId, sig.signer, asRegulator, sig.signature, att.deadline);
         emit LotReleased(lotId);
     }
 
     /// @inheritdoc IProductLots
     function recallLot(bytes32 lotId, bytes32 reasonHash) external {
-        LotRecord storage l = _lotRuledBy(lotId, msg.sender);
-        if (l.recalled) revert LotsAlreadyRecalled(lotId);
-        l.recalled = true;
-        l.recalledAt = uint40(block.timestamp);
+        LotRecord storage rec = _lotRuledBy(lotId, msg.sender);
+        if (rec.recalled) revert LotsAlreadyRecalled(lotId);
+        rec.recalled = true;
+        rec.recalledAt = uint40(block.timestamp);
         emit LotRecalled(lotId, msg.sender, reasonHash);
     }
 
     /// @inheritdoc IProductLots
     function voidLot(bytes32 lotId, bytes32 reasonHash) external {
-        LotRecord storage l = _lotRuledBy(lotId, msg.sender);
-        if (l.status != LotStatus.Pending) revert LotsNotPending(lotId);
+        LotRecord storage rec = _lotRuledBy(lotId, msg.sender);
+        if (rec.status != LotStatus.Pending) revert LotsNotPending(lotId);
         delete _lots[lotId];
         emit LotVoided(lotId, msg.sender, reasonHash);
     }
@@ -182,49 +199,53 @@ contract ProductLots is IProductLots, EIP712 {
 
     /// @inheritdoc IProductLots
     function lot(bytes32 lotId) external view returns (Lot memory v) {
-        LotRecord storage l = _lots[lotId];
-        v.gtin = l.gtin;
-        v.manufacturer = l.manufacturer;
-        v.expiresAt = l.expiresAt;
-        v.unitCount = l.unitCount;
-        v.status = l.status;
-        v.recalled = l.recalled;
-        v.commissionedAt = l.commissionedAt;
-        v.releasedAt = l.releasedAt;
-        v.recalledAt = l.recalledAt;
-        v.serialsRoot = l.serialsRoot;
-        v.dataHash = l.dataHash;
-        v.manufacturerSigner = _manufacturerSignerOf(l);
-        v.regulatorSigner = l.regulatorSigner;
+        LotRecord storage rec = _lots[lotId];
+        v.gtin = rec.gtin;
+        v.manufacturer = rec.manufacturer;
+        v.expiresAt = rec.expiresAt;
+        v.unitCount = rec.unitCount;
+        v.status = rec.status;
+        v.recalled = rec.recalled;
+        v.commissionedAt = rec.commissionedAt;
+        v.releasedAt = rec.releasedAt;
+        v.recalledAt = rec.recalledAt;
+        v.serialsRoot = rec.serialsRoot;
+        v.dataHash = rec.dataHash;
+        v.manufacturerSigner = _manufacturerSignerOf(rec);
+        v.regulatorSigner = rec.regulatorSigner;
     }
 
     /// @inheritdoc IProductLots
     function lotStanding(bytes32 lotId) external view returns (LotStanding memory s) {
-        LotRecord storage l = _lots[lotId];
-        s.manufacturer = l.manufacturer;
-        s.unitCount = l.unitCount;
-        s.expiresAt = l.expiresAt;
-        s.status = l.status;
-        s.recalled = l.recalled;
-        s.serialsRoot = l.serialsRoot;
+        LotRecord storage rec = _lots[lotId];
+        s.manufacturer = rec.manufacturer;
+        s.unitCount = rec.unitCount;
+        s.expiresAt = rec.expiresAt;
+        s.status = rec.status;
+        s.recalled = rec.recalled;
+        s.serialsRoot = rec.serialsRoot;
     }
 
     /// @inheritdoc IProductLots
     function lotWord(bytes32 lotId) external view returns (uint256 word) {
-        LotRecord storage l = _lots[lotId];
+        LotRecord storage rec = _lots[lotId];
         // The first slot of LotRecord: manufacturer, expiresAt, unitCount, status, recalled (tested against lot()).
+        // Reading the packed word whole, in one SLOAD, takes assembly.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            word := sload(l.slot)
+            word := sload(rec.slot)
         }
     }
 
     /// @inheritdoc IProductLots
     function lotWords(bytes32 lotId) external view returns (uint256 word, bytes32 serialsRoot) {
-        LotRecord storage l = _lots[lotId];
+        LotRecord storage rec = _lots[lotId];
+        // The first slot of LotRecord, read whole as in {lotWord}.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            word := sload(l.slot)
+            word := sload(rec.slot)
         }
-        serialsRoot = l.serialsRoot;
+        serialsRoot = rec.serialsRoot;
     }
 
     /// @inheritdoc IProductLots
@@ -234,25 +255,25 @@ contract ProductLots is IProductLots, EIP712 {
 
     /// @inheritdoc IProductLots
     function registry() external view returns (address) {
-        return address(_registry);
+        return address(_REGISTRY);
     }
 
     // ------------------------------------------------------------------ internals
 
     function _requireRole(address account, Role role) private view {
-        (Role r, bool authorised, bool paused) = _registry.standing(account);
+        (Role r, bool authorised, bool paused) = _REGISTRY.standing(account);
         if (paused) revert ProtocolPaused();
         if (!authorised || r != role) revert UnauthorisedAccount(account, role);
     }
 
     /// @dev A lot that `account` may recall or void: it is the lot's authorised manufacturer or a regulator.
-    function _lotRuledBy(bytes32 lotId, address account) private view returns (LotRecord storage l) {
-        l = _lots[lotId];
-        if (l.status == LotStatus.None) revert LotsUnknownLot(lotId);
-        (Role role, bool authorised, bool paused) = _registry.standing(account);
+    function _lotRuledBy(bytes32 lotId, address account) private view returns (LotRecord storage rec) {
+        rec = _lots[lotId];
+        if (rec.status == LotStatus.None) revert LotsUnknownLot(lotId);
+        (Role role, bool authorised, bool paused) = _REGISTRY.standing(account);
         if (paused) revert ProtocolPaused();
         bool allowed =
-            authorised && (role == Role.Regulator || (role == Role.Manufacturer && l.manufacturer == account));
+            authorised && (role == Role.Regulator || (role == Role.Manufacturer && rec.manufacturer == account));
         if (!allowed) revert UnauthorisedAccount(account, Role.Regulator);
     }
 
@@ -287,47 +308,58 @@ contract ProductLots is IProductLots, EIP712 {
         if (_lots[att.lotId].status != LotStatus.None) revert LotsAlreadyCommissioned(att.lotId);
     }
 
-    function _storeLot(LotAttestation calldata att, address manufacturerSigner, address regulatorSigner, bool released)
-        private
-    {
+    function _storeLot(
+        LotAttestation calldata att,
+        address manufacturerSigner,
+        address regulatorSigner,
+        bool released
+    ) private {
         uint40 now_ = uint40(block.timestamp);
-        LotRecord storage l = _lots[att.lotId];
-        l.manufacturer = att.manufacturer;
-        l.expiresAt = uint40(att.expiresAt);
-        l.unitCount = att.unitCount;
-        l.status = released ? LotStatus.Released : LotStatus.Pending;
-        l.gtin = att.gtin;
-        l.commissionedAt = now_;
-        if (released) l.releasedAt = now_;
-        l.serialsRoot = att.serialsRoot;
-        l.dataHash = att.dataHash;
-        if (regulatorSigner != address(0)) l.regulatorSigner = regulatorSigner;
-        if (manufacturerSigner != address(0)) _recordManufacturerSigner(l, manufacturerSigner);
+        LotRecord storage rec = _lots[att.lotId];
+        rec.manufacturer = att.manufacturer;
+        rec.expiresAt = uint40(att.expiresAt);
+        rec.unitCount = att.unitCount;
+        rec.status = released ? LotStatus.Released : LotStatus.Pending;
+        rec.gtin = att.gtin;
+        rec.commissionedAt = now_;
+        if (released) rec.releasedAt = now_;
+        rec.serialsRoot = att.serialsRoot;
+        rec.dataHash = att.dataHash;
+        if (regulatorSigner != address(0)) rec.regulatorSigner = regulatorSigner;
+        if (manufacturerSigner != address(0)) _recordManufacturerSigner(rec, manufacturerSigner);
     }
 
-    function _manufacturerSignerOf(LotRecord storage l) private view returns (address) {
-        if (!l.manufacturerSigned) return address(0);
-        return l.delegateSigner == address(0) ? l.manufacturer : l.delegateSigner;
+    function _manufacturerSignerOf(LotRecord storage rec) private view returns (address) {
+        if (!rec.manufacturerSigned) return address(0);
+        return rec.delegateSigner == address(0) ? rec.manufacturer : rec.delegateSigner;
     }
 
-    function _recordManufacturerSigner(LotRecord storage l, address signer) private {
-        l.manufacturerSigned = true;
-        if (signer != l.manufacturer) l.delegateSigner = signer;
+    function _recordManufacturerSigner(LotRecord storage rec, address signer) private {
+        rec.manufacturerSigned = true;
+        if (signer != rec.manufacturer) rec.delegateSigner = signer;
     }
 
     function _emitCommissioned(LotAttestation calldata att) private {
         emit LotCommissioned(
-            att.lotId, att.gtin, att.manufacturer, att.lotNumber, att.expiresAt, att.unitCount, att.serialsRoot, att.dataHash
+            att.lotId,
+            att.gtin,
+            att.manufacturer,
+            att.lotNumber,
+            att.expiresAt,
+            att.unitCount,
+            att.serialsRoot,
+            att.dataHash
         );
     }
 
-    function _checkSignature(bytes32 digest, address manufacturer, SignerSignature calldata sig, bool asRegulator)
-        private
-        view
-    {
-        bool allowed = asRegulator
-            ? _registry.isAuthorised(sig.signer, Role.Regulator)
-            : isSigner(manufacturer, sig.signer);
+    function _checkSignature(
+        bytes32 digest,
+        address manufacturer,
+        SignerSignature calldata sig,
+        bool asRegulator
+    ) private view {
+        bool allowed =
+            asRegulator ? _REGISTRY.isAuthorised(sig.signer, Role.Regulator) : isSigner(manufacturer, sig.signer);
         if (!allowed) revert LotsInvalidSigner(sig.signer, asRegulator);
         if (!SignatureChecker.isValidSignatureNow(sig.signer, digest, sig.signature)) {
             revert LotsInvalidSignature(sig.signer);
@@ -335,19 +367,20 @@ contract ProductLots is IProductLots, EIP712 {
     }
 
     function _structHash(LotAttestation calldata att) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                LOT_ATTESTATION_TYPEHASH,
-                att.lotId,
-                att.gtin,
-                keccak256(bytes(att.lotNumber)),
-                att.expiresAt,
-                att.unitCount,
-                att.serialsRoot,
-                att.dataHash,
-                att.manufacturer,
-                att.deadline
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    LOT_ATTESTATION_TYPEHASH,
+                    att.lotId,
+                    att.gtin,
+                    keccak256(bytes(att.lotNumber)),
+                    att.expiresAt,
+                    att.unitCount,
+                    att.serialsRoot,
+                    att.dataHash,
+                    att.manufacturer,
+                    att.deadline
+                )
+            );
     }
 }

@@ -9,6 +9,7 @@ import {Gs1} from "./libraries/Gs1.sol";
 
 /**
  * @title StakeholderRegistry
+ * @author PharmaChain
  * @notice The regulator council is the admin (`DEFAULT_ADMIN_ROLE`), handed over only through OpenZeppelin's two-step,
  * delayed admin transfer; it may be a Safe. It appoints regulators and pauses the whole protocol in an emergency.
  * Regulators approve, suspend, reinstate, renew and revoke every other party.
@@ -17,9 +18,12 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     mapping(address account => Stakeholder) private _stakeholders;
 
     /**
+     * @notice A registry administered by `council`, with no stakeholders yet.
      * @param adminDelay seconds a new admin must wait after `beginDefaultAdminTransfer` before accepting.
      * @param council the first admin: the regulator council.
      */
+    // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
+    // solhint-disable-next-line func-visibility
     constructor(uint48 adminDelay, address council) AccessControlDefaultAdminRules(adminDelay, council) {}
 
     // ------------------------------------------------------------------ modifiers
@@ -43,6 +47,11 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
      * Requirements: the caller is the admin; `account` is not the zero address and has no record, or the revoked
      * record of a former regulator; `validUntil` is in the future; the GLN and jurisdiction are valid.
      * Emits a {RegulatorAppointed} event.
+     * @param account the regulator's account.
+     * @param licenceHash the hash of the regulator's licence document.
+     * @param gln the regulator's GS1 Global Location Number, 0 for none.
+     * @param jurisdiction the ISO 3166-1 alpha-2 code of the regulator's jurisdiction.
+     * @param validUntil when the appointment's licence expires (unix seconds).
      */
     function appointRegulator(
         address account,

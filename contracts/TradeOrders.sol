@@ -9,6 +9,7 @@ import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol
 
 /**
  * @title TradeOrders
+ * @author PharmaChain
  * @notice Purchase orders filled by custody's shipments, price negotiation, primary distributors, and inventory as a
  * view over custody. Deployed by {PackCustody}, which is the only contract that may report shipments here; roles,
  * licences and the pause switch come from the registry, products and lots from ProductLots. Records prices, moves no
@@ -25,9 +26,9 @@ contract TradeOrders is ITradeOrders {
     uint256 private constant _FIRST_RUNS_PER_CALL = 4;
     uint256 private constant _MAX_RUNS_PER_CALL = 64;
 
-    IStakeholderRegistry private immutable _registry;
-    IProductLots private immutable _lots;
-    IPackCustody private immutable _custody;
+    IStakeholderRegistry private immutable _REGISTRY;
+    IProductLots private immutable _LOTS;
+    IPackCustody private immutable _CUSTODY;
 
     /**
      * @dev An order in two words. The first holds what shipments change (with the seller, which they are checked
@@ -84,26 +85,36 @@ contract TradeOrders is ITradeOrders {
     uint40 private _orderCount;
     uint40 private _offerCount;
 
-    /// @dev Deployed by custody, which becomes the only reporter of shipments.
+    /**
+     * @notice An order book over the lots of `lots_`, with roles and the pause switch from `registry_`.
+     * @dev Deployed by custody, which becomes the only reporter of shipments.
+     * @param registry_ the stakeholder registry.
+     * @param lots_ the products and lots contract.
+     */
+    // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
+    // solhint-disable-next-line func-visibility
     constructor(IStakeholderRegistry registry_, IProductLots lots_) {
         if (address(registry_) == address(0) || address(lots_) == address(0)) revert TradeZeroAddress();
-        _registry = registry_;
-        _lots = lots_;
-        _custody = IPackCustody(msg.sender);
+        _REGISTRY = registry_;
+        _LOTS = lots_;
+        _CUSTODY = IPackCustody(msg.sender);
     }
 
     modifier onlyCustody() {
-        if (msg.sender != address(_custody)) revert TradeNotCustody(msg.sender);
+        if (msg.sender != address(_CUSTODY)) revert TradeNotCustody(msg.sender);
         _;
     }
 
     // ------------------------------------------------------------------ orders
 
     /// @inheritdoc ITradeOrders
-    function placeOrder(address seller, uint64 gtin, uint32 quantity, uint64 deliverBy, bytes32 documentHash)
-        external
-        returns (uint64 orderId)
-    {
+    function placeOrder(
+        address seller,
+        uint64 gtin,
+        uint32 quantity,
+        uint64 deliverBy,
+        bytes32 documentHash
+    ) external returns (uint64 orderId) {
         (Role sellerRole, Role buyerRole) = _checkParties(seller, msg.sender);
         _checkOrderTerms(quantity, deliverBy);
         _checkProduct(gtin, seller, sellerRole, msg.sender, buyerRole);
@@ -186,7 +197,7 @@ contract TradeOrders is ITradeOrders {
         if (lotNumbers.length != ranges.length) revert TradeLotNumbersMismatch(ranges.length, lotNumbers.length);
         uint64 gtin = o.gtin;
         for (uint256 i = 0; i < ranges.length; ++i) {
-            // The normative lot id (DESIGN.md section 3), which ProductLots checked when it recorded the lot.
+            // The normative lot id (docs/ARCHITECTURE.md section 4), which ProductLots checked when it recorded the lot.
             if (keccak256(abi.encode(gtin, lotNumbers[i])) != ranges[i].lotId) {
                 revert TradeWrongProduct(orderId, ranges[i].lotId);
             }
@@ -199,10 +210,12 @@ contract TradeOrders is ITradeOrders {
     }
 
     /// @inheritdoc ITradeOrders
-    function onShipmentSettled(uint64 orderId, uint64 shipmentId, IPackCustody.ShipmentStatus status, uint64 packs)
-        external
-        onlyCustody
-    {
+    function onShipmentSettled(
+        uint64 orderId,
+        uint64 shipmentId,
+        IPackCustody.ShipmentStatus status,
+        uint64 packs
+    ) external onlyCustody {
         OrderRecord storage o = _orders[orderId];
         // The shipment was open, so its packs count in `shipped` and not in `received`: received + packs <= shipped
         // and shipped - packs >= received. Neither can fail: a settlement in custody is never refused here.
@@ -237,8 +250,17 @@ contract TradeOrders is ITradeOrders {
     ) external returns (uint64 counterOfferId) {
         OfferRecord storage o = _openOffer(offerId, true);
         o.status = OfferStatus.Countered;
-        counterOfferId =
-            _newOffer(o.seller, o.buyer, o.gtin, pricePerPack, currency, validUntil, termsHash, offerId, !o.bySeller);
+        counterOfferId = _newOffer(
+            o.seller,
+            o.buyer,
+            o.gtin,
+            pricePerPack,
+            currency,
+            validUntil,
+            termsHash,
+            offerId,
+            !o.bySeller
+        );
     }
 
     /// @inheritdoc ITradeOrders
@@ -268,7 +290,7 @@ contract TradeOrders is ITradeOrders {
     /// @inheritdoc ITradeOrders
     function assignPrimaryDistributor(uint64 gtin, address distributor) external {
         _requireRole(msg.sender, Role.Manufacturer);
-        if (gtin != 0 && _lots.product(gtin).manufacturer != msg.sender) {
+        if (gtin != 0 && _LOTS.product(gtin).manufacturer != msg.sender) {
             revert TradeNotProductManufacturer(gtin, msg.sender);
         }
         if (distributor != address(0)) _requireRole(distributor, Role.Distributor);
@@ -335,11 +357,11 @@ contract TradeOrders is ITradeOrders {
     }
 
     /// @inheritdoc ITradeOrders
-    function contractPrice(address seller, address buyer, uint64 gtin)
-        external
-        view
-        returns (uint64 offerId, Offer memory accepted)
-    {
+    function contractPrice(
+        address seller,
+        address buyer,
+        uint64 gtin
+    ) external view returns (uint64 offerId, Offer memory accepted) {
         AgreedPrice memory price = _prices[seller][buyer][gtin];
         if (block.timestamp < price.validUntil) {
             offerId = price.offerId;
@@ -355,11 +377,13 @@ contract TradeOrders is ITradeOrders {
     }
 
     /// @inheritdoc ITradeOrders
-    function inventory(address holder, bytes32[] calldata lotIds, uint256 fromLot, uint32 fromRun, uint32 maxRuns)
-        external
-        view
-        returns (InventoryLine[] memory lines, uint256 nextLot, uint32 nextRun)
-    {
+    function inventory(
+        address holder,
+        bytes32[] calldata lotIds,
+        uint256 fromLot,
+        uint32 fromRun,
+        uint32 maxRuns
+    ) external view returns (InventoryLine[] memory lines, uint256 nextLot, uint32 nextRun) {
         if (maxRuns == 0) revert TradeZeroPageSize();
         uint256 count = lotIds.length;
         nextLot = fromLot < count ? fromLot : count;
@@ -371,19 +395,21 @@ contract TradeOrders is ITradeOrders {
         while (nextLot < count && budget > 0) {
             bytes32 lotId = lotIds[nextLot];
             if (nextLot > 0 && lotId <= lotIds[nextLot - 1]) revert TradeUnsortedLots(nextLot);
-            IProductLots.Lot memory l = _lots.lot(lotId);
+            IProductLots.Lot memory lotInfo = _LOTS.lot(lotId);
             bool done = true;
-            if (l.status == IProductLots.LotStatus.None) {
+            if (lotInfo.status == IProductLots.LotStatus.None) {
                 // Unknown, or voided while pending: no packs.
                 --budget;
             } else {
                 InventoryLine memory line;
                 line.lotId = lotId;
-                line.gtin = l.gtin;
-                line.expiresAt = l.expiresAt;
-                line.recalled = l.recalled;
+                line.gtin = lotInfo.gtin;
+                line.expiresAt = lotInfo.expiresAt;
+                line.recalled = lotInfo.recalled;
                 (done, nextRun, budget) = _tally(line, holder, nextRun, budget);
                 if (line.available + line.inTransit + line.suspect + line.illegitimate + line.decommissioned != 0) {
+                    // `lines[n] = line; ++n;` compiles to other bytecode (viaIR): kept, so as not to change gas.
+                    // solhint-disable-next-line gas-increment-by-one
                     lines[n++] = line;
                 }
             }
@@ -392,6 +418,8 @@ contract TradeOrders is ITradeOrders {
             nextRun = 0;
         }
         if (nextLot == count) nextRun = 0;
+        // Shortens `lines` to the `n` lines filled: a memory array's length can only be set in assembly.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(lines, n)
         }
@@ -399,14 +427,14 @@ contract TradeOrders is ITradeOrders {
 
     /// @inheritdoc ITradeOrders
     function dependencies() external view returns (address registry, address lots, address custody) {
-        return (address(_registry), address(_lots), address(_custody));
+        return (address(_REGISTRY), address(_LOTS), address(_CUSTODY));
     }
 
     // ------------------------------------------------------------------ internals: parties
 
     function _standing(address account) private view returns (Role role, bool authorised) {
         bool paused;
-        (role, authorised, paused) = _registry.standing(account);
+        (role, authorised, paused) = _REGISTRY.standing(account);
         if (paused) revert ProtocolPaused();
     }
 
@@ -451,7 +479,7 @@ contract TradeOrders is ITradeOrders {
 
     /// @dev An approved product; a manufacturer on either side is the product's own.
     function _checkProduct(uint64 gtin, address seller, Role sellerRole, address buyer, Role buyerRole) private view {
-        IProductLots.Product memory p = _lots.product(gtin);
+        IProductLots.Product memory p = _LOTS.product(gtin);
         if (p.status != IProductLots.ProductStatus.Approved) revert TradeProductNotApproved(gtin, p.status);
         if (sellerRole == Role.Manufacturer && seller != p.manufacturer) {
             revert TradeNotProductManufacturer(gtin, seller);
@@ -468,7 +496,7 @@ contract TradeOrders is ITradeOrders {
         address primary = _primaryByProduct[manufacturer][gtin];
         if (primary == address(0)) {
             Routing memory r = _routing[manufacturer];
-            if (r.regions != 0) primary = _primaryByRegion[manufacturer][_registry.stakeholder(buyer).jurisdiction];
+            if (r.regions != 0) primary = _primaryByRegion[manufacturer][_REGISTRY.stakeholder(buyer).jurisdiction];
             if (primary == address(0)) primary = r.primary;
         }
         if (primary != address(0) && primary != buyer) {
@@ -535,7 +563,16 @@ contract TradeOrders is ITradeOrders {
             bySeller: bySeller
         });
         emit PriceOffered(
-            id, seller, buyer, gtin, pricePerPack, currency, validUntil, termsHash, previousOfferId, bySeller
+            id,
+            seller,
+            buyer,
+            gtin,
+            pricePerPack,
+            currency,
+            validUntil,
+            termsHash,
+            previousOfferId,
+            bySeller
         );
     }
 
@@ -570,22 +607,28 @@ contract TradeOrders is ITradeOrders {
      * @dev Adds `holder`'s packs of `line.lotId`, from the run starting at `run`, to `line`, reading at most `budget`
      * runs. Returns whether the lot's last run was read, the next run's start otherwise, and the budget left.
      */
-    function _tally(InventoryLine memory line, address holder, uint32 run, uint256 budget)
-        private
-        view
-        returns (bool done, uint32 next, uint256 left)
-    {
+    function _tally(
+        InventoryLine memory line,
+        address holder,
+        uint32 run,
+        uint256 budget
+    ) private view returns (bool done, uint32 next, uint256 left) {
         left = budget;
         next = run;
         uint256 chunk = _FIRST_RUNS_PER_CALL;
         while (left > 0) {
             uint256 freeMemory;
+            // Reads the free memory pointer (only assembly can), to release the memory of custody's answer below.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 freeMemory := mload(0x40)
             }
             // left <= maxRuns, a uint32.
-            (IPackCustody.RunView[] memory page, uint32 after_) =
-                _custody.runs(line.lotId, next, uint32(left < chunk ? left : chunk));
+            (IPackCustody.RunView[] memory page, uint32 after_) = _CUSTODY.runs(
+                line.lotId,
+                next,
+                uint32(left < chunk ? left : chunk)
+            );
             for (uint256 i = 0; i < page.length; ++i) {
                 IPackCustody.RunView memory r = page[i];
                 if (r.holder != holder) continue;
@@ -598,7 +641,9 @@ contract TradeOrders is ITradeOrders {
                 _add(line, r.state, packs);
             }
             left -= page.length;
-            // Nothing read from custody is kept: its memory is reused by the next call.
+            // Nothing read from custody is kept: its memory is reused by the next call. Only assembly can reset the
+            // free memory pointer.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 mstore(0x40, freeMemory)
             }

@@ -49,11 +49,21 @@ const DEFAULT_MARKDOWN = path.join(ROOT, "BENCHMARKS.md");
 const BEGIN = "<!-- bench:begin -->";
 const END = "<!-- bench:end -->";
 
-async function compilerSettings(): Promise<{ version: string; longVersion: string; optimizer: unknown; viaIR: boolean; evmVersion: string }> {
+async function compilerSettings(): Promise<{
+  version: string;
+  longVersion: string;
+  optimizer: unknown;
+  viaIR: boolean;
+  evmVersion: string;
+}> {
   // The settings that built the measured bytecode, from its build info; the configuration's if there is none.
   const info = await hre.artifacts.getBuildInfo("contracts/PackCustody.sol:PackCustody");
   const configured = hre.config.solidity.compilers[0];
-  const settings = (info?.input.settings ?? configured.settings) as { optimizer: unknown; viaIR?: boolean; evmVersion: string };
+  const settings = (info?.input.settings ?? configured.settings) as {
+    optimizer: unknown;
+    viaIR?: boolean;
+    evmVersion: string;
+  };
   return {
     version: info?.solcVersion ?? configured.version,
     longVersion: info?.solcLongVersion ?? configured.version,
@@ -85,7 +95,8 @@ function tablesFrom(file: string, markdownFile: string): void {
     targets: Target[];
   };
   const metrics = new Metrics();
-  for (const [name, value] of Object.entries(results.metrics)) metrics.set(name, value, { extrapolated: results.extrapolated.includes(name) });
+  for (const [name, value] of Object.entries(results.metrics))
+    metrics.set(name, value, { extrapolated: results.extrapolated.includes(name) });
   const tables = markdown({
     metrics,
     comparisons: results.comparisons,
@@ -114,7 +125,8 @@ async function main(): Promise<void> {
     tablesFrom(values["tables-from"], values.markdown ?? DEFAULT_MARKDOWN);
     return;
   }
-  if (hre.network.name !== "hardhat") throw new Error(`the benchmark runs on the embedded Hardhat network, not ${hre.network.name}`);
+  if (hre.network.name !== "hardhat")
+    throw new Error(`the benchmark runs on the embedded Hardhat network, not ${hre.network.name}`);
   const sizes = values.quick ? QUICK : FULL;
   // A full run writes the committed results; a quick one only where it is told to.
   const out = values.out ?? (sizes.quick ? undefined : DEFAULT_OUT);
@@ -123,7 +135,9 @@ async function main(): Promise<void> {
   const env = { ...environment(), loadAverageAtStart: os.loadavg().map((l) => round(l, 2)) };
   const compiler = await compilerSettings();
   const hardfork = hre.config.networks.hardhat.hardfork;
-  progress(`PharmaChain benchmark, ${sizes.quick ? "quick" : "full"} run: hardfork ${hardfork}, solc ${compiler.version}, ${env.cpu} × ${env.cpuCount}`);
+  progress(
+    `PharmaChain benchmark, ${sizes.quick ? "quick" : "full"} run: hardfork ${hardfork}, solc ${compiler.version}, ${env.cpu} × ${env.cpuCount}`,
+  );
 
   const metrics = new Metrics();
   const timings: Record<string, number> = {};
@@ -165,7 +179,12 @@ async function main(): Promise<void> {
     sectionSeconds: timings,
     hardfork,
     compiler,
-    network: { name: hre.network.name, chainId: hre.network.config.chainId, transactionGasCap: TX_GAS_CAP, latencyNode: "hardhat node on 127.0.0.1, HTTP JSON-RPC, its request logging off while measuring" },
+    network: {
+      name: hre.network.name,
+      chainId: hre.network.config.chainId,
+      transactionGasCap: TX_GAS_CAP,
+      latencyNode: "hardhat node on 127.0.0.1, HTTP JSON-RPC, its request logging off while measuring",
+    },
     environment: environmentRecord,
     headline: HEADLINE_METRICS,
     metrics: Object.fromEntries(Object.entries(metrics.values).sort(([a], [b]) => a.localeCompare(b))),
@@ -180,10 +199,23 @@ async function main(): Promise<void> {
       "Baselines batch packs into one transaction up to the per-transaction gas cap (2^24, osaka); a pack costs the transaction's gas divided by its packs. Baseline figures for more packs than one transaction holds, and the baselines' storage per 100,000 packs (traced on 10 and 20 packs), are extrapolated: see `extrapolated`.",
       "Baselines have no roles, lots, states or signatures and move in one step; PharmaChain's moves are ship then receive (two transactions).",
       "Latency: each sample is one SDK verifyPack (parse of a GS1 Digital Link, manifest lookup and Merkle proof, one verifyBatch eth_call) over HTTP to a hardhat node on the same machine; the node and the benchmark share its cores.",
-      ...(sizes.quick ? ["QUICK run: smaller lots, fewer samples, manifests of at most 100,000 serials (1,000,000 scaled by n log n): not for comparison."] : []),
+      ...(sizes.quick
+        ? [
+            "QUICK run: smaller lots, fewer samples, manifests of at most 100,000 serials (1,000,000 scaled by n log n): not for comparison.",
+          ]
+        : []),
     ],
   };
-  const tables = markdown({ metrics, comparisons: rows, targets: goals, quick: sizes.quick, environment: environmentRecord, compiler, hardfork, seconds });
+  const tables = markdown({
+    metrics,
+    comparisons: rows,
+    targets: goals,
+    quick: sizes.quick,
+    environment: environmentRecord,
+    compiler,
+    hardfork,
+    seconds,
+  });
   console.log(`\n${tables}\n`);
   if (out) {
     fs.mkdirSync(path.dirname(out), { recursive: true });

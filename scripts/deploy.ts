@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const { registry, lots, custody } = await hre.ignition.deploy(FirstRegulator, { parameters });
   const network = await hre.ethers.provider.getNetwork();
   const regulator: string = parameters.FirstRegulator.regulator;
-  console.log(`PharmaChain deployed on ${hre.network.name} (chain ${network.chainId}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `PharmaChain deployed on ${hre.network.name} (chain ${network.chainId}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   console.log(`  StakeholderRegistry  ${await registry.getAddress()}`);
   console.log(`  ProductLots          ${await lots.getAddress()}`);
   console.log(`  PackCustody          ${await custody.getAddress()}`);

@@ -13,7 +13,17 @@ import hre, { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { Manifest } from "../sdk/src/manifest";
 import { GTIN, bytes32, commission, range } from "../test/helpers/fixture";
-import { ANY_PRODUCT, GTIN3, PRICE, US, USD, later, shipForOrder, sortedLotIds, tradeFixture } from "../test/helpers/tradeFixture";
+import {
+  ANY_PRODUCT,
+  GTIN3,
+  PRICE,
+  US,
+  USD,
+  later,
+  shipForOrder,
+  sortedLotIds,
+  tradeFixture,
+} from "../test/helpers/tradeFixture";
 
 interface Row {
   operation: string;
@@ -48,10 +58,16 @@ async function main(): Promise<void> {
     gasOf(o.connect(buyer).placeOrder(seller.address, GTIN, quantity, await later(), DOC));
   row("place order (distributor → pharmacy, no contract price)", await place(w.dispenser, w.distributor), CEILING);
   row("place order (manufacturer → distributor, 1 pack)", await place(w.distributor, w.manufacturer, 1), CEILING);
-  row("place order (manufacturer → distributor, 4,000,000,000 packs)", await place(w.distributor, w.manufacturer, 4_000_000_000), CEILING);
+  row(
+    "place order (manufacturer → distributor, 4,000,000,000 packs)",
+    await place(w.distributor, w.manufacturer, 4_000_000_000),
+    CEILING,
+  );
   const assignAll = await gasOf(o.connect(w.manufacturer).assignPrimaryDistributor(ANY_PRODUCT, w.distributor.address));
   const assignRegion = await gasOf(o.connect(w.manufacturer).assignRegionalDistributor(US, w.distributorUs.address));
-  const firstOffer = await o.connect(w.manufacturer).offerPrice.staticCall(w.distributor.address, GTIN, PRICE, USD, await later(), DOC);
+  const firstOffer = await o
+    .connect(w.manufacturer)
+    .offerPrice.staticCall(w.distributor.address, GTIN, PRICE, USD, await later(), DOC);
   await o.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, await later(), DOC);
   const acceptFirst = await gasOf(o.connect(w.distributor).acceptOffer(firstOffer));
   row(
@@ -66,36 +82,69 @@ async function main(): Promise<void> {
   await o.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 5, await later(), DOC);
   row("decline order", await gasOf(o.connect(w.manufacturer).declineOrder(await o.orderCount(), DOC)), CEILING);
   await o.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 5, await later(), DOC);
-  row("cancel order (placed, by the buyer)", await gasOf(o.connect(w.distributor).cancelOrder(await o.orderCount(), DOC)), CEILING);
+  row(
+    "cancel order (placed, by the buyer)",
+    await gasOf(o.connect(w.distributor).cancelOrder(await o.orderCount(), DOC)),
+    CEILING,
+  );
 
   // ---------------------------------------------------------------- prices
   const validUntil = await later();
-  row("offer a price (opens a negotiation)", await gasOf(o.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN3, PRICE, USD, validUntil, DOC)), CEILING);
+  row(
+    "offer a price (opens a negotiation)",
+    await gasOf(o.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN3, PRICE, USD, validUntil, DOC)),
+    CEILING,
+  );
   const offerId = await o.offerCount();
-  row("counter an offer", await gasOf(o.connect(w.distributor).counterOffer(offerId, PRICE - 50_000n, USD, validUntil, DOC)), CEILING);
-  row("counter a counter-offer", await gasOf(o.connect(w.manufacturer).counterOffer(offerId + 1n, PRICE - 20_000n, USD, validUntil, DOC)), CEILING);
+  row(
+    "counter an offer",
+    await gasOf(o.connect(w.distributor).counterOffer(offerId, PRICE - 50_000n, USD, validUntil, DOC)),
+    CEILING,
+  );
+  row(
+    "counter a counter-offer",
+    await gasOf(o.connect(w.manufacturer).counterOffer(offerId + 1n, PRICE - 20_000n, USD, validUntil, DOC)),
+    CEILING,
+  );
   row("accept an offer (first contract price of the pair and product)", acceptFirst, CEILING);
-  row("accept an offer (replacing a contract price)", await gasOf(o.connect(w.distributor).acceptOffer(offerId + 2n)), CEILING);
+  row(
+    "accept an offer (replacing a contract price)",
+    await gasOf(o.connect(w.distributor).acceptOffer(offerId + 2n)),
+    CEILING,
+  );
   await o.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN3, PRICE, USD, validUntil, DOC);
   row("decline an offer", await gasOf(o.connect(w.distributor).declineOffer(await o.offerCount(), DOC)), CEILING);
   await o.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN3, PRICE, USD, validUntil, DOC);
   row("withdraw an offer", await gasOf(o.connect(w.manufacturer).withdrawOffer(await o.offerCount())), CEILING);
   row("assign a primary distributor for all products", assignAll);
   row("assign a primary distributor for a region", assignRegion);
-  row("assign a primary distributor for a product", await gasOf(o.connect(w.manufacturer).assignPrimaryDistributor(GTIN, w.distributor.address)));
+  row(
+    "assign a primary distributor for a product",
+    await gasOf(o.connect(w.manufacturer).assignPrimaryDistributor(GTIN, w.distributor.address)),
+  );
 
   // ---------------------------------------------------------------- shipments linked to an order vs not
   // The same shape each time: one range of lot A starting a run, to the distributor, no transporter.
   await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 0, 1, 0)]);
   await w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount());
-  const plainShip = await gasOf(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 1, 5, 1)]));
+  const plainShip = await gasOf(
+    w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 1, 5, 1)]),
+  );
   const plainReceive = await gasOf(w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount()));
-  const linkedShip = await gasOf(shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 5, end: 9, hint: 5 }]));
+  const linkedShip = await gasOf(
+    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 5, end: 9, hint: 5 }]),
+  );
   const linkedReceive = await gasOf(w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount()));
-  const linkedShip2 = await gasOf(shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 9, end: 13, hint: 9 }]));
-  const linkedReject = await gasOf(w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC));
+  const linkedShip2 = await gasOf(
+    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 9, end: 13, hint: 9 }]),
+  );
+  const linkedReject = await gasOf(
+    w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC),
+  );
   await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 13, 15, 13)]);
-  const plainReject = await gasOf(w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC));
+  const plainReject = await gasOf(
+    w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC),
+  );
   row("ship, one range (no order)", plainShip);
   row("ship for an order, one range", linkedShip);
   row("  extra gas of linking the shipment", linkedShip - plainShip, 30_000n);
@@ -107,7 +156,11 @@ async function main(): Promise<void> {
   row("reject a shipment for an order", linkedReject);
   row("  extra gas of reopening the order's packs", linkedReject - plainReject);
   // an order with a shipment on its way: the seller cancels the rest
-  row("cancel order (partly shipped, by the seller)", await gasOf(o.connect(w.manufacturer).cancelOrder(orderId, DOC)), CEILING);
+  row(
+    "cancel order (partly shipped, by the seller)",
+    await gasOf(o.connect(w.manufacturer).cancelOrder(orderId, DOC)),
+    CEILING,
+  );
 
   // ---------------------------------------------------------------- inventory (eth_call)
   const holder = w.manufacturer.address;
@@ -167,7 +220,9 @@ async function main(): Promise<void> {
   const custodyInitcode = ((await hre.artifacts.readArtifact("PackCustody")).bytecode.length - 2) / 2;
 
   const settings = hre.config.solidity.compilers[0];
-  console.log(`hardfork ${hre.config.networks.hardhat.hardfork}, solc ${settings.version}, optimizer ${JSON.stringify(settings.settings.optimizer)}, evmVersion ${settings.settings.evmVersion}`);
+  console.log(
+    `hardfork ${hre.config.networks.hardhat.hardfork}, solc ${settings.version}, optimizer ${JSON.stringify(settings.settings.optimizer)}, evmVersion ${settings.settings.evmVersion}`,
+  );
   console.table(
     rows.map((r) => ({
       operation: r.operation,
@@ -178,7 +233,11 @@ async function main(): Promise<void> {
   );
   console.log("inventory reads (eth_call gas, as estimateGas reports it; one run per lot unless said)");
   console.table(inventoryRows.map((r) => ({ ...r, maxPageGas: Number(r.maxPageGas), totalGas: Number(r.totalGas) })));
-  console.log(`deployed sizes (limit 24,576): ${Object.entries(sizes).map(([k, v]) => `${k} ${v}`).join(", ")}; PackCustody initcode ${custodyInitcode} (limit 49,152)`);
+  console.log(
+    `deployed sizes (limit 24,576): ${Object.entries(sizes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}; PackCustody initcode ${custodyInitcode} (limit 49,152)`,
+  );
 
   const out = process.env.GAS_OUT ?? path.join(__dirname, "..", "bench", "gas-trade.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -190,7 +249,12 @@ async function main(): Promise<void> {
         solc: settings.version,
         optimizer: settings.settings.optimizer,
         evmVersion: settings.settings.evmVersion,
-        rows: rows.map((r) => ({ operation: r.operation, gas: Number(r.gas), ceiling: r.ceiling === null ? null : Number(r.ceiling), ...(r.note ? { note: r.note } : {}) })),
+        rows: rows.map((r) => ({
+          operation: r.operation,
+          gas: Number(r.gas),
+          ceiling: r.ceiling === null ? null : Number(r.ceiling),
+          ...(r.note ? { note: r.note } : {}),
+        })),
         inventory: inventoryRows.map((r) => ({ ...r, maxPageGas: Number(r.maxPageGas), totalGas: Number(r.totalGas) })),
         sizes: { ...sizes, PackCustodyInitcode: custodyInitcode },
       },

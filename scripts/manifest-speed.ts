@@ -57,9 +57,18 @@ async function bench(size: number, dir: string): Promise<void> {
     },
   });
   const cpuSeconds = Object.values(process.cpuUsage(cpu)).reduce((a, b) => a + b, 0) / 1e6;
-  console.log(`  fromFile (streamed CSV):  ${seconds(started).toFixed(2)} s  [${phaseTimes.join(", ")}]  root ${manifest.root}`);
-  console.log(`  CPU time of that build:   ${cpuSeconds.toFixed(2)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  console.log(`  peak RSS after it:        ${mib(process.resourceUsage().maxRSS * 1024)}, heap used now ${mib(process.memoryUsage().heapUsed)}`);
+  console.log(
+    `  fromFile (streamed CSV):  ${seconds(started).toFixed(2)} s  [${phaseTimes.join(", ")}]  root ${manifest.root}`,
+  );
+  console.log(
+    `  CPU time of that build:   ${cpuSeconds.toFixed(2)} s; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  console.log(
+    `  peak RSS after it:        ${mib(process.resourceUsage().maxRSS * 1024)}, heap used now ${mib(process.memoryUsage().heapUsed)}`,
+  );
 
   const serials = [...manifest.serials];
   started = process.hrtime.bigint();
@@ -75,12 +84,16 @@ async function bench(size: number, dir: string): Promise<void> {
   started = process.hrtime.bigint();
   for (let k = 0; k < samples; k++) verifyManifestProof(manifest.root, index, serials[index], proof);
   const perVerify = (seconds(started) / samples) * 1e6;
-  console.log(`  proof by serial:          ${perProof.toFixed(1)} us a pack (${proof.length} hashes); verify ${perVerify.toFixed(1)} us`);
+  console.log(
+    `  proof by serial:          ${perProof.toFixed(1)} us a pack (${proof.length} hashes); verify ${perVerify.toFixed(1)} us`,
+  );
 
   const caseSize = Math.min(size, 1_000);
   started = process.hrtime.bigint();
   const multi = manifest.multiProof(Array.from({ length: caseSize }, (_, k) => k));
-  console.log(`  multiproof of ${caseSize} packs:  ${(seconds(started) * 1000).toFixed(1)} ms (${multi.proof.length} hashes)`);
+  console.log(
+    `  multiproof of ${caseSize} packs:  ${(seconds(started) * 1000).toFixed(1)} ms (${multi.proof.length} hashes)`,
+  );
 
   const saved = path.join(dir, `manifest-${size}.json`);
   started = process.hrtime.bigint();
@@ -88,14 +101,18 @@ async function bench(size: number, dir: string): Promise<void> {
   const saveTime = seconds(started);
   started = process.hrtime.bigint();
   const loaded = await Manifest.load(saved);
-  console.log(`  save ${saveTime.toFixed(2)} s (${mib(fs.statSync(saved).size)}), load and check ${seconds(started).toFixed(2)} s`);
+  console.log(
+    `  save ${saveTime.toFixed(2)} s (${mib(fs.statSync(saved).size)}), load and check ${seconds(started).toFixed(2)} s`,
+  );
   if (loaded.root !== manifest.root) throw new Error("load changed the root");
 
   if (process.env.MANIFEST_SPEED_OZ) {
     const leaves = serials.map((serial, i): ManifestLeaf => [i, serial]);
     started = process.hrtime.bigint();
     const oz = StandardMerkleTree.of(leaves, ["uint32", "string"]);
-    console.log(`  StandardMerkleTree.of:    ${seconds(started).toFixed(2)} s, same root: ${oz.root === manifest.root}`);
+    console.log(
+      `  StandardMerkleTree.of:    ${seconds(started).toFixed(2)} s, same root: ${oz.root === manifest.root}`,
+    );
     started = process.hrtime.bigint();
     StandardMerkleTree.load(manifest.dump());
     console.log(`  StandardMerkleTree.load(manifest.dump()): ${seconds(started).toFixed(2)} s`);

@@ -28,7 +28,15 @@ import {
   serialsFor,
   worldFixture,
 } from "./helpers/fixture";
-import { CustodyModel, ModelShipment, Outcome, PackSpan, RangeArg, isDecommissioned, isOpen } from "./helpers/custodyModel";
+import {
+  CustodyModel,
+  ModelShipment,
+  Outcome,
+  PackSpan,
+  RangeArg,
+  isDecommissioned,
+  isOpen,
+} from "./helpers/custodyModel";
 
 const UNITS = 12;
 const LOT_NAMES = ["A", "B"] as const;
@@ -146,7 +154,14 @@ type Op =
       serialMatches: boolean;
       undoAfter: number | null;
     }
-  | { kind: "decommissionRange"; caller: Caller; who: number; range: RangePick; state: PackState; undoAfter: number | null }
+  | {
+      kind: "decommissionRange";
+      caller: Caller;
+      who: number;
+      range: RangePick;
+      state: PackState;
+      undoAfter: number | null;
+    }
   | { kind: "undo"; caller: Caller; who: number; range: RangePick }
   | { kind: "quarantine"; caller: ActorName; ranges: RangePick[] }
   | { kind: "clear" | "confirm"; caller: ActorName; ranges: RangePick[] }
@@ -293,7 +308,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant("undo" as const), caller, who, range: undoPick }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("quarantine" as const), caller: weighted(aTrader, anyone, 2), ranges: rangePicks }),
+    arbitrary: fc.record({
+      kind: fc.constant("quarantine" as const),
+      caller: weighted(aTrader, anyone, 2),
+      ranges: rangePicks,
+    }),
   },
   {
     weight: 3,
@@ -331,13 +350,22 @@ type RunMap = Run[][];
  * Every pack's status, the runs and the shipments on chain equal the model's; the runs partition each lot.
  * Returns the runs, for the next operation's hints.
  */
-async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel, label: (address: string) => string): Promise<RunMap> {
+async function expectChainEqualsModel(
+  w: PropertyWorld,
+  model: CustodyModel,
+  label: (address: string) => string,
+): Promise<RunMap> {
   const statuses = Promise.all(
     w.packLots.map((l) => Promise.all(Array.from({ length: UNITS }, (_, i) => w.custody.packStatus(l.lotId, i)))),
   );
   const pages = Promise.all(w.packLots.map((l) => w.custody.runs(l.lotId, 0, UNITS + 1)));
   const shipments = Promise.all(model.shipments.map((s) => w.custody.shipment(s.id)));
-  const [all, runPages, chainShipments, count] = await Promise.all([statuses, pages, shipments, w.custody.shipmentCount()]);
+  const [all, runPages, chainShipments, count] = await Promise.all([
+    statuses,
+    pages,
+    shipments,
+    w.custody.shipmentCount(),
+  ]);
 
   const runMap: RunMap = [];
   for (let lot = 0; lot < w.packLots.length; lot++) {
@@ -351,7 +379,9 @@ async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel, lab
       expect(Number(s.state), `${where} state`).to.equal(m.state);
       expect(label(s.holder), `${where} holder`).to.equal(label(m.holder));
       expect(Number(s.shipmentId), `${where} shipmentId`).to.equal(m.state === PackState.InTransit ? m.shipmentId : 0);
-      expect(s.decommissionedAt, `${where} decommissionedAt`).to.equal(isDecommissioned(m.state) ? m.decommissionedAt : 0n);
+      expect(s.decommissionedAt, `${where} decommissionedAt`).to.equal(
+        isDecommissioned(m.state) ? m.decommissionedAt : 0n,
+      );
       const key = `${label(s.holder)}/${PackState[Number(s.state)]}`;
       chainCensus.set(key, (chainCensus.get(key) ?? 0) + 1);
     });
@@ -383,7 +413,9 @@ async function expectChainEqualsModel(w: PropertyWorld, model: CustodyModel, lab
     expect(sum(chainCensus), `lot ${name}: packs summed over (holder, state)`).to.equal(UNITS);
     const modelCensus = model.census(lot, (p) => `${label(p.holder)}/${PackState[p.state]}`);
     expect(Object.fromEntries(chainCensus), `lot ${name}: census`).to.deep.equal(Object.fromEntries(modelCensus));
-    expect(Object.fromEntries(runCensus), `lot ${name}: census from runs`).to.deep.equal(Object.fromEntries(modelCensus));
+    expect(Object.fromEntries(runCensus), `lot ${name}: census from runs`).to.deep.equal(
+      Object.fromEntries(modelCensus),
+    );
   }
 
   expect(Number(count), "shipmentCount").to.equal(model.shipments.length);
@@ -440,7 +472,11 @@ class Runner {
     return holders.length === 0 ? "manufacturer" : holders[whoPick % holders.length];
   }
 
-  private resolveRange(p: RangePick, suits: (lot: number, i: number) => boolean, clip: boolean): RangeArg & { hint: number } {
+  private resolveRange(
+    p: RangePick,
+    suits: (lot: number, i: number) => boolean,
+    clip: boolean,
+  ): RangeArg & { hint: number } {
     let lot = p.lot;
     let start = p.pick % UNITS;
     if (p.filtered) {
@@ -460,7 +496,10 @@ class Runner {
   }
 
   /** Several ranges: clipped to runs, and from the highest start down so that earlier ones leave the hints valid. */
-  private resolveRanges(picks: RangePick[], suits: (lot: number, i: number) => boolean): (RangeArg & { hint: number })[] {
+  private resolveRanges(
+    picks: RangePick[],
+    suits: (lot: number, i: number) => boolean,
+  ): (RangeArg & { hint: number })[] {
     return picks.map((p) => this.resolveRange(p, suits, true)).sort((a, b) => a.lot - b.lot || b.start - a.start);
   }
 
@@ -496,11 +535,23 @@ class Runner {
     const at = this.address(by);
     switch (action) {
       case "pickUp":
-        return { expected: this.model.pickUp(id, at), send: () => c.pickUp(id, 0, TX), what: `${by} picks up shipment ${id}` };
+        return {
+          expected: this.model.pickUp(id, at),
+          send: () => c.pickUp(id, 0, TX),
+          what: `${by} picks up shipment ${id}`,
+        };
       case "handOver":
-        return { expected: this.model.handOver(id, at), send: () => c.handOver(id, 0, TX), what: `${by} hands over shipment ${id}` };
+        return {
+          expected: this.model.handOver(id, at),
+          send: () => c.handOver(id, 0, TX),
+          what: `${by} hands over shipment ${id}`,
+        };
       case "receive":
-        return { expected: this.model.receive(id, at), send: () => c.receiveShipment(id, TX), what: `${by} receives shipment ${id}` };
+        return {
+          expected: this.model.receive(id, at),
+          send: () => c.receiveShipment(id, TX),
+          what: `${by} receives shipment ${id}`,
+        };
       case "reject":
         return {
           expected: this.model.reject(id, at),
@@ -536,7 +587,8 @@ class Runner {
     const as = (a: ActorName) => custody.connect(this.signers[a]);
     const active = (s: PackState): boolean => s === PackState.Active;
     /** A decommission state that may be undone (in time); unfiltered picks try the others. */
-    const undoable = (s: PackState): boolean => isDecommissioned(s) && s !== PackState.Destroyed && s !== PackState.Stolen;
+    const undoable = (s: PackState): boolean =>
+      isDecommissioned(s) && s !== PackState.Destroyed && s !== PackState.Stolen;
 
     let expected: Outcome;
     let send: () => Promise<ContractTransactionResponse>;
@@ -553,7 +605,13 @@ class Runner {
         expected = model.ship(this.address(seller), this.address(buyer), transporter, ranges, now);
         this.lastShipment = expected.ok ? model.shipments.length : undefined;
         send = () =>
-          as(seller).ship(this.address(buyer), transporter ?? ethers.ZeroAddress, NOTICE, ranges.map((r) => this.chainRange(r)), TX);
+          as(seller).ship(
+            this.address(buyer),
+            transporter ?? ethers.ZeroAddress,
+            NOTICE,
+            ranges.map((r) => this.chainRange(r)),
+            TX,
+          );
         what = `${seller} ships ${ranges.map((r) => this.show(r)).join(" ")} to ${buyer}${transporter ? " via transporter" : ""}`;
         break;
       }
@@ -586,7 +644,13 @@ class Runner {
         const s = pool.length > 0 ? pool[o.shipment % pool.length] : undefined;
         const id = s?.id ?? model.shipments.length + 1;
         const party =
-          s === undefined ? undefined : o.kind === "void" ? this.address("regulator") : o.kind === "cancel" ? s.seller : s.buyer;
+          s === undefined
+            ? undefined
+            : o.kind === "void"
+              ? this.address("regulator")
+              : o.kind === "cancel"
+                ? s.seller
+                : s.buyer;
         const by: ActorName = o.byParty && party !== undefined ? this.actorAt(party) : o.other;
         const others = model.shipments.filter((x) => x.id !== id);
         const of = o.foreignWitness && others.length > 0 ? others[o.witness % others.length] : s;
@@ -600,7 +664,12 @@ class Runner {
           this.trace.push(`(no shipment was made to ${o.action})`);
           return;
         }
-        const party = o.action === "pickUp" ? (s.transporter ?? this.address("transporter")) : o.action === "cancel" ? s.seller : s.buyer;
+        const party =
+          o.action === "pickUp"
+            ? (s.transporter ?? this.address("transporter"))
+            : o.action === "cancel"
+              ? s.seller
+              : s.buyer;
         ({ expected, send, what } = this.shipmentCall(o.action, s.id, this.actorAt(party), s.ranges[0], s.id));
         break;
       }
@@ -649,7 +718,12 @@ class Runner {
       case "quarantine": {
         const ranges = this.resolveRanges(o.ranges, (lot, i) => active(model.pack(lot, i).state));
         expected = model.quarantine(this.address(o.caller), ranges);
-        send = () => as(o.caller).quarantine(ranges.map((r) => this.chainRange(r)), bytes32("evidence"), TX);
+        send = () =>
+          as(o.caller).quarantine(
+            ranges.map((r) => this.chainRange(r)),
+            bytes32("evidence"),
+            TX,
+          );
         what = `${o.caller} quarantines ${ranges.map((r) => this.show(r)).join(" ")}`;
         break;
       }
@@ -695,8 +769,7 @@ class Runner {
         },
       );
       expect(receipt?.status, "receipt status").to.equal(1);
-    }
-    else if (expected.error) await expect(send()).to.be.revertedWithCustomError(errorsOf, expected.error);
+    } else if (expected.error) await expect(send()).to.be.revertedWithCustomError(errorsOf, expected.error);
     else await expect(send()).to.be.reverted;
   }
 }
@@ -728,7 +801,12 @@ describe("PackCustody (property)", function () {
         for (const a of ACTORS) if (ROLES[a] !== Role.None) roles.set(signers[a].address, ROLES[a]);
         const model = new CustodyModel(
           roles,
-          w.packLots.map((l) => ({ lotId: l.lotId, manufacturer: w.manufacturer.address, expiresAt: l.expiresAt, unitCount: UNITS })),
+          w.packLots.map((l) => ({
+            lotId: l.lotId,
+            manufacturer: w.manufacturer.address,
+            expiresAt: l.expiresAt,
+            unitCount: UNITS,
+          })),
         );
         const runner = new Runner(w, model, signers, [], succeeded);
         const label = (address: string): string => ACTORS.find((a) => signers[a].address === address) ?? address;
@@ -748,7 +826,9 @@ describe("PackCustody (property)", function () {
     );
     // Not vacuous: a good share of the operations went through; the others were refused as the model said.
     const total = [...succeeded.values()].reduce((a, b) => a + b, 0);
-    console.log(`      ${NUM_RUNS} runs, ${steps} steps, ${total} succeeded: ${[...succeeded].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(
+      `      ${NUM_RUNS} runs, ${steps} steps, ${total} succeeded: ${[...succeeded].map(([k, n]) => `${k} ${n}`).join(", ")}`,
+    );
     if (steps >= 50) expect(total, "operations that succeeded").to.be.greaterThan(steps / 5);
   });
 });

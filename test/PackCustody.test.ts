@@ -62,13 +62,30 @@ async function toDispenser(w: CustodyWorld): Promise<void> {
   await w.custody.connect(w.dispenser).receiveShipment(await w.custody.shipmentCount());
 }
 
-async function expectPack(w: CustodyWorld, index: number, state: PackState, holder: string, lotId = w.lotId): Promise<void> {
+async function expectPack(
+  w: CustodyWorld,
+  index: number,
+  state: PackState,
+  holder: string,
+  lotId = w.lotId,
+): Promise<void> {
   const s = await w.custody.packStatus(lotId, index);
   expect(s.state).to.equal(state);
   expect(s.holder).to.equal(holder);
 }
 
-function query(w: CustodyWorld, index: number, overrides: Partial<{ serial: string; proof: string[]; gtin: bigint; expiresAt: bigint; hint: number; lotId: string }> = {}) {
+function query(
+  w: CustodyWorld,
+  index: number,
+  overrides: Partial<{
+    serial: string;
+    proof: string[];
+    gtin: bigint;
+    expiresAt: bigint;
+    hint: number;
+    lotId: string;
+  }> = {},
+) {
   const serial = w.manifest.serials[index];
   const { proof } = w.manifest.proof(serial);
   return {
@@ -87,8 +104,14 @@ describe("PackCustody", function () {
     it("refuses a zero registry or lots address", async function () {
       const w = await loadFixture(custodyFixture);
       const factory = await ethers.getContractFactory("PackCustody");
-      await expect(factory.deploy(ZERO, await w.lots.getAddress())).to.be.revertedWithCustomError(w.custody, "CustodyZeroAddress");
-      await expect(factory.deploy(await w.registry.getAddress(), ZERO)).to.be.revertedWithCustomError(w.custody, "CustodyZeroAddress");
+      await expect(factory.deploy(ZERO, await w.lots.getAddress())).to.be.revertedWithCustomError(
+        w.custody,
+        "CustodyZeroAddress",
+      );
+      await expect(factory.deploy(await w.registry.getAddress(), ZERO)).to.be.revertedWithCustomError(
+        w.custody,
+        "CustodyZeroAddress",
+      );
     });
 
     it("names its registry and lots contract", async function () {
@@ -102,7 +125,9 @@ describe("PackCustody", function () {
   describe("shipping", function () {
     it("ships a range to a distributor: the packs are in transit and still the seller's", async function () {
       const w = await loadFixture(custodyFixture);
-      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 3, 7, 0)]))
+      await expect(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 3, 7, 0)]),
+      )
         .to.emit(w.custody, "ShipmentCreated")
         .withArgs(1, w.manufacturer.address, w.distributor.address, ZERO, NOTICE, 4)
         .and.to.emit(w.custody, "PacksShipped")
@@ -133,7 +158,13 @@ describe("PackCustody", function () {
     it("ships ranges of two lots in one shipment", async function () {
       const w = await loadFixture(custodyFixture);
       await expect(
-        w.custody.connect(w.manufacturer).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 2, 0), range(w.lotId2, 5, 10, 0), range(w.lotId, 8, 10, 2)]),
+        w.custody
+          .connect(w.manufacturer)
+          .ship(w.dispenser.address, ZERO, NOTICE, [
+            range(w.lotId, 0, 2, 0),
+            range(w.lotId2, 5, 10, 0),
+            range(w.lotId, 8, 10, 2),
+          ]),
       )
         .to.emit(w.custody, "ShipmentCreated")
         .withArgs(1, w.manufacturer.address, w.dispenser.address, ZERO, NOTICE, 9);
@@ -147,12 +178,21 @@ describe("PackCustody", function () {
 
     it("refuses a seller that is not an authorised trading party", async function () {
       const w = await loadFixture(custodyFixture);
-      const ship = (from: typeof w.outsider) => w.custody.connect(from).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 1)]);
-      await expect(ship(w.transporter)).to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount").withArgs(w.transporter.address, Role.None);
-      await expect(ship(w.regulator)).to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount").withArgs(w.regulator.address, Role.None);
-      await expect(ship(w.outsider)).to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount").withArgs(w.outsider.address, Role.None);
+      const ship = (from: typeof w.outsider) =>
+        w.custody.connect(from).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 1)]);
+      await expect(ship(w.transporter))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.transporter.address, Role.None);
+      await expect(ship(w.regulator))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.regulator.address, Role.None);
+      await expect(ship(w.outsider))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
       await w.registry.connect(w.regulator).suspend(w.manufacturer.address, bytes32("inspection"));
-      await expect(ship(w.manufacturer)).to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount").withArgs(w.manufacturer.address, Role.Manufacturer);
+      await expect(ship(w.manufacturer))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.manufacturer.address, Role.Manufacturer);
     });
 
     it("refuses a seller whose licence has expired", async function () {
@@ -207,31 +247,53 @@ describe("PackCustody", function () {
 
     it("refuses a named transporter that is not an authorised transporter", async function () {
       const w = await loadFixture(custodyFixture);
-      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, w.distributor2.address, NOTICE, [range(w.lotId, 0, 1)]))
+      await expect(
+        w.custody
+          .connect(w.manufacturer)
+          .ship(w.distributor.address, w.distributor2.address, NOTICE, [range(w.lotId, 0, 1)]),
+      )
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.distributor2.address, Role.Transporter);
     });
 
     it("refuses an empty shipment, an unknown lot and bad ranges", async function () {
       const w = await loadFixture(custodyFixture);
-      const ship = (ranges: ReturnType<typeof range>[]) => w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, ranges);
+      const ship = (ranges: ReturnType<typeof range>[]) =>
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, ranges);
       await expect(ship([])).to.be.revertedWithCustomError(w.custody, "CustodyEmptyShipment");
       const unknown = bytes32("no such lot");
-      await expect(ship([range(unknown, 0, 1)])).to.be.revertedWithCustomError(w.custody, "CustodyUnknownLot").withArgs(unknown);
-      await expect(ship([range(w.lotId, 3, 3, 0)])).to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange").withArgs(w.lotId, 3, 3);
-      await expect(ship([range(w.lotId, 4, 2, 0)])).to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange").withArgs(w.lotId, 4, 2);
-      await expect(ship([range(w.lotId, 5, 11, 0)])).to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange").withArgs(w.lotId, 5, 11);
+      await expect(ship([range(unknown, 0, 1)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownLot")
+        .withArgs(unknown);
+      await expect(ship([range(w.lotId, 3, 3, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange")
+        .withArgs(w.lotId, 3, 3);
+      await expect(ship([range(w.lotId, 4, 2, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange")
+        .withArgs(w.lotId, 4, 2);
+      await expect(ship([range(w.lotId, 5, 11, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange")
+        .withArgs(w.lotId, 5, 11);
     });
 
     it("refuses a hint that is not the start of the run holding the range", async function () {
       const w = await loadFixture(custodyFixture);
-      const ship = (r: ReturnType<typeof range>) => w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
+      const ship = (r: ReturnType<typeof range>) =>
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
       // untouched lot: the only run starts at 0
-      await expect(ship(range(w.lotId, 2, 4, 2))).to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint").withArgs(2, 2, 4);
+      await expect(ship(range(w.lotId, 2, 4, 2)))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(2, 2, 4);
       await ship(range(w.lotId, 2, 4, 0)); // runs: [0,2) [2,4) [4,10)
-      await expect(ship(range(w.lotId, 5, 6, 3))).to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint").withArgs(3, 5, 6);
-      await expect(ship(range(w.lotId, 1, 3, 0))).to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint").withArgs(0, 1, 3);
-      await expect(ship(range(w.lotId, 5, 6, 6))).to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint").withArgs(6, 5, 6);
+      await expect(ship(range(w.lotId, 5, 6, 3)))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(3, 5, 6);
+      await expect(ship(range(w.lotId, 1, 3, 0)))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(0, 1, 3);
+      await expect(ship(range(w.lotId, 5, 6, 6)))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(6, 5, 6);
       await ship(range(w.lotId, 5, 6, 4));
     });
 
@@ -244,13 +306,20 @@ describe("PackCustody", function () {
 
     it("refuses packs that are in transit, quarantined or decommissioned", async function () {
       const w = await loadFixture(custodyFixture);
-      const ship = (r: ReturnType<typeof range>) => w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
+      const ship = (r: ReturnType<typeof range>) =>
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
       await ship(range(w.lotId, 0, 2, 0));
-      await expect(ship(range(w.lotId, 0, 2, 0))).to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive").withArgs(w.lotId, 0, PackState.InTransit);
+      await expect(ship(range(w.lotId, 0, 2, 0)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 0, PackState.InTransit);
       await w.custody.connect(w.dispenser).quarantine([range(w.lotId, 2, 4, 2)], bytes32("evidence"));
-      await expect(ship(range(w.lotId, 3, 4, 2))).to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive").withArgs(w.lotId, 3, PackState.Suspect);
+      await expect(ship(range(w.lotId, 3, 4, 2)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 3, PackState.Suspect);
       await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 6, 4), PackState.Sample);
-      await expect(ship(range(w.lotId, 4, 5, 4))).to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned").withArgs(w.lotId, 4, PackState.Sample);
+      await expect(ship(range(w.lotId, 4, 5, 4)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
+        .withArgs(w.lotId, 4, PackState.Sample);
     });
 
     it("refuses a lot that is pending, expired, or recalled unless the packs go back to its manufacturer", async function () {
@@ -259,13 +328,17 @@ describe("PackCustody", function () {
       const att = await attestationFor(w, manifest, { lotNumber: "PENDING" });
       const ms = await signLotAttestation(w.manufacturer, await domainOf(w), att);
       await w.lots.commissionLot(att, sig(w.manufacturer.address, ms), NO_SIGNATURE);
-      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(att.lotId, 0, 1)]))
+      await expect(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(att.lotId, 0, 1)]),
+      )
         .to.be.revertedWithCustomError(w.custody, "CustodyLotNotReleased")
         .withArgs(att.lotId);
 
       await toDistributor(w, 0, 5);
       await w.lots.connect(w.regulator).recallLot(w.lotId, bytes32("contamination"));
-      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 5, 6, 5)]))
+      await expect(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 5, 6, 5)]),
+      )
         .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
         .withArgs(w.lotId);
       await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 5, 0)]))
@@ -282,7 +355,9 @@ describe("PackCustody", function () {
 
   describe("transport", function () {
     async function viaTransporter(w: CustodyWorld): Promise<bigint> {
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, UNITS)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, UNITS)]);
       return w.custody.shipmentCount();
     }
 
@@ -319,14 +394,20 @@ describe("PackCustody", function () {
       const w = await loadFixture(custodyFixture);
       const id = await viaTransporter(w);
       await w.custody.connect(w.transporter).pickUp(id, 0);
-      await expect(w.custody.connect(w.distributor).receiveShipment(id)).to.emit(w.custody, "ShipmentReceived").withArgs(id, w.distributor.address);
+      await expect(w.custody.connect(w.distributor).receiveShipment(id))
+        .to.emit(w.custody, "ShipmentReceived")
+        .withArgs(id, w.distributor.address);
     });
 
     it("refuses pick-up and hand-over by anyone but the authorised transporter, or out of order", async function () {
       const w = await loadFixture(custodyFixture);
       const id = await viaTransporter(w);
-      await expect(w.custody.connect(w.distributor).pickUp(id, 0)).to.be.revertedWithCustomError(w.custody, "CustodyNotParty").withArgs(id, w.distributor.address);
-      await expect(w.custody.connect(w.transporter).pickUp(99, 0)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment").withArgs(99);
+      await expect(w.custody.connect(w.distributor).pickUp(id, 0))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotParty")
+        .withArgs(id, w.distributor.address);
+      await expect(w.custody.connect(w.transporter).pickUp(99, 0))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment")
+        .withArgs(99);
       await expect(w.custody.connect(w.transporter).handOver(id, 0))
         .to.be.revertedWithCustomError(w.custody, "CustodyInvalidShipmentStatus")
         .withArgs(id, ShipmentStatus.Created);
@@ -345,7 +426,9 @@ describe("PackCustody", function () {
     it("moves custody and ownership of every pack to the buyer in one constant-cost call", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 2, 8, 0)]);
-      await expect(w.custody.connect(w.distributor).receiveShipment(1)).to.emit(w.custody, "ShipmentReceived").withArgs(1, w.distributor.address);
+      await expect(w.custody.connect(w.distributor).receiveShipment(1))
+        .to.emit(w.custody, "ShipmentReceived")
+        .withArgs(1, w.distributor.address);
       expect((await w.custody.shipment(1))[0].status).to.equal(ShipmentStatus.Received);
       for (let i = 2; i < 8; i++) await expectPack(w, i, PackState.Active, w.distributor.address);
       await expectPack(w, 1, PackState.Active, w.manufacturer.address);
@@ -363,7 +446,9 @@ describe("PackCustody", function () {
       await expectPack(w, 6, PackState.Active, w.distributor.address);
       await w.custody.connect(w.dispenser).receiveShipment(2);
       await expectPack(w, 5, PackState.Active, w.dispenser.address);
-      await w.custody.connect(w.distributor).ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0), range(w.lotId, 6, 10, 6)]);
+      await w.custody
+        .connect(w.distributor)
+        .ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0), range(w.lotId, 6, 10, 6)]);
       await w.custody.connect(w.dispenser2).receiveShipment(3);
       await expectPack(w, 0, PackState.Active, w.dispenser2.address);
       await expectPack(w, 9, PackState.Active, w.dispenser2.address);
@@ -372,8 +457,12 @@ describe("PackCustody", function () {
     it("refuses receipt by anyone but the authorised buyer, twice, or of an unknown shipment", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 2)]);
-      await expect(w.custody.connect(w.distributor2).receiveShipment(1)).to.be.revertedWithCustomError(w.custody, "CustodyNotParty").withArgs(1, w.distributor2.address);
-      await expect(w.custody.connect(w.distributor).receiveShipment(2)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment").withArgs(2);
+      await expect(w.custody.connect(w.distributor2).receiveShipment(1))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotParty")
+        .withArgs(1, w.distributor2.address);
+      await expect(w.custody.connect(w.distributor).receiveShipment(2))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment")
+        .withArgs(2);
       await w.registry.connect(w.regulator).suspend(w.distributor.address, bytes32("audit"));
       await expect(w.custody.connect(w.distributor).receiveShipment(1))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
@@ -389,7 +478,9 @@ describe("PackCustody", function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 4)]);
       const reason = bytes32("temperature excursion");
-      await expect(w.custody.connect(w.distributor).rejectShipment(1, reason)).to.emit(w.custody, "ShipmentRejected").withArgs(1, w.distributor.address, reason);
+      await expect(w.custody.connect(w.distributor).rejectShipment(1, reason))
+        .to.emit(w.custody, "ShipmentRejected")
+        .withArgs(1, w.distributor.address, reason);
       await expectPack(w, 3, PackState.Active, w.manufacturer.address);
       await expect(w.custody.connect(w.distributor).receiveShipment(1))
         .to.be.revertedWithCustomError(w.custody, "CustodyInvalidShipmentStatus")
@@ -397,7 +488,9 @@ describe("PackCustody", function () {
       await expect(w.custody.connect(w.distributor).rejectShipment(1, reason))
         .to.be.revertedWithCustomError(w.custody, "CustodyInvalidShipmentStatus")
         .withArgs(1, ShipmentStatus.Rejected);
-      await expect(w.custody.connect(w.dispenser).rejectShipment(1, reason)).to.be.revertedWithCustomError(w.custody, "CustodyNotParty").withArgs(1, w.dispenser.address);
+      await expect(w.custody.connect(w.dispenser).rejectShipment(1, reason))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotParty")
+        .withArgs(1, w.dispenser.address);
       // the seller can ship them again
       await w.custody.connect(w.manufacturer).ship(w.distributor2.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0)]);
       await expectPack(w, 0, PackState.InTransit, w.manufacturer.address);
@@ -405,7 +498,9 @@ describe("PackCustody", function () {
 
     it("lets the seller cancel before pick-up, shown by one range of the shipment", async function () {
       const w = await loadFixture(custodyFixture);
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 4), range(w.lotId2, 0, 2)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 4), range(w.lotId2, 0, 2)]);
       await expect(w.custody.connect(w.manufacturer).cancelShipment(1, range(w.lotId2, 0, 2, 0)))
         .to.emit(w.custody, "ShipmentCancelled")
         .withArgs(1, w.manufacturer.address);
@@ -418,7 +513,9 @@ describe("PackCustody", function () {
 
     it("refuses a cancellation by anyone but the seller, with a wrong witness, or after pick-up", async function () {
       const w = await loadFixture(custodyFixture);
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 4)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 4)]);
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 4, 6, 4)]);
       await expect(w.custody.connect(w.distributor).cancelShipment(1, range(w.lotId, 0, 4, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyNotParty")
@@ -451,14 +548,18 @@ describe("PackCustody", function () {
   describe("regulator's intervention and recalls in transit", function () {
     it("lets a regulator void a shipment its buyer can no longer receive, returning the packs to the seller", async function () {
       const w = await loadFixture(custodyFixture);
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 5)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 5)]);
       await w.custody.connect(w.transporter).pickUp(1, 0);
       await w.registry.connect(w.regulator).revoke(w.distributor.address, bytes32("licence withdrawn"));
       await expect(w.custody.connect(w.distributor).receiveShipment(1))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.distributor.address, Role.Distributor);
       const reason = bytes32("buyer's licence revoked in transit");
-      await expect(w.custody.connect(w.regulator).voidShipment(1, reason)).to.emit(w.custody, "ShipmentVoided").withArgs(1, w.regulator.address, reason);
+      await expect(w.custody.connect(w.regulator).voidShipment(1, reason))
+        .to.emit(w.custody, "ShipmentVoided")
+        .withArgs(1, w.regulator.address, reason);
       expect((await w.custody.shipment(1))[0].status).to.equal(ShipmentStatus.Voided);
       await expectPack(w, 4, PackState.Active, w.manufacturer.address);
       await w.custody.connect(w.regulator).quarantine([range(w.lotId, 0, 5, 0)], bytes32("inspect"));
@@ -471,7 +572,9 @@ describe("PackCustody", function () {
       await expect(w.custody.connect(w.manufacturer).voidShipment(1, ethers.ZeroHash))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.manufacturer.address, Role.Regulator);
-      await expect(w.custody.connect(w.regulator).voidShipment(2, ethers.ZeroHash)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment").withArgs(2);
+      await expect(w.custody.connect(w.regulator).voidShipment(2, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownShipment")
+        .withArgs(2);
       await expect(w.custody.connect(w.regulator).voidShipment(1, ethers.ZeroHash))
         .to.be.revertedWithCustomError(w.custody, "CustodyInvalidShipmentStatus")
         .withArgs(1, ShipmentStatus.Received);
@@ -484,7 +587,11 @@ describe("PackCustody", function () {
       await w.lots.connect(w.regulator).recallLot(w.lotId, bytes32("recall"));
       await w.custody.connect(w.dispenser).receiveShipment(2);
       await expectPack(w, 3, PackState.Active, w.dispenser.address);
-      await expect(w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[1], 0), PackState.Dispensed))
+      await expect(
+        w.custody
+          .connect(w.dispenser)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[1], 0), PackState.Dispensed),
+      )
         .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
         .withArgs(w.lotId);
       await expect(w.custody.connect(w.dispenser).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0)]))
@@ -497,10 +604,16 @@ describe("PackCustody", function () {
 
     it("refuses a location that is not a GLN", async function () {
       const w = await loadFixture(custodyFixture);
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 2)]);
-      await expect(w.custody.connect(w.transporter).pickUp(1, 614141073468n)).to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln").withArgs(614141073468n);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 2)]);
+      await expect(w.custody.connect(w.transporter).pickUp(1, 614141073468n))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln")
+        .withArgs(614141073468n);
       await w.custody.connect(w.transporter).pickUp(1, 614141073467n);
-      await expect(w.custody.connect(w.transporter).handOver(1, 12345n)).to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln").withArgs(12345n);
+      await expect(w.custody.connect(w.transporter).handOver(1, 12345n))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidGln")
+        .withArgs(12345n);
     });
 
     it("refuses to quarantine packs of a lot that is not released", async function () {
@@ -520,7 +633,9 @@ describe("PackCustody", function () {
       const w = await loadFixture(custodyFixture);
       await toDispenser(w);
       const serial = w.manifest.serials[4];
-      await expect(w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, serial, 0), PackState.Dispensed))
+      await expect(
+        w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, serial, 0), PackState.Dispensed),
+      )
         .to.emit(w.custody, "PacksDecommissioned")
         .withArgs(w.lotId, w.dispenser.address, PackState.Dispensed, 4, 5);
       const s = await w.custody.packStatus(w.lotId, 4);
@@ -541,7 +656,9 @@ describe("PackCustody", function () {
       const w = await loadFixture(custodyFixture);
       await toDispenser(w);
       const dispense = (index: number, hint: number) =>
-        w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], hint), PackState.Dispensed);
+        w.custody
+          .connect(w.dispenser)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], hint), PackState.Dispensed);
       await dispense(0, 0); // head of [0,10)
       await dispense(1, 0); // splits: [0,1) plain Dispensed, [1,10) with head
       await dispense(9, 1); // [1,9) keeps its head, [9,10) plain Dispensed
@@ -613,7 +730,9 @@ describe("PackCustody", function () {
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.distributor.address, Role.Dispenser);
       for (const state of [PackState.Active, PackState.InTransit, PackState.Suspect, PackState.Illegitimate]) {
-        await expect(w.custody.connect(w.distributor).decommission(pack, state)).to.be.revertedWithCustomError(w.custody, "CustodyInvalidDecommission").withArgs(state);
+        await expect(w.custody.connect(w.distributor).decommission(pack, state))
+          .to.be.revertedWithCustomError(w.custody, "CustodyInvalidDecommission")
+          .withArgs(state);
         await expect(w.custody.connect(w.distributor).decommissionRange(range(w.lotId, 0, 2, 0), state))
           .to.be.revertedWithCustomError(w.custody, "CustodyInvalidDecommission")
           .withArgs(state);
@@ -684,14 +803,25 @@ describe("PackCustody", function () {
       const att = await attestationFor(w, manifest, { lotNumber: "PENDING-2" });
       const rs = await signLotAttestation(w.regulator, await domainOf(w), att);
       await w.lots.commissionLot(att, NO_SIGNATURE, sig(w.regulator.address, rs));
-      await expect(w.custody.connect(w.manufacturer).decommission(packProof(manifest, att.lotId, manifest.serials[0], 0), PackState.Destroyed))
+      await expect(
+        w.custody
+          .connect(w.manufacturer)
+          .decommission(packProof(manifest, att.lotId, manifest.serials[0], 0), PackState.Destroyed),
+      )
         .to.be.revertedWithCustomError(w.custody, "CustodyLotNotReleased")
         .withArgs(att.lotId);
     });
 
     it("decommissions a range into each EU FMD state", async function () {
       const w = await loadFixture(custodyFixture);
-      const states = [PackState.Destroyed, PackState.Exported, PackState.Sample, PackState.FreeSample, PackState.Stolen, PackState.Locked];
+      const states = [
+        PackState.Destroyed,
+        PackState.Exported,
+        PackState.Sample,
+        PackState.FreeSample,
+        PackState.Stolen,
+        PackState.Locked,
+      ];
       for (let i = 0; i < states.length; i++) {
         await expect(w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, i, i + 1, i), states[i]))
           .to.emit(w.custody, "PacksDecommissioned")
@@ -706,14 +836,18 @@ describe("PackCustody", function () {
     it("lets the pharmacy undo a dispense within 10 days", async function () {
       const w = await loadFixture(custodyFixture);
       await toDispenser(w);
-      await w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 0), PackState.Dispensed);
+      await w.custody
+        .connect(w.dispenser)
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 0), PackState.Dispensed);
       await time.increase(9n * DAY);
       await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 4, 5, 4)))
         .to.emit(w.custody, "DecommissionUndone")
         .withArgs(w.lotId, w.dispenser.address, PackState.Dispensed, 4, 5);
       await expectPack(w, 4, PackState.Active, w.dispenser.address);
       // and dispense it again
-      await w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 4), PackState.Dispensed);
+      await w.custody
+        .connect(w.dispenser)
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 4), PackState.Dispensed);
       await expectPack(w, 4, PackState.Dispensed, w.dispenser.address);
     });
 
@@ -747,12 +881,22 @@ describe("PackCustody", function () {
       await toDispenser(w);
       await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 0, 1, 0), PackState.Stolen);
       await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 1, 2, 1), PackState.Destroyed);
-      await w.custody.connect(w.dispenser).decommission(packProof(w.manifest, w.lotId, w.manifest.serials[2], 2), PackState.Dispensed);
+      await w.custody
+        .connect(w.dispenser)
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[2], 2), PackState.Dispensed);
       const undo = (r: ReturnType<typeof range>) => w.custody.connect(w.dispenser).undoDecommission(r);
-      await expect(undo(range(w.lotId, 0, 1, 0))).to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed").withArgs(w.lotId, 0, PackState.Stolen);
-      await expect(undo(range(w.lotId, 1, 2, 1))).to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed").withArgs(w.lotId, 1, PackState.Destroyed);
-      await expect(undo(range(w.lotId, 3, 4, 2))).to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed").withArgs(w.lotId, 3, PackState.Active);
-      await expect(undo(range(w.lotId, 2, 4, 2))).to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed").withArgs(w.lotId, 3, PackState.Active);
+      await expect(undo(range(w.lotId, 0, 1, 0)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 0, PackState.Stolen);
+      await expect(undo(range(w.lotId, 1, 2, 1)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 1, PackState.Destroyed);
+      await expect(undo(range(w.lotId, 3, 4, 2)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 3, PackState.Active);
+      await expect(undo(range(w.lotId, 2, 4, 2)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 3, PackState.Active);
     });
 
     it("refuses an undo by another account, or once the lot is recalled or expired", async function () {
@@ -877,7 +1021,11 @@ describe("PackCustody", function () {
       expect((await w.custody.verify(query(w, 8))).recalledAt).to.equal(await time.latest());
 
       await time.increaseTo(w.expiresAt2);
-      const q2 = { ...query(w, 3, { lotId: w.lotId2, expiresAt: w.expiresAt2 }), serial: w.manifest2.serials[3], proof: w.manifest2.proof(w.manifest2.serials[3]).proof };
+      const q2 = {
+        ...query(w, 3, { lotId: w.lotId2, expiresAt: w.expiresAt2 }),
+        serial: w.manifest2.serials[3],
+        proof: w.manifest2.proof(w.manifest2.serials[3]).proof,
+      };
       expect(await verdict(q2)).to.equal(Verdict.Expired);
     });
 
@@ -888,7 +1036,15 @@ describe("PackCustody", function () {
       const ms = await signLotAttestation(w.manufacturer, await domainOf(w), att);
       await w.lots.commissionLot(att, sig(w.manufacturer.address, ms), NO_SIGNATURE);
       const serial = manifest.serials[2];
-      const v = await w.custody.verify({ lotId: att.lotId, index: 2, serial, proof: manifest.proof(serial).proof, gtin: GTIN, expiresAt: att.expiresAt, hint: 0 });
+      const v = await w.custody.verify({
+        lotId: att.lotId,
+        index: 2,
+        serial,
+        proof: manifest.proof(serial).proof,
+        gtin: GTIN,
+        expiresAt: att.expiresAt,
+        hint: 0,
+      });
       expect(v.verdict).to.equal(Verdict.LotNotReleased);
       expect(v.regulatorSigner).to.equal(ZERO);
       expect(v.releasedAt).to.equal(0);
@@ -918,8 +1074,16 @@ describe("PackCustody", function () {
     it("verifies many packs at once, in order", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 2, 3, 0), PackState.Destroyed);
-      const results = await w.custody.verifyBatch([query(w, 1), query(w, 2, { hint: 2 }), query(w, 3, { serial: "X" })]);
-      expect(results.map((r) => Number(r.verdict))).to.deep.equal([Verdict.Verified, Verdict.Decommissioned, Verdict.UnknownSerial]);
+      const results = await w.custody.verifyBatch([
+        query(w, 1),
+        query(w, 2, { hint: 2 }),
+        query(w, 3, { serial: "X" }),
+      ]);
+      expect(results.map((r) => Number(r.verdict))).to.deep.equal([
+        Verdict.Verified,
+        Verdict.Decommissioned,
+        Verdict.UnknownSerial,
+      ]);
       expect(await w.custody.verifyBatch([])).to.deep.equal([]);
     });
   });
@@ -939,16 +1103,26 @@ describe("PackCustody", function () {
       [page, next] = await w.custody.runs(w.lotId, next, 2);
       expect(page.map((r) => [Number(r.start), Number(r.end)])).to.deep.equal([[4, 10]]);
       expect(next).to.equal(0);
-      await expect(w.custody.runs(w.lotId, 3, 2)).to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint").withArgs(3, 3, 4);
-      await expect(w.custody.runs(w.lotId, UNITS, 2)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack").withArgs(w.lotId, UNITS);
+      await expect(w.custody.runs(w.lotId, 3, 2))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(3, 3, 4);
+      await expect(w.custody.runs(w.lotId, UNITS, 2))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack")
+        .withArgs(w.lotId, UNITS);
     });
 
     it("refuses to describe a pack past the lot's end or of an unknown lot", async function () {
       const w = await loadFixture(custodyFixture);
-      await expect(w.custody.packStatus(w.lotId, UNITS)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack").withArgs(w.lotId, UNITS);
-      await expect(w.custody.findRun(w.lotId, UNITS)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack").withArgs(w.lotId, UNITS);
+      await expect(w.custody.packStatus(w.lotId, UNITS))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack")
+        .withArgs(w.lotId, UNITS);
+      await expect(w.custody.findRun(w.lotId, UNITS))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack")
+        .withArgs(w.lotId, UNITS);
       const unknown = bytes32("unknown");
-      await expect(w.custody.packStatus(unknown, 0)).to.be.revertedWithCustomError(w.custody, "CustodyUnknownLot").withArgs(unknown);
+      await expect(w.custody.packStatus(unknown, 0))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownLot")
+        .withArgs(unknown);
     });
   });
 
@@ -959,14 +1133,30 @@ describe("PackCustody", function () {
       await w.registry.connect(w.council).pause();
       const paused = "ProtocolPaused";
       const pack = packProof(w.manifest, w.lotId, w.manifest.serials[0], 0);
-      await expect(w.custody.connect(w.dispenser).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 1)])).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.dispenser).decommission(pack, PackState.Dispensed)).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 0, 1), PackState.Destroyed)).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 0, 1))).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.dispenser).quarantine([range(w.lotId, 0, 1)], ethers.ZeroHash)).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 0, 1)], ethers.ZeroHash)).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(
+        w.custody.connect(w.dispenser).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 1)]),
+      ).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(
+        w.custody.connect(w.dispenser).decommission(pack, PackState.Dispensed),
+      ).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(
+        w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 0, 1), PackState.Destroyed),
+      ).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 0, 1))).to.be.revertedWithCustomError(
+        w.custody,
+        paused,
+      );
+      await expect(
+        w.custody.connect(w.dispenser).quarantine([range(w.lotId, 0, 1)], ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(
+        w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 0, 1)], ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(w.custody, paused);
       await expect(w.custody.connect(w.dispenser).reportClone(pack)).to.be.revertedWithCustomError(w.custody, paused);
-      await expect(w.custody.connect(w.distributor).receiveShipment(1)).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(w.custody.connect(w.distributor).receiveShipment(1)).to.be.revertedWithCustomError(
+        w.custody,
+        paused,
+      );
       await expect(w.custody.connect(w.transporter).pickUp(1, 0)).to.be.revertedWithCustomError(w.custody, paused);
       // views still answer
       expect((await w.custody.verify(query(w, 0))).verdict).to.equal(Verdict.Verified);
@@ -981,7 +1171,9 @@ describe("PackCustody", function () {
       const size = 100_000;
       const manifest = Manifest.fromSerials(serialsFor("BIG", size));
       const { lotId } = await commission(w, manifest, { lotNumber: "BIG-100K" });
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, w.transporter.address, NOTICE, [range(lotId, 0, size)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, w.transporter.address, NOTICE, [range(lotId, 0, size)]);
       await w.custody.connect(w.transporter).pickUp(1, 0);
       await w.custody.connect(w.distributor).receiveShipment(1);
       await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(lotId, 0, size)]);

@@ -106,12 +106,22 @@ describe("PackRuns", function () {
 
   it("refuses a hint that is not a run start or does not hold the range", async function () {
     const { runs, alice } = await loadFixture(harnessFixture);
-    await expect(runs.load(5, 5, 6)).to.be.revertedWithCustomError(runs, "PackRunsInvalidHint").withArgs(5, 5, 6);
+    await expect(runs.load(5, 5, 6))
+      .to.be.revertedWithCustomError(runs, "PackRunsInvalidHint")
+      .withArgs(5, 5, 6);
     await runs.update(0, 40, 60, alice.address, PackState.InTransit, 7);
-    await expect(runs.load(40, 39, 41)).to.be.revertedWithCustomError(runs, "PackRunsInvalidHint").withArgs(40, 39, 41);
-    await expect(runs.load(40, 50, 61)).to.be.revertedWithCustomError(runs, "PackRunsInvalidHint").withArgs(40, 50, 61);
-    await expect(runs.load(45, 45, 46)).to.be.revertedWithCustomError(runs, "PackRunsInvalidHint").withArgs(45, 45, 46);
-    await expect(runs.load(0, 0, 41)).to.be.revertedWithCustomError(runs, "PackRunsInvalidHint").withArgs(0, 0, 41);
+    await expect(runs.load(40, 39, 41))
+      .to.be.revertedWithCustomError(runs, "PackRunsInvalidHint")
+      .withArgs(40, 39, 41);
+    await expect(runs.load(40, 50, 61))
+      .to.be.revertedWithCustomError(runs, "PackRunsInvalidHint")
+      .withArgs(40, 50, 61);
+    await expect(runs.load(45, 45, 46))
+      .to.be.revertedWithCustomError(runs, "PackRunsInvalidHint")
+      .withArgs(45, 45, 46);
+    await expect(runs.load(0, 0, 41))
+      .to.be.revertedWithCustomError(runs, "PackRunsInvalidHint")
+      .withArgs(0, 0, 41);
     expect((await runs.load(40, 40, 60)).end).to.equal(60);
   });
 });

@@ -141,10 +141,16 @@ function malleate(signature: string): { signature: string; r: string; s: string;
 }
 
 async function appointRegulator(w: World, account: string, label: string): Promise<void> {
-  await w.registry.connect(w.council).appointRegulator(account, bytes32(`licence:${label}`), 0, JURISDICTION, w.licenceUntil);
+  await w.registry
+    .connect(w.council)
+    .appointRegulator(account, bytes32(`licence:${label}`), 0, JURISDICTION, w.licenceUntil);
 }
 
-async function extraSigners(): Promise<{ lineKey: HardhatEthersSigner; regulatorKey: HardhatEthersSigner; strangerKey: HardhatEthersSigner }> {
+async function extraSigners(): Promise<{
+  lineKey: HardhatEthersSigner;
+  regulatorKey: HardhatEthersSigner;
+  strangerKey: HardhatEthersSigner;
+}> {
   const all = await ethers.getSigners();
   // The fixture uses the first eleven accounts.
   return { lineKey: all[11], regulatorKey: all[12], strangerKey: all[13] };
@@ -183,7 +189,11 @@ function eoaPlace(signer: HardhatEthersSigner, wrongKey: HardhatEthersSigner, do
   };
 }
 
-async function walletPlace(owner: HardhatEthersSigner, wrongKey: HardhatEthersSigner, domain: TypedDataDomain): Promise<{ place: Place; wallet: ERC1271WalletMock }> {
+async function walletPlace(
+  owner: HardhatEthersSigner,
+  wrongKey: HardhatEthersSigner,
+  domain: TypedDataDomain,
+): Promise<{ place: Place; wallet: ERC1271WalletMock }> {
   const wallet = await ethers.deployContract("ERC1271WalletMock", [owner.address]);
   const address = await wallet.getAddress();
   return {
@@ -302,10 +312,9 @@ describe("ProductLots", function () {
       it("refuses while the protocol is paused", async function () {
         const w = await loadFixture(worldFixture);
         await w.registry.connect(w.council).pause();
-        await expect(w.lots.connect(w.manufacturer).registerProduct(gtinNumbered(3), bytes32("meta"))).to.be.revertedWithCustomError(
-          w.lots,
-          "ProtocolPaused",
-        );
+        await expect(
+          w.lots.connect(w.manufacturer).registerProduct(gtinNumbered(3), bytes32("meta")),
+        ).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
       });
     });
 
@@ -314,7 +323,9 @@ describe("ProductLots", function () {
         const w = await loadFixture(worldFixture);
         const gtin = gtinNumbered(4);
         await w.lots.connect(w.manufacturer).registerProduct(gtin, bytes32("meta"));
-        await expect(w.lots.connect(w.regulator2).approveProduct(gtin)).to.emit(w.lots, "ProductApproved").withArgs(gtin, w.regulator2.address);
+        await expect(w.lots.connect(w.regulator2).approveProduct(gtin))
+          .to.emit(w.lots, "ProductApproved")
+          .withArgs(gtin, w.regulator2.address);
         const p = await w.lots.product(gtin);
         expect(p.status).to.equal(ProductStatus.Approved);
         expect(p.manufacturer).to.equal(w.manufacturer.address);
@@ -362,7 +373,9 @@ describe("ProductLots", function () {
       it("refuses to rule on an unknown product", async function () {
         const w = await loadFixture(worldFixture);
         const gtin = gtinNumbered(7);
-        await expect(w.lots.connect(w.regulator).approveProduct(gtin)).to.be.revertedWithCustomError(w.lots, "ProductsUnknownProduct").withArgs(gtin);
+        await expect(w.lots.connect(w.regulator).approveProduct(gtin))
+          .to.be.revertedWithCustomError(w.lots, "ProductsUnknownProduct")
+          .withArgs(gtin);
         await expect(w.lots.connect(w.regulator).rejectProduct(gtin, bytes32("r")))
           .to.be.revertedWithCustomError(w.lots, "ProductsUnknownProduct")
           .withArgs(gtin);
@@ -392,8 +405,14 @@ describe("ProductLots", function () {
         const gtin = gtinNumbered(9);
         await w.lots.connect(w.manufacturer).registerProduct(gtin, bytes32("meta"));
         await w.registry.connect(w.council).pause();
-        await expect(w.lots.connect(w.regulator).approveProduct(gtin)).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
-        await expect(w.lots.connect(w.regulator).rejectProduct(gtin, bytes32("r"))).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
+        await expect(w.lots.connect(w.regulator).approveProduct(gtin)).to.be.revertedWithCustomError(
+          w.lots,
+          "ProtocolPaused",
+        );
+        await expect(w.lots.connect(w.regulator).rejectProduct(gtin, bytes32("r"))).to.be.revertedWithCustomError(
+          w.lots,
+          "ProtocolPaused",
+        );
       });
     });
 
@@ -421,7 +440,10 @@ describe("ProductLots", function () {
 
       it("refuses the zero address", async function () {
         const w = await loadFixture(worldFixture);
-        await expect(w.lots.connect(w.manufacturer).setSigner(ethers.ZeroAddress, true)).to.be.revertedWithCustomError(w.lots, "LotsZeroAddress");
+        await expect(w.lots.connect(w.manufacturer).setSigner(ethers.ZeroAddress, true)).to.be.revertedWithCustomError(
+          w.lots,
+          "LotsZeroAddress",
+        );
       });
 
       it("refuses the manufacturer itself, which always signs for itself", async function () {
@@ -459,17 +481,25 @@ describe("ProductLots", function () {
 
     it("defines LOT_ATTESTATION_TYPEHASH as the hash of the normative type", async function () {
       const w = await loadFixture(worldFixture);
-      expect(await w.lots.LOT_ATTESTATION_TYPEHASH()).to.equal(ethers.keccak256(ethers.toUtf8Bytes(LOT_ATTESTATION_TYPE)));
-      expect(ethers.TypedDataEncoder.from(LOT_ATTESTATION_TYPES).encodeType("LotAttestation")).to.equal(LOT_ATTESTATION_TYPE);
+      expect(await w.lots.LOT_ATTESTATION_TYPEHASH()).to.equal(
+        ethers.keccak256(ethers.toUtf8Bytes(LOT_ATTESTATION_TYPE)),
+      );
+      expect(ethers.TypedDataEncoder.from(LOT_ATTESTATION_TYPES).encodeType("LotAttestation")).to.equal(
+        LOT_ATTESTATION_TYPE,
+      );
     });
 
     it("computes the same attestation digest as ethers' TypedDataEncoder", async function () {
       const w = await loadFixture(worldFixture);
       const domain = await domainOf(w);
       const att = await attestationFor(w, manifestOf());
-      expect(await w.lots.attestationDigest(att)).to.equal(ethers.TypedDataEncoder.hash(domain, LOT_ATTESTATION_TYPES, att));
+      expect(await w.lots.attestationDigest(att)).to.equal(
+        ethers.TypedDataEncoder.hash(domain, LOT_ATTESTATION_TYPES, att),
+      );
       const other = { ...att, dataHash: bytes32("other") };
-      expect(await w.lots.attestationDigest(other)).to.equal(ethers.TypedDataEncoder.hash(domain, LOT_ATTESTATION_TYPES, other));
+      expect(await w.lots.attestationDigest(other)).to.equal(
+        ethers.TypedDataEncoder.hash(domain, LOT_ATTESTATION_TYPES, other),
+      );
       expect(await w.lots.attestationDigest(other)).to.not.equal(await w.lots.attestationDigest(att));
     });
   });
@@ -484,8 +514,19 @@ describe("ProductLots", function () {
       const tx = await w.lots.connect(w.outsider).commissionLot(att, m, r);
       await expect(tx)
         .to.emit(w.lots, "LotCommissioned")
-        .withArgs(att.lotId, GTIN, w.manufacturer.address, att.lotNumber, att.expiresAt, manifest.size, manifest.root, att.dataHash);
-      await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, w.manufacturer.address, false, ms, att.deadline);
+        .withArgs(
+          att.lotId,
+          GTIN,
+          w.manufacturer.address,
+          att.lotNumber,
+          att.expiresAt,
+          manifest.size,
+          manifest.root,
+          att.dataHash,
+        );
+      await expect(tx)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(att.lotId, w.manufacturer.address, false, ms, att.deadline);
       await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, w.regulator.address, true, rs, att.deadline);
       await expect(tx).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
       const at = await minedAt(tx);
@@ -556,7 +597,9 @@ describe("ProductLots", function () {
       const { m, rs } = await signedByBoth(w, att);
       const tx = await w.lots.commissionLot(att, m, NO_SIGNATURE);
       await expect(tx).to.emit(w.lots, "LotCommissioned");
-      await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, w.manufacturer.address, false, m.signature, att.deadline);
+      await expect(tx)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(att.lotId, w.manufacturer.address, false, m.signature, att.deadline);
       await expect(tx).to.not.emit(w.lots, "LotReleased");
       const commissionedAt = await minedAt(tx);
       let l = await w.lots.lot(att.lotId);
@@ -584,7 +627,9 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf());
       const { r, ms } = await signedByBoth(w, att);
       const tx = await w.lots.commissionLot(att, NO_SIGNATURE, r);
-      await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, w.regulator.address, true, r.signature, att.deadline);
+      await expect(tx)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(att.lotId, w.regulator.address, true, r.signature, att.deadline);
       await expect(tx).to.not.emit(w.lots, "LotReleased");
       let l = await w.lots.lot(att.lotId);
       expect(l.status).to.equal(LotStatus.Pending);
@@ -593,7 +638,9 @@ describe("ProductLots", function () {
       await expectViewsAgree(w.lots, att.lotId);
 
       const co = await w.lots.cosignLot(att, sig(w.manufacturer.address, ms));
-      await expect(co).to.emit(w.lots, "LotSigned").withArgs(att.lotId, w.manufacturer.address, false, ms, att.deadline);
+      await expect(co)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(att.lotId, w.manufacturer.address, false, ms, att.deadline);
       await expect(co).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
       l = await w.lots.lot(att.lotId);
       expect(l.status).to.equal(LotStatus.Released);
@@ -647,9 +694,17 @@ describe("ProductLots", function () {
         const { w, k, att } = await setup();
         const ms = await k.manufacturerPlace.sign(att);
         const rs = await k.regulatorPlace.sign(att);
-        const tx = await w.lots.commissionLot(att, sig(k.manufacturerPlace.address, ms), sig(k.regulatorPlace.address, rs));
-        await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, k.manufacturerPlace.address, false, ms, att.deadline);
-        await expect(tx).to.emit(w.lots, "LotSigned").withArgs(att.lotId, k.regulatorPlace.address, true, rs, att.deadline);
+        const tx = await w.lots.commissionLot(
+          att,
+          sig(k.manufacturerPlace.address, ms),
+          sig(k.regulatorPlace.address, rs),
+        );
+        await expect(tx)
+          .to.emit(w.lots, "LotSigned")
+          .withArgs(att.lotId, k.manufacturerPlace.address, false, ms, att.deadline);
+        await expect(tx)
+          .to.emit(w.lots, "LotSigned")
+          .withArgs(att.lotId, k.regulatorPlace.address, true, rs, att.deadline);
         await expect(tx).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
         const l = await w.lots.lot(att.lotId);
         expect(l.status).to.equal(LotStatus.Released);
@@ -660,7 +715,11 @@ describe("ProductLots", function () {
 
       it("releases a lot pending on the regulator place when that place co-signs", async function () {
         const { w, k, att } = await setup();
-        await w.lots.commissionLot(att, sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att)), NO_SIGNATURE);
+        await w.lots.commissionLot(
+          att,
+          sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att)),
+          NO_SIGNATURE,
+        );
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
         const rs = await k.regulatorPlace.sign(att);
         await expect(w.lots.cosignLot(att, sig(k.regulatorPlace.address, rs)))
@@ -709,9 +768,15 @@ describe("ProductLots", function () {
 
       it("refuses a co-signature made with the wrong key", async function () {
         const { w, k, att } = await setup();
-        await w.lots.commissionLot(att, sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att)), NO_SIGNATURE);
+        await w.lots.commissionLot(
+          att,
+          sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att)),
+          NO_SIGNATURE,
+        );
         const bad = sig(k.regulatorPlace.address, await k.regulatorPlace.signWithWrongKey(att));
-        await expect(w.lots.cosignLot(att, bad)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(k.regulatorPlace.address);
+        await expect(w.lots.cosignLot(att, bad))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+          .withArgs(k.regulatorPlace.address);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
       });
 
@@ -746,7 +811,9 @@ describe("ProductLots", function () {
   }
 
   describe("malicious ERC-1271 wallets", function () {
-    async function maliciousWorld(mode: MaliciousMode): Promise<{ w: World; mal: ERC1271MaliciousMock; address: string; att: LotAttestation }> {
+    async function maliciousWorld(
+      mode: MaliciousMode,
+    ): Promise<{ w: World; mal: ERC1271MaliciousMock; address: string; att: LotAttestation }> {
       const w = await loadFixture(worldFixture);
       const mal = await ethers.deployContract("ERC1271MaliciousMock");
       await mal.setMode(mode);
@@ -765,7 +832,9 @@ describe("ProductLots", function () {
         const { w, mal, address, att } = await maliciousWorld(mode);
         await w.lots.connect(w.manufacturer).setSigner(address, true);
         const claimed = sig(address, "0x1234");
-        await expect(w.lots.commissionLot(att, claimed, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(address);
+        await expect(w.lots.commissionLot(att, claimed, NO_SIGNATURE))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+          .withArgs(address);
         await mal.setMode(MaliciousMode.AcceptAll);
         expect(await w.lots.commissionLot.staticCall(att, claimed, NO_SIGNATURE)).to.equal(att.lotId);
       });
@@ -774,7 +843,9 @@ describe("ProductLots", function () {
         const { w, mal, address, att } = await maliciousWorld(mode);
         await appointRegulator(w, address, `malicious-${label}`);
         const claimed = sig(address, "0x1234");
-        await expect(w.lots.commissionLot(att, NO_SIGNATURE, claimed)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(address);
+        await expect(w.lots.commissionLot(att, NO_SIGNATURE, claimed))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+          .withArgs(address);
         await mal.setMode(MaliciousMode.AcceptAll);
         expect(await w.lots.commissionLot.staticCall(att, NO_SIGNATURE, claimed)).to.equal(att.lotId);
       });
@@ -784,7 +855,9 @@ describe("ProductLots", function () {
         await appointRegulator(w, address, `malicious-co-${label}`);
         const { m } = await signedByBoth(w, att);
         await w.lots.commissionLot(att, m, NO_SIGNATURE);
-        await expect(w.lots.cosignLot(att, sig(address, "0x1234"))).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(address);
+        await expect(w.lots.cosignLot(att, sig(address, "0x1234")))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+          .withArgs(address);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
       });
     }
@@ -792,10 +865,16 @@ describe("ProductLots", function () {
     it("refuses an accept-all wallet that is neither an authorised signer nor a regulator", async function () {
       const { w, address, att } = await maliciousWorld(MaliciousMode.AcceptAll);
       const claimed = sig(address, "0x");
-      await expect(w.lots.commissionLot(att, claimed, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(address, false);
-      await expect(w.lots.commissionLot(att, NO_SIGNATURE, claimed)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(address, true);
+      await expect(w.lots.commissionLot(att, claimed, NO_SIGNATURE))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(address, false);
+      await expect(w.lots.commissionLot(att, NO_SIGNATURE, claimed))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(address, true);
       const { m } = await signedByBoth(w, att);
-      await expect(w.lots.commissionLot(att, m, claimed)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(address, true);
+      await expect(w.lots.commissionLot(att, m, claimed))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(address, true);
     });
   });
 
@@ -805,8 +884,12 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf(), { deadlineIn: DAY });
       const { m, r } = await signedByBoth(w, att);
       await time.increaseTo(att.deadline + 1n);
-      await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline").withArgs(att.deadline);
-      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline").withArgs(att.deadline);
+      await expect(w.lots.commissionLot(att, m, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline")
+        .withArgs(att.deadline);
+      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE))
+        .to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline")
+        .withArgs(att.deadline);
     });
 
     it("accepts an attestation in the block whose time is its deadline", async function () {
@@ -826,18 +909,24 @@ describe("ProductLots", function () {
       const r2 = sig(w.regulator2.address, await signLotAttestation(w.regulator2, await domainOf(w), att));
       expect(await w.lots.commissionLot.staticCall(att, m, r2)).to.equal(att.lotId);
       await w.registry.connect(w.council).suspend(w.regulator2.address, bytes32("reason"));
-      await expect(w.lots.commissionLot(att, m, r2)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(w.regulator2.address, true);
+      await expect(w.lots.commissionLot(att, m, r2))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(w.regulator2.address, true);
     });
 
     it("refuses a regulator whose licence has expired", async function () {
       const w = await loadFixture(worldFixture);
       const { regulatorKey } = await extraSigners();
       const until = BigInt(await time.latest()) + 2n * DAY;
-      await w.registry.connect(w.council).appointRegulator(regulatorKey.address, bytes32("licence:short"), 0, JURISDICTION, until);
+      await w.registry
+        .connect(w.council)
+        .appointRegulator(regulatorKey.address, bytes32("licence:short"), 0, JURISDICTION, until);
       await time.increaseTo(until);
       const att = await attestationFor(w, manifestOf());
       const rs = sig(regulatorKey.address, await signLotAttestation(regulatorKey, await domainOf(w), att));
-      await expect(w.lots.commissionLot(att, NO_SIGNATURE, rs)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(regulatorKey.address, true);
+      await expect(w.lots.commissionLot(att, NO_SIGNATURE, rs))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(regulatorKey.address, true);
     });
 
     it("refuses a distributor in the regulator place", async function () {
@@ -845,7 +934,9 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf());
       const { m } = await signedByBoth(w, att);
       const ds = sig(w.distributor.address, await signLotAttestation(w.distributor, await domainOf(w), att));
-      await expect(w.lots.commissionLot(att, m, ds)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(w.distributor.address, true);
+      await expect(w.lots.commissionLot(att, m, ds))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(w.distributor.address, true);
     });
 
     it("refuses a lot of a product that is proposed, rejected or unknown", async function () {
@@ -864,7 +955,9 @@ describe("ProductLots", function () {
       for (const [gtin, status] of cases) {
         const att = await attestationFor(w, manifestOf(), { gtin });
         const { m, r } = await signedByBoth(w, att);
-        await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsProductNotApproved").withArgs(gtin, status);
+        await expect(w.lots.commissionLot(att, m, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsProductNotApproved")
+          .withArgs(gtin, status);
       }
     });
 
@@ -881,8 +974,12 @@ describe("ProductLots", function () {
       const w = await loadFixture(worldFixture);
       const { lotId, att } = await commission(w, manifestOf());
       const { m, r } = await signedByBoth(w, att);
-      await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned").withArgs(lotId);
-      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned").withArgs(lotId);
+      await expect(w.lots.commissionLot(att, m, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned")
+        .withArgs(lotId);
+      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned")
+        .withArgs(lotId);
     });
 
     it("refuses to commission a pending lot again", async function () {
@@ -890,7 +987,9 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf());
       const { m, r } = await signedByBoth(w, att);
       await w.lots.commissionLot(att, m, NO_SIGNATURE);
-      await expect(w.lots.commissionLot(att, NO_SIGNATURE, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned").withArgs(att.lotId);
+      await expect(w.lots.commissionLot(att, NO_SIGNATURE, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyCommissioned")
+        .withArgs(att.lotId);
     });
 
     it("refuses a lot of zero units", async function () {
@@ -903,7 +1002,10 @@ describe("ProductLots", function () {
     it("refuses an attestation without any signature", async function () {
       const w = await loadFixture(worldFixture);
       const att = await attestationFor(w, manifestOf());
-      await expect(w.lots.commissionLot(att, NO_SIGNATURE, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsMissingSignatures");
+      await expect(w.lots.commissionLot(att, NO_SIGNATURE, NO_SIGNATURE)).to.be.revertedWithCustomError(
+        w.lots,
+        "LotsMissingSignatures",
+      );
     });
 
     it("refuses a lot id that is not derived from the GTIN and lot number", async function () {
@@ -913,7 +1015,9 @@ describe("ProductLots", function () {
       for (const lotId of [bytes32("arbitrary"), lotIdOf(GTIN2, base.lotNumber), lotIdOf(GTIN, "LOT-B2")]) {
         const att = { ...base, lotId };
         const { m, r } = await signedByBoth(w, att);
-        await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsInvalidLotId").withArgs(lotId, expected);
+        await expect(w.lots.commissionLot(att, m, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidLotId")
+          .withArgs(lotId, expected);
       }
     });
 
@@ -923,7 +1027,9 @@ describe("ProductLots", function () {
       for (const lotNumber of ["", "A".repeat(21), "LOT A1", "LOT#A1"]) {
         const att = { ...base, lotNumber, lotId: rawLotId(GTIN, lotNumber) };
         const { m, r } = await signedByBoth(w, att);
-        await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsInvalidLotNumber").withArgs(lotNumber);
+        await expect(w.lots.commissionLot(att, m, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidLotNumber")
+          .withArgs(lotNumber);
       }
     });
 
@@ -935,14 +1041,25 @@ describe("ProductLots", function () {
       const { m, r } = await signedByBoth(w, att);
       await expect(w.lots.commissionLot(att, m, r))
         .to.emit(w.lots, "LotCommissioned")
-        .withArgs(att.lotId, GTIN, w.manufacturer.address, lotNumber, att.expiresAt, att.unitCount, att.serialsRoot, att.dataHash);
+        .withArgs(
+          att.lotId,
+          GTIN,
+          w.manufacturer.address,
+          lotNumber,
+          att.expiresAt,
+          att.unitCount,
+          att.serialsRoot,
+          att.dataHash,
+        );
     });
 
     it("refuses a lot that has already expired", async function () {
       const w = await loadFixture(worldFixture);
       const att = await attestationFor(w, manifestOf(), { expiresIn: 0n });
       const { m, r } = await signedByBoth(w, att);
-      await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyExpired").withArgs(att.expiresAt);
+      await expect(w.lots.commissionLot(att, m, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyExpired")
+        .withArgs(att.expiresAt);
     });
 
     it("refuses an expiry that does not fit in 40 bits", async function () {
@@ -951,7 +1068,9 @@ describe("ProductLots", function () {
       for (const expiresAt of [UINT40_LIMIT, 2n ** 64n - 1n]) {
         const att = { ...base, expiresAt };
         const { m, r } = await signedByBoth(w, att);
-        await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "LotsInvalidExpiry").withArgs(expiresAt);
+        await expect(w.lots.commissionLot(att, m, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidExpiry")
+          .withArgs(expiresAt);
       }
     });
 
@@ -975,7 +1094,9 @@ describe("ProductLots", function () {
       await w.registry.connect(w.council).pause();
       await expect(w.lots.commissionLot(att, m, r)).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
       await w.registry.connect(w.council).unpause();
-      await expect(w.lots.commissionLot(att, m, r)).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
+      await expect(w.lots.commissionLot(att, m, r))
+        .to.emit(w.lots, "LotReleased")
+        .withArgs(att.lotId);
     });
 
     it("refuses a signature whose attestation was changed after signing", async function () {
@@ -983,8 +1104,12 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf());
       const { m, r } = await signedByBoth(w, att);
       const changed = { ...att, unitCount: att.unitCount + 1 };
-      await expect(w.lots.commissionLot(changed, m, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(w.manufacturer.address);
-      await expect(w.lots.commissionLot(changed, NO_SIGNATURE, r)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(w.regulator.address);
+      await expect(w.lots.commissionLot(changed, m, NO_SIGNATURE))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+        .withArgs(w.manufacturer.address);
+      await expect(w.lots.commissionLot(changed, NO_SIGNATURE, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+        .withArgs(w.regulator.address);
     });
   });
 
@@ -1012,9 +1137,15 @@ describe("ProductLots", function () {
       const att = await attestationFor(w, manifestOf());
       const otherDomain = pharmaChainDomain(w.chainId, await other.getAddress());
       const { m, r } = await signedByBoth(w, att, otherDomain);
-      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(w.manufacturer.address);
-      await expect(w.lots.commissionLot(att, NO_SIGNATURE, r)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(w.regulator.address);
-      await expect(other.commissionLot(att, m, r)).to.emit(other, "LotReleased").withArgs(att.lotId);
+      await expect(w.lots.commissionLot(att, m, NO_SIGNATURE))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+        .withArgs(w.manufacturer.address);
+      await expect(w.lots.commissionLot(att, NO_SIGNATURE, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+        .withArgs(w.regulator.address);
+      await expect(other.commissionLot(att, m, r))
+        .to.emit(other, "LotReleased")
+        .withArgs(att.lotId);
       expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
     });
 
@@ -1058,7 +1189,9 @@ describe("ProductLots", function () {
         const { m, r } = await signedByBoth(w, att);
         await w.lots.commissionLot(att, NO_SIGNATURE, r);
         const reason = bytes32("draft attestation");
-        await expect(w.lots.connect(by).voidLot(att.lotId, reason)).to.emit(w.lots, "LotVoided").withArgs(att.lotId, by.address, reason);
+        await expect(w.lots.connect(by).voidLot(att.lotId, reason))
+          .to.emit(w.lots, "LotVoided")
+          .withArgs(att.lotId, by.address, reason);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
         await w.lots.commissionLot(att, m, r);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Released);
@@ -1068,9 +1201,13 @@ describe("ProductLots", function () {
     it("refuses to void a released or unknown lot, or by another party", async function () {
       const w = await loadFixture(worldFixture);
       const { att } = await commission(w, manifestOf());
-      await expect(w.lots.connect(w.regulator).voidLot(att.lotId, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "LotsNotPending").withArgs(att.lotId);
+      await expect(w.lots.connect(w.regulator).voidLot(att.lotId, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.lots, "LotsNotPending")
+        .withArgs(att.lotId);
       const unknown = bytes32("unknown");
-      await expect(w.lots.connect(w.regulator).voidLot(unknown, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "LotsUnknownLot").withArgs(unknown);
+      await expect(w.lots.connect(w.regulator).voidLot(unknown, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.lots, "LotsUnknownLot")
+        .withArgs(unknown);
       const att2 = await attestationFor(w, manifestOf("U"), { lotNumber: "PENDING-V" });
       const { m } = await signedByBoth(w, att2);
       await w.lots.commissionLot(att2, m, NO_SIGNATURE);
@@ -1080,7 +1217,10 @@ describe("ProductLots", function () {
           .withArgs(caller.address, Role.Regulator);
       }
       await w.registry.connect(w.council).pause();
-      await expect(w.lots.connect(w.regulator).voidLot(att2.lotId, ethers.ZeroHash)).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
+      await expect(w.lots.connect(w.regulator).voidLot(att2.lotId, ethers.ZeroHash)).to.be.revertedWithCustomError(
+        w.lots,
+        "ProtocolPaused",
+      );
     });
 
     it("refuses to release a pending lot once it has expired", async function () {
@@ -1089,7 +1229,9 @@ describe("ProductLots", function () {
       const { m, r } = await signedByBoth(w, att);
       await w.lots.commissionLot(att, m, NO_SIGNATURE);
       await time.increaseTo(att.expiresAt);
-      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyExpired").withArgs(att.expiresAt);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyExpired")
+        .withArgs(att.expiresAt);
     });
   });
 
@@ -1135,14 +1277,18 @@ describe("ProductLots", function () {
       const w = await loadFixture(worldFixture);
       const att = await attestationFor(w, manifestOf());
       const { r } = await signedByBoth(w, att);
-      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsUnknownLot").withArgs(att.lotId);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsUnknownLot")
+        .withArgs(att.lotId);
     });
 
     it("refuses a lot that is already released", async function () {
       const w = await loadFixture(worldFixture);
       const { att } = await commission(w, manifestOf());
       const { r } = await signedByBoth(w, att);
-      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyReleased").withArgs(att.lotId);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyReleased")
+        .withArgs(att.lotId);
     });
 
     it("refuses an attestation that differs from the commissioned lot in any field", async function () {
@@ -1157,7 +1303,9 @@ describe("ProductLots", function () {
       for (const change of changes) {
         const changed = { ...att, ...change };
         const { r } = await signedByBoth(w, changed);
-        await expect(w.lots.cosignLot(changed, r)).to.be.revertedWithCustomError(w.lots, "LotsAttestationMismatch").withArgs(att.lotId);
+        await expect(w.lots.cosignLot(changed, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsAttestationMismatch")
+          .withArgs(att.lotId);
       }
       expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
     });
@@ -1178,16 +1326,22 @@ describe("ProductLots", function () {
     it("refuses a co-signature after the deadline", async function () {
       const { w, att, r } = await pendingLot();
       await time.increaseTo(att.deadline + 1n);
-      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline").withArgs(att.deadline);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsExpiredDeadline")
+        .withArgs(att.deadline);
     });
 
     it("refuses the manufacturer signing the missing regulator place, and a distributor", async function () {
       const { w, att } = await pendingLot();
       const domain = await domainOf(w);
       const ms = sig(w.manufacturer.address, await signLotAttestation(w.manufacturer, domain, att));
-      await expect(w.lots.cosignLot(att, ms)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(w.manufacturer.address, true);
+      await expect(w.lots.cosignLot(att, ms))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(w.manufacturer.address, true);
       const ds = sig(w.distributor.address, await signLotAttestation(w.distributor, domain, att));
-      await expect(w.lots.cosignLot(att, ds)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(w.distributor.address, true);
+      await expect(w.lots.cosignLot(att, ds))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(w.distributor.address, true);
     });
 
     it("refuses another regulator signing the missing manufacturer place", async function () {
@@ -1196,13 +1350,17 @@ describe("ProductLots", function () {
       const { r } = await signedByBoth(w, att);
       await w.lots.commissionLot(att, NO_SIGNATURE, r);
       const r2 = sig(w.regulator2.address, await signLotAttestation(w.regulator2, await domainOf(w), att));
-      await expect(w.lots.cosignLot(att, r2)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner").withArgs(w.regulator2.address, false);
+      await expect(w.lots.cosignLot(att, r2))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(w.regulator2.address, false);
     });
 
     it("refuses a co-signature made with the wrong key", async function () {
       const { w, att } = await pendingLot();
       const forged = sig(w.regulator.address, await signLotAttestation(w.outsider, await domainOf(w), att));
-      await expect(w.lots.cosignLot(att, forged)).to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature").withArgs(w.regulator.address);
+      await expect(w.lots.cosignLot(att, forged))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
+        .withArgs(w.regulator.address);
     });
 
     it("refuses a co-signature once the manufacturer is suspended, and while the protocol is paused", async function () {
@@ -1260,7 +1418,9 @@ describe("ProductLots", function () {
     it("refuses an unknown lot", async function () {
       const w = await loadFixture(worldFixture);
       const lotId = lotIdOf(GTIN, "NEVER");
-      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"))).to.be.revertedWithCustomError(w.lots, "LotsUnknownLot").withArgs(lotId);
+      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r")))
+        .to.be.revertedWithCustomError(w.lots, "LotsUnknownLot")
+        .withArgs(lotId);
     });
 
     it("refuses a distributor, another manufacturer, an outsider and a suspended manufacturer", async function () {
@@ -1280,7 +1440,9 @@ describe("ProductLots", function () {
       const { lotId } = await commission(w, manifestOf());
       const first = await w.lots.connect(w.manufacturer).recallLot(lotId, bytes32("r"));
       const recalledAt = await minedAt(first);
-      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r2"))).to.be.revertedWithCustomError(w.lots, "LotsAlreadyRecalled").withArgs(lotId);
+      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r2")))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyRecalled")
+        .withArgs(lotId);
       expect((await w.lots.lot(lotId)).recalledAt).to.equal(recalledAt);
     });
 
@@ -1288,8 +1450,14 @@ describe("ProductLots", function () {
       const w = await loadFixture(worldFixture);
       const { lotId } = await commission(w, manifestOf());
       await w.registry.connect(w.council).pause();
-      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"))).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
-      await expect(w.lots.connect(w.manufacturer).recallLot(lotId, bytes32("r"))).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
+      await expect(w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"))).to.be.revertedWithCustomError(
+        w.lots,
+        "ProtocolPaused",
+      );
+      await expect(w.lots.connect(w.manufacturer).recallLot(lotId, bytes32("r"))).to.be.revertedWithCustomError(
+        w.lots,
+        "ProtocolPaused",
+      );
     });
 
     it("recalls a pending lot, which can then never be released", async function () {
@@ -1298,7 +1466,9 @@ describe("ProductLots", function () {
       const { m, r } = await signedByBoth(w, att);
       await w.lots.commissionLot(att, m, NO_SIGNATURE);
       await expect(w.lots.connect(w.regulator).recallLot(att.lotId, bytes32("r"))).to.emit(w.lots, "LotRecalled");
-      await expect(w.lots.cosignLot(att, r)).to.be.revertedWithCustomError(w.lots, "LotsAlreadyRecalled").withArgs(att.lotId);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsAlreadyRecalled")
+        .withArgs(att.lotId);
       const l = await w.lots.lot(att.lotId);
       expect(l.status).to.equal(LotStatus.Pending);
       expect(l.recalled).to.equal(true);

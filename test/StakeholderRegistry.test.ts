@@ -8,7 +8,18 @@ import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { StakeholderRegistry } from "../typechain-types";
-import { ADMIN_DELAY, DAY, GLN, JURISDICTION, Role, Status, World, YEAR, bytes32, worldFixture } from "./helpers/fixture";
+import {
+  ADMIN_DELAY,
+  DAY,
+  GLN,
+  JURISDICTION,
+  Role,
+  Status,
+  World,
+  YEAR,
+  bytes32,
+  worldFixture,
+} from "./helpers/fixture";
 
 const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
 /** GLN 0614141073468: the fixture's GLN with its check digit off by one. */
@@ -117,7 +128,9 @@ describe("StakeholderRegistry", function () {
   /** A regulator whose licence ends one day from now, with time moved to that end. */
   async function expiredRegulator(): Promise<HardhatEthersSigner> {
     const validUntil = (await now()) + DAY;
-    await registry.connect(w.council).appointRegulator(newRegulator.address, bytes32("licence:short"), 0, JURISDICTION, validUntil);
+    await registry
+      .connect(w.council)
+      .appointRegulator(newRegulator.address, bytes32("licence:short"), 0, JURISDICTION, validUntil);
     await time.increaseTo(validUntil);
     return newRegulator;
   }
@@ -265,13 +278,17 @@ describe("StakeholderRegistry", function () {
     });
 
     it("refuses a GLN with a wrong check digit", async function () {
-      await expect(registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN_BAD_CHECK_DIGIT, JURISDICTION, META))
+      await expect(
+        registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN_BAD_CHECK_DIGIT, JURISDICTION, META),
+      )
         .to.be.revertedWithCustomError(registry, "RegistryInvalidGln")
         .withArgs(GLN_BAD_CHECK_DIGIT);
     });
 
     it("refuses a GLN with more than 13 digits", async function () {
-      await expect(registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN_FOURTEEN_DIGITS, JURISDICTION, META))
+      await expect(
+        registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN_FOURTEEN_DIGITS, JURISDICTION, META),
+      )
         .to.be.revertedWithCustomError(registry, "RegistryInvalidGln")
         .withArgs(GLN_FOURTEEN_DIGITS);
     });
@@ -373,7 +390,9 @@ describe("StakeholderRegistry", function () {
         const account = await prepare();
         const before = await recordOf(registry, account.address);
         await expect(
-          registry.connect(w.council).appointRegulator(account.address, LICENCE, GLN, JURISDICTION, w.licenceUntil + YEAR),
+          registry
+            .connect(w.council)
+            .appointRegulator(account.address, LICENCE, GLN, JURISDICTION, w.licenceUntil + YEAR),
         )
           .to.be.revertedWithCustomError(registry, "RegistryAlreadyRegistered")
           .withArgs(account.address);
@@ -383,7 +402,9 @@ describe("StakeholderRegistry", function () {
 
     it("refuses to turn a revoked party into a regulator: only a former regulator's record may be replaced", async function () {
       const revoked = await accountIn(Status.Revoked);
-      await expect(registry.connect(w.council).appointRegulator(revoked.address, LICENCE, GLN, JURISDICTION, w.licenceUntil))
+      await expect(
+        registry.connect(w.council).appointRegulator(revoked.address, LICENCE, GLN, JURISDICTION, w.licenceUntil),
+      )
         .to.be.revertedWithCustomError(registry, "RegistryAlreadyRegistered")
         .withArgs(revoked.address);
     });
@@ -646,9 +667,15 @@ describe("StakeholderRegistry", function () {
     it("suspends an active stakeholder, which is then not authorised", async function () {
       const before = await recordOf(registry, w.distributor.address);
       const tx = registry.connect(w.regulator).suspend(w.distributor.address, REASON);
-      await expect(tx).to.emit(registry, "StakeholderSuspended").withArgs(w.distributor.address, w.regulator.address, REASON);
+      await expect(tx)
+        .to.emit(registry, "StakeholderSuspended")
+        .withArgs(w.distributor.address, w.regulator.address, REASON);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, w.distributor.address)).to.deep.equal({ ...before, status: Status.Suspended, updatedAt: at });
+      expect(await recordOf(registry, w.distributor.address)).to.deep.equal({
+        ...before,
+        status: Status.Suspended,
+        updatedAt: at,
+      });
       expect(await registry.isAuthorised(w.distributor.address, Role.Distributor)).to.equal(false);
       expect(await standingOf(registry, w.distributor.address)).to.deep.equal([Role.Distributor, false, false]);
     });
@@ -656,9 +683,15 @@ describe("StakeholderRegistry", function () {
     it("lets the admin suspend a regulator, who can then no longer rule", async function () {
       const before = await recordOf(registry, w.regulator2.address);
       const tx = registry.connect(w.council).suspend(w.regulator2.address, REASON);
-      await expect(tx).to.emit(registry, "StakeholderSuspended").withArgs(w.regulator2.address, w.council.address, REASON);
+      await expect(tx)
+        .to.emit(registry, "StakeholderSuspended")
+        .withArgs(w.regulator2.address, w.council.address, REASON);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({ ...before, status: Status.Suspended, updatedAt: at });
+      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({
+        ...before,
+        status: Status.Suspended,
+        updatedAt: at,
+      });
       expect(await standingOf(registry, w.regulator2.address)).to.deep.equal([Role.Regulator, false, false]);
       await expect(registry.connect(w.regulator2).suspend(w.distributor.address, REASON))
         .to.be.revertedWithCustomError(registry, "UnauthorisedAccount")
@@ -691,7 +724,11 @@ describe("StakeholderRegistry", function () {
       const tx = registry.connect(w.regulator2).reinstate(account.address);
       await expect(tx).to.emit(registry, "StakeholderReinstated").withArgs(account.address, w.regulator2.address);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, account.address)).to.deep.equal({ ...before, status: Status.Active, updatedAt: at });
+      expect(await recordOf(registry, account.address)).to.deep.equal({
+        ...before,
+        status: Status.Active,
+        updatedAt: at,
+      });
       expect(await registry.isAuthorised(account.address, Role.Distributor)).to.equal(true);
       expect(await standingOf(registry, account.address)).to.deep.equal([Role.Distributor, true, false]);
     });
@@ -702,7 +739,11 @@ describe("StakeholderRegistry", function () {
       const tx = registry.connect(w.council).reinstate(w.regulator2.address);
       await expect(tx).to.emit(registry, "StakeholderReinstated").withArgs(w.regulator2.address, w.council.address);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({ ...before, status: Status.Active, updatedAt: at });
+      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({
+        ...before,
+        status: Status.Active,
+        updatedAt: at,
+      });
       expect(await registry.isAuthorised(w.regulator2.address, Role.Regulator)).to.equal(true);
       await expect(registry.connect(w.regulator2).suspend(w.distributor.address, REASON))
         .to.emit(registry, "StakeholderSuspended")
@@ -750,7 +791,9 @@ describe("StakeholderRegistry", function () {
       const before = await recordOf(registry, account.address);
       const validUntil = w.licenceUntil + YEAR;
       const tx = registry.connect(w.regulator).renew(account.address, validUntil, LICENCE);
-      await expect(tx).to.emit(registry, "LicenceRenewed").withArgs(account.address, w.regulator.address, validUntil, LICENCE);
+      await expect(tx)
+        .to.emit(registry, "LicenceRenewed")
+        .withArgs(account.address, w.regulator.address, validUntil, LICENCE);
       const at = await minedAt(tx);
       expect(await recordOf(registry, account.address)).to.deep.equal({
         ...before,
@@ -826,7 +869,11 @@ describe("StakeholderRegistry", function () {
         const tx = registry.connect(w.regulator).revoke(account.address, REASON);
         await expect(tx).to.emit(registry, "StakeholderRevoked").withArgs(account.address, w.regulator.address, REASON);
         const at = await minedAt(tx);
-        expect(await recordOf(registry, account.address)).to.deep.equal({ ...before, status: Status.Revoked, updatedAt: at });
+        expect(await recordOf(registry, account.address)).to.deep.equal({
+          ...before,
+          status: Status.Revoked,
+          updatedAt: at,
+        });
         expect(await registry.isAuthorised(account.address, before.role)).to.equal(false);
         expect(await standingOf(registry, account.address)).to.deep.equal([before.role, false, false]);
         await expect(registry.connect(w.regulator).reinstate(account.address))
@@ -838,9 +885,15 @@ describe("StakeholderRegistry", function () {
     it("lets the admin revoke a regulator, who can then no longer rule", async function () {
       const before = await recordOf(registry, w.regulator2.address);
       const tx = registry.connect(w.council).revoke(w.regulator2.address, REASON);
-      await expect(tx).to.emit(registry, "StakeholderRevoked").withArgs(w.regulator2.address, w.council.address, REASON);
+      await expect(tx)
+        .to.emit(registry, "StakeholderRevoked")
+        .withArgs(w.regulator2.address, w.council.address, REASON);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({ ...before, status: Status.Revoked, updatedAt: at });
+      expect(await recordOf(registry, w.regulator2.address)).to.deep.equal({
+        ...before,
+        status: Status.Revoked,
+        updatedAt: at,
+      });
       expect(await standingOf(registry, w.regulator2.address)).to.deep.equal([Role.Regulator, false, false]);
       await applyAs(newcomer);
       await expect(registry.connect(w.regulator2).approve(newcomer.address, w.licenceUntil))
@@ -873,7 +926,11 @@ describe("StakeholderRegistry", function () {
         const tx = registry.connect(account).updateMetadata(META);
         await expect(tx).to.emit(registry, "MetadataUpdated").withArgs(account.address, META);
         const at = await minedAt(tx);
-        expect(await recordOf(registry, account.address)).to.deep.equal({ ...before, metadataHash: META, updatedAt: at });
+        expect(await recordOf(registry, account.address)).to.deep.equal({
+          ...before,
+          metadataHash: META,
+          updatedAt: at,
+        });
       });
     }
 
@@ -882,7 +939,11 @@ describe("StakeholderRegistry", function () {
       const tx = registry.connect(w.regulator).updateMetadata(META);
       await expect(tx).to.emit(registry, "MetadataUpdated").withArgs(w.regulator.address, META);
       const at = await minedAt(tx);
-      expect(await recordOf(registry, w.regulator.address)).to.deep.equal({ ...before, metadataHash: META, updatedAt: at });
+      expect(await recordOf(registry, w.regulator.address)).to.deep.equal({
+        ...before,
+        metadataHash: META,
+        updatedAt: at,
+      });
     });
 
     it("updates the metadata of a stakeholder whose licence has expired", async function () {
@@ -1019,10 +1080,9 @@ describe("StakeholderRegistry", function () {
     it("resumes state changes after unpausing", async function () {
       await registry.connect(w.council).pause();
       await registry.connect(w.council).unpause();
-      await expect(registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN, JURISDICTION, META)).to.emit(
-        registry,
-        "StakeholderApplied",
-      );
+      await expect(
+        registry.connect(newcomer).applyForRole(Role.Manufacturer, LICENCE, GLN, JURISDICTION, META),
+      ).to.emit(registry, "StakeholderApplied");
     });
 
     for (const [label, caller] of [

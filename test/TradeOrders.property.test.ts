@@ -39,7 +39,11 @@ async function propertyFixture(): Promise<TradeWorld> {
     [w.distributor, 0],
     [w.distributor2, UNITS / 2],
   ] as const) {
-    await w.custody.connect(w.manufacturer).ship(to.address, ethers.ZeroAddress, DOC, [range(w.lotB.lotId, start, start + UNITS / 2, start === 0 ? 0 : start)]);
+    await w.custody
+      .connect(w.manufacturer)
+      .ship(to.address, ethers.ZeroAddress, DOC, [
+        range(w.lotB.lotId, start, start + UNITS / 2, start === 0 ? 0 : start),
+      ]);
     await w.custody.connect(to).receiveShipment(await w.custody.shipmentCount());
   }
   return w;
@@ -106,7 +110,8 @@ function isTrader(r: Role): boolean {
 /** Orders: manufacturer → distributor → distributor → dispenser, returns back. */
 function orderPath(seller: Role, buyer: Role): boolean {
   if (seller === Role.Manufacturer) return buyer === Role.Distributor;
-  if (seller === Role.Distributor) return buyer === Role.Distributor || buyer === Role.Dispenser || buyer === Role.Manufacturer;
+  if (seller === Role.Distributor)
+    return buyer === Role.Distributor || buyer === Role.Dispenser || buyer === Role.Manufacturer;
   if (seller === Role.Dispenser) return buyer === Role.Distributor;
   return false;
 }
@@ -129,7 +134,13 @@ class TradeModel {
 
   /** `initial`: the shipments made before, received, linked to no order. */
   constructor(initial: Omit<ModelShipment, "id" | "orderId" | "status" | "viaTransporter">[]) {
-    this.shipments = initial.map((s, k) => ({ ...s, id: k + 1, orderId: 0, status: ShipmentStatus.Received, viaTransporter: false }));
+    this.shipments = initial.map((s, k) => ({
+      ...s,
+      id: k + 1,
+      orderId: 0,
+      status: ShipmentStatus.Received,
+      viaTransporter: false,
+    }));
   }
 
   order(id: number): ModelOrder | undefined {
@@ -142,7 +153,16 @@ class TradeModel {
     if (ROLES[seller] === Role.None) return refusedBy("orders", "UnauthorisedAccount");
     if (!orderPath(ROLES[seller], ROLES[buyer])) return refusedBy("orders", "TradePathNotAllowed");
     if (quantity === 0) return refusedBy("orders", "TradeZeroQuantity");
-    this.orders.push({ id: this.orders.length + 1, seller, buyer, gtin, quantity, shipped: 0, received: 0, stored: OrderStatus.Placed });
+    this.orders.push({
+      id: this.orders.length + 1,
+      seller,
+      buyer,
+      gtin,
+      quantity,
+      shipped: 0,
+      received: 0,
+      stored: OrderStatus.Placed,
+    });
     return OK;
   }
 
@@ -188,12 +208,22 @@ class TradeModel {
       if (seller !== o.seller) return refusedBy("orders", "TradeNotOrderParty");
       if (buyer !== o.buyer) return refusedBy("orders", "TradeWrongBuyer");
       const s = statusOf(o);
-      if (s !== OrderStatus.Confirmed && s !== OrderStatus.PartlyShipped) return refusedBy("orders", "TradeInvalidOrderStatus");
+      if (s !== OrderStatus.Confirmed && s !== OrderStatus.PartlyShipped)
+        return refusedBy("orders", "TradeInvalidOrderStatus");
       if (lots.some((l) => l.gtin !== o.gtin || !l.rightNumber)) return refusedBy("orders", "TradeWrongProduct");
       if (packs > o.quantity - o.shipped) return refusedBy("orders", "TradeQuantityExceeded");
       o.shipped += packs;
     }
-    this.shipments.push({ id: this.shipments.length + 1, orderId, seller, buyer, packs, viaTransporter, status: ShipmentStatus.Created, witness });
+    this.shipments.push({
+      id: this.shipments.length + 1,
+      orderId,
+      seller,
+      buyer,
+      packs,
+      viaTransporter,
+      status: ShipmentStatus.Created,
+      witness,
+    });
     return OK;
   }
 
@@ -209,7 +239,9 @@ class TradeModel {
         s.status = ShipmentStatus.PickedUp;
         return OK;
       case "receive": {
-        const ready = s.viaTransporter ? status === ShipmentStatus.PickedUp || status === ShipmentStatus.HandedOver : status === ShipmentStatus.Created;
+        const ready = s.viaTransporter
+          ? status === ShipmentStatus.PickedUp || status === ShipmentStatus.HandedOver
+          : status === ShipmentStatus.Created;
         if (!ready) return refusedBy("custody", "CustodyInvalidShipmentStatus");
         to = ShipmentStatus.Received;
         break;
@@ -263,7 +295,14 @@ type Op =
       quantity: number;
       thenConfirm: boolean;
     }
-  | { kind: "confirm" | "decline" | "cancel"; order: number; fitting: boolean; byParty: boolean; other: ActorName; bySeller: boolean }
+  | {
+      kind: "confirm" | "decline" | "cancel";
+      order: number;
+      fitting: boolean;
+      byParty: boolean;
+      other: ActorName;
+      bySeller: boolean;
+    }
   | {
       kind: "ship";
       linked: boolean;
@@ -288,7 +327,8 @@ type Op =
 
 const actor = fc.constantFrom(...ACTORS);
 const trader = fc.constantFrom(...TRADERS);
-const mostly = (odds = 5): fc.Arbitrary<boolean> => fc.oneof({ weight: odds, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
+const mostly = (odds = 5): fc.Arbitrary<boolean> =>
+  fc.oneof({ weight: odds, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -300,14 +340,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       buyer: fc.oneof({ weight: 6, arbitrary: trader }, { weight: 1, arbitrary: actor }),
       seller: fc.oneof({ weight: 6, arbitrary: trader }, { weight: 1, arbitrary: actor }),
       product3: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-      quantity: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.constant(0) }),
+      quantity: fc.oneof(
+        { weight: 8, arbitrary: fc.integer({ min: 1, max: 8 }) },
+        { weight: 1, arbitrary: fc.constant(0) },
+      ),
       thenConfirm: mostly(3),
     }),
   },
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.oneof({ weight: 5, arbitrary: fc.constant("confirm" as const) }, { weight: 1, arbitrary: fc.constantFrom("decline" as const, "cancel" as const) }),
+      kind: fc.oneof(
+        { weight: 5, arbitrary: fc.constant("confirm" as const) },
+        { weight: 1, arbitrary: fc.constantFrom("decline" as const, "cancel" as const) },
+      ),
       order: fc.nat({ max: 99 }),
       fitting: mostly(5),
       byParty: mostly(6),
@@ -323,7 +369,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       order: fc.nat({ max: 99 }),
       fitting: mostly(5),
       bySeller: mostly(8),
-      shipper: fc.oneof({ weight: 3, arbitrary: fc.constant<Trader | "aHolder">("aHolder") }, { weight: 1, arbitrary: trader }),
+      shipper: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Trader | "aHolder">("aHolder") },
+        { weight: 1, arbitrary: trader },
+      ),
       toBuyer: mostly(8),
       buyer: actor,
       sameProduct: mostly(10),
@@ -331,8 +380,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       twoLots: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       pick: fc.nat({ max: 99 }),
       len: fc.integer({ min: 1, max: 8 }),
-      overBy: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
-      viaTransporter: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      overBy: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+      ),
+      viaTransporter: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
       then: fc.oneof(
         { weight: 3, arbitrary: fc.constant<"receive" | "reject" | "cancel" | null>("receive") },
         { weight: 2, arbitrary: fc.constant(null) },
@@ -345,7 +400,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.oneof(
         { weight: 3, arbitrary: fc.constant("receive" as const) },
-        { weight: 1, arbitrary: fc.constantFrom("reject" as const, "cancel shipment" as const, "void" as const, "pickUp" as const) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("reject" as const, "cancel shipment" as const, "void" as const, "pickUp" as const),
+        },
       ),
       shipment: fc.nat({ max: 30 }),
     }),
@@ -394,16 +452,33 @@ class Runner {
   /** Every pack of the moving lots, as custody reports it now. */
   async readPacks(): Promise<void> {
     const all = await Promise.all(
-      this.lots.flatMap((lot) => Array.from({ length: UNITS }, async (_, index) => ({ lot, index, s: await this.w.custody.packStatus(lot.lotId, index) }))),
+      this.lots.flatMap((lot) =>
+        Array.from({ length: UNITS }, async (_, index) => ({
+          lot,
+          index,
+          s: await this.w.custody.packStatus(lot.lotId, index),
+        })),
+      ),
     );
-    this.packs = all.map(({ lot, index, s }) => ({ lot, index, holder: s.holder, state: Number(s.state), runStart: Number(s.runStart) }));
+    this.packs = all.map(({ lot, index, s }) => ({
+      lot,
+      index,
+      holder: s.holder,
+      state: Number(s.state),
+      runStart: Number(s.runStart),
+    }));
   }
 
   /**
    * A range `who` holds of `lot`-filtered packs, all `Active` and in one run, from the `pick`-th such pack, up to `len`
    * long; undefined when `who` holds none.
    */
-  private heldRange(who: ActorName, pick: number, len: number, lotOk: (l: TradeLot) => boolean): { lot: TradeLot; start: number; end: number; hint: number } | undefined {
+  private heldRange(
+    who: ActorName,
+    pick: number,
+    len: number,
+    lotOk: (l: TradeLot) => boolean,
+  ): { lot: TradeLot; start: number; end: number; hint: number } | undefined {
     const address = this.signers[who].address;
     const candidates = this.packs.filter((p) => p.holder === address && p.state === PackState.Active && lotOk(p.lot));
     if (candidates.length === 0) return undefined;
@@ -411,7 +486,13 @@ class Runner {
     let end = first.index + 1;
     while (end - first.index < len) {
       const next = this.packs.find((p) => p.lot === first.lot && p.index === end);
-      if (next === undefined || next.holder !== address || next.state !== PackState.Active || next.runStart !== first.runStart) break;
+      if (
+        next === undefined ||
+        next.holder !== address ||
+        next.state !== PackState.Active ||
+        next.runStart !== first.runStart
+      )
+        break;
       end++;
     }
     return { lot: first.lot, start: first.index, end, hint: first.runStart };
@@ -467,7 +548,11 @@ class Runner {
         case "reject":
           return as(s.buyer).rejectShipment(id, bytes32("reject"), TX);
         case "cancel":
-          return as(s.seller).cancelShipment(id, range(s.witness.lotId, s.witness.start, s.witness.end, s.witness.start), TX);
+          return as(s.seller).cancelShipment(
+            id,
+            range(s.witness.lotId, s.witness.start, s.witness.end, s.witness.start),
+            TX,
+          );
         case "void":
           return as("regulator").voidShipment(id, bytes32("void"), TX);
       }
@@ -482,9 +567,17 @@ class Runner {
         const gtin = o.product3 ? GTIN3 : GTIN;
         const [buyer, seller] = o.alongPath ? TRADE_PAIRS[o.pair % TRADE_PAIRS.length] : [o.buyer, o.seller];
         const expected = model.place(buyer, seller, gtin, o.quantity);
-        this.note("place", expected, `${buyer} orders ${o.quantity} of ${o.product3 ? "GTIN3" : "GTIN"} from ${seller}`);
+        this.note(
+          "place",
+          expected,
+          `${buyer} orders ${o.quantity} of ${o.product3 ? "GTIN3" : "GTIN"} from ${seller}`,
+        );
         const deliverBy = await later();
-        await this.send(expected, () => w.orders.connect(this.signers[buyer]).placeOrder(this.signers[seller].address, gtin, o.quantity, deliverBy, DOC, TX));
+        await this.send(expected, () =>
+          w.orders
+            .connect(this.signers[buyer])
+            .placeOrder(this.signers[seller].address, gtin, o.quantity, deliverBy, DOC, TX),
+        );
         if (expected.ok && o.thenConfirm) {
           const id = model.orders.length;
           const confirmed = model.answer(id, seller, OrderStatus.Confirmed);
@@ -497,24 +590,37 @@ class Runner {
       case "decline":
       case "cancel": {
         const fits = (x: ModelOrder): boolean =>
-          o.kind === "cancel" ? statusOf(x) !== OrderStatus.Declined && statusOf(x) !== OrderStatus.Cancelled : x.stored === OrderStatus.Placed;
+          o.kind === "cancel"
+            ? statusOf(x) !== OrderStatus.Declined && statusOf(x) !== OrderStatus.Cancelled
+            : x.stored === OrderStatus.Placed;
         const id = this.pickOrder(o.order, o.fitting, fits);
         const order = model.order(id);
-        const by: ActorName = o.byParty && order ? (o.kind === "cancel" && !o.bySeller ? order.buyer : order.seller) : o.other;
-        const expected = o.kind === "cancel" ? model.cancel(id, by) : model.answer(id, by, o.kind === "confirm" ? OrderStatus.Confirmed : OrderStatus.Declined);
+        const by: ActorName =
+          o.byParty && order ? (o.kind === "cancel" && !o.bySeller ? order.buyer : order.seller) : o.other;
+        const expected =
+          o.kind === "cancel"
+            ? model.cancel(id, by)
+            : model.answer(id, by, o.kind === "confirm" ? OrderStatus.Confirmed : OrderStatus.Declined);
         this.note(o.kind, expected, `${by} ${o.kind}s order ${id}`);
         const c = w.orders.connect(this.signers[by]);
         await this.send(expected, () =>
-          o.kind === "confirm" ? c.confirmOrder(id, DOC, TX) : o.kind === "decline" ? c.declineOrder(id, DOC, TX) : c.cancelOrder(id, DOC, TX),
+          o.kind === "confirm"
+            ? c.confirmOrder(id, DOC, TX)
+            : o.kind === "decline"
+              ? c.declineOrder(id, DOC, TX)
+              : c.cancelOrder(id, DOC, TX),
         );
         return;
       }
       case "ship": {
         const shippable = (x: ModelOrder): boolean =>
-          (statusOf(x) === OrderStatus.Confirmed || statusOf(x) === OrderStatus.PartlyShipped) && this.holds(x.seller, x.gtin);
+          (statusOf(x) === OrderStatus.Confirmed || statusOf(x) === OrderStatus.PartlyShipped) &&
+          this.holds(x.seller, x.gtin);
         const id = o.linked ? this.pickOrder(o.order, o.fitting, shippable) : 0;
         const order = model.order(id);
-        const holders = TRADERS.filter((t) => this.packs.some((p) => p.holder === this.signers[t].address && p.state === PackState.Active));
+        const holders = TRADERS.filter((t) =>
+          this.packs.some((p) => p.holder === this.signers[t].address && p.state === PackState.Active),
+        );
         const aHolder = holders.length > 0 ? holders[o.pick % holders.length] : "manufacturer";
         const shipper: ActorName = order && o.bySeller ? order.seller : o.shipper === "aHolder" ? aHolder : o.shipper;
         const buyer: ActorName = order && o.toBuyer ? order.buyer : o.buyer;
@@ -529,7 +635,12 @@ class Runner {
         }
         const ranges = [first];
         if (o.twoLots) {
-          const second = this.heldRange(shipper, o.pick + 7, Math.max(1, len - (first.end - first.start)), (l) => lotOk(l) && l !== first.lot);
+          const second = this.heldRange(
+            shipper,
+            o.pick + 7,
+            Math.max(1, len - (first.end - first.start)),
+            (l) => lotOk(l) && l !== first.lot,
+          );
           if (second) ranges.push(second);
         }
         const packs = ranges.reduce((n, r) => n + r.end - r.start, 0);
@@ -545,12 +656,18 @@ class Runner {
           witness,
         );
         const shown = ranges.map((r) => `${r.lot.lotNumber}[${r.start},${r.end})`).join(" ");
-        this.note(id ? "shipForOrder" : "ship", expected, `${shipper} ships ${shown} to ${buyer}${id ? ` for order ${id}` : ""}${o.rightNumber ? "" : " (wrong lot number)"}${o.viaTransporter ? " via transporter" : ""}`);
+        this.note(
+          id ? "shipForOrder" : "ship",
+          expected,
+          `${shipper} ships ${shown} to ${buyer}${id ? ` for order ${id}` : ""}${o.rightNumber ? "" : " (wrong lot number)"}${o.viaTransporter ? " via transporter" : ""}`,
+        );
         const args = ranges.map((r) => range(r.lot.lotId, r.start, r.end, r.hint));
         const transporter = o.viaTransporter ? w.transporter.address : ethers.ZeroAddress;
         const c = w.custody.connect(this.signers[shipper]);
         await this.send(expected, () =>
-          id ? c.shipForOrder(id, this.signers[buyer].address, transporter, DOC, args, numbers, TX) : c.ship(this.signers[buyer].address, transporter, DOC, args, TX),
+          id
+            ? c.shipForOrder(id, this.signers[buyer].address, transporter, DOC, args, numbers, TX)
+            : c.ship(this.signers[buyer].address, transporter, DOC, args, TX),
         );
         if (expected.ok && o.then !== null) {
           const made = model.shipments.length;
@@ -567,8 +684,12 @@ class Runner {
         const action = o.kind === "cancel shipment" ? "cancel" : o.kind;
         const ready = (s: ModelShipment): boolean =>
           action === "receive"
-            ? s.viaTransporter ? s.status === ShipmentStatus.PickedUp || s.status === ShipmentStatus.HandedOver : s.status === ShipmentStatus.Created
-            : action === "cancel" || action === "pickUp" ? s.status === ShipmentStatus.Created : isOpen(s.status);
+            ? s.viaTransporter
+              ? s.status === ShipmentStatus.PickedUp || s.status === ShipmentStatus.HandedOver
+              : s.status === ShipmentStatus.Created
+            : action === "cancel" || action === "pickUp"
+              ? s.status === ShipmentStatus.Created
+              : isOpen(s.status);
         const fitting = model.shipments.filter(ready);
         const pool = fitting.length > 0 && o.shipment % 4 !== 0 ? fitting : model.shipments;
         const s = pool[o.shipment % pool.length];
@@ -608,7 +729,11 @@ class Runner {
     await this.readPacks();
     expect(Number(await w.orders.orderCount()), "orderCount").to.equal(model.orders.length);
     const chainShipments = await Promise.all(
-      model.shipments.map(async (s) => ({ s, order: Number(await w.custody.shipmentOrder(s.id)), chain: (await w.custody.shipment(s.id))[0] })),
+      model.shipments.map(async (s) => ({
+        s,
+        order: Number(await w.custody.shipmentOrder(s.id)),
+        chain: (await w.custody.shipment(s.id))[0],
+      })),
     );
     for (const { s, order, chain } of chainShipments) {
       expect(order, `shipment ${s.id}: its order`).to.equal(s.orderId);
@@ -620,14 +745,24 @@ class Runner {
       const o = chainOrders[k];
       const where = `order ${m.id}`;
       expect(Number(o.status), `${where}: status`).to.equal(statusOf(m));
-      expect([Number(o.quantity), Number(o.shipped), Number(o.received)], `${where}: quantity, shipped, received`).to.deep.equal([m.quantity, m.shipped, m.received]);
+      expect(
+        [Number(o.quantity), Number(o.shipped), Number(o.received)],
+        `${where}: quantity, shipped, received`,
+      ).to.deep.equal([m.quantity, m.shipped, m.received]);
       expect(this.name(o.seller), `${where}: seller`).to.equal(m.seller);
       expect(this.name(o.buyer), `${where}: buyer`).to.equal(m.buyer);
       // independent of the model: the counters are the sums over the shipments custody links to the order
       const linked = chainShipments.filter((x) => x.order === m.id);
-      const shipped = linked.filter((x) => Number(x.chain.status) <= ShipmentStatus.Received).reduce((n, x) => n + Number(x.chain.packCount), 0);
-      const received = linked.filter((x) => Number(x.chain.status) === ShipmentStatus.Received).reduce((n, x) => n + Number(x.chain.packCount), 0);
-      expect([Number(o.shipped), Number(o.received)], `${where}: shipped and received, from custody's shipments`).to.deep.equal([shipped, received]);
+      const shipped = linked
+        .filter((x) => Number(x.chain.status) <= ShipmentStatus.Received)
+        .reduce((n, x) => n + Number(x.chain.packCount), 0);
+      const received = linked
+        .filter((x) => Number(x.chain.status) === ShipmentStatus.Received)
+        .reduce((n, x) => n + Number(x.chain.packCount), 0);
+      expect(
+        [Number(o.shipped), Number(o.received)],
+        `${where}: shipped and received, from custody's shipments`,
+      ).to.deep.equal([shipped, received]);
     }
 
     const all = [w.lotA, w.lotB, w.lot3, w.lot2];
@@ -641,7 +776,13 @@ class Runner {
       do {
         const [lines, nextLot, nextRun] = await w.orders.inventory(address, lotIds, cursor[0], cursor[1], pageSize);
         for (const l of lines) {
-          const counts = { available: l.available, inTransit: l.inTransit, suspect: l.suspect, illegitimate: l.illegitimate, decommissioned: l.decommissioned };
+          const counts = {
+            available: l.available,
+            inTransit: l.inTransit,
+            suspect: l.suspect,
+            illegitimate: l.illegitimate,
+            decommissioned: l.decommissioned,
+          };
           for (const [bucket, n] of Object.entries(counts)) {
             if (n === 0n) continue;
             const key = `${lotNumber.get(l.lotId)}/${bucket}`;
@@ -668,7 +809,9 @@ class Runner {
       }
       // lot 2 (manufacturer2's) never moves, and none of these parties holds it
       const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort());
-      expect(sorted(fromInventory), `inventory of ${holder} (pages of ${pageSize} runs)`).to.deep.equal(sorted(fromCustody));
+      expect(sorted(fromInventory), `inventory of ${holder} (pages of ${pageSize} runs)`).to.deep.equal(
+        sorted(fromCustody),
+      );
     }
   }
 }
@@ -682,42 +825,55 @@ describe("TradeOrders (property)", function () {
     const succeeded = new Map<string, number>();
     let steps = 0;
     await fc.assert(
-      fc.asyncProperty(fc.noBias(fc.array(op, { minLength: 5, maxLength: MAX_STEPS, size: "max" })), fc.integer({ min: 1, max: 6 }), async (ops, maxRuns) => {
-        const w = await loadFixture(propertyFixture);
-        const signers: Record<ActorName, HardhatEthersSigner> = {
-          manufacturer: w.manufacturer,
-          distributor: w.distributor,
-          distributor2: w.distributor2,
-          dispenser: w.dispenser,
-          regulator: w.regulator,
-          outsider: w.outsider,
-        };
-        const initial = (["distributor", "distributor2"] as const).map((buyer, k) => ({
-          seller: "manufacturer" as const,
-          buyer,
-          packs: UNITS / 2,
-          witness: { lotId: w.lotB.lotId, start: (k * UNITS) / 2, end: ((k + 1) * UNITS) / 2 },
-        }));
-        expect(await w.custody.shipmentCount()).to.equal(INITIAL_SHIPMENTS);
-        const runner = new Runner(w, new TradeModel(initial), signers, succeeded);
-        await runner.readPacks();
-        for (const [k, o] of ops.entries()) {
-          try {
-            await runner.step(o);
-            await runner.check(maxRuns, k);
-          } catch (e) {
-            const message = e instanceof Error ? e.message : String(e);
-            throw new Error(`${message}\n  steps:\n${runner.trace.map((t, k) => `    ${k + 1}. ${t}`).join("\n")}`);
+      fc.asyncProperty(
+        fc.noBias(fc.array(op, { minLength: 5, maxLength: MAX_STEPS, size: "max" })),
+        fc.integer({ min: 1, max: 6 }),
+        async (ops, maxRuns) => {
+          const w = await loadFixture(propertyFixture);
+          const signers: Record<ActorName, HardhatEthersSigner> = {
+            manufacturer: w.manufacturer,
+            distributor: w.distributor,
+            distributor2: w.distributor2,
+            dispenser: w.dispenser,
+            regulator: w.regulator,
+            outsider: w.outsider,
+          };
+          const initial = (["distributor", "distributor2"] as const).map((buyer, k) => ({
+            seller: "manufacturer" as const,
+            buyer,
+            packs: UNITS / 2,
+            witness: { lotId: w.lotB.lotId, start: (k * UNITS) / 2, end: ((k + 1) * UNITS) / 2 },
+          }));
+          expect(await w.custody.shipmentCount()).to.equal(INITIAL_SHIPMENTS);
+          const runner = new Runner(w, new TradeModel(initial), signers, succeeded);
+          await runner.readPacks();
+          for (const [k, o] of ops.entries()) {
+            try {
+              await runner.step(o);
+              await runner.check(maxRuns, k);
+            } catch (e) {
+              const message = e instanceof Error ? e.message : String(e);
+              throw new Error(`${message}\n  steps:\n${runner.trace.map((t, k) => `    ${k + 1}. ${t}`).join("\n")}`);
+            }
+            steps++;
           }
-          steps++;
-        }
-      }),
+        },
+      ),
       { numRuns: NUM_RUNS, seed, path: process.env.FC_PATH },
     );
     const ok = [...succeeded].filter(([k]) => !k.includes("refused"));
     const total = ok.reduce((a, [, n]) => a + n, 0);
-    console.log(`      ${NUM_RUNS} runs, ${steps} steps, ${total} operations succeeded: ${ok.map(([k, n]) => `${k} ${n}`).join(", ")}`);
-    if (process.env.FC_VERBOSE) console.log(`      refused: ${[...succeeded].filter(([k]) => k.includes("refused")).map(([k, n]) => `${k} ${n}`).join(", ")}`);
-    for (const kind of ["place", "confirm", "shipForOrder", "receive"]) expect(succeeded.get(kind) ?? 0, `${kind} succeeded`).to.be.greaterThan(0);
+    console.log(
+      `      ${NUM_RUNS} runs, ${steps} steps, ${total} operations succeeded: ${ok.map(([k, n]) => `${k} ${n}`).join(", ")}`,
+    );
+    if (process.env.FC_VERBOSE)
+      console.log(
+        `      refused: ${[...succeeded]
+          .filter(([k]) => k.includes("refused"))
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")}`,
+      );
+    for (const kind of ["place", "confirm", "shipForOrder", "receive"])
+      expect(succeeded.get(kind) ?? 0, `${kind} succeeded`).to.be.greaterThan(0);
   });
 });

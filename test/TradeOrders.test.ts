@@ -50,7 +50,13 @@ async function expectOrder(
 }
 
 /** `by` offers `to` a price for GTIN valid 30 days; returns the offer id. */
-async function offer(w: TradeWorld, by = w.manufacturer, to = w.distributor, price = PRICE, gtin = GTIN): Promise<bigint> {
+async function offer(
+  w: TradeWorld,
+  by = w.manufacturer,
+  to = w.distributor,
+  price = PRICE,
+  gtin = GTIN,
+): Promise<bigint> {
   await w.orders.connect(by).offerPrice(to.address, gtin, price, USD, await later(), bytes32("terms"));
   return w.orders.offerCount();
 }
@@ -70,15 +76,31 @@ describe("TradeOrders", function () {
     it("refuses a zero registry or lots address", async function () {
       const w = await loadFixture(tradeFixture);
       const factory = await ethers.getContractFactory("TradeOrders");
-      await expect(factory.deploy(ZERO, await w.lots.getAddress())).to.be.revertedWithCustomError(w.orders, "TradeZeroAddress");
-      await expect(factory.deploy(await w.registry.getAddress(), ZERO)).to.be.revertedWithCustomError(w.orders, "TradeZeroAddress");
+      await expect(factory.deploy(ZERO, await w.lots.getAddress())).to.be.revertedWithCustomError(
+        w.orders,
+        "TradeZeroAddress",
+      );
+      await expect(factory.deploy(await w.registry.getAddress(), ZERO)).to.be.revertedWithCustomError(
+        w.orders,
+        "TradeZeroAddress",
+      );
     });
 
     it("takes shipment reports from custody only", async function () {
       const w = await loadFixture(tradeFixture);
       const id = await confirmedOrder(w, w.distributor, w.manufacturer);
       await expect(
-        w.orders.connect(w.manufacturer).onShipped(id, 1, w.manufacturer.address, w.distributor.address, 1, [range(w.lotA.lotId, 0, 1)], [w.lotA.lotNumber]),
+        w.orders
+          .connect(w.manufacturer)
+          .onShipped(
+            id,
+            1,
+            w.manufacturer.address,
+            w.distributor.address,
+            1,
+            [range(w.lotA.lotId, 0, 1)],
+            [w.lotA.lotNumber],
+          ),
       )
         .to.be.revertedWithCustomError(w.orders, "TradeNotCustody")
         .withArgs(w.manufacturer.address);
@@ -139,11 +161,19 @@ describe("TradeOrders", function () {
       const w = await loadFixture(tradeFixture);
       const place = async (buyer: typeof w.outsider) =>
         w.orders.connect(buyer).placeOrder(w.manufacturer.address, GTIN, 1, await later(), DOC);
-      await expect(place(w.outsider)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.outsider.address, Role.None);
-      await expect(place(w.transporter)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.transporter.address, Role.None);
-      await expect(place(w.regulator)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.regulator.address, Role.None);
+      await expect(place(w.outsider))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
+      await expect(place(w.transporter))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.transporter.address, Role.None);
+      await expect(place(w.regulator))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.regulator.address, Role.None);
       await w.registry.connect(w.regulator).suspend(w.distributor.address, REASON);
-      await expect(place(w.distributor)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.distributor.address, Role.Distributor);
+      await expect(place(w.distributor))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.distributor.address, Role.Distributor);
     });
 
     it("refuses buyers and sellers whose licence has expired", async function () {
@@ -161,10 +191,15 @@ describe("TradeOrders", function () {
 
     it("refuses a seller that is the zero address, the buyer itself, or not authorised", async function () {
       const w = await loadFixture(tradeFixture);
-      const place = async (seller: string) => w.orders.connect(w.distributor).placeOrder(seller, GTIN, 1, await later(), DOC);
+      const place = async (seller: string) =>
+        w.orders.connect(w.distributor).placeOrder(seller, GTIN, 1, await later(), DOC);
       await expect(place(ZERO)).to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty").withArgs(ZERO);
-      await expect(place(w.distributor.address)).to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty").withArgs(w.distributor.address);
-      await expect(place(w.outsider.address)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.outsider.address, Role.None);
+      await expect(place(w.distributor.address))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty")
+        .withArgs(w.distributor.address);
+      await expect(place(w.outsider.address))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
       await w.registry.connect(w.regulator).suspend(w.manufacturer.address, REASON);
       await expect(place(w.manufacturer.address))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
@@ -180,7 +215,9 @@ describe("TradeOrders", function () {
         .withArgs(UNKNOWN_GTIN, 0);
       const proposed = 10614141000422n;
       await w.lots.connect(w.manufacturer).registerProduct(proposed, bytes32("proposed"));
-      await expect(place(w.distributor, w.manufacturer, proposed)).to.be.revertedWithCustomError(w.orders, "TradeProductNotApproved").withArgs(proposed, 1);
+      await expect(place(w.distributor, w.manufacturer, proposed))
+        .to.be.revertedWithCustomError(w.orders, "TradeProductNotApproved")
+        .withArgs(proposed, 1);
       await expect(place(w.distributor, w.manufacturer, GTIN2))
         .to.be.revertedWithCustomError(w.orders, "TradeNotProductManufacturer")
         .withArgs(GTIN2, w.manufacturer.address);
@@ -194,8 +231,9 @@ describe("TradeOrders", function () {
 
     it("refuses an order of no packs or wanted by a time already past", async function () {
       const w = await loadFixture(tradeFixture);
-      await expect(w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 0, await later(), DOC))
-        .to.be.revertedWithCustomError(w.orders, "TradeZeroQuantity");
+      await expect(
+        w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 0, await later(), DOC),
+      ).to.be.revertedWithCustomError(w.orders, "TradeZeroQuantity");
       const now = BigInt(await time.latest());
       await expect(w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 1, now, DOC))
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidDeliveryDate")
@@ -222,8 +260,13 @@ describe("TradeOrders", function () {
       await expect(w.orders.connect(w.manufacturer).amendOrder(id, 5, deliverBy, DOC))
         .to.be.revertedWithCustomError(w.orders, "TradeNotOrderParty")
         .withArgs(id, w.manufacturer.address);
-      await expect(w.orders.connect(w.distributor).amendOrder(9, 5, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(9);
-      await expect(w.orders.connect(w.distributor).amendOrder(id, 0, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, "TradeZeroQuantity");
+      await expect(w.orders.connect(w.distributor).amendOrder(9, 5, deliverBy, DOC))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder")
+        .withArgs(9);
+      await expect(w.orders.connect(w.distributor).amendOrder(id, 0, deliverBy, DOC)).to.be.revertedWithCustomError(
+        w.orders,
+        "TradeZeroQuantity",
+      );
       await expect(w.orders.connect(w.outsider).amendOrder(id, 5, deliverBy, DOC))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
         .withArgs(w.outsider.address, Role.None);
@@ -273,7 +316,9 @@ describe("TradeOrders", function () {
       await expect(w.orders.connect(w.distributor2).declineOrder(id, DOC))
         .to.be.revertedWithCustomError(w.orders, "TradeNotOrderParty")
         .withArgs(id, w.distributor2.address);
-      await expect(w.orders.connect(w.manufacturer).confirmOrder(7, DOC)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(7);
+      await expect(w.orders.connect(w.manufacturer).confirmOrder(7, DOC))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder")
+        .withArgs(7);
       await w.registry.connect(w.regulator).suspend(w.manufacturer.address, REASON);
       await expect(w.orders.connect(w.manufacturer).confirmOrder(id, DOC))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
@@ -297,12 +342,16 @@ describe("TradeOrders", function () {
         .withArgs(confirmed, w.manufacturer.address, w.distributor.address, w.manufacturer.address, REASON);
 
       const partly = await confirmedOrder(w, w.distributor, w.manufacturer, { quantity: 4 });
-      await shipForOrder(w, w.manufacturer, partly, w.distributor.address, [{ lot: w.lotA, start: 0, end: 2, hint: 0 }]);
+      await shipForOrder(w, w.manufacturer, partly, w.distributor.address, [
+        { lot: w.lotA, start: 0, end: 2, hint: 0 },
+      ]);
       await w.orders.connect(w.distributor).cancelOrder(partly, REASON);
       // the shipment on its way still settles and counts
       await w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount());
       await expectOrder(w, partly, OrderStatus.Cancelled, { shipped: 2, received: 2 });
-      await expect(shipForOrder(w, w.manufacturer, partly, w.distributor.address, [{ lot: w.lotA, start: 2, end: 4, hint: 2 }]))
+      await expect(
+        shipForOrder(w, w.manufacturer, partly, w.distributor.address, [{ lot: w.lotA, start: 2, end: 4, hint: 2 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
         .withArgs(partly, OrderStatus.Cancelled);
     });
@@ -316,7 +365,9 @@ describe("TradeOrders", function () {
       await expect(w.orders.connect(w.outsider).cancelOrder(id, REASON))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
         .withArgs(w.outsider.address, Role.None);
-      await expect(w.orders.connect(w.distributor).cancelOrder(8, REASON)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(8);
+      await expect(w.orders.connect(w.distributor).cancelOrder(8, REASON))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder")
+        .withArgs(8);
       await shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 3, hint: 0 }]);
       await expect(w.orders.connect(w.distributor).cancelOrder(id, REASON))
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
@@ -334,7 +385,9 @@ describe("TradeOrders", function () {
       const id = await confirmedOrder(w, w.distributor, w.manufacturer, { quantity: 10 });
 
       // 4 packs of lot A, then 6 packs across lots A and B
-      await expect(shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 4, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 4, hint: 0 }]),
+      )
         .to.emit(w.custody, "ShipmentCreated")
         .withArgs(1, w.manufacturer.address, w.distributor.address, ZERO, bytes32("shipping notice"), 4)
         .and.to.emit(w.orders, "OrderShipped")
@@ -380,12 +433,26 @@ describe("TradeOrders", function () {
       await expect(w.custody.connect(w.manufacturer).cancelShipment(1, range(w.lotA.lotId, 0, 2, 0)))
         .to.emit(w.orders, "OrderShipmentSettled")
         .withArgs(id, 1, ShipmentStatus.Cancelled, 2, OrderStatus.Confirmed);
-      await shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 2, end: 8, hint: 2 }], w.transporter.address);
+      await shipForOrder(
+        w,
+        w.manufacturer,
+        id,
+        w.distributor.address,
+        [{ lot: w.lotA, start: 2, end: 8, hint: 2 }],
+        w.transporter.address,
+      );
       await w.custody.connect(w.transporter).pickUp(2, 0);
       await expect(w.custody.connect(w.regulator).voidShipment(2, REASON))
         .to.emit(w.orders, "OrderShipmentSettled")
         .withArgs(id, 2, ShipmentStatus.Voided, 6, OrderStatus.Confirmed);
-      await shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 2, end: 8, hint: 2 }], w.transporter.address);
+      await shipForOrder(
+        w,
+        w.manufacturer,
+        id,
+        w.distributor.address,
+        [{ lot: w.lotA, start: 2, end: 8, hint: 2 }],
+        w.transporter.address,
+      );
       await w.custody.connect(w.transporter).pickUp(3, 0);
       await w.custody.connect(w.transporter).handOver(3, 0);
       await expectOrder(w, id, OrderStatus.Shipped, { shipped: 6, received: 0 });
@@ -409,10 +476,9 @@ describe("TradeOrders", function () {
     it("leaves orders alone when a shipment names none", async function () {
       const w = await loadFixture(tradeFixture);
       const id = await confirmedOrder(w, w.distributor, w.manufacturer, { quantity: 2 });
-      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotA.lotId, 0, 2, 0)])).not.to.emit(
-        w.orders,
-        "OrderShipped",
-      );
+      await expect(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotA.lotId, 0, 2, 0)]),
+      ).not.to.emit(w.orders, "OrderShipped");
       await expect(w.custody.connect(w.distributor).receiveShipment(1)).not.to.emit(w.orders, "OrderShipmentSettled");
       expect(await w.custody.shipmentOrder(1)).to.equal(0);
       await expectOrder(w, id, OrderStatus.Confirmed, { shipped: 0, received: 0 });
@@ -424,18 +490,28 @@ describe("TradeOrders", function () {
         shipForOrder(w, w.manufacturer, id, buyer, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }]);
       await expect(ship(0)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(0);
       await expect(ship(1)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(1);
-      await expect(ship(2n ** 40n + 1n)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder").withArgs(2n ** 40n + 1n);
+      await expect(ship(2n ** 40n + 1n))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnknownOrder")
+        .withArgs(2n ** 40n + 1n);
       const placed = await placeOrder(w, w.distributor, w.manufacturer);
-      await expect(ship(placed)).to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus").withArgs(placed, OrderStatus.Placed);
+      await expect(ship(placed))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
+        .withArgs(placed, OrderStatus.Placed);
       await w.orders.connect(w.manufacturer).declineOrder(placed, REASON);
-      await expect(ship(placed)).to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus").withArgs(placed, OrderStatus.Declined);
+      await expect(ship(placed))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
+        .withArgs(placed, OrderStatus.Declined);
       const done = await confirmedOrder(w, w.distributor, w.manufacturer, { quantity: 1 });
       await ship(done);
-      await expect(shipForOrder(w, w.manufacturer, done, w.distributor.address, [{ lot: w.lotA, start: 1, end: 2, hint: 1 }]))
+      await expect(
+        shipForOrder(w, w.manufacturer, done, w.distributor.address, [{ lot: w.lotA, start: 1, end: 2, hint: 1 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
         .withArgs(done, OrderStatus.Shipped);
       await w.custody.connect(w.distributor).receiveShipment(1);
-      await expect(shipForOrder(w, w.manufacturer, done, w.distributor.address, [{ lot: w.lotA, start: 1, end: 2, hint: 1 }]))
+      await expect(
+        shipForOrder(w, w.manufacturer, done, w.distributor.address, [{ lot: w.lotA, start: 1, end: 2, hint: 1 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidOrderStatus")
         .withArgs(done, OrderStatus.Delivered);
     });
@@ -446,32 +522,48 @@ describe("TradeOrders", function () {
       // the distributor sells to the pharmacy
       const id = await confirmedOrder(w, w.dispenser, w.distributor, { quantity: 4 });
       // the manufacturer ships it instead: not the order's seller
-      await expect(shipForOrder(w, w.manufacturer, id, w.dispenser.address, [{ lot: w.lotA, start: 0, end: 2, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.manufacturer, id, w.dispenser.address, [{ lot: w.lotA, start: 0, end: 2, hint: 0 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeNotOrderParty")
         .withArgs(id, w.manufacturer.address);
       // another pharmacy: not the order's buyer
-      await expect(shipForOrder(w, w.distributor, id, w.dispenser2.address, [{ lot: w.lotB, start: 0, end: 2, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.distributor, id, w.dispenser2.address, [{ lot: w.lotB, start: 0, end: 2, hint: 0 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeWrongBuyer")
         .withArgs(id, w.dispenser2.address);
       // another product, with its own lot number; the right lot with another lot number
       await deliverLot(w, w.lot3, w.distributor);
-      await expect(shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lot3, start: 0, end: 2, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lot3, start: 0, end: 2, hint: 0 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeWrongProduct")
         .withArgs(id, w.lot3.lotId);
       await expect(
-        w.custody.connect(w.distributor).shipForOrder(id, w.dispenser.address, ZERO, NOTICE, [range(w.lotB.lotId, 0, 2, 0)], [w.lotA.lotNumber]),
+        w.custody
+          .connect(w.distributor)
+          .shipForOrder(id, w.dispenser.address, ZERO, NOTICE, [range(w.lotB.lotId, 0, 2, 0)], [w.lotA.lotNumber]),
       )
         .to.be.revertedWithCustomError(w.orders, "TradeWrongProduct")
         .withArgs(id, w.lotB.lotId);
-      await expect(w.custody.connect(w.distributor).shipForOrder(id, w.dispenser.address, ZERO, NOTICE, [range(w.lotB.lotId, 0, 2, 0)], []))
+      await expect(
+        w.custody
+          .connect(w.distributor)
+          .shipForOrder(id, w.dispenser.address, ZERO, NOTICE, [range(w.lotB.lotId, 0, 2, 0)], []),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeLotNumbersMismatch")
         .withArgs(1, 0);
       // more than ordered
-      await expect(shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lotB, start: 0, end: 5, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lotB, start: 0, end: 5, hint: 0 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeQuantityExceeded")
         .withArgs(id, 5, 4);
       await shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lotB, start: 0, end: 3, hint: 0 }]);
-      await expect(shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lotB, start: 3, end: 5, hint: 3 }]))
+      await expect(
+        shipForOrder(w, w.distributor, id, w.dispenser.address, [{ lot: w.lotB, start: 3, end: 5, hint: 3 }]),
+      )
         .to.be.revertedWithCustomError(w.orders, "TradeQuantityExceeded")
         .withArgs(id, 2, 1);
       // the packs refused stayed where they were
@@ -481,10 +573,15 @@ describe("TradeOrders", function () {
     it("keeps custody's own refusals for shipments made for orders", async function () {
       const w = await loadFixture(tradeFixture);
       const id = await confirmedOrder(w, w.distributor, w.manufacturer, { quantity: 4 });
-      await expect(shipForOrder(w, w.distributor2, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }]))
+      await expect(
+        shipForOrder(w, w.distributor2, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }]),
+      )
         .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
         .withArgs(w.lotA.lotId, 0, w.manufacturer.address);
-      await expect(shipForOrder(w, w.manufacturer, id, w.distributor.address, [])).to.be.revertedWithCustomError(w.custody, "CustodyEmptyShipment");
+      await expect(shipForOrder(w, w.manufacturer, id, w.distributor.address, [])).to.be.revertedWithCustomError(
+        w.custody,
+        "CustodyEmptyShipment",
+      );
       await expect(shipForOrder(w, w.outsider, id, w.distributor.address, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }]))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.outsider.address, Role.None);
@@ -496,29 +593,46 @@ describe("TradeOrders", function () {
       const w = await loadFixture(tradeFixture);
       const validUntil = await later();
       const terms = bytes32("price list 2025");
-      await expect(w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, validUntil, terms))
+      await expect(
+        w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, validUntil, terms),
+      )
         .to.emit(w.orders, "PriceOffered")
         .withArgs(1, w.manufacturer.address, w.distributor.address, GTIN, PRICE, USD, validUntil, terms, 0, true);
       const o = await w.orders.offer(1);
-      expect([o.seller, o.buyer, o.gtin, o.pricePerPack, o.currency, o.validUntil, o.status, o.bySeller]).to.deep.equal([
-        w.manufacturer.address,
-        w.distributor.address,
-        GTIN,
-        PRICE,
-        USD,
-        validUntil,
-        BigInt(OfferStatus.Open),
-        true,
-      ]);
+      expect([o.seller, o.buyer, o.gtin, o.pricePerPack, o.currency, o.validUntil, o.status, o.bySeller]).to.deep.equal(
+        [w.manufacturer.address, w.distributor.address, GTIN, PRICE, USD, validUntil, BigInt(OfferStatus.Open), true],
+      );
       const counter = bytes32("counter");
       await expect(w.orders.connect(w.distributor).counterOffer(1, 1_100_000n, USD, validUntil, counter))
         .to.emit(w.orders, "PriceOffered")
-        .withArgs(2, w.manufacturer.address, w.distributor.address, GTIN, 1_100_000n, USD, validUntil, counter, 1, false);
+        .withArgs(
+          2,
+          w.manufacturer.address,
+          w.distributor.address,
+          GTIN,
+          1_100_000n,
+          USD,
+          validUntil,
+          counter,
+          1,
+          false,
+        );
       expect((await w.orders.offer(1)).status).to.equal(OfferStatus.Countered);
       expect((await w.orders.offer(2)).bySeller).to.equal(false);
       await expect(w.orders.connect(w.manufacturer).counterOffer(2, 1_200_000n, BDT, validUntil, counter))
         .to.emit(w.orders, "PriceOffered")
-        .withArgs(3, w.manufacturer.address, w.distributor.address, GTIN, 1_200_000n, BDT, validUntil, counter, 2, true);
+        .withArgs(
+          3,
+          w.manufacturer.address,
+          w.distributor.address,
+          GTIN,
+          1_200_000n,
+          BDT,
+          validUntil,
+          counter,
+          2,
+          true,
+        );
       expect(await w.orders.offerCount()).to.equal(3);
     });
 
@@ -543,7 +657,9 @@ describe("TradeOrders", function () {
       expect(o.currency).to.equal(USD);
       // no price for another buyer or product
       expect((await w.orders.order(await placeOrder(w, w.distributor2, w.manufacturer))).offerId).to.equal(0);
-      expect((await w.orders.order(await placeOrder(w, w.distributor, w.manufacturer, { gtin: GTIN3 }))).offerId).to.equal(0);
+      expect(
+        (await w.orders.order(await placeOrder(w, w.distributor, w.manufacturer, { gtin: GTIN3 }))).offerId,
+      ).to.equal(0);
 
       // a newer agreement replaces it
       const newer = await offer(w, w.manufacturer, w.distributor, 1_000_000n);
@@ -565,29 +681,41 @@ describe("TradeOrders", function () {
       const { validUntil } = await w.orders.offer(id);
       await time.increaseTo(validUntil);
       expect((await w.orders.offer(id)).status).to.equal(OfferStatus.Expired);
-      await expect(w.orders.connect(w.distributor).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeOfferExpired").withArgs(id, validUntil);
+      await expect(w.orders.connect(w.distributor).acceptOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeOfferExpired")
+        .withArgs(id, validUntil);
       await expect(w.orders.connect(w.distributor).counterOffer(id, 1n, USD, validUntil + 99n, REASON))
         .to.be.revertedWithCustomError(w.orders, "TradeOfferExpired")
         .withArgs(id, validUntil);
-      await expect(w.orders.connect(w.distributor).declineOffer(id, REASON)).to.be.revertedWithCustomError(w.orders, "TradeOfferExpired").withArgs(id, validUntil);
-      await expect(w.orders.connect(w.manufacturer).withdrawOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeOfferExpired").withArgs(id, validUntil);
+      await expect(w.orders.connect(w.distributor).declineOffer(id, REASON))
+        .to.be.revertedWithCustomError(w.orders, "TradeOfferExpired")
+        .withArgs(id, validUntil);
+      await expect(w.orders.connect(w.manufacturer).withdrawOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeOfferExpired")
+        .withArgs(id, validUntil);
     });
 
     it("lets the addressee decline and the maker withdraw an open offer", async function () {
       const w = await loadFixture(tradeFixture);
       const a = await offer(w);
-      await expect(w.orders.connect(w.distributor).declineOffer(a, REASON)).to.emit(w.orders, "OfferDeclined").withArgs(a, w.distributor.address, REASON);
+      await expect(w.orders.connect(w.distributor).declineOffer(a, REASON))
+        .to.emit(w.orders, "OfferDeclined")
+        .withArgs(a, w.distributor.address, REASON);
       expect((await w.orders.offer(a)).status).to.equal(OfferStatus.Declined);
       const b = await offer(w);
       const c = b + 1n;
       await w.orders.connect(w.distributor).counterOffer(b, 1n, USD, await later(), REASON);
-      await expect(w.orders.connect(w.distributor).withdrawOffer(c)).to.emit(w.orders, "OfferWithdrawn").withArgs(c, w.distributor.address);
+      await expect(w.orders.connect(w.distributor).withdrawOffer(c))
+        .to.emit(w.orders, "OfferWithdrawn")
+        .withArgs(c, w.distributor.address);
       expect((await w.orders.offer(c)).status).to.equal(OfferStatus.Withdrawn);
       for (const [id, status] of [
         [a, OfferStatus.Declined],
         [b, OfferStatus.Countered],
       ] as const) {
-        await expect(w.orders.connect(w.distributor).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus").withArgs(id, status);
+        await expect(w.orders.connect(w.distributor).acceptOffer(id))
+          .to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus")
+          .withArgs(id, status);
       }
       await expect(w.orders.connect(w.manufacturer).acceptOffer(c))
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus")
@@ -597,29 +725,46 @@ describe("TradeOrders", function () {
     it("refuses answers by anyone but the addressee, withdrawals by anyone but the maker, and unknown offers", async function () {
       const w = await loadFixture(tradeFixture);
       const id = await offer(w);
-      await expect(w.orders.connect(w.manufacturer).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty").withArgs(id, w.manufacturer.address);
-      await expect(w.orders.connect(w.distributor2).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty").withArgs(id, w.distributor2.address);
+      await expect(w.orders.connect(w.manufacturer).acceptOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty")
+        .withArgs(id, w.manufacturer.address);
+      await expect(w.orders.connect(w.distributor2).acceptOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty")
+        .withArgs(id, w.distributor2.address);
       await expect(w.orders.connect(w.manufacturer).counterOffer(id, 1n, USD, await later(), REASON))
         .to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty")
         .withArgs(id, w.manufacturer.address);
-      await expect(w.orders.connect(w.manufacturer).declineOffer(id, REASON)).to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty").withArgs(id, w.manufacturer.address);
-      await expect(w.orders.connect(w.distributor).withdrawOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty").withArgs(id, w.distributor.address);
-      await expect(w.orders.connect(w.distributor).acceptOffer(5)).to.be.revertedWithCustomError(w.orders, "TradeUnknownOffer").withArgs(5);
-      await expect(w.orders.connect(w.outsider).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.outsider.address, Role.None);
+      await expect(w.orders.connect(w.manufacturer).declineOffer(id, REASON))
+        .to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty")
+        .withArgs(id, w.manufacturer.address);
+      await expect(w.orders.connect(w.distributor).withdrawOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeNotOfferParty")
+        .withArgs(id, w.distributor.address);
+      await expect(w.orders.connect(w.distributor).acceptOffer(5))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnknownOffer")
+        .withArgs(5);
+      await expect(w.orders.connect(w.outsider).acceptOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
       await w.registry.connect(w.regulator).suspend(w.distributor.address, REASON);
       await expect(w.orders.connect(w.distributor).acceptOffer(id))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
         .withArgs(w.distributor.address, Role.Distributor);
       await w.registry.connect(w.regulator).reinstate(w.distributor.address);
       await w.orders.connect(w.distributor).acceptOffer(id);
-      await expect(w.orders.connect(w.distributor).acceptOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus").withArgs(id, OfferStatus.Accepted);
-      await expect(w.orders.connect(w.manufacturer).withdrawOffer(id)).to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus").withArgs(id, OfferStatus.Accepted);
+      await expect(w.orders.connect(w.distributor).acceptOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus")
+        .withArgs(id, OfferStatus.Accepted);
+      await expect(w.orders.connect(w.manufacturer).withdrawOffer(id))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidOfferStatus")
+        .withArgs(id, OfferStatus.Accepted);
     });
 
     it("refuses offers off the trade path, of products not the seller's, between unauthorised parties", async function () {
       const w = await loadFixture(tradeFixture);
       const validUntil = await later();
-      const offerFrom = (by: typeof w.outsider, to: string, gtin = GTIN) => w.orders.connect(by).offerPrice(to, gtin, PRICE, USD, validUntil, REASON);
+      const offerFrom = (by: typeof w.outsider, to: string, gtin = GTIN) =>
+        w.orders.connect(by).offerPrice(to, gtin, PRICE, USD, validUntil, REASON);
       await expect(offerFrom(w.manufacturer, w.dispenser.address))
         .to.be.revertedWithCustomError(w.orders, "TradePathNotAllowed")
         .withArgs(w.manufacturer.address, w.dispenser.address);
@@ -629,11 +774,15 @@ describe("TradeOrders", function () {
       await expect(offerFrom(w.manufacturer, w.distributor.address, UNKNOWN_GTIN))
         .to.be.revertedWithCustomError(w.orders, "TradeProductNotApproved")
         .withArgs(UNKNOWN_GTIN, 0);
-      await expect(offerFrom(w.manufacturer, ZERO)).to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty").withArgs(ZERO);
+      await expect(offerFrom(w.manufacturer, ZERO))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty")
+        .withArgs(ZERO);
       await expect(offerFrom(w.manufacturer, w.manufacturer.address))
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidCounterparty")
         .withArgs(w.manufacturer.address);
-      await expect(offerFrom(w.manufacturer, w.outsider.address)).to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount").withArgs(w.outsider.address, Role.None);
+      await expect(offerFrom(w.manufacturer, w.outsider.address))
+        .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
       await expect(offerFrom(w.transporter, w.distributor.address))
         .to.be.revertedWithCustomError(w.orders, "UnauthorisedAccount")
         .withArgs(w.transporter.address, Role.None);
@@ -654,12 +803,16 @@ describe("TradeOrders", function () {
       }
       const now = BigInt(await time.latest());
       await expect(make(USD, now)).to.be.revertedWithCustomError(w.orders, "TradeInvalidValidity").withArgs(now);
-      await expect(make(USD, 2n ** 40n)).to.be.revertedWithCustomError(w.orders, "TradeInvalidValidity").withArgs(2n ** 40n);
+      await expect(make(USD, 2n ** 40n))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidValidity")
+        .withArgs(2n ** 40n);
       const id = await offer(w);
       await expect(w.orders.connect(w.distributor).counterOffer(id, 1n, "0x614243", validUntil, REASON))
         .to.be.revertedWithCustomError(w.orders, "TradeInvalidCurrency")
         .withArgs("0x614243");
-      await expect(w.orders.connect(w.distributor).counterOffer(id, 1n, USD, now, REASON)).to.be.revertedWithCustomError(w.orders, "TradeInvalidValidity").withArgs(now);
+      await expect(w.orders.connect(w.distributor).counterOffer(id, 1n, USD, now, REASON))
+        .to.be.revertedWithCustomError(w.orders, "TradeInvalidValidity")
+        .withArgs(now);
     });
   });
 
@@ -683,7 +836,8 @@ describe("TradeOrders", function () {
 
     it("routes by product, else by the buyer's region, else to the distributor for all products", async function () {
       const w = await loadFixture(tradeFixture);
-      const primary = (gtin: bigint, region: string) => w.orders.primaryDistributor(w.manufacturer.address, gtin, region);
+      const primary = (gtin: bigint, region: string) =>
+        w.orders.primaryDistributor(w.manufacturer.address, gtin, region);
       const routed = async (buyer: typeof w.outsider, gtin: bigint, to: string) =>
         expect(placeOrder(w, buyer, w.manufacturer, { gtin }))
           .to.be.revertedWithCustomError(w.orders, "TradeRoutedToPrimaryDistributor")
@@ -756,11 +910,15 @@ describe("TradeOrders", function () {
       const lotIds = sortedLotIds([w.lotA, w.lotB, w.lot3, w.lot2]);
       // A: 0-9 to the distributor, of which 0-3 on to the pharmacy (one dispensed), 4-5 quarantined, 6 on the way back
       await deliverLot(w, w.lotA, w.distributor);
-      await w.custody.connect(w.distributor).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotA.lotId, 10, 20, 0)]);
+      await w.custody
+        .connect(w.distributor)
+        .ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotA.lotId, 10, 20, 0)]);
       await w.custody.connect(w.manufacturer).receiveShipment(2);
       await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotA.lotId, 0, 4, 0)]);
       await w.custody.connect(w.dispenser).receiveShipment(3);
-      await w.custody.connect(w.dispenser).decommission(packProof(w.lotA.manifest, w.lotA.lotId, w.lotA.manifest.serials[1], 0), PackState.Dispensed);
+      await w.custody
+        .connect(w.dispenser)
+        .decommission(packProof(w.lotA.manifest, w.lotA.lotId, w.lotA.manifest.serials[1], 0), PackState.Dispensed);
       await w.custody.connect(w.regulator).quarantine([range(w.lotA.lotId, 4, 6, 4)], bytes32("evidence"));
       await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotA.lotId, 5, 6, 4)], bytes32("fake"));
       await w.custody.connect(w.distributor).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotA.lotId, 6, 7, 6)]);
@@ -771,7 +929,12 @@ describe("TradeOrders", function () {
         const [lines, next, nextRun] = await w.orders.inventory(holder, lotIds, 0, 0, 100);
         expect(next).to.equal(lotIds.length);
         expect(nextRun).to.equal(0);
-        return new Map(lines.map((l) => [l.lotId, [l.available, l.inTransit, l.suspect, l.illegitimate, l.decommissioned].map(Number)]));
+        return new Map(
+          lines.map((l) => [
+            l.lotId,
+            [l.available, l.inTransit, l.suspect, l.illegitimate, l.decommissioned].map(Number),
+          ]),
+        );
       };
       const m = await lineOf(w.manufacturer.address);
       expect(m.get(w.lotA.lotId)).to.deep.equal([10, 0, 0, 0, 0]);
@@ -798,14 +961,25 @@ describe("TradeOrders", function () {
     it("pages through lots and through a lot's runs, giving the cursor to continue", async function () {
       const w = await loadFixture(tradeFixture);
       // lot A in 5 runs held by the manufacturer between 4 runs on their way
-      const ships = [range(w.lotA.lotId, 18, 19, 0), range(w.lotA.lotId, 12, 14, 0), range(w.lotA.lotId, 6, 8, 0), range(w.lotA.lotId, 2, 3, 0)];
+      const ships = [
+        range(w.lotA.lotId, 18, 19, 0),
+        range(w.lotA.lotId, 12, 14, 0),
+        range(w.lotA.lotId, 6, 8, 0),
+        range(w.lotA.lotId, 2, 3, 0),
+      ];
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, ships);
       const lotIds = sortedLotIds([w.lotA, w.lotB, w.lot3]);
       const all = new Map<string, bigint[]>();
       let cursor: [bigint, bigint] = [0n, 0n];
       let pages = 0;
       do {
-        const [lines, nextLot, nextRun] = await w.orders.inventory(w.manufacturer.address, lotIds, cursor[0], cursor[1], 3);
+        const [lines, nextLot, nextRun] = await w.orders.inventory(
+          w.manufacturer.address,
+          lotIds,
+          cursor[0],
+          cursor[1],
+          3,
+        );
         for (const l of lines) {
           const sum = all.get(l.lotId) ?? [0n, 0n];
           all.set(l.lotId, [sum[0] + l.available, sum[1] + l.inTransit]);
@@ -837,11 +1011,16 @@ describe("TradeOrders", function () {
       const [, afterUnknown] = await w.orders.inventory(w.manufacturer.address, [unknown], 0, 0, 1);
       expect(afterUnknown).to.equal(1);
       const reversed = [...lotIds].reverse();
-      await expect(w.orders.inventory(w.manufacturer.address, reversed, 0, 0, 10)).to.be.revertedWithCustomError(w.orders, "TradeUnsortedLots").withArgs(1);
+      await expect(w.orders.inventory(w.manufacturer.address, reversed, 0, 0, 10))
+        .to.be.revertedWithCustomError(w.orders, "TradeUnsortedLots")
+        .withArgs(1);
       await expect(w.orders.inventory(w.manufacturer.address, [lotIds[0], lotIds[0]], 0, 0, 10))
         .to.be.revertedWithCustomError(w.orders, "TradeUnsortedLots")
         .withArgs(1);
-      await expect(w.orders.inventory(w.manufacturer.address, lotIds, 0, 0, 0)).to.be.revertedWithCustomError(w.orders, "TradeZeroPageSize");
+      await expect(w.orders.inventory(w.manufacturer.address, lotIds, 0, 0, 0)).to.be.revertedWithCustomError(
+        w.orders,
+        "TradeZeroPageSize",
+      );
       await expect(w.orders.inventory(w.manufacturer.address, [w.lotA.lotId], 0, 5, 10))
         .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
         .withArgs(5, 5, 6);
@@ -857,7 +1036,13 @@ describe("TradeOrders", function () {
       let lotsSeen = 0;
       let cursor: [bigint, bigint] = [0n, 0n];
       do {
-        const [lines, nextLot, nextRun] = await w.orders.inventory(w.manufacturer.address, lotIds, cursor[0], cursor[1], 128);
+        const [lines, nextLot, nextRun] = await w.orders.inventory(
+          w.manufacturer.address,
+          lotIds,
+          cursor[0],
+          cursor[1],
+          128,
+        );
         const gas = await w.orders.inventory.estimateGas(w.manufacturer.address, lotIds, cursor[0], cursor[1], 128);
         expect(gas).to.be.lessThan(8_000_000n);
         for (const l of lines) packs += l.available;
@@ -878,22 +1063,49 @@ describe("TradeOrders", function () {
       const deliverBy = await later();
       await w.registry.connect(w.council).pause();
       const paused = "ProtocolPaused";
-      await expect(w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 1, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.distributor).amendOrder(placed, 2, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).confirmOrder(placed, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).declineOrder(placed, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.distributor).cancelOrder(placed, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.distributor).counterOffer(open, PRICE, USD, deliverBy, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.distributor).acceptOffer(open)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.distributor).declineOffer(open, DOC)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).withdrawOffer(open)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).assignPrimaryDistributor(GTIN, w.distributor.address)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(w.orders.connect(w.manufacturer).assignRegionalDistributor(BD, w.distributor.address)).to.be.revertedWithCustomError(w.orders, paused);
-      await expect(shipForOrder(w, w.manufacturer, order, w.distributor.address, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }])).to.be.revertedWithCustomError(
-        w.custody,
+      await expect(
+        w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 1, deliverBy, DOC),
+      ).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(w.orders.connect(w.distributor).amendOrder(placed, 2, deliverBy, DOC)).to.be.revertedWithCustomError(
+        w.orders,
         paused,
       );
+      await expect(w.orders.connect(w.manufacturer).confirmOrder(placed, DOC)).to.be.revertedWithCustomError(
+        w.orders,
+        paused,
+      );
+      await expect(w.orders.connect(w.manufacturer).declineOrder(placed, DOC)).to.be.revertedWithCustomError(
+        w.orders,
+        paused,
+      );
+      await expect(w.orders.connect(w.distributor).cancelOrder(placed, DOC)).to.be.revertedWithCustomError(
+        w.orders,
+        paused,
+      );
+      await expect(
+        w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, deliverBy, DOC),
+      ).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(
+        w.orders.connect(w.distributor).counterOffer(open, PRICE, USD, deliverBy, DOC),
+      ).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(w.orders.connect(w.distributor).acceptOffer(open)).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(w.orders.connect(w.distributor).declineOffer(open, DOC)).to.be.revertedWithCustomError(
+        w.orders,
+        paused,
+      );
+      await expect(w.orders.connect(w.manufacturer).withdrawOffer(open)).to.be.revertedWithCustomError(
+        w.orders,
+        paused,
+      );
+      await expect(
+        w.orders.connect(w.manufacturer).assignPrimaryDistributor(GTIN, w.distributor.address),
+      ).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(
+        w.orders.connect(w.manufacturer).assignRegionalDistributor(BD, w.distributor.address),
+      ).to.be.revertedWithCustomError(w.orders, paused);
+      await expect(
+        shipForOrder(w, w.manufacturer, order, w.distributor.address, [{ lot: w.lotA, start: 0, end: 1, hint: 0 }]),
+      ).to.be.revertedWithCustomError(w.custody, paused);
       // views still answer
       expect((await w.orders.order(order)).status).to.equal(OrderStatus.Confirmed);
       expect((await w.orders.inventory(w.manufacturer.address, [w.lotA.lotId], 0, 0, 10))[0].length).to.equal(1);
@@ -914,23 +1126,39 @@ describe("TradeOrders", function () {
       const first = await offer(w);
       const accept = await gasOf(w.orders.connect(w.distributor).acceptOffer(first)); // a first agreement: a new word
       const deliverBy = await later();
-      const place = await gasOf(w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 4_000_000_000, deliverBy, DOC));
+      const place = await gasOf(
+        w.orders.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 4_000_000_000, deliverBy, DOC),
+      );
       const id = await w.orders.orderCount();
       const confirm = await gasOf(w.orders.connect(w.manufacturer).confirmOrder(id, DOC));
-      const decline = await gasOf(w.orders.connect(w.manufacturer).declineOrder(await placeOrder(w, w.distributor, w.manufacturer), DOC));
-      const offerGas = await gasOf(w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, deliverBy, DOC));
+      const decline = await gasOf(
+        w.orders.connect(w.manufacturer).declineOrder(await placeOrder(w, w.distributor, w.manufacturer), DOC),
+      );
+      const offerGas = await gasOf(
+        w.orders.connect(w.manufacturer).offerPrice(w.distributor.address, GTIN, PRICE, USD, deliverBy, DOC),
+      );
       const offerId = await w.orders.offerCount();
-      const counter = await gasOf(w.orders.connect(w.distributor).counterOffer(offerId, PRICE - 1n, USD, deliverBy, DOC));
+      const counter = await gasOf(
+        w.orders.connect(w.distributor).counterOffer(offerId, PRICE - 1n, USD, deliverBy, DOC),
+      );
       const figures = { place, confirm, decline, offer: offerGas, counter, accept };
       for (const [what, gas] of Object.entries(figures)) expect(gas, what).to.be.lessThan(120_000n);
 
       // the same shipment, unlinked and linked: a range of a lot already split, to a distributor that received before
       await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotA.lotId, 0, 1, 0)]);
       await w.custody.connect(w.distributor).receiveShipment(1);
-      const plain = await gasOf(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotA.lotId, 1, 5, 1)]));
-      const linked = await gasOf(shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 5, end: 9, hint: 5 }]));
+      const plain = await gasOf(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotA.lotId, 1, 5, 1)]),
+      );
+      const linked = await gasOf(
+        shipForOrder(w, w.manufacturer, id, w.distributor.address, [{ lot: w.lotA, start: 5, end: 9, hint: 5 }]),
+      );
       expect(linked - plain, "linking").to.be.lessThanOrEqual(30_000n);
-      console.log(`      gas: ${Object.entries({ ...figures, plain, linked }).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+      console.log(
+        `      gas: ${Object.entries({ ...figures, plain, linked })
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
+      );
     });
   });
 });

@@ -33,11 +33,23 @@ describe("deployment with Ignition @skip-on-coverage", function () {
     const deploymentId = `test-remote-${process.pid}-${Date.now()}`;
     try {
       const output = await hardhat(
-        ["ignition", "deploy", "ignition/modules/FirstRegulator.ts", "--network", "remote", "--parameters", parametersFile, "--deployment-id", deploymentId],
+        [
+          "ignition",
+          "deploy",
+          "ignition/modules/FirstRegulator.ts",
+          "--network",
+          "remote",
+          "--parameters",
+          parametersFile,
+          "--deployment-id",
+          deploymentId,
+        ],
         { HARDHAT_VAR_PHARMACHAIN_RPC_URL: node.url, HARDHAT_VAR_PHARMACHAIN_KEY: HARDHAT_KEY_0 },
       );
       expect(output).to.contain("Deployed Addresses");
-      const addresses = JSON.parse(fs.readFileSync(path.join(ROOT, "ignition", "deployments", deploymentId, "deployed_addresses.json"), "utf8"));
+      const addresses = JSON.parse(
+        fs.readFileSync(path.join(ROOT, "ignition", "deployments", deploymentId, "deployed_addresses.json"), "utf8"),
+      );
       const provider = new ethers.JsonRpcProvider(node.url);
       const registry = await ethers.getContractAt("StakeholderRegistry", addresses["PharmaChain#StakeholderRegistry"]);
       const custody = await ethers.getContractAt("PackCustody", addresses["PharmaChain#PackCustody"]);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 /**
  * @title Products and lots
+ * @author PharmaChain
  * @notice Manufacturers register products (GTINs) that a regulator approves; lots of serialised packs are commissioned
  * with an EIP-712 `LotAttestation` signed by the manufacturer and by a regulator (EOAs or ERC-1271 wallets).
  * A lot with one of the two signatures is `Pending`; with both it is `Released`, and only then can its packs move.
@@ -27,7 +28,7 @@ interface IProductLots {
         uint64 registeredAt;
     }
 
-    /// @dev The normative EIP-712 message (DESIGN.md section 4), field for field.
+    /// @dev The normative EIP-712 message (docs/ARCHITECTURE.md section 5), field for field.
     struct LotAttestation {
         bytes32 lotId;
         uint64 gtin;
@@ -73,11 +74,49 @@ interface IProductLots {
         bytes32 serialsRoot;
     }
 
+    /**
+     * @notice A manufacturer registered a product, which awaits a regulator's approval.
+     * @param gtin the product's GTIN-14 value.
+     * @param manufacturer the manufacturer that registered it.
+     * @param metadataHash the hash of the product's off-chain metadata.
+     */
     event ProductRegistered(uint64 indexed gtin, address indexed manufacturer, bytes32 metadataHash);
+
+    /**
+     * @notice A regulator approved a product: lots of it can be commissioned.
+     * @param gtin the product's GTIN-14 value.
+     * @param regulator the regulator that approved it.
+     */
     event ProductApproved(uint64 indexed gtin, address indexed regulator);
+
+    /**
+     * @notice A regulator rejected a product.
+     * @param gtin the product's GTIN-14 value.
+     * @param regulator the regulator that rejected it.
+     * @param reasonHash the hash of the reason document.
+     */
     event ProductRejected(uint64 indexed gtin, address indexed regulator, bytes32 reasonHash);
+
+    /**
+     * @notice A manufacturer allowed or stopped a signer of its lot attestations.
+     * @param manufacturer the manufacturer.
+     * @param signer the signer (a serialisation line's key, a Safe).
+     * @param allowed whether the signer may now sign for the manufacturer.
+     */
     event SignerAuthorised(address indexed manufacturer, address indexed signer, bool allowed);
-    /// @dev Carries everything of the attestation but the signatures, which {LotSigned} carries.
+
+    /**
+     * @notice A lot was recorded from its attestation, `Pending` or already `Released`.
+     * @dev Carries everything of the attestation but the signatures, which {LotSigned} carries.
+     * @param lotId the lot's id, `keccak256(abi.encode(gtin, lotNumber))`.
+     * @param gtin the product's GTIN-14 value.
+     * @param manufacturer the lot's manufacturer.
+     * @param lotNumber the lot number (GS1 AI 10).
+     * @param expiresAt when the lot expires (unix seconds).
+     * @param unitCount the number of packs in the lot.
+     * @param serialsRoot the Merkle root of the lot's manifest of serials.
+     * @param dataHash the SHA-256 of the lot's off-chain batch record.
+     */
     event LotCommissioned(
         bytes32 indexed lotId,
         uint64 indexed gtin,
@@ -88,10 +127,44 @@ interface IProductLots {
         bytes32 serialsRoot,
         bytes32 dataHash
     );
-    /// @dev One per signature, so anyone can re-check it off-chain against the attestation.
-    event LotSigned(bytes32 indexed lotId, address indexed signer, bool indexed byRegulator, bytes signature, uint64 deadline);
+
+    /**
+     * @notice A signature of a lot's attestation was accepted.
+     * @dev One per signature, so anyone can re-check it off-chain against the attestation.
+     * @param lotId the lot.
+     * @param signer the account that signed.
+     * @param byRegulator whether it signed in the regulator's place, else in the manufacturer's.
+     * @param signature the signature (ECDSA or ERC-1271).
+     * @param deadline the `deadline` of the attestation it signed.
+     */
+    event LotSigned(
+        bytes32 indexed lotId,
+        address indexed signer,
+        bool indexed byRegulator,
+        bytes signature,
+        uint64 deadline
+    );
+
+    /**
+     * @notice A lot has both signatures: its packs can move.
+     * @param lotId the lot.
+     */
     event LotReleased(bytes32 indexed lotId);
+
+    /**
+     * @notice A lot was recalled.
+     * @param lotId the lot.
+     * @param by the manufacturer or regulator that recalled it.
+     * @param reasonHash the hash of the reason document.
+     */
     event LotRecalled(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
+
+    /**
+     * @notice A `Pending` lot was voided: its record is deleted and its id free again.
+     * @param lotId the lot.
+     * @param by the manufacturer or regulator that voided it.
+     * @param reasonHash the hash of the reason document.
+     */
     event LotVoided(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
 
     /// @dev A GTIN must be a GTIN-14 value (14 digits at most) with a valid check digit.
@@ -130,6 +203,8 @@ interface IProductLots {
      * Requirements: the caller is an authorised manufacturer; `gtin` has a valid check digit and is new, or its
      * earlier registration was rejected.
      * Emits a {ProductRegistered} event.
+     * @param gtin the product's GTIN-14 value.
+     * @param metadataHash the hash of the product's off-chain metadata.
      */
     function registerProduct(uint64 gtin, bytes32 metadataHash) external;
 
@@ -137,6 +212,7 @@ interface IProductLots {
      * @notice Approves a proposed product (the paper's ConfirmTrialDrug).
      * Requirements: the caller is an authorised regulator; the product is `Proposed`.
      * Emits a {ProductApproved} event.
+     * @param gtin the product's GTIN-14 value.
      */
     function approveProduct(uint64 gtin) external;
 
@@ -144,6 +220,8 @@ interface IProductLots {
      * @notice Rejects a proposed product.
      * Requirements: the caller is an authorised regulator; the product is `Proposed`.
      * Emits a {ProductRejected} event.
+     * @param gtin the product's GTIN-14 value.
+     * @param reasonHash the hash of the reason document.
      */
     function rejectProduct(uint64 gtin, bytes32 reasonHash) external;
 
@@ -151,6 +229,8 @@ interface IProductLots {
      * @notice Lets `signer` (a serialisation line's key, a Safe) sign lot attestations for the caller, or stops it.
      * Requirements: the caller is an authorised manufacturer; `signer` is neither zero nor the caller.
      * Emits a {SignerAuthorised} event.
+     * @param signer the signer.
+     * @param allowed true to let it sign, false to stop it.
      */
     function setSigner(address signer, bool allowed) external;
 
@@ -161,6 +241,10 @@ interface IProductLots {
      * is new; each given signature is from an allowed signer (the manufacturer or a signer it authorised; an authorised
      * regulator), the two signers differ, and each signature verifies (ECDSA low-s or ERC-1271).
      * Emits {LotCommissioned}, a {LotSigned} per signature, and {LotReleased} when both are given.
+     * @param attestation the lot's attestation.
+     * @param manufacturerSignature the signature in the manufacturer's place (`signer` 0: not given).
+     * @param regulatorSignature the signature in the regulator's place (`signer` 0: not given).
+     * @return lotId the lot's id.
      */
     function commissionLot(
         LotAttestation calldata attestation,
@@ -175,6 +259,8 @@ interface IProductLots {
      * that deadline has not passed; `signature` is from an allowed signer for the missing place, not the signer of the
      * other place, and verifies.
      * Emits {LotSigned} and {LotReleased}.
+     * @param attestation the lot's attestation, as signed by the missing signer.
+     * @param signature the missing signature.
      */
     function cosignLot(LotAttestation calldata attestation, SignerSignature calldata signature) external;
 
@@ -183,6 +269,8 @@ interface IProductLots {
      * Requirements: the caller is the product's authorised manufacturer or an authorised regulator; the lot exists and
      * is not recalled.
      * Emits a {LotRecalled} event.
+     * @param lotId the lot.
+     * @param reasonHash the hash of the reason document.
      */
     function recallLot(bytes32 lotId, bytes32 reasonHash) external;
 
@@ -192,30 +280,67 @@ interface IProductLots {
      * Requirements: the caller is the product's authorised manufacturer or an authorised regulator; the lot is
      * `Pending`.
      * Emits a {LotVoided} event.
+     * @param lotId the lot.
+     * @param reasonHash the hash of the reason document.
      */
     function voidLot(bytes32 lotId, bytes32 reasonHash) external;
 
-    /// @notice The EIP-712 digest a signer signs for `attestation` on this chain and contract.
+    /**
+     * @notice The EIP-712 digest a signer signs for `attestation` on this chain and contract.
+     * @param attestation the attestation.
+     * @return The EIP-712 digest.
+     */
     function attestationDigest(LotAttestation calldata attestation) external view returns (bytes32);
 
+    /**
+     * @notice The product registered under `gtin` (all zero when none is).
+     * @param gtin the product's GTIN-14 value.
+     * @return The product.
+     */
     function product(uint64 gtin) external view returns (Product memory);
 
+    /**
+     * @notice The lot `lotId` (all zero when there is none), with its signers and the times of its changes.
+     * @param lotId the lot.
+     * @return The lot.
+     */
     function lot(bytes32 lotId) external view returns (Lot memory);
 
-    /// @notice The lot's manufacturer, size, expiry, status and manifest root.
+    /**
+     * @notice The lot's manufacturer, size, expiry, status and manifest root.
+     * @param lotId the lot.
+     * @return The lot's standing (status `None` when there is no lot).
+     */
     function lotStanding(bytes32 lotId) external view returns (LotStanding memory);
 
     /**
      * @notice The lot's first storage word, as custody reads it on every operation at the least gas:
      * `manufacturer | expiresAt << 160 | unitCount << 200 | status << 232 | recalled << 240` (all zero: no lot).
+     * @param lotId the lot.
+     * @return word the lot's first storage word.
      */
     function lotWord(bytes32 lotId) external view returns (uint256 word);
 
-    /// @notice {lotWord} and the lot's `serialsRoot`.
+    /**
+     * @notice {lotWord} and the lot's `serialsRoot`.
+     * @param lotId the lot.
+     * @return word the lot's first storage word.
+     * @return serialsRoot the Merkle root of the lot's manifest.
+     */
     function lotWords(bytes32 lotId) external view returns (uint256 word, bytes32 serialsRoot);
 
+    /**
+     * @notice Whether `signer` may sign lot attestations in `manufacturer`'s place: the manufacturer itself or a signer
+     * it authorised.
+     * @param manufacturer the manufacturer.
+     * @param signer the account.
+     * @return Whether `signer` may sign for `manufacturer`.
+     */
     function isSigner(address manufacturer, address signer) external view returns (bool);
 
-    /// @notice The registry this contract takes roles and the pause switch from.
+    /**
+     * @notice The registry this contract takes roles and the pause switch from.
+     * @return The stakeholder registry's address.
+     */
     function registry() external view returns (address);
 }

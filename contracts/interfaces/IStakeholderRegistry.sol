@@ -5,6 +5,7 @@ import {Role, StakeholderStatus} from "../Common.sol";
 
 /**
  * @title The role-gated stakeholder registry
+ * @author PharmaChain
  * @notice Who may do what in PharmaChain. The regulator council (the admin) appoints regulators; every other party
  * applies and is approved by a regulator with a licence that expires. An account is authorised for its role only while
  * its record is `Active` and its licence has not expired. The registry also holds the protocol-wide pause switch.
@@ -27,6 +28,15 @@ interface IStakeholderRegistry {
         bytes32 metadataHash;
     }
 
+    /**
+     * @notice An account applied to join in a role; its record is `Applied` until a regulator rules on it.
+     * @param account the applicant.
+     * @param role the role applied for.
+     * @param licenceHash the hash of the applicant's licence document.
+     * @param gln the applicant's GS1 Global Location Number, 0 for none.
+     * @param jurisdiction the ISO 3166-1 alpha-2 code of the licensing jurisdiction.
+     * @param metadataHash the hash of the applicant's off-chain metadata record.
+     */
     event StakeholderApplied(
         address indexed account,
         Role indexed role,
@@ -35,6 +45,16 @@ interface IStakeholderRegistry {
         bytes2 jurisdiction,
         bytes32 metadataHash
     );
+
+    /**
+     * @notice The admin appointed a regulator, active at once.
+     * @param account the regulator.
+     * @param admin the admin that appointed it.
+     * @param licenceHash the hash of the regulator's licence document.
+     * @param gln the regulator's GS1 Global Location Number, 0 for none.
+     * @param jurisdiction the ISO 3166-1 alpha-2 code of the regulator's jurisdiction.
+     * @param validUntil when the licence expires (unix seconds).
+     */
     event RegulatorAppointed(
         address indexed account,
         address indexed admin,
@@ -43,11 +63,53 @@ interface IStakeholderRegistry {
         bytes2 jurisdiction,
         uint64 validUntil
     );
+
+    /**
+     * @notice A regulator approved an application: the account is `Active` in its role.
+     * @param account the approved stakeholder.
+     * @param regulator the regulator that approved it.
+     * @param role the stakeholder's role.
+     * @param validUntil when the licence expires (unix seconds).
+     */
     event StakeholderApproved(address indexed account, address indexed regulator, Role indexed role, uint64 validUntil);
+
+    /**
+     * @notice A stakeholder was suspended.
+     * @param account the suspended stakeholder.
+     * @param by the regulator (the admin, for a regulator) that suspended it.
+     * @param reasonHash the hash of the reason document.
+     */
     event StakeholderSuspended(address indexed account, address indexed by, bytes32 reasonHash);
+
+    /**
+     * @notice A suspension was lifted.
+     * @param account the reinstated stakeholder.
+     * @param by the regulator (the admin, for a regulator) that reinstated it.
+     */
     event StakeholderReinstated(address indexed account, address indexed by);
+
+    /**
+     * @notice A stakeholder's licence was renewed.
+     * @param account the stakeholder.
+     * @param by the regulator (the admin, for a regulator) that renewed it.
+     * @param validUntil the new expiry (unix seconds).
+     * @param licenceHash the hash of the new licence document.
+     */
     event LicenceRenewed(address indexed account, address indexed by, uint64 validUntil, bytes32 licenceHash);
+
+    /**
+     * @notice A record was revoked for good (or an application refused).
+     * @param account the stakeholder.
+     * @param by the regulator (the admin, for a regulator) that revoked it.
+     * @param reasonHash the hash of the reason document.
+     */
     event StakeholderRevoked(address indexed account, address indexed by, bytes32 reasonHash);
+
+    /**
+     * @notice A stakeholder updated its off-chain metadata reference.
+     * @param account the stakeholder.
+     * @param metadataHash the hash of the new metadata record.
+     */
     event MetadataUpdated(address indexed account, bytes32 metadataHash);
 
     /// @dev The role cannot be applied for (`None`, or `Regulator`, which only the admin appoints).
@@ -74,13 +136,26 @@ interface IStakeholderRegistry {
      * Requirements: the caller has no record; `role` is Manufacturer, Distributor, Transporter or Dispenser; the GLN is
      * 0 or valid; the jurisdiction is two upper-case letters.
      * Emits a {StakeholderApplied} event.
+     * @param role the role applied for: Manufacturer, Distributor, Transporter or Dispenser.
+     * @param licenceHash the hash of the licence document (for example its SHA-256).
+     * @param gln the caller's GS1 Global Location Number (13 digits), 0 for none.
+     * @param jurisdiction the ISO 3166-1 alpha-2 code of the licensing jurisdiction, for example "BD".
+     * @param metadataHash the hash of the off-chain metadata record (legal name, addresses, contacts).
      */
-    function applyForRole(Role role, bytes32 licenceHash, uint64 gln, bytes2 jurisdiction, bytes32 metadataHash) external;
+    function applyForRole(
+        Role role,
+        bytes32 licenceHash,
+        uint64 gln,
+        bytes2 jurisdiction,
+        bytes32 metadataHash
+    ) external;
 
     /**
      * @notice Approves an application, with the licence's expiry.
      * Requirements: the caller is an authorised regulator; the record is `Applied`; `validUntil` is in the future.
      * Emits a {StakeholderApproved} event.
+     * @param account the applicant.
+     * @param validUntil when the licence expires (unix seconds).
      */
     function approve(address account, uint64 validUntil) external;
 
@@ -88,6 +163,8 @@ interface IStakeholderRegistry {
      * @notice Suspends an active stakeholder: it keeps its record but may do nothing until reinstated.
      * Requirements: a regulator (the admin for a regulator's record); the record is `Active`.
      * Emits a {StakeholderSuspended} event.
+     * @param account the stakeholder to suspend.
+     * @param reasonHash the hash of the reason document.
      */
     function suspend(address account, bytes32 reasonHash) external;
 
@@ -95,6 +172,7 @@ interface IStakeholderRegistry {
      * @notice Lifts a suspension.
      * Requirements: a regulator (the admin for a regulator's record); the record is `Suspended`.
      * Emits a {StakeholderReinstated} event.
+     * @param account the suspended stakeholder.
      */
     function reinstate(address account) external;
 
@@ -103,6 +181,9 @@ interface IStakeholderRegistry {
      * Requirements: a regulator (the admin for a regulator's record); the record is `Active` or `Suspended`;
      * `validUntil` is in the future.
      * Emits a {LicenceRenewed} event.
+     * @param account the stakeholder.
+     * @param validUntil the new expiry (unix seconds).
+     * @param licenceHash the hash of the new licence document.
      */
     function renew(address account, uint64 validUntil, bytes32 licenceHash) external;
 
@@ -110,6 +191,8 @@ interface IStakeholderRegistry {
      * @notice Revokes a record for good (also how an application is refused).
      * Requirements: a regulator (the admin for a regulator's record); the record is `Applied`, `Active` or `Suspended`.
      * Emits a {StakeholderRevoked} event.
+     * @param account the stakeholder or applicant.
+     * @param reasonHash the hash of the reason document.
      */
     function revoke(address account, bytes32 reasonHash) external;
 
@@ -117,18 +200,32 @@ interface IStakeholderRegistry {
      * @notice Updates the caller's own off-chain metadata reference.
      * Requirements: the caller has a record that is not revoked.
      * Emits a {MetadataUpdated} event.
+     * @param metadataHash the hash of the new off-chain metadata record.
      */
     function updateMetadata(bytes32 metadataHash) external;
 
-    /// @notice The full record of `account` (all zero when it has none).
+    /**
+     * @notice The full record of `account` (all zero when it has none).
+     * @param account the account.
+     * @return The account's record.
+     */
     function stakeholder(address account) external view returns (Stakeholder memory);
 
-    /// @notice Whether `account` may act in `role` now: record `Active`, licence unexpired.
+    /**
+     * @notice Whether `account` may act in `role` now: record `Active`, licence unexpired.
+     * @param account the account.
+     * @param role the role to check.
+     * @return Whether the account is an active, unexpired stakeholder in `role`.
+     */
     function isAuthorised(address account, Role role) external view returns (bool);
 
     /**
      * @notice One call for the other contracts: the account's role, whether it may act in it now, and whether the
      * protocol is paused.
+     * @param account the account.
+     * @return role the account's role (`None` when it has no record).
+     * @return authorised whether it may act in that role now.
+     * @return protocolPaused whether the protocol is paused.
      */
     function standing(address account) external view returns (Role role, bool authorised, bool protocolPaused);
 }

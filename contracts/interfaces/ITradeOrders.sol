@@ -6,6 +6,7 @@ import {IProductLots} from "./IProductLots.sol";
 
 /**
  * @title The trade behind the shipments: purchase orders, price negotiation, primary distributors, inventory
+ * @author PharmaChain
  * @notice The paper's trade operations (PharmaChain, Heliyon 2023, section 4.4) on top of custody.
  *
  * - **Orders.** A buyer places a purchase order with a seller: a product (GTIN), a quantity of packs, a requested
@@ -99,6 +100,17 @@ interface ITradeOrders {
         uint64 decommissioned;
     }
 
+    /**
+     * @notice A buyer placed a purchase order.
+     * @param orderId the order.
+     * @param seller the seller.
+     * @param buyer the buyer, which placed it.
+     * @param gtin the product's GTIN-14 value.
+     * @param quantity the packs ordered.
+     * @param deliverBy the requested delivery date (unix seconds).
+     * @param documentHash the hash of the order document.
+     * @param offerId the accepted offer whose price the order records, 0 for none.
+     */
     event OrderPlaced(
         uint64 indexed orderId,
         address indexed seller,
@@ -109,6 +121,16 @@ interface ITradeOrders {
         bytes32 documentHash,
         uint64 offerId
     );
+
+    /**
+     * @notice The buyer changed its order before the seller answered.
+     * @param orderId the order.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param quantity the new quantity of packs.
+     * @param deliverBy the new requested delivery date (unix seconds).
+     * @param documentHash the hash of the new order document.
+     */
     event OrderAmended(
         uint64 indexed orderId,
         address indexed seller,
@@ -117,16 +139,65 @@ interface ITradeOrders {
         uint64 deliverBy,
         bytes32 documentHash
     );
+
+    /**
+     * @notice The seller confirmed the order.
+     * @param orderId the order.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param confirmationHash the hash of the seller's acknowledgement.
+     */
     event OrderConfirmed(
-        uint64 indexed orderId, address indexed seller, address indexed buyer, bytes32 confirmationHash
+        uint64 indexed orderId,
+        address indexed seller,
+        address indexed buyer,
+        bytes32 confirmationHash
     );
+
+    /**
+     * @notice The seller declined the order.
+     * @param orderId the order.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param reasonHash the hash of the reason document.
+     */
     event OrderDeclined(uint64 indexed orderId, address indexed seller, address indexed buyer, bytes32 reasonHash);
+
+    /**
+     * @notice A party cancelled the order's open quantity.
+     * @param orderId the order.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param by the party that cancelled it.
+     * @param reasonHash the hash of the reason document.
+     */
     event OrderCancelled(
-        uint64 indexed orderId, address indexed seller, address indexed buyer, address by, bytes32 reasonHash
+        uint64 indexed orderId,
+        address indexed seller,
+        address indexed buyer,
+        address by,
+        bytes32 reasonHash
     );
-    /// @dev A shipment made for the order; `status` is the order's status after it.
+
+    /**
+     * @notice Custody reported a shipment made for the order.
+     * @dev A shipment made for the order; `status` is the order's status after it.
+     * @param orderId the order.
+     * @param shipmentId the shipment.
+     * @param packs the packs in the shipment.
+     * @param status the order's status after it.
+     */
     event OrderShipped(uint64 indexed orderId, uint64 indexed shipmentId, uint64 packs, OrderStatus status);
-    /// @dev A linked shipment was received, rejected, cancelled or voided; `status` is the order's status after it.
+
+    /**
+     * @notice Custody reported the settlement of a shipment made for the order.
+     * @dev A linked shipment was received, rejected, cancelled or voided; `status` is the order's status after it.
+     * @param orderId the order.
+     * @param shipmentId the shipment.
+     * @param shipmentStatus the shipment's final status: `Received`, `Rejected`, `Cancelled` or `Voided`.
+     * @param packs the packs in the shipment.
+     * @param status the order's status after it.
+     */
     event OrderShipmentSettled(
         uint64 indexed orderId,
         uint64 indexed shipmentId,
@@ -134,7 +205,21 @@ interface ITradeOrders {
         uint64 packs,
         OrderStatus status
     );
-    /// @dev One round of a negotiation: an opening offer (`previousOfferId` 0) or a counter-offer.
+
+    /**
+     * @notice A price was offered.
+     * @dev One round of a negotiation: an opening offer (`previousOfferId` 0) or a counter-offer.
+     * @param offerId the new offer.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param gtin the product's GTIN-14 value.
+     * @param pricePerPack the price of a pack, in millionths of the currency unit.
+     * @param currency the ISO 4217 alphabetic currency code.
+     * @param validUntil when the offer lapses (unix seconds).
+     * @param termsHash the hash of the offer's terms.
+     * @param previousOfferId the offer countered, 0 for an opening offer.
+     * @param bySeller whether the seller made the offer, else the buyer.
+     */
     event PriceOffered(
         uint64 indexed offerId,
         address indexed seller,
@@ -147,7 +232,18 @@ interface ITradeOrders {
         uint64 previousOfferId,
         bool bySeller
     );
-    /// @dev The offer is now the contract price of (seller, buyer, gtin).
+
+    /**
+     * @notice An offer was accepted.
+     * @dev The offer is now the contract price of (seller, buyer, gtin).
+     * @param offerId the offer.
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param gtin the product's GTIN-14 value.
+     * @param pricePerPack the price of a pack, in millionths of the currency unit.
+     * @param currency the ISO 4217 alphabetic currency code.
+     * @param validUntil until when the price applies to new orders (unix seconds).
+     */
     event OfferAccepted(
         uint64 indexed offerId,
         address indexed seller,
@@ -157,11 +253,35 @@ interface ITradeOrders {
         bytes3 currency,
         uint64 validUntil
     );
+
+    /**
+     * @notice The addressee declined an offer, ending the negotiation.
+     * @param offerId the offer.
+     * @param by the party that declined it.
+     * @param reasonHash the hash of the reason document.
+     */
     event OfferDeclined(uint64 indexed offerId, address indexed by, bytes32 reasonHash);
+
+    /**
+     * @notice The party that made an offer withdrew it.
+     * @param offerId the offer.
+     * @param by the party that withdrew it.
+     */
     event OfferWithdrawn(uint64 indexed offerId, address indexed by);
-    /// @dev For a product (`region` 0), for a region (`gtin` 0) or for all (both 0); `distributor` 0: removed.
+
+    /**
+     * @notice A manufacturer assigned or removed a primary distributor.
+     * @dev For a product (`region` 0), for a region (`gtin` 0) or for all (both 0); `distributor` 0: removed.
+     * @param manufacturer the manufacturer.
+     * @param gtin the product's GTIN-14 value, 0 for a region or for all products.
+     * @param region the buyers' region (ISO 3166-1 alpha-2), 0 for a product or for all.
+     * @param distributor the primary distributor, 0 when removed.
+     */
     event PrimaryDistributorAssigned(
-        address indexed manufacturer, uint64 indexed gtin, bytes2 region, address indexed distributor
+        address indexed manufacturer,
+        uint64 indexed gtin,
+        bytes2 region,
+        address indexed distributor
     );
 
     error TradeZeroAddress();
@@ -214,16 +334,30 @@ interface ITradeOrders {
      * party's product; a distributor ordering from a manufacturer is the primary distributor that applies, if one
      * does (see {assignPrimaryDistributor}); `quantity` > 0; `deliverBy` is in the future.
      * Emits an {OrderPlaced} event.
+     * @param seller the seller.
+     * @param gtin the product's GTIN-14 value.
+     * @param quantity the packs ordered.
+     * @param deliverBy the requested delivery date (unix seconds).
+     * @param documentHash the hash of the order document.
+     * @return orderId the new order's id.
      */
-    function placeOrder(address seller, uint64 gtin, uint32 quantity, uint64 deliverBy, bytes32 documentHash)
-        external
-        returns (uint64 orderId);
+    function placeOrder(
+        address seller,
+        uint64 gtin,
+        uint32 quantity,
+        uint64 deliverBy,
+        bytes32 documentHash
+    ) external returns (uint64 orderId);
 
     /**
      * @notice The buyer changes its order's quantity, delivery date and document before the seller answers.
      * Requirements: the caller is the order's buyer and authorised; the order is `Placed`; `quantity` > 0;
      * `deliverBy` is in the future.
      * Emits an {OrderAmended} event.
+     * @param orderId the order.
+     * @param quantity the new quantity of packs.
+     * @param deliverBy the new requested delivery date (unix seconds).
+     * @param documentHash the hash of the new order document.
      */
     function amendOrder(uint64 orderId, uint32 quantity, uint64 deliverBy, bytes32 documentHash) external;
 
@@ -231,6 +365,8 @@ interface ITradeOrders {
      * @notice The seller confirms the order (the paper's ConfirmOrderManu), with the hash of its acknowledgement.
      * Requirements: the caller is the order's seller and authorised; the order is `Placed`.
      * Emits an {OrderConfirmed} event.
+     * @param orderId the order.
+     * @param confirmationHash the hash of the seller's acknowledgement.
      */
     function confirmOrder(uint64 orderId, bytes32 confirmationHash) external;
 
@@ -238,6 +374,8 @@ interface ITradeOrders {
      * @notice The seller declines the order.
      * Requirements: the caller is the order's seller and authorised; the order is `Placed`.
      * Emits an {OrderDeclined} event.
+     * @param orderId the order.
+     * @param reasonHash the hash of the reason document.
      */
     function declineOrder(uint64 orderId, bytes32 reasonHash) external;
 
@@ -247,6 +385,8 @@ interface ITradeOrders {
      * Requirements: the caller is a party and authorised; the order is `Placed`, `Confirmed` or `PartlyShipped` (not
      * every pack is on the way or received).
      * Emits an {OrderCancelled} event.
+     * @param orderId the order.
+     * @param reasonHash the hash of the reason document.
      */
     function cancelOrder(uint64 orderId, bytes32 reasonHash) external;
 
@@ -256,6 +396,13 @@ interface ITradeOrders {
      * or `PartlyShipped`; one lot number per range, and each range's lot is `keccak256(abi.encode(gtin, lotNumber))`
      * of the order's GTIN; `packs` does not exceed the open quantity.
      * Emits an {OrderShipped} event.
+     * @param orderId the order.
+     * @param shipmentId the shipment.
+     * @param seller the shipment's seller.
+     * @param buyer the shipment's buyer.
+     * @param packs the packs in the shipment.
+     * @param ranges the shipment's ranges.
+     * @param lotNumbers the lot number of each range's lot.
      */
     function onShipped(
         uint64 orderId,
@@ -272,9 +419,17 @@ interface ITradeOrders {
      * or voided (its packs are open again). Never refused for a shipment custody linked.
      * Requirements: the caller is custody.
      * Emits an {OrderShipmentSettled} event.
+     * @param orderId the order.
+     * @param shipmentId the shipment.
+     * @param status the shipment's final status.
+     * @param packs the packs in the shipment.
      */
-    function onShipmentSettled(uint64 orderId, uint64 shipmentId, IPackCustody.ShipmentStatus status, uint64 packs)
-        external;
+    function onShipmentSettled(
+        uint64 orderId,
+        uint64 shipmentId,
+        IPackCustody.ShipmentStatus status,
+        uint64 packs
+    ) external;
 
     // ------------------------------------------------------------------ prices
 
@@ -285,6 +440,13 @@ interface ITradeOrders {
      * `buyer` is allowed; the product is approved and, if either party is a manufacturer, its own; `currency` is three
      * upper-case letters; `validUntil` is in the future.
      * Emits a {PriceOffered} event.
+     * @param buyer the buyer.
+     * @param gtin the product's GTIN-14 value.
+     * @param pricePerPack the price of a pack, in millionths of the currency unit.
+     * @param currency the ISO 4217 alphabetic currency code, for example "USD".
+     * @param validUntil when the offer lapses (unix seconds), before 2^40.
+     * @param termsHash the hash of the offer's terms.
+     * @return offerId the new offer's id.
      */
     function offerPrice(
         address buyer,
@@ -301,6 +463,12 @@ interface ITradeOrders {
      * Requirements: the caller is authorised and the offer's addressee; the offer is `Open` and not expired; `currency`
      * and `validUntil` as for {offerPrice}.
      * Emits a {PriceOffered} event naming the countered offer.
+     * @param offerId the offer countered.
+     * @param pricePerPack the price of a pack, in millionths of the currency unit.
+     * @param currency the ISO 4217 alphabetic currency code.
+     * @param validUntil when the counter-offer lapses (unix seconds), before 2^40.
+     * @param termsHash the hash of the counter-offer's terms.
+     * @return counterOfferId the counter-offer's id.
      */
     function counterOffer(
         uint64 offerId,
@@ -315,6 +483,7 @@ interface ITradeOrders {
      * (seller, buyer, gtin) for orders placed before its `validUntil`, replacing any earlier one.
      * Requirements: the caller is authorised and the offer's addressee; the offer is `Open` and not expired.
      * Emits an {OfferAccepted} event.
+     * @param offerId the offer.
      */
     function acceptOffer(uint64 offerId) external;
 
@@ -322,6 +491,8 @@ interface ITradeOrders {
      * @notice The addressee declines an open offer, ending the negotiation.
      * Requirements: the caller is authorised and the offer's addressee; the offer is `Open` and not expired.
      * Emits an {OfferDeclined} event.
+     * @param offerId the offer.
+     * @param reasonHash the hash of the reason document.
      */
     function declineOffer(uint64 offerId, bytes32 reasonHash) external;
 
@@ -329,6 +500,7 @@ interface ITradeOrders {
      * @notice The party that made an open offer withdraws it.
      * Requirements: the caller is authorised and made the offer; the offer is `Open` and not expired.
      * Emits an {OfferWithdrawn} event.
+     * @param offerId the offer.
      */
     function withdrawOffer(uint64 offerId) external;
 
@@ -342,6 +514,8 @@ interface ITradeOrders {
      * Requirements: the caller is an authorised manufacturer; a non-zero `gtin` is its product; a non-zero
      * `distributor` is an authorised distributor.
      * Emits a {PrimaryDistributorAssigned} event.
+     * @param gtin the product's GTIN-14 value, 0 for all the caller's products.
+     * @param distributor the primary distributor, 0 to remove the assignment.
      */
     function assignPrimaryDistributor(uint64 gtin, address distributor) external;
 
@@ -351,30 +525,62 @@ interface ITradeOrders {
      * Requirements: the caller is an authorised manufacturer; `region` is two upper-case letters; a non-zero
      * `distributor` is an authorised distributor.
      * Emits a {PrimaryDistributorAssigned} event with `gtin` 0.
+     * @param region the buyers' region (ISO 3166-1 alpha-2).
+     * @param distributor the primary distributor, 0 to remove the assignment.
      */
     function assignRegionalDistributor(bytes2 region, address distributor) external;
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The order, its status derived from its shipments, and the price recorded on it.
+    /**
+     * @notice The order, its status derived from its shipments, and the price recorded on it.
+     * @param orderId the order.
+     * @return The order (all zero when there is none).
+     */
     function order(uint64 orderId) external view returns (Order memory);
 
+    /**
+     * @notice The number of orders placed, which is the id of the latest.
+     * @return The number of orders.
+     */
     function orderCount() external view returns (uint64);
 
-    /// @notice The offer; an `Open` offer past its `validUntil` reads `Expired`.
+    /**
+     * @notice The offer; an `Open` offer past its `validUntil` reads `Expired`.
+     * @param offerId the offer.
+     * @return The offer (all zero when there is none).
+     */
     function offer(uint64 offerId) external view returns (Offer memory);
 
+    /**
+     * @notice The number of offers made (counter-offers included), which is the id of the latest.
+     * @return The number of offers.
+     */
     function offerCount() external view returns (uint64);
 
-    /// @notice The accepted offer that an order of (seller, buyer, gtin) placed now would record (0 and an empty offer
-    /// when none applies).
-    function contractPrice(address seller, address buyer, uint64 gtin)
-        external
-        view
-        returns (uint64 offerId, Offer memory accepted);
+    /**
+     * @notice The accepted offer that an order of (seller, buyer, gtin) placed now would record (0 and an empty offer
+     * when none applies).
+     * @param seller the seller.
+     * @param buyer the buyer.
+     * @param gtin the product's GTIN-14 value.
+     * @return offerId the accepted offer, 0 for none.
+     * @return accepted the accepted offer (empty when none applies).
+     */
+    function contractPrice(
+        address seller,
+        address buyer,
+        uint64 gtin
+    ) external view returns (uint64 offerId, Offer memory accepted);
 
-    /// @notice The primary distributor that applies to an order of `gtin` from a distributor licensed in `region`
-    /// (0: none): the product's, else the region's, else the manufacturer's for all products.
+    /**
+     * @notice The primary distributor that applies to an order of `gtin` from a distributor licensed in `region`
+     * (0: none): the product's, else the region's, else the manufacturer's for all products.
+     * @param manufacturer the manufacturer.
+     * @param gtin the product's GTIN-14 value.
+     * @param region the buyer's region (ISO 3166-1 alpha-2).
+     * @return The primary distributor, 0 for none.
+     */
     function primaryDistributor(address manufacturer, uint64 gtin, bytes2 region) external view returns (address);
 
     /**
@@ -387,12 +593,28 @@ interface ITradeOrders {
      * ({IProductLots-LotCommissioned}, {IPackCustody-ShipmentCreated} and {IPackCustody-PacksShipped} events).
      * Gas: about 31,000 a lot of one run and 7,000 a further run, so that a page of 250 runs takes about 8 million:
      * well within the call gas cap of a node (and within one transaction's 2^24 since Osaka).
+     * @param holder the holder.
+     * @param lotIds the lots to read, strictly increasing.
+     * @param fromLot the index in `lotIds` of the first lot to read.
+     * @param fromRun the start of the first run to read in that lot.
+     * @param maxRuns the most runs to read (at least 1).
+     * @return lines the holder's packs per lot read.
+     * @return nextLot the `fromLot` of the next page (`lotIds.length`: done).
+     * @return nextRun the `fromRun` of the next page.
      */
-    function inventory(address holder, bytes32[] calldata lotIds, uint256 fromLot, uint32 fromRun, uint32 maxRuns)
-        external
-        view
-        returns (InventoryLine[] memory lines, uint256 nextLot, uint32 nextRun);
+    function inventory(
+        address holder,
+        bytes32[] calldata lotIds,
+        uint256 fromLot,
+        uint32 fromRun,
+        uint32 maxRuns
+    ) external view returns (InventoryLine[] memory lines, uint256 nextLot, uint32 nextRun);
 
-    /// @notice The registry, the lots contract and custody this contract relies on.
+    /**
+     * @notice The registry, the lots contract and custody this contract relies on.
+     * @return registry the stakeholder registry.
+     * @return lots the products and lots contract.
+     * @return custody the custody contract.
+     */
     function dependencies() external view returns (address registry, address lots, address custody);
 }

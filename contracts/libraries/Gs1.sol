@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 /**
  * @title GS1 checks used on-chain
+ * @author PharmaChain
  * @notice The GS1 mod-10 check digit (GTIN, GLN) and the AI 82 character set of lot numbers and serials.
  */
 library Gs1 {

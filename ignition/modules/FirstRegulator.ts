@@ -19,7 +19,9 @@ export default buildModule("FirstRegulator", (m) => {
   const jurisdiction = m.getParameter("jurisdiction", "0x5553");
   const validUntil = m.getParameter<number>("validUntil");
 
-  m.call(registry, "appointRegulator", [regulator, licenceHash, gln, jurisdiction, validUntil], { from: m.getAccount(0) });
+  m.call(registry, "appointRegulator", [regulator, licenceHash, gln, jurisdiction, validUntil], {
+    from: m.getAccount(0),
+  });
 
   return { registry, lots, custody };
 });

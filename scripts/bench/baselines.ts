@@ -25,7 +25,11 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<{ gas: n
  * The packs per transaction: with `cap`, as many as fit 97 % of the gas cap, from the fixed and per-pack gas of two
  * calibration transactions of `small` and `small + 100` packs.
  */
-function batchSize(sizes: BenchSizes, small: { packs: number; gas: number }, large: { packs: number; gas: number }): number {
+function batchSize(
+  sizes: BenchSizes,
+  small: { packs: number; gas: number },
+  large: { packs: number; gas: number },
+): number {
   if (sizes.baselineBatch !== "cap") return sizes.baselineBatch;
   const perPack = (large.gas - small.gas) / (large.packs - small.packs);
   const fixed = small.gas - perPack * small.packs;
@@ -58,13 +62,18 @@ function record(metrics: Metrics, prefix: string, batch: { packs: number; gas: n
   metrics.set(`${prefix}.100000.txs`, Math.ceil(100_000 / batch.packs), { extrapolated: true });
 }
 
-export async function measureBaselines(hre: HardhatRuntimeEnvironment, metrics: Metrics, sizes: BenchSizes): Promise<void> {
+export async function measureBaselines(
+  hre: HardhatRuntimeEnvironment,
+  metrics: Metrics,
+  sizes: BenchSizes,
+): Promise<void> {
   const [owner, other] = await hre.ethers.getSigners();
 
   // ------------------------------------------------------------ one slot per pack
   const ledger = (await hre.ethers.deployContract("PerSlotLedger")) as unknown as PerSlotLedger;
   let nextKey = 0;
-  const keys = (count: number): string[] => Array.from({ length: count }, () => hre.ethers.id(`PERSLOT-SERIAL-${nextKey++}`));
+  const keys = (count: number): string[] =>
+    Array.from({ length: count }, () => hre.ethers.id(`PERSLOT-SERIAL-${nextKey++}`));
   const commission = async (count: number) => {
     const k = keys(count);
     return { keys: k, packs: count, ...(await mined(ledger.connect(owner).commission(k))) };
@@ -78,7 +87,10 @@ export async function measureBaselines(hre: HardhatRuntimeEnvironment, metrics: 
   // Packs to move: the owner holds every key commissioned so far; commission more until a full move batch fits.
   const held: string[] = [...c1.keys, ...c2.keys, ...commissionBatch.keys, ...commissionSingle.keys];
   const take = (count: number): string[] => held.splice(0, count);
-  const move = async (count: number) => ({ packs: count, ...(await mined(ledger.connect(owner).move(take(count), other.address))) });
+  const move = async (count: number) => ({
+    packs: count,
+    ...(await mined(ledger.connect(owner).move(take(count), other.address))),
+  });
   const m1 = await move(10);
   const m2 = await move(110);
   const moveBatchSize = batchSize(sizes, m1, m2);
@@ -88,7 +100,9 @@ export async function measureBaselines(hre: HardhatRuntimeEnvironment, metrics: 
   record(metrics, "baseline.perSlot.move", moveBatch, moveSingle.gas);
   await slotsPer100k(hre, metrics, "slots.perSlot.move", async (n) => [(await move(n)).hash]);
   await slotsPer100k(hre, metrics, "slots.perSlot.commission", async (n) => [(await commission(n)).hash]);
-  progress(`  per-slot ledger: commission ${metrics.get("baseline.perSlot.commission.perPack")} a pack (${commissionBatch.packs} a transaction), move ${metrics.get("baseline.perSlot.move.perPack")} a pack (${moveBatch.packs} a transaction)`);
+  progress(
+    `  per-slot ledger: commission ${metrics.get("baseline.perSlot.commission.perPack")} a pack (${commissionBatch.packs} a transaction), move ${metrics.get("baseline.perSlot.move.perPack")} a pack (${moveBatch.packs} a transaction)`,
+  );
 
   // ------------------------------------------------------------ one ERC-721 token per pack
   const nft = (await hre.ethers.deployContract("ERC721PerPack", [owner.address])) as unknown as ERC721PerPack;
@@ -118,5 +132,7 @@ export async function measureBaselines(hre: HardhatRuntimeEnvironment, metrics: 
   record(metrics, "baseline.erc721.transfer", transferBatch, transferSingle.gas);
   await slotsPer100k(hre, metrics, "slots.erc721.transfer", async (n) => [(await transfer(n)).hash]);
   await slotsPer100k(hre, metrics, "slots.erc721.mint", async (n) => [(await mint(n)).hash]);
-  progress(`  ERC-721: mint ${metrics.get("baseline.erc721.mint.perPack")} a pack (${mintBatch.packs} a transaction), transfer ${metrics.get("baseline.erc721.transfer.perPack")} a pack (${transferBatch.packs} a transaction)`);
+  progress(
+    `  ERC-721: mint ${metrics.get("baseline.erc721.mint.perPack")} a pack (${mintBatch.packs} a transaction), transfer ${metrics.get("baseline.erc721.transfer.perPack")} a pack (${transferBatch.packs} a transaction)`,
+  );
 }

@@ -20,10 +20,14 @@ interface ChildResult {
 
 function build(size: number, proofs: number): Promise<ChildResult> {
   const tsNode = require.resolve("ts-node/dist/bin.js", { paths: [ROOT] });
-  const child = spawn(process.execPath, [tsNode, "--transpile-only", path.join(__dirname, "manifest-child.ts"), String(size), String(proofs)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [tsNode, "--transpile-only", path.join(__dirname, "manifest-child.ts"), String(size), String(proofs)],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -52,7 +56,9 @@ export async function measureManifests(metrics: Metrics, sizes: BenchSizes): Pro
     metrics.set(`manifest.${size}.serialsRssMiB`, Math.round(r.serialsRssMiB));
     metrics.set(`manifest.${size}.proof.us`, round(r.proofUs, 2));
     metrics.set(`manifest.${size}.proof.levels`, round(r.proofLevels, 2));
-    progress(`  manifest of ${size.toLocaleString("en")} serials: ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.peakRssMiB)} MiB, a proof ${r.proofUs.toFixed(1)} µs`);
+    progress(
+      `  manifest of ${size.toLocaleString("en")} serials: ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.peakRssMiB)} MiB, a proof ${r.proofUs.toFixed(1)} µs`,
+    );
   }
   if (!metrics.has("manifest.1000000.seconds")) {
     // The quick run builds at most 100,000 serials; the build is O(n log n) (the sort), so scale by n log n.

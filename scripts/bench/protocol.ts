@@ -22,17 +22,29 @@ import { storageWrites } from "./storage";
 const GTIN = gtinToUint64("00614141123452");
 const DAY = 24 * 60 * 60;
 
-export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: Metrics, sizes: BenchSizes): Promise<void> {
+export async function measureProtocol(
+  hre: HardhatRuntimeEnvironment,
+  metrics: Metrics,
+  sizes: BenchSizes,
+): Promise<void> {
   const provider = new BrowserProvider(hre.network.provider);
   const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
-  const [council, regulator, manufacturer, distributor, transporter, dispenser] = await Promise.all([0, 1, 2, 3, 4, 5].map(signer));
+  const [council, regulator, manufacturer, distributor, transporter, dispenser] = await Promise.all(
+    [0, 1, 2, 3, 4, 5].map(signer),
+  );
   const deployment = await deployProtocol(council);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
   const as = (s: JsonRpcSigner): PharmaChainClient => base.withRunner(s);
   const now = async (): Promise<number> => (await provider.getBlock("latest"))!.timestamp;
   const validUntil = BigInt((await now()) + 2 * 365 * DAY);
 
-  await as(council).appointRegulator({ account: regulator.address, gln: 0, jurisdiction: "BD", validUntil, licence: "regulator" });
+  await as(council).appointRegulator({
+    account: regulator.address,
+    gln: 0,
+    jurisdiction: "BD",
+    validUntil,
+    licence: "regulator",
+  });
 
   // ------------------------------------------------------------ registration
   const parties: [JsonRpcSigner, Role][] = [
@@ -42,7 +54,13 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
     [dispenser, Role.Dispenser],
   ];
   for (const [party, role] of parties) {
-    const applied = await as(party).applyForRole({ role, gln: 0, jurisdiction: "BD", licence: `licence ${party.address}`, metadata: "record" });
+    const applied = await as(party).applyForRole({
+      role,
+      gln: 0,
+      jurisdiction: "BD",
+      licence: `licence ${party.address}`,
+      metadata: "record",
+    });
     const approved = await as(regulator).approveStakeholder(party.address, validUntil);
     if (role === Role.Manufacturer) {
       metrics.set("gas.registerStakeholder.apply", applied.tx.gasUsed);
@@ -71,8 +89,14 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
     });
     const written = await as(manufacturer).commissionLot({
       attestation,
-      manufacturerSignature: { signer: manufacturer.address, signature: await signLotAttestation(manufacturer, domain, attestation) },
-      regulatorSignature: { signer: regulator.address, signature: await signLotAttestation(regulator, domain, attestation) },
+      manufacturerSignature: {
+        signer: manufacturer.address,
+        signature: await signLotAttestation(manufacturer, domain, attestation),
+      },
+      regulatorSignature: {
+        signer: regulator.address,
+        signature: await signLotAttestation(regulator, domain, attestation),
+      },
     });
     if (!written.released) throw new Error(`lot ${lotNumber} was not released`);
     return written;
@@ -89,7 +113,10 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
     const lot = await commission(`BENCH-${size}`, manifest);
     lots.set(size, { lotId: lot.lotId, manifest });
     metrics.set(`gas.commission.${size}`, lot.tx.gasUsed);
-    const shipped = await as(manufacturer).ship({ buyer: distributor.address, ranges: [{ lotId: lot.lotId, start: 0, end: size }] });
+    const shipped = await as(manufacturer).ship({
+      buyer: distributor.address,
+      ranges: [{ lotId: lot.lotId, start: 0, end: size }],
+    });
     const received = await as(distributor).receiveShipment(shipped.shipmentId);
     metrics.set(`gas.ship.${size}`, shipped.tx.gasUsed);
     metrics.set(`gas.receive.${size}`, received.tx.gasUsed);
@@ -105,7 +132,9 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
       metrics.set("slots.commission.100000.sstores", made.sstores);
       metrics.set("slots.commission.100000.created", made.slotsCreated);
     }
-    progress(`  lot of ${size.toLocaleString("en")}: commission ${lot.tx.gasUsed}, ship ${shipped.tx.gasUsed} + receive ${received.tx.gasUsed}`);
+    progress(
+      `  lot of ${size.toLocaleString("en")}: commission ${lot.tx.gasUsed}, ship ${shipped.tx.gasUsed} + receive ${received.tx.gasUsed}`,
+    );
   }
 
   // Everything below works on the largest lot, now held by the distributor as one run.
@@ -126,7 +155,12 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
   // ------------------------------------------------------------ through a transporter
   const viaStart = at(0.5);
   const viaEnd = at(0.6);
-  const via = await as(distributor).ship({ buyer: dispenser.address, transporter: transporter.address, notice: "ASN", ranges: [{ lotId, start: viaStart, end: viaEnd }] });
+  const via = await as(distributor).ship({
+    buyer: dispenser.address,
+    transporter: transporter.address,
+    notice: "ASN",
+    ranges: [{ lotId, start: viaStart, end: viaEnd }],
+  });
   const pickedUp = await as(transporter).pickUp(via.shipmentId, 0);
   const handedOver = await as(transporter).handOver(via.shipmentId, 0);
   const viaReceived = await as(dispenser).receiveShipment(via.shipmentId);
@@ -134,7 +168,10 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
   metrics.set("gas.transport.pickUp", pickedUp.tx.gasUsed);
   metrics.set("gas.transport.handOver", handedOver.tx.gasUsed);
   metrics.set("gas.transport.receive", viaReceived.tx.gasUsed);
-  metrics.set("gas.transport.total", via.tx.gasUsed + pickedUp.tx.gasUsed + handedOver.tx.gasUsed + viaReceived.tx.gasUsed);
+  metrics.set(
+    "gas.transport.total",
+    via.tx.gasUsed + pickedUp.tx.gasUsed + handedOver.tx.gasUsed + viaReceived.tx.gasUsed,
+  );
   metrics.set("gas.transport.packs", viaEnd - viaStart);
   progress(`  through a transporter: ${metrics.get("gas.transport.total")} in four transactions`);
 
@@ -153,7 +190,10 @@ export async function measureProtocol(hre: HardhatRuntimeEnvironment, metrics: M
 
   // ------------------------------------------------------------ decommission a 1,000-pack range, and undo it
   const decStart = at(0.7);
-  const decommissioned = await as(distributor).decommissionRange({ lotId, start: decStart, end: decStart + 1000 }, PackState.Exported);
+  const decommissioned = await as(distributor).decommissionRange(
+    { lotId, start: decStart, end: decStart + 1000 },
+    PackState.Exported,
+  );
   const undone = await as(distributor).undoDecommission({ lotId, start: decStart, end: decStart + 1000 });
   metrics.set("gas.decommissionRange.1000", decommissioned.tx.gasUsed);
   metrics.set("gas.undoDecommission.1000", undone.tx.gasUsed);

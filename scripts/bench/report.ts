@@ -38,7 +38,13 @@ function baseline(m: Metrics, prefix: string, packs: number): number {
 
 export function comparisons(m: Metrics): Comparison[] {
   const rows: Comparison[] = [];
-  const add = (key: string, operation: string, packs: number, ours: string, base?: { perSlot: string; erc721: string; basis?: string }) => {
+  const add = (
+    key: string,
+    operation: string,
+    packs: number,
+    ours: string,
+    base?: { perSlot: string; erc721: string; basis?: string },
+  ) => {
     const o = m.get(ours);
     const perSlot = base ? baseline(m, base.perSlot, packs) : null;
     const erc721 = base ? baseline(m, base.erc721, packs) : null;
@@ -49,22 +55,49 @@ export function comparisons(m: Metrics): Comparison[] {
         (packs === 1
           ? "one-pack transactions, measured"
           : `${packs.toLocaleString("en")} × the gas a pack of a full batch transaction (${m.get(`${base.perSlot}.batch`)} packs with one slot a pack, ${m.get(`${base.erc721}.batch`)} with ERC-721): extrapolated`);
-    rows.push({ key, operation, packs, ours: o, perSlot, erc721, ratioPerSlot: ratio(perSlot), ratioErc721: ratio(erc721), basis });
+    rows.push({
+      key,
+      operation,
+      packs,
+      ours: o,
+      perSlot,
+      erc721,
+      ratioPerSlot: ratio(perSlot),
+      ratioErc721: ratio(erc721),
+      basis,
+    });
   };
   const commission = { perSlot: "baseline.perSlot.commission", erc721: "baseline.erc721.mint" };
   const move = { perSlot: "baseline.perSlot.move", erc721: "baseline.erc721.transfer" };
   add("registerStakeholder", "register and approve a stakeholder", 0, "gas.registerStakeholder");
   add("registerProduct", "register and approve a product", 0, "gas.registerProduct");
   for (const size of [1, 1_000, 100_000]) {
-    if (m.has(`gas.commission.${size}`)) add(`commission.${size}`, "commission a lot, both signatures", size, `gas.commission.${size}`, commission);
+    if (m.has(`gas.commission.${size}`))
+      add(`commission.${size}`, "commission a lot, both signatures", size, `gas.commission.${size}`, commission);
   }
   for (const size of [1, 1_000, 100_000]) {
-    if (m.has(`gas.shipReceive.${size}`)) add(`shipReceive.${size}`, "ship + receive, contiguous", size, `gas.shipReceive.${size}`, move);
+    if (m.has(`gas.shipReceive.${size}`))
+      add(`shipReceive.${size}`, "ship + receive, contiguous", size, `gas.shipReceive.${size}`, move);
   }
-  add("shipReceive.ranges100", "ship + receive 100 separate ranges of 10 packs", m.get("gas.shipReceive.ranges100.packs"), "gas.shipReceive.ranges100", move);
-  add("transport", "ship, pick up, hand over, receive (transporter)", m.get("gas.transport.packs"), "gas.transport.total", { ...move, basis: "a move (no transporter step); " });
+  add(
+    "shipReceive.ranges100",
+    "ship + receive 100 separate ranges of 10 packs",
+    m.get("gas.shipReceive.ranges100.packs"),
+    "gas.shipReceive.ranges100",
+    move,
+  );
+  add(
+    "transport",
+    "ship, pick up, hand over, receive (transporter)",
+    m.get("gas.transport.packs"),
+    "gas.transport.total",
+    { ...move, basis: "a move (no transporter step); " },
+  );
   add("dispense.1", "dispense one pack with its proof", 1, "gas.dispense.1", { ...move, basis: "a one-pack move; " });
-  add("decommissionRange.1000", "decommission a range", 1_000, "gas.decommissionRange.1000", { ...move, basis: "a move of each pack; " });
+  add("decommissionRange.1000", "decommission a range", 1_000, "gas.decommissionRange.1000", {
+    ...move,
+    basis: "a move of each pack; ",
+  });
   add("undoDecommission.1000", "undo that decommission", 1_000, "gas.undoDecommission.1000");
   add("quarantineClear.1000", "quarantine a range, then clear it", 1_000, "gas.quarantineClear.1000");
   add("recall", "recall a lot", 1_000, "gas.recall");
@@ -114,8 +147,10 @@ export function targets(m: Metrics): Target[] {
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString("en");
-const ratio = (n: number | null): string => (n === null ? "" : n >= 100 ? `${int(n)}×` : `${n.toFixed(n >= 10 ? 1 : 2)}×`);
-const num = (n: number, digits = 2): string => n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (n: number | null): string =>
+  n === null ? "" : n >= 100 ? `${int(n)}×` : `${n.toFixed(n >= 10 ? 1 : 2)}×`;
+const num = (n: number, digits = 2): string =>
+  n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const star = (m: Metrics, name: string): string => (m.extrapolated.has(name) ? " *" : "");
 
 function table(head: string[], rows: string[][], align: ("l" | "r")[]): string {
@@ -199,7 +234,15 @@ export function markdown(input: MarkdownInput): string {
         ["PharmaChain: ship + receive", ...slots("slots.shipReceive.100000")],
         ["one slot a pack: move", ...slots("slots.perSlot.move.100000")],
         ["ERC-721: transfer", ...slots("slots.erc721.transfer.100000")],
-        ["PharmaChain: commission", ...[int(m.get("slots.commission.100000")), "", int(m.get("slots.commission.100000.created")), int(m.get("slots.commission.100000.sstores"))]],
+        [
+          "PharmaChain: commission",
+          ...[
+            int(m.get("slots.commission.100000")),
+            "",
+            int(m.get("slots.commission.100000.created")),
+            int(m.get("slots.commission.100000.sstores")),
+          ],
+        ],
         ["one slot a pack: commission", ...slots("slots.perSlot.commission.100000")],
         ["ERC-721: mint", ...slots("slots.erc721.mint.100000")],
       ],
@@ -212,18 +255,51 @@ export function markdown(input: MarkdownInput): string {
   );
 
   out.push("\n### Verification over JSON-RPC (SDK → `hardhat node` on the same machine)\n");
-  const lat = (prefix: string): string[] => ["p50", "p95", "p99", "mean", "max"].map((p) => num(m.get(`${prefix}.${p}.ms`)));
+  const lat = (prefix: string): string[] =>
+    ["p50", "p95", "p99", "mean", "max"].map((p) => num(m.get(`${prefix}.${p}.ms`)));
   out.push(
     table(
-      [`one pack, at random, of a lot of ${int(m.get("verify.lotSize"))} in ${m.get("verify.lotRuns")} runs`, "samples", "p50 ms", "p95 ms", "p99 ms", "mean ms", "max ms"],
+      [
+        `one pack, at random, of a lot of ${int(m.get("verify.lotSize"))} in ${m.get("verify.lotRuns")} runs`,
+        "samples",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "mean ms",
+        "max ms",
+      ],
       [
         ["`verifyPack` with hints (run starts read once)", int(m.get("verify.samples")), ...lat("verify")],
-        ["… of which inside ethers' provider `call` (HTTP, the node)", int(m.get("verify.inProvider.samples")), ...lat("verify.inProvider")],
-        ["… of which in the SDK and ethers' contract and ABI coding", int(m.get("verify.client.samples")), ...lat("verify.client")],
+        [
+          "… of which inside ethers' provider `call` (HTTP, the node)",
+          int(m.get("verify.inProvider.samples")),
+          ...lat("verify.inProvider"),
+        ],
+        [
+          "… of which in the SDK and ethers' contract and ABI coding",
+          int(m.get("verify.client.samples")),
+          ...lat("verify.client"),
+        ],
         ["`verifyPack` without hints", int(m.get("verify.noHint.samples")), ...lat("verify.noHint")],
-        ["with hints, the node logging each request", int(m.get("verify.nodeLogging.samples")), num(m.get("verify.nodeLogging.p50.ms")), num(m.get("verify.nodeLogging.p95.ms")), "", "", ""],
-        ["the same `eth_call`, encoded beforehand, sent raw", int(m.get("verify.rawCall.samples")), ...lat("verify.rawCall")],
-        ["a bare round trip (`eth_blockNumber`)", int(m.get("verify.rpcRoundTrip.samples")), ...lat("verify.rpcRoundTrip")],
+        [
+          "with hints, the node logging each request",
+          int(m.get("verify.nodeLogging.samples")),
+          num(m.get("verify.nodeLogging.p50.ms")),
+          num(m.get("verify.nodeLogging.p95.ms")),
+          "",
+          "",
+          "",
+        ],
+        [
+          "the same `eth_call`, encoded beforehand, sent raw",
+          int(m.get("verify.rawCall.samples")),
+          ...lat("verify.rawCall"),
+        ],
+        [
+          "a bare round trip (`eth_blockNumber`)",
+          int(m.get("verify.rpcRoundTrip.samples")),
+          ...lat("verify.rpcRoundTrip"),
+        ],
       ],
       ["l", "r", "r", "r", "r", "r", "r"],
     ),
@@ -262,7 +338,9 @@ export function markdown(input: MarkdownInput): string {
     ),
   );
   if (m.extrapolated.has("manifest.1000000.seconds")) {
-    out.push(`\n1,000,000 serials: ${num(m.get("manifest.1000000.seconds"))} s *, scaled from the largest build by n log n.`);
+    out.push(
+      `\n1,000,000 serials: ${num(m.get("manifest.1000000.seconds"))} s *, scaled from the largest build by n log n.`,
+    );
   }
 
   out.push("\n### Targets\n");

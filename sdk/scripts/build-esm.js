@@ -11,7 +11,9 @@ const path = require("path");
 const root = path.join(__dirname, "..");
 const cjsEntry = "../cjs/sdk/src/index.js";
 const sdk = require(path.join(root, "dist", "esm", cjsEntry));
-const names = Object.keys(sdk).filter((name) => name !== "default" && name !== "__esModule").sort();
+const names = Object.keys(sdk)
+  .filter((name) => name !== "default" && name !== "__esModule")
+  .sort();
 for (const name of names) {
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`export "${name}" is not a valid ES module binding`);
 }

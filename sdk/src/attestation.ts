@@ -1,5 +1,5 @@
 /**
- * The normative EIP-712 `LotAttestation` (DESIGN.md section 4): its typed data, signing with any ethers signer, and
+ * The normative EIP-712 `LotAttestation` (docs/ARCHITECTURE.md section 5): its typed data, signing with any ethers signer, and
  * offline recovery of an EOA signer, and on-chain checks of contract wallets (ERC-1271).
  */
 import {
@@ -61,7 +61,11 @@ export async function signLotAttestation(
 }
 
 /** Recovers the EOA that signed `attestation` (offline; contract wallets are checked on-chain with ERC-1271). */
-export function recoverAttestationSigner(domain: TypedDataDomain, attestation: LotAttestation, signature: string): string {
+export function recoverAttestationSigner(
+  domain: TypedDataDomain,
+  attestation: LotAttestation,
+  signature: string,
+): string {
   return verifyTypedData(domain, LOT_ATTESTATION_TYPES, attestation, signature);
 }
 
@@ -81,15 +85,19 @@ export interface LotAttestationInput {
   deadline: bigint;
 }
 
-/** The attestation of a lot, its `lotId` derived as DESIGN.md section 3 fixes it. */
+/** The attestation of a lot, its `lotId` derived as docs/ARCHITECTURE.md section 4 fixes it. */
 export function buildLotAttestation(input: LotAttestationInput): LotAttestation {
   if (!Number.isInteger(input.unitCount) || input.unitCount < 1 || input.unitCount > 0xffffffff) {
     throw new InvalidInputError(`unitCount ${input.unitCount} must be a whole number of packs from 1 to 2^32 - 1`);
   }
-  for (const [name, value] of [["serialsRoot", input.serialsRoot], ["dataHash", input.dataHash]] as const) {
+  for (const [name, value] of [
+    ["serialsRoot", input.serialsRoot],
+    ["dataHash", input.dataHash],
+  ] as const) {
     if (!isHexString(value, 32)) throw new InvalidInputError(`${name} must be 32 bytes of hex, got "${value}"`);
   }
-  if (!isAddress(input.manufacturer)) throw new InvalidInputError(`manufacturer "${input.manufacturer}" is not an address`);
+  if (!isAddress(input.manufacturer))
+    throw new InvalidInputError(`manufacturer "${input.manufacturer}" is not an address`);
   return {
     lotId: lotIdOf(input.gtin, input.lotNumber),
     gtin: input.gtin,

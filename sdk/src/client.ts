@@ -34,7 +34,16 @@ import {
 } from "./contracts";
 import { ConfigurationError, InvalidInputError, NotFoundError } from "./errors";
 import { explainError, formatPrice } from "./revert";
-import { LotStatus, OfferStatus, OrderStatus, PackState, ProductStatus, Role, ShipmentStatus, StakeholderStatus } from "./enums";
+import {
+  LotStatus,
+  OfferStatus,
+  OrderStatus,
+  PackState,
+  ProductStatus,
+  Role,
+  ShipmentStatus,
+  StakeholderStatus,
+} from "./enums";
 import { LotAttestation, pharmaChainDomain } from "./attestation";
 import { HistoryOptions, HistoryReader } from "./history";
 
@@ -215,7 +224,10 @@ export interface InventoryLineRecord {
   total: bigint;
 }
 
-export type InventoryTotals = Pick<InventoryLineRecord, "available" | "inTransit" | "suspect" | "illegitimate" | "decommissioned" | "total">;
+export type InventoryTotals = Pick<
+  InventoryLineRecord,
+  "available" | "inTransit" | "suspect" | "illegitimate" | "decommissioned" | "total"
+>;
 
 /** A holder's inventory read at one block: a line per lot where it has packs, and the totals over the lots. */
 export interface InventoryReport {
@@ -257,7 +269,8 @@ export function toBytes32(value: HashInput): string {
 
 /** Two ASCII capitals (ISO 3166-1 alpha-2) as the contracts' `bytes2`. */
 export function jurisdictionToBytes2(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) throw new InvalidInputError(`jurisdiction "${code}" must be two capital letters (ISO 3166-1)`);
+  if (!/^[A-Z]{2}$/.test(code))
+    throw new InvalidInputError(`jurisdiction "${code}" must be two capital letters (ISO 3166-1)`);
   return "0x" + Buffer.from(code, "ascii").toString("hex");
 }
 
@@ -268,7 +281,8 @@ export function bytes2ToJurisdiction(value: string): string {
 
 /** Three ASCII capitals (ISO 4217, `USD`) as the contracts' `bytes3`. */
 export function currencyToBytes3(code: string): string {
-  if (!/^[A-Z]{3}$/.test(code)) throw new InvalidInputError(`currency "${code}" must be three capital letters (ISO 4217), such as USD`);
+  if (!/^[A-Z]{3}$/.test(code))
+    throw new InvalidInputError(`currency "${code}" must be three capital letters (ISO 4217), such as USD`);
   return "0x" + Buffer.from(code, "ascii").toString("hex");
 }
 
@@ -286,7 +300,8 @@ export function parsePrice(value: PriceInput): bigint {
     millionths = value;
   } else {
     const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(value.trim());
-    if (!m) throw new InvalidInputError(`price "${value}" must be a decimal number with at most six decimals, such as 1.25`);
+    if (!m)
+      throw new InvalidInputError(`price "${value}" must be a decimal number with at most six decimals, such as 1.25`);
     millionths = BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
   }
   if (millionths < 0n || millionths > MAX_UINT64) throw new InvalidInputError(`price ${value} is out of range`);
@@ -298,7 +313,8 @@ function isSigner(runner: ContractRunner): runner is Signer {
 }
 
 function providerOf(runner: ContractRunner): Provider {
-  const provider = runner.provider ?? (typeof (runner as Partial<Provider>).getNetwork === "function" ? (runner as Provider) : null);
+  const provider =
+    runner.provider ?? (typeof (runner as Partial<Provider>).getNetwork === "function" ? (runner as Provider) : null);
   if (!provider) throw new ConfigurationError("the signer has no provider: connect it to a network first");
   return provider;
 }
@@ -401,13 +417,13 @@ export class PharmaChainClient {
   readonly appointRegulator = this.operation(
     this.registryOf,
     "appointRegulator",
-    (p: { account: string; licence?: HashInput; gln: bigint | number; jurisdiction: string; validUntil: bigint | number }) => [
-      p.account,
-      toBytes32(p.licence),
-      p.gln,
-      jurisdictionToBytes2(p.jurisdiction),
-      p.validUntil,
-    ],
+    (p: {
+      account: string;
+      licence?: HashInput;
+      gln: bigint | number;
+      jurisdiction: string;
+      validUntil: bigint | number;
+    }) => [p.account, toBytes32(p.licence), p.gln, jurisdictionToBytes2(p.jurisdiction), p.validUntil],
     () => ({}),
   );
 
@@ -440,7 +456,12 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  readonly reinstateStakeholder = this.operation(this.registryOf, "reinstate", (account: string) => [account], () => ({}));
+  readonly reinstateStakeholder = this.operation(
+    this.registryOf,
+    "reinstate",
+    (account: string) => [account],
+    () => ({}),
+  );
 
   readonly renewLicence = this.operation(
     this.registryOf,
@@ -463,8 +484,18 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  readonly pause = this.operation(this.registryOf, "pause", () => [], () => ({}));
-  readonly unpause = this.operation(this.registryOf, "unpause", () => [], () => ({}));
+  readonly pause = this.operation(
+    this.registryOf,
+    "pause",
+    () => [],
+    () => ({}),
+  );
+  readonly unpause = this.operation(
+    this.registryOf,
+    "unpause",
+    () => [],
+    () => ({}),
+  );
 
   /** The registry's record of `account`. */
   async stakeholder(account: string): Promise<StakeholderRecord> {
@@ -496,7 +527,12 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  readonly approveProduct = this.operation(this.lotsOf, "approveProduct", (gtin: bigint) => [gtin], () => ({}));
+  readonly approveProduct = this.operation(
+    this.lotsOf,
+    "approveProduct",
+    (gtin: bigint) => [gtin],
+    () => ({}),
+  );
 
   readonly rejectProduct = this.operation(
     this.lotsOf,
@@ -521,11 +557,11 @@ export class PharmaChainClient {
   readonly commissionLot = this.operation(
     this.lotsOf,
     "commissionLot",
-    (p: { attestation: LotAttestation; manufacturerSignature?: SignerSignatureInput; regulatorSignature?: SignerSignatureInput }) => [
-      p.attestation,
-      signerSignature(p.manufacturerSignature),
-      signerSignature(p.regulatorSignature),
-    ],
+    (p: {
+      attestation: LotAttestation;
+      manufacturerSignature?: SignerSignatureInput;
+      regulatorSignature?: SignerSignatureInput;
+    }) => [p.attestation, signerSignature(p.manufacturerSignature), signerSignature(p.regulatorSignature)],
     (receipt) => ({
       lotId: this.event(receipt, this.lots.interface, "LotCommissioned").args.lotId as string,
       released: this.events(receipt, this.lots.interface, "LotReleased").length > 0,
@@ -562,7 +598,12 @@ export class PharmaChainClient {
 
   async product(gtin: bigint): Promise<ProductRecord> {
     const p = await this.read(() => this.lots.product(gtin));
-    return { gtin, manufacturer: p.manufacturer, status: Number(p.status) as ProductStatus, registeredAt: p.registeredAt };
+    return {
+      gtin,
+      manufacturer: p.manufacturer,
+      status: Number(p.status) as ProductStatus,
+      registeredAt: p.registeredAt,
+    };
   }
 
   /** The lot's record; throws `NotFoundError` for an unknown lot. */
@@ -606,7 +647,10 @@ export class PharmaChainClient {
       const event = this.event(receipt, this.custody.interface, "ShipmentCreated");
       return { shipmentId: event.args.shipmentId as bigint, packCount: event.args.packCount as bigint };
     },
-    (value, p) => ({ shipmentId: value as bigint, packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n) }),
+    (value, p) => ({
+      shipmentId: value as bigint,
+      packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n),
+    }),
   );
 
   /** The named transporter picks the shipment up at a location (GLN). */
@@ -625,7 +669,12 @@ export class PharmaChainClient {
   );
 
   /** The buyer receives: custody and ownership of every pack of the shipment move to it. */
-  readonly receiveShipment = this.operation(this.custodyOf, "receiveShipment", (shipmentId: bigint) => [shipmentId], () => ({}));
+  readonly receiveShipment = this.operation(
+    this.custodyOf,
+    "receiveShipment",
+    (shipmentId: bigint) => [shipmentId],
+    () => ({}),
+  );
 
   /** The buyer rejects: the packs return to the seller. */
   readonly rejectShipment = this.operation(
@@ -771,13 +820,13 @@ export class PharmaChainClient {
   readonly placeOrder = this.operation(
     this.ordersOf,
     "placeOrder",
-    async (p: { seller: string; gtin: bigint; quantity: number | bigint; deliverBy?: bigint | number; document?: HashInput }) => [
-      p.seller,
-      p.gtin,
-      p.quantity,
-      p.deliverBy ?? (await this.defaultDeliverBy()),
-      toBytes32(p.document),
-    ],
+    async (p: {
+      seller: string;
+      gtin: bigint;
+      quantity: number | bigint;
+      deliverBy?: bigint | number;
+      document?: HashInput;
+    }) => [p.seller, p.gtin, p.quantity, p.deliverBy ?? (await this.defaultDeliverBy()), toBytes32(p.document)],
     (receipt) => ({ orderId: this.event(receipt, this.orders.interface, "OrderPlaced").args.orderId as bigint }),
     (value) => ({ orderId: value as bigint }),
   );
@@ -828,7 +877,13 @@ export class PharmaChainClient {
   readonly shipForOrder = this.operation(
     this.custodyOf,
     "shipForOrder",
-    async (p: { orderId: bigint; buyer?: string; transporter?: string; notice?: HashInput; ranges: readonly OrderRangeInput[] }) => {
+    async (p: {
+      orderId: bigint;
+      buyer?: string;
+      transporter?: string;
+      notice?: HashInput;
+      ranges: readonly OrderRangeInput[];
+    }) => {
       const [ranges, lotNumbers, buyer] = await Promise.all([
         this.hinted(p.ranges),
         this.lotNumbersOf(p.ranges),
@@ -840,14 +895,18 @@ export class PharmaChainClient {
       const event = this.event(receipt, this.custody.interface, "ShipmentCreated");
       return { shipmentId: event.args.shipmentId as bigint, packCount: event.args.packCount as bigint };
     },
-    (value, p) => ({ shipmentId: value as bigint, packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n) }),
+    (value, p) => ({
+      shipmentId: value as bigint,
+      packCount: p.ranges.reduce((n, r) => n + BigInt(r.end - r.start), 0n),
+    }),
   );
 
   /** The order, its status (derived from its shipments) by name, its open quantity and price; `NotFoundError` if unknown. */
   async order(orderId: bigint): Promise<OrderRecord> {
     const o = await this.read(() => this.orders.order(orderId));
     const status = Number(o.status) as OrderStatus;
-    if (status === OrderStatus.None) throw new NotFoundError(`order ${orderId} does not exist on chain ${this.chainId}`);
+    if (status === OrderStatus.None)
+      throw new NotFoundError(`order ${orderId} does not exist on chain ${this.chainId}`);
     const quantity = Number(o.quantity);
     const shipped = Number(o.shipped);
     const closed = status === OrderStatus.Declined || status === OrderStatus.Cancelled;
@@ -884,14 +943,14 @@ export class PharmaChainClient {
   readonly offerPrice = this.operation(
     this.ordersOf,
     "offerPrice",
-    (p: { buyer: string; gtin: bigint; price: PriceInput; currency: string; validUntil: bigint | number; terms?: HashInput }) => [
-      p.buyer,
-      p.gtin,
-      parsePrice(p.price),
-      currencyToBytes3(p.currency),
-      p.validUntil,
-      toBytes32(p.terms),
-    ],
+    (p: {
+      buyer: string;
+      gtin: bigint;
+      price: PriceInput;
+      currency: string;
+      validUntil: bigint | number;
+      terms?: HashInput;
+    }) => [p.buyer, p.gtin, parsePrice(p.price), currencyToBytes3(p.currency), p.validUntil, toBytes32(p.terms)],
     (receipt) => ({ offerId: this.event(receipt, this.orders.interface, "PriceOffered").args.offerId as bigint }),
     (value) => ({ offerId: value as bigint }),
   );
@@ -903,10 +962,15 @@ export class PharmaChainClient {
   readonly counterOffer = this.operation(
     this.ordersOf,
     "counterOffer",
-    async (offerId: bigint, p: { price: PriceInput; currency?: string; validUntil: bigint | number; terms?: HashInput }) => [
+    async (
+      offerId: bigint,
+      p: { price: PriceInput; currency?: string; validUntil: bigint | number; terms?: HashInput },
+    ) => [
       offerId,
       parsePrice(p.price),
-      p.currency !== undefined ? currencyToBytes3(p.currency) : (await this.read(() => this.orders.offer(offerId))).currency,
+      p.currency !== undefined
+        ? currencyToBytes3(p.currency)
+        : (await this.read(() => this.orders.offer(offerId))).currency,
       p.validUntil,
       toBytes32(p.terms),
     ],
@@ -915,7 +979,12 @@ export class PharmaChainClient {
   );
 
   /** The addressee accepts an open offer: it becomes the contract price of (seller, buyer, gtin) until its `validUntil`. */
-  readonly acceptOffer = this.operation(this.ordersOf, "acceptOffer", (offerId: bigint) => [offerId], () => ({}));
+  readonly acceptOffer = this.operation(
+    this.ordersOf,
+    "acceptOffer",
+    (offerId: bigint) => [offerId],
+    () => ({}),
+  );
 
   /** The addressee declines an open offer, ending the negotiation. */
   readonly declineOffer = this.operation(
@@ -926,12 +995,18 @@ export class PharmaChainClient {
   );
 
   /** The party that made an open offer withdraws it. */
-  readonly withdrawOffer = this.operation(this.ordersOf, "withdrawOffer", (offerId: bigint) => [offerId], () => ({}));
+  readonly withdrawOffer = this.operation(
+    this.ordersOf,
+    "withdrawOffer",
+    (offerId: bigint) => [offerId],
+    () => ({}),
+  );
 
   /** The offer (an `Open` one past its `validUntil` reads `Expired`); `NotFoundError` if unknown. */
   async offer(offerId: bigint): Promise<OfferRecord> {
     const o = await this.read(() => this.orders.offer(offerId));
-    if (Number(o.status) === OfferStatus.None) throw new NotFoundError(`price offer ${offerId} does not exist on chain ${this.chainId}`);
+    if (Number(o.status) === OfferStatus.None)
+      throw new NotFoundError(`price offer ${offerId} does not exist on chain ${this.chainId}`);
     return offerRecord(offerId, o);
   }
 
@@ -978,10 +1053,14 @@ export class PharmaChainClient {
       throw new InvalidInputError(`maxRuns ${maxRuns} must be a whole number from 1`);
     }
     const who = getAddress(holder);
-    const ids = [...new Set(lotIds.map((l) => {
-      if (!isHexString(l, 32)) throw new InvalidInputError(`lot id "${l}" is not 32 bytes of hex`);
-      return l.toLowerCase();
-    }))].sort();
+    const ids = [
+      ...new Set(
+        lotIds.map((l) => {
+          if (!isHexString(l, 32)) throw new InvalidInputError(`lot id "${l}" is not 32 bytes of hex`);
+          return l.toLowerCase();
+        }),
+      ),
+    ].sort();
     const blockTag = options.blockTag ?? (await this.latestBlock()).number;
     const byLot = new Map<string, InventoryLineRecord>();
     let fromLot = 0;
@@ -995,8 +1074,16 @@ export class PharmaChainClient {
       for (const l of lines) {
         const key = l.lotId.toLowerCase();
         const line = byLot.get(key) ?? {
-          lotId: key, gtin: l.gtin, expiresAt: l.expiresAt, recalled: l.recalled,
-          available: 0n, inTransit: 0n, suspect: 0n, illegitimate: 0n, decommissioned: 0n, total: 0n,
+          lotId: key,
+          gtin: l.gtin,
+          expiresAt: l.expiresAt,
+          recalled: l.recalled,
+          available: 0n,
+          inTransit: 0n,
+          suspect: 0n,
+          illegitimate: 0n,
+          decommissioned: 0n,
+          total: 0n,
         };
         line.available += l.available;
         line.inTransit += l.inTransit;
@@ -1010,7 +1097,14 @@ export class PharmaChainClient {
       fromRun = Number(nextRun);
     }
     const lots = [...byLot.values()];
-    const totals: InventoryTotals = { available: 0n, inTransit: 0n, suspect: 0n, illegitimate: 0n, decommissioned: 0n, total: 0n };
+    const totals: InventoryTotals = {
+      available: 0n,
+      inTransit: 0n,
+      suspect: 0n,
+      illegitimate: 0n,
+      decommissioned: 0n,
+      total: 0n,
+    };
     for (const l of lots) {
       for (const k of Object.keys(totals) as (keyof InventoryTotals)[]) totals[k] += l[k];
     }
@@ -1055,7 +1149,9 @@ export class PharmaChainClient {
     return ranges.map((r) => {
       const lotNumber = r.lotNumber ?? found.get(r.lotId.toLowerCase());
       if (lotNumber === undefined) {
-        throw new NotFoundError(`lot ${r.lotId} was never commissioned on chain ${this.chainId}: no lot number found for it`);
+        throw new NotFoundError(
+          `lot ${r.lotId} was never commissioned on chain ${this.chainId}: no lot number found for it`,
+        );
       }
       return lotNumber;
     });
@@ -1071,7 +1167,9 @@ export class PharmaChainClient {
 
   private signer(): Signer {
     if (!isSigner(this.runner)) {
-      throw new ConfigurationError("this client was connected with a provider only: connect a signer to send transactions");
+      throw new ConfigurationError(
+        "this client was connected with a provider only: connect a signer to send transactions",
+      );
     }
     return this.runner;
   }
@@ -1170,7 +1268,9 @@ export class PharmaChainClient {
     return found;
   }
 
-  private async packProof(pack: PackRef): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {
+  private async packProof(
+    pack: PackRef,
+  ): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {
     const hint = pack.hint ?? Number(await this.read(() => this.custody.findRun(pack.lotId, pack.index)));
     return { lotId: pack.lotId, index: pack.index, hint, serial: pack.serial, proof: [...pack.proof] };
   }
@@ -1198,7 +1298,16 @@ function addressesOf(deployment: Deployment | DeploymentAddresses): DeploymentAd
 
 function offerRecord(
   offerId: bigint,
-  o: { seller: string; buyer: string; gtin: bigint; pricePerPack: bigint; currency: string; validUntil: bigint; status: bigint; bySeller: boolean },
+  o: {
+    seller: string;
+    buyer: string;
+    gtin: bigint;
+    pricePerPack: bigint;
+    currency: string;
+    validUntil: bigint;
+    status: bigint;
+    bySeller: boolean;
+  },
 ): OfferRecord {
   const status = Number(o.status) as OfferStatus;
   const currency = bytes3ToCurrency(o.currency);

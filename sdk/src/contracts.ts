@@ -60,7 +60,9 @@ export function deploymentFromJson(json: unknown, source = "deployment"): Deploy
   const orders = record.orders ?? record[IGNITION_IDS.orders];
   if (orders !== undefined) {
     if (typeof orders !== "string" || !isAddress(orders)) {
-      throw new ConfigurationError(`${source} has an invalid address for orders ("${IGNITION_IDS.orders}" or "orders")`);
+      throw new ConfigurationError(
+        `${source} has an invalid address for orders ("${IGNITION_IDS.orders}" or "orders")`,
+      );
     }
     deployment.orders = getAddress(orders);
   }

@@ -10,7 +10,8 @@ import { ConfigurationError } from "./errors";
 /** Loads a deployment from a folder or file; the chain id comes from the file or from a `chain-<id>` folder name. */
 export function loadDeployment(location: string): Deployment {
   let file = location;
-  if (fs.existsSync(location) && fs.statSync(location).isDirectory()) file = path.join(location, "deployed_addresses.json");
+  if (fs.existsSync(location) && fs.statSync(location).isDirectory())
+    file = path.join(location, "deployed_addresses.json");
   if (!fs.existsSync(file)) {
     throw new ConfigurationError(`no deployment at ${location}`, {
       details: "give an Ignition deployment folder (ignition/deployments/chain-<id>) or its deployed_addresses.json",

@@ -78,7 +78,7 @@ export enum OfferStatus {
   Expired,
 }
 
-/** The normative verification verdict (DESIGN.md section 6), in the order the checks are made. */
+/** The normative verification verdict (docs/ARCHITECTURE.md section 7), in the order the checks are made. */
 export enum Verdict {
   Verified,
   UnknownProduct,

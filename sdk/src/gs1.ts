@@ -1,8 +1,8 @@
 /**
- * GS1 identifiers as the protocol encodes them (DESIGN.md section 3): GTINs as the numeric value of their GTIN-14,
+ * GS1 identifiers as the protocol encodes them (docs/ARCHITECTURE.md section 4): GTINs as the numeric value of their GTIN-14,
  * lot numbers and serials in the AI 82 character set, lot ids derived from both — and the GS1 forms the SDK reads and
  * writes: element strings (human-readable and the GS1 DataMatrix payload), GS1 Digital Link URIs, EPC URIs (SGTIN,
- * LGTIN, SSCC, SGLN, PGLN), AI 17 expiry dates and US NDCs. Test vectors: `shared/standards/gs1/vectors.md`.
+ * LGTIN, SSCC, SGLN, PGLN), AI 17 expiry dates and US NDCs. Test vectors: `test/fixtures/gs1/vectors.md` in the repository.
  *
  * Everything here is a pure function; every refusal is a `Gs1Error` naming the AI and the value.
  */
@@ -969,7 +969,7 @@ function utcMidnight(year: number, month: number, day: number): number {
 const UINT64_MAX = (1n << 64n) - 1n;
 
 /**
- * `expiresAt` (DESIGN.md section 3) of an AI 17 expiry `YYMMDD`: the first second (UTC) after that day ends; day `00`
+ * `expiresAt` (docs/ARCHITECTURE.md section 4) of an AI 17 expiry `YYMMDD`: the first second (UTC) after that day ends; day `00`
  * means the last day of the month. The century comes from `gs1FullYear` around `referenceDate` (default: now).
  */
 export function expiryToExpiresAt(yymmdd: string, referenceDate: Date = new Date()): bigint {
@@ -1075,7 +1075,7 @@ export function parseScan(text: string, referenceDate: Date = new Date()): Gs1Sc
     pack = digitalLinkToPack(scan);
   } else if (/^urn:epc:/i.test(scan)) {
     pack = epcUriToPack(scan);
-  } else if (/^(\(|\]|\d|\u001d|<GS>|\\u001d)/i.test(scan)) {
+  } else if (scan.startsWith(GS) || /^(\(|\]|\d|<GS>|\\u001d)/i.test(scan)) {
     pack = elementsToPack(parseElementString(scan));
   } else {
     throw new Gs1Error(

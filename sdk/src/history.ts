@@ -5,7 +5,12 @@
  * same events.
  */
 import { Interface, Log, LogDescription, Provider, getAddress, toBeHex, zeroPadValue } from "ethers";
-import { PackCustody__factory, ProductLots__factory, StakeholderRegistry__factory, TradeOrders__factory } from "./contracts";
+import {
+  PackCustody__factory,
+  ProductLots__factory,
+  StakeholderRegistry__factory,
+  TradeOrders__factory,
+} from "./contracts";
 import type { DeploymentAddresses } from "./contracts";
 import { OrderStatus, PackState, ShipmentStatus } from "./enums";
 import { ConfigurationError, PharmaChainError, TransactionError } from "./errors";
@@ -157,7 +162,8 @@ export class HistoryReader {
    * settlement (order book events), with those shipments' own events (custody).
    */
   async order(orderId: bigint, options: HistoryOptions = {}): Promise<TradeHistoryEvent[]> {
-    if (!this.orders) throw new ConfigurationError("this history reader has no order book address: use client.history()");
+    if (!this.orders)
+      throw new ConfigurationError("this history reader has no order book address: use client.history()");
     const id = zeroPadValue(toBeHex(orderId), 32);
     const orderLogs = await this.logs(this.orders, [topics(ordersIface, ORDER_EVENTS), id], options);
     const shipmentIds = new Set<bigint>();
@@ -185,7 +191,11 @@ export class HistoryReader {
     const who = zeroPadValue(getAddress(holder), 32);
     const [commissioned, shipments] = await Promise.all([
       this.logs(this.addresses.lots, [lotsIface.getEvent("LotCommissioned")!.topicHash, null, null, who], options),
-      this.logs(this.addresses.custody, [custodyIface.getEvent("ShipmentCreated")!.topicHash, null, null, who], options),
+      this.logs(
+        this.addresses.custody,
+        [custodyIface.getEvent("ShipmentCreated")!.topicHash, null, null, who],
+        options,
+      ),
     ]);
     const shipmentIds = shipments.map((log) => zeroPadValue(log.topics[1], 32));
     const packs = await this.chunked([...new Set(shipmentIds)], (chunk) =>
@@ -224,7 +234,10 @@ export class HistoryReader {
   }
 
   /** `query` for each chunk of at most {@link TOPIC_CHUNK} topics (bigint ids are padded to 32 bytes), in turn. */
-  private async chunked(values: readonly (string | bigint)[], query: (chunk: string[]) => Promise<Log[]>): Promise<Log[]> {
+  private async chunked(
+    values: readonly (string | bigint)[],
+    query: (chunk: string[]) => Promise<Log[]>,
+  ): Promise<Log[]> {
     const all = values.map((v) => (typeof v === "bigint" ? zeroPadValue(toBeHex(v), 32) : v));
     const out: Log[] = [];
     for (let i = 0; i < all.length; i += TOPIC_CHUNK) out.push(...(await query(all.slice(i, i + TOPIC_CHUNK))));
@@ -393,7 +406,9 @@ export function summarise(name: string, a: Record<string, unknown>): string {
     case "PrimaryDistributorAssigned":
       return `manufacturer ${a.manufacturer} names ${a.distributor} primary distributor ${BigInt(a.gtin as bigint) !== 0n ? `of GTIN ${gtin14(BigInt(a.gtin as bigint))}` : a.region !== "0x0000" ? `for region ${Buffer.from(String(a.region).slice(2), "hex").toString("ascii")}` : "of all its products"}`;
     default:
-      return `${name}(${Object.entries(a).map(([k, v]) => `${k}=${short(v)}`).join(", ")})`;
+      return `${name}(${Object.entries(a)
+        .map(([k, v]) => `${k}=${short(v)}`)
+        .join(", ")})`;
   }
 }
 

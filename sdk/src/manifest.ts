@@ -1,5 +1,5 @@
 /**
- * A lot's manifest: its serials in packing order, committed to by the normative Merkle tree (DESIGN.md section 3):
+ * A lot's manifest: its serials in packing order, committed to by the normative Merkle tree (docs/ARCHITECTURE.md section 4):
  * an OpenZeppelin `StandardMerkleTree` of `(uint32 index, string serial)` leaves,
  * `leaf = keccak256(bytes.concat(keccak256(abi.encode(index, serial))))`.
  *
@@ -177,13 +177,23 @@ export class Manifest {
     if (read.saved && read.saved.root !== manifest.root) {
       throw new ManifestError(
         `manifest root mismatch: the file declares ${read.saved.root} but its ${manifest.size} serials hash to ${manifest.root}`,
-        { details: joinDetails("its serials, their order or its root changed after it was saved: do not use it", read.source) },
+        {
+          details: joinDetails(
+            "its serials, their order or its root changed after it was saved: do not use it",
+            read.source,
+          ),
+        },
       );
     }
     return manifest;
   }
 
-  private static finish(list: SerialList, tree: TreeLayout, metadata: ManifestMetadata | undefined, source?: string): Manifest {
+  private static finish(
+    list: SerialList,
+    tree: TreeLayout,
+    metadata: ManifestMetadata | undefined,
+    source?: string,
+  ): Manifest {
     return new Manifest(list, tree, normalizeMetadata(metadata ?? {}, source));
   }
 
@@ -217,7 +227,8 @@ export class Manifest {
   proofAt(index: number): ManifestProof {
     this.checkIndex(index);
     const proof: string[] = [];
-    for (let i = this.tree.leafPosition[index]; i > 0; i = parentOf(i)) proof.push(wordsToHex(this.tree.nodes, siblingOf(i) * 8));
+    for (let i = this.tree.leafPosition[index]; i > 0; i = parentOf(i))
+      proof.push(wordsToHex(this.tree.nodes, siblingOf(i) * 8));
     return { index, serial: this.serials[index], proof };
   }
 
@@ -227,12 +238,16 @@ export class Manifest {
    */
   multiProof(packs: readonly (number | string)[]): ManifestMultiProof {
     const { nodes, leafPosition, leafValue } = this.tree;
-    const positions = packs.map((pack) => leafPosition[typeof pack === "number" ? this.checkIndex(pack) : this.requireIndex(pack)]);
+    const positions = packs.map(
+      (pack) => leafPosition[typeof pack === "number" ? this.checkIndex(pack) : this.requireIndex(pack)],
+    );
     positions.sort((a, b) => b - a);
     for (let k = 1; k < positions.length; k++) {
       if (positions[k] === positions[k - 1]) {
         const index = leafValue[nodes.length / 8 - 1 - positions[k]];
-        throw new ManifestError(`a multiproof cannot prove the same pack twice: index ${index} (${show(this.serials[index])}) is given twice`);
+        throw new ManifestError(
+          `a multiproof cannot prove the same pack twice: index ${index} (${show(this.serials[index])}) is given twice`,
+        );
       }
     }
     // OpenZeppelin's stack is a queue: taken from the front, parents pushed at the back.
@@ -283,7 +298,8 @@ export class Manifest {
 
   private *jsonChunks(): Generator<string, void, void> {
     let text = "{\n";
-    for (const [key, value] of Object.entries(this.fileHeader())) text += `  ${JSON.stringify(key)}: ${JSON.stringify(value)},\n`;
+    for (const [key, value] of Object.entries(this.fileHeader()))
+      text += `  ${JSON.stringify(key)}: ${JSON.stringify(value)},\n`;
     text += '  "serials": [';
     const last = this.serials.length - 1;
     for (let i = 0; i <= last; i++) {
@@ -365,7 +381,11 @@ export function verifyManifestProof(root: string, index: number, serial: string,
  */
 export function verifyManifestMultiProof(
   root: string,
-  multiproof: { leaves: readonly (readonly [number, string])[]; proof: readonly string[]; proofFlags: readonly boolean[] },
+  multiproof: {
+    leaves: readonly (readonly [number, string])[];
+    proof: readonly string[];
+    proofFlags: readonly boolean[];
+  },
 ): boolean {
   const { leaves, proof, proofFlags } = multiproof;
   const expected = new Int32Array(8);
@@ -419,7 +439,9 @@ class SerialList {
   add(value: unknown): void {
     const index = this.serials.length;
     if (typeof value !== "string") {
-      throw new ManifestError(`serial ${this.where(index)} is not a string: ${show(value)}`, { details: joinDetails(undefined, this.source) });
+      throw new ManifestError(`serial ${this.where(index)} is not a string: ${show(value)}`, {
+        details: joinDetails(undefined, this.source),
+      });
     }
     if (!isAi82(value)) {
       throw new ManifestError(`invalid serial ${show(value)} ${this.where(index)}: ${AI82_RULE}`, {
@@ -428,9 +450,12 @@ class SerialList {
     }
     const first = this.indexBySerial.get(value);
     if (first !== undefined) {
-      throw new ManifestError(`duplicate serial ${show(value)} ${this.where(index)}: it already appears ${this.where(first)}`, {
-        details: joinDetails(undefined, this.source),
-      });
+      throw new ManifestError(
+        `duplicate serial ${show(value)} ${this.where(index)}: it already appears ${this.where(first)}`,
+        {
+          details: joinDetails(undefined, this.source),
+        },
+      );
     }
     if (index >= MAX_MANIFEST_SIZE) throw new ManifestError(`a manifest holds at most ${MAX_MANIFEST_SIZE} serials`);
     this.indexBySerial.set(value, index);
@@ -595,7 +620,7 @@ function splitCsvRow(line: string, delimiter: string): string[] | undefined {
   for (;;) {
     if (line[i] === '"') {
       let cell = "";
-      for (i++; ; ) {
+      for (i++; ;) {
         const quote = line.indexOf('"', i);
         if (quote === -1) return undefined;
         cell += line.slice(i, quote);
@@ -636,13 +661,17 @@ function readJson(text: string, savedOnly: boolean, source: string | undefined):
     });
   }
   if (savedOnly && !isRecord(data)) {
-    throw new ManifestError(`${source ?? "the JSON"} is not a saved manifest: it must be an object with "format": "${MANIFEST_FORMAT}"`);
+    throw new ManifestError(
+      `${source ?? "the JSON"} is not a saved manifest: it must be an object with "format": "${MANIFEST_FORMAT}"`,
+    );
   }
   const saved = isRecord(data) && (savedOnly || data.format !== undefined);
   const items = Array.isArray(data) ? data : isRecord(data) ? data.serials : undefined;
   if (saved && isRecord(data)) checkSavedFormat(data, source);
   if (!Array.isArray(items)) {
-    throw new ManifestError(`${source ?? "the JSON"} is not a manifest: it must be an array of serials or an object with a "serials" array`);
+    throw new ManifestError(
+      `${source ?? "the JSON"} is not a manifest: it must be an array of serials or an object with a "serials" array`,
+    );
   }
   const header = saved && isRecord(data) ? savedHeader(data, items.length, source) : undefined;
   let lines: number[] | undefined;
@@ -653,24 +682,37 @@ function readJson(text: string, savedOnly: boolean, source: string | undefined):
 
 function checkSavedFormat(data: Record<string, unknown>, source: string | undefined): void {
   if (data.format !== MANIFEST_FORMAT) {
-    throw new ManifestError(`${source ?? "the JSON"} is not a saved manifest: its format is ${show(data.format)}, expected "${MANIFEST_FORMAT}"`);
+    throw new ManifestError(
+      `${source ?? "the JSON"} is not a saved manifest: its format is ${show(data.format)}, expected "${MANIFEST_FORMAT}"`,
+    );
   }
   if (data.version !== MANIFEST_VERSION) {
-    throw new ManifestError(`manifest format version ${show(data.version)} is not supported: this SDK reads version ${MANIFEST_VERSION}`, {
-      details: joinDetails(undefined, source),
-    });
+    throw new ManifestError(
+      `manifest format version ${show(data.version)} is not supported: this SDK reads version ${MANIFEST_VERSION}`,
+      {
+        details: joinDetails(undefined, source),
+      },
+    );
   }
 }
 
-function savedHeader(data: Record<string, unknown>, count: number, source: string | undefined): NonNullable<SourceRead["saved"]> {
+function savedHeader(
+  data: Record<string, unknown>,
+  count: number,
+  source: string | undefined,
+): NonNullable<SourceRead["saved"]> {
   const refuse = (message: string): never => {
     throw new ManifestError(message, { details: joinDetails(undefined, source) });
   };
   if (data.leafEncoding !== undefined && JSON.stringify(data.leafEncoding) !== JSON.stringify(MANIFEST_LEAF_ENCODING)) {
-    refuse(`the saved manifest's leafEncoding is ${JSON.stringify(data.leafEncoding)}, expected ${JSON.stringify(MANIFEST_LEAF_ENCODING)}`);
+    refuse(
+      `the saved manifest's leafEncoding is ${JSON.stringify(data.leafEncoding)}, expected ${JSON.stringify(MANIFEST_LEAF_ENCODING)}`,
+    );
   }
-  if (typeof data.root !== "string" || !HEX32.test(data.root)) refuse(`the saved manifest's root ${show(data.root)} is not a 32-byte hex string`);
-  if (data.size !== undefined && data.size !== count) refuse(`the saved manifest declares size ${show(data.size)} but lists ${count} serials`);
+  if (typeof data.root !== "string" || !HEX32.test(data.root))
+    refuse(`the saved manifest's root ${show(data.root)} is not a 32-byte hex string`);
+  if (data.size !== undefined && data.size !== count)
+    refuse(`the saved manifest declares size ${show(data.size)} but lists ${count} serials`);
   const metadata: ManifestMetadata = {};
   for (const key of ["gtin", "lotNumber", "lotId"] as const) {
     const value = data[key];
@@ -767,7 +809,10 @@ async function readFileSource(
   try {
     size = (await stat(path)).size;
   } catch (cause) {
-    throw new ManifestError(`cannot read the manifest file ${path}`, { details: cause instanceof Error ? cause.message : undefined, cause });
+    throw new ManifestError(`cannot read the manifest file ${path}`, {
+      details: cause instanceof Error ? cause.message : undefined,
+      cause,
+    });
   }
   const reader = new SourceReader(format, savedOnly, path);
   const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
@@ -778,7 +823,10 @@ async function readFileSource(
     }
   } catch (cause) {
     if (cause instanceof ManifestError) throw cause;
-    throw new ManifestError(`cannot read the manifest file ${path}`, { details: cause instanceof Error ? cause.message : undefined, cause });
+    throw new ManifestError(`cannot read the manifest file ${path}`, {
+      details: cause instanceof Error ? cause.message : undefined,
+      cause,
+    });
   }
   return reader.end();
 }
@@ -791,12 +839,14 @@ function normalizeMetadata(metadata: ManifestMetadata, source: string | undefine
     throw new ManifestError(message, { details: joinDetails(undefined, source) });
   };
   if (metadata.gtin !== undefined) {
-    if (!/^(\d{8}|\d{12,14})$/.test(metadata.gtin)) refuse(`GTIN ${show(metadata.gtin)} must have 8, 12, 13 or 14 digits`);
+    if (!/^(\d{8}|\d{12,14})$/.test(metadata.gtin))
+      refuse(`GTIN ${show(metadata.gtin)} must have 8, 12, 13 or 14 digits`);
     if (!hasValidCheckDigit(metadata.gtin)) refuse(`GTIN ${show(metadata.gtin)} has a wrong check digit`);
     out.gtin = metadata.gtin.padStart(14, "0");
   }
   if (metadata.lotNumber !== undefined) {
-    if (!isAi82(metadata.lotNumber)) refuse(`lot number ${show(metadata.lotNumber)} is not 1-20 characters of the GS1 AI 82 set`);
+    if (!isAi82(metadata.lotNumber))
+      refuse(`lot number ${show(metadata.lotNumber)} is not 1-20 characters of the GS1 AI 82 set`);
     out.lotNumber = metadata.lotNumber;
   }
   const derived =
@@ -869,7 +919,10 @@ interface TreeLayout {
 }
 
 /** Builds the tree; yields now and then so that an async caller can let other work run. */
-function* buildTree(serials: readonly string[], onProgress: ManifestBuildOptions["onProgress"]): Generator<void, TreeLayout, void> {
+function* buildTree(
+  serials: readonly string[],
+  onProgress: ManifestBuildOptions["onProgress"],
+): Generator<void, TreeLayout, void> {
   const n = serials.length;
   const leaves = new Int32Array(n * 8);
   const hashing = new Progress("hash", n, onProgress);
@@ -927,7 +980,7 @@ function sortLeaves(leaves: Int32Array, n: number): Uint32Array {
   keys.sort();
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const key = Math.floor(keys[start] / scale);
     let end = start + 1;
     while (end < n && Math.floor(keys[end] / scale) === key) end++;
@@ -1037,14 +1090,36 @@ function hashPairInto(a: Int32Array, ao: number, b: Int32Array, bo: number, out:
 
 /** The 24 round constants of Keccak-f[1600], as 64-bit hex. */
 const ROUND_CONSTANTS = [
-  "0000000000000001", "0000000000008082", "800000000000808a", "8000000080008000", "000000000000808b", "0000000080000001",
-  "8000000080008081", "8000000000008009", "000000000000008a", "0000000000000088", "0000000080008009", "000000008000000a",
-  "000000008000808b", "800000000000008b", "8000000000008089", "8000000000008003", "8000000000008002", "8000000000000080",
-  "000000000000800a", "800000008000000a", "8000000080008081", "8000000000008080", "0000000080000001", "8000000080008008",
+  "0000000000000001",
+  "0000000000008082",
+  "800000000000808a",
+  "8000000080008000",
+  "000000000000808b",
+  "0000000080000001",
+  "8000000080008081",
+  "8000000000008009",
+  "000000000000008a",
+  "0000000000000088",
+  "0000000080008009",
+  "000000008000000a",
+  "000000008000808b",
+  "800000000000008b",
+  "8000000000008089",
+  "8000000000008003",
+  "8000000000008002",
+  "8000000000000080",
+  "000000000000800a",
+  "800000008000000a",
+  "8000000080008081",
+  "8000000000008080",
+  "0000000080000001",
+  "8000000080008008",
 ];
 
 /** The round constants as (low, high) int32 pairs. */
-const RC = Int32Array.from(ROUND_CONSTANTS.flatMap((hex) => [Number.parseInt(hex.slice(8), 16) | 0, Number.parseInt(hex.slice(0, 8), 16) | 0]));
+const RC = Int32Array.from(
+  ROUND_CONSTANTS.flatMap((hex) => [Number.parseInt(hex.slice(8), 16) | 0, Number.parseInt(hex.slice(0, 8), 16) | 0]),
+);
 
 /**
  * Keccak-f[1600] in place on 25 lanes of two int32 halves (lane x + 5y at s[2(x + 5y)], low half first). Each round
@@ -1053,16 +1128,56 @@ const RC = Int32Array.from(ROUND_CONSTANTS.flatMap((hex) => [Number.parseInt(hex
  * about five times faster here than a loop over arrays.
  */
 function keccakF1600(s: Int32Array): void {
-  let a00l = s[0], a00h = s[1], a10l = s[2], a10h = s[3], a20l = s[4], a20h = s[5];
-  let a30l = s[6], a30h = s[7], a40l = s[8], a40h = s[9];
-  let a01l = s[10], a01h = s[11], a11l = s[12], a11h = s[13], a21l = s[14], a21h = s[15];
-  let a31l = s[16], a31h = s[17], a41l = s[18], a41h = s[19];
-  let a02l = s[20], a02h = s[21], a12l = s[22], a12h = s[23], a22l = s[24], a22h = s[25];
-  let a32l = s[26], a32h = s[27], a42l = s[28], a42h = s[29];
-  let a03l = s[30], a03h = s[31], a13l = s[32], a13h = s[33], a23l = s[34], a23h = s[35];
-  let a33l = s[36], a33h = s[37], a43l = s[38], a43h = s[39];
-  let a04l = s[40], a04h = s[41], a14l = s[42], a14h = s[43], a24l = s[44], a24h = s[45];
-  let a34l = s[46], a34h = s[47], a44l = s[48], a44h = s[49];
+  let a00l = s[0],
+    a00h = s[1],
+    a10l = s[2],
+    a10h = s[3],
+    a20l = s[4],
+    a20h = s[5];
+  let a30l = s[6],
+    a30h = s[7],
+    a40l = s[8],
+    a40h = s[9];
+  let a01l = s[10],
+    a01h = s[11],
+    a11l = s[12],
+    a11h = s[13],
+    a21l = s[14],
+    a21h = s[15];
+  let a31l = s[16],
+    a31h = s[17],
+    a41l = s[18],
+    a41h = s[19];
+  let a02l = s[20],
+    a02h = s[21],
+    a12l = s[22],
+    a12h = s[23],
+    a22l = s[24],
+    a22h = s[25];
+  let a32l = s[26],
+    a32h = s[27],
+    a42l = s[28],
+    a42h = s[29];
+  let a03l = s[30],
+    a03h = s[31],
+    a13l = s[32],
+    a13h = s[33],
+    a23l = s[34],
+    a23h = s[35];
+  let a33l = s[36],
+    a33h = s[37],
+    a43l = s[38],
+    a43h = s[39];
+  let a04l = s[40],
+    a04h = s[41],
+    a14l = s[42],
+    a14h = s[43],
+    a24l = s[44],
+    a24h = s[45];
+  let a34l = s[46],
+    a34h = s[47],
+    a44l = s[48],
+    a44h = s[49];
   let t0: number, t1: number;
   for (let round = 0; round < 48; round += 2) {
     // theta
@@ -1087,78 +1202,102 @@ function keccakF1600(s: Int32Array): void {
     const d4l = c3l ^ ((c0l << 1) | (c0h >>> 31));
     const d4h = c3h ^ ((c0h << 1) | (c0l >>> 31));
     // rho and pi: b[y][2x+3y] = rot(a[x][y] ^ d[x], R[x][y])
-    const b00l = (a00l ^ d0l);
-    const b00h = (a00h ^ d0h);
-    t0 = a01l ^ d0l; t1 = a01h ^ d0h;
+    const b00l = a00l ^ d0l;
+    const b00h = a00h ^ d0h;
+    t0 = a01l ^ d0l;
+    t1 = a01h ^ d0h;
     const b13l = (t1 << 4) | (t0 >>> 28);
     const b13h = (t0 << 4) | (t1 >>> 28);
-    t0 = a02l ^ d0l; t1 = a02h ^ d0h;
+    t0 = a02l ^ d0l;
+    t1 = a02h ^ d0h;
     const b21l = (t0 << 3) | (t1 >>> 29);
     const b21h = (t1 << 3) | (t0 >>> 29);
-    t0 = a03l ^ d0l; t1 = a03h ^ d0h;
+    t0 = a03l ^ d0l;
+    t1 = a03h ^ d0h;
     const b34l = (t1 << 9) | (t0 >>> 23);
     const b34h = (t0 << 9) | (t1 >>> 23);
-    t0 = a04l ^ d0l; t1 = a04h ^ d0h;
+    t0 = a04l ^ d0l;
+    t1 = a04h ^ d0h;
     const b42l = (t0 << 18) | (t1 >>> 14);
     const b42h = (t1 << 18) | (t0 >>> 14);
-    t0 = a10l ^ d1l; t1 = a10h ^ d1h;
+    t0 = a10l ^ d1l;
+    t1 = a10h ^ d1h;
     const b02l = (t0 << 1) | (t1 >>> 31);
     const b02h = (t1 << 1) | (t0 >>> 31);
-    t0 = a11l ^ d1l; t1 = a11h ^ d1h;
+    t0 = a11l ^ d1l;
+    t1 = a11h ^ d1h;
     const b10l = (t1 << 12) | (t0 >>> 20);
     const b10h = (t0 << 12) | (t1 >>> 20);
-    t0 = a12l ^ d1l; t1 = a12h ^ d1h;
+    t0 = a12l ^ d1l;
+    t1 = a12h ^ d1h;
     const b23l = (t0 << 10) | (t1 >>> 22);
     const b23h = (t1 << 10) | (t0 >>> 22);
-    t0 = a13l ^ d1l; t1 = a13h ^ d1h;
+    t0 = a13l ^ d1l;
+    t1 = a13h ^ d1h;
     const b31l = (t1 << 13) | (t0 >>> 19);
     const b31h = (t0 << 13) | (t1 >>> 19);
-    t0 = a14l ^ d1l; t1 = a14h ^ d1h;
+    t0 = a14l ^ d1l;
+    t1 = a14h ^ d1h;
     const b44l = (t0 << 2) | (t1 >>> 30);
     const b44h = (t1 << 2) | (t0 >>> 30);
-    t0 = a20l ^ d2l; t1 = a20h ^ d2h;
+    t0 = a20l ^ d2l;
+    t1 = a20h ^ d2h;
     const b04l = (t1 << 30) | (t0 >>> 2);
     const b04h = (t0 << 30) | (t1 >>> 2);
-    t0 = a21l ^ d2l; t1 = a21h ^ d2h;
+    t0 = a21l ^ d2l;
+    t1 = a21h ^ d2h;
     const b12l = (t0 << 6) | (t1 >>> 26);
     const b12h = (t1 << 6) | (t0 >>> 26);
-    t0 = a22l ^ d2l; t1 = a22h ^ d2h;
+    t0 = a22l ^ d2l;
+    t1 = a22h ^ d2h;
     const b20l = (t1 << 11) | (t0 >>> 21);
     const b20h = (t0 << 11) | (t1 >>> 21);
-    t0 = a23l ^ d2l; t1 = a23h ^ d2h;
+    t0 = a23l ^ d2l;
+    t1 = a23h ^ d2h;
     const b33l = (t0 << 15) | (t1 >>> 17);
     const b33h = (t1 << 15) | (t0 >>> 17);
-    t0 = a24l ^ d2l; t1 = a24h ^ d2h;
+    t0 = a24l ^ d2l;
+    t1 = a24h ^ d2h;
     const b41l = (t1 << 29) | (t0 >>> 3);
     const b41h = (t0 << 29) | (t1 >>> 3);
-    t0 = a30l ^ d3l; t1 = a30h ^ d3h;
+    t0 = a30l ^ d3l;
+    t1 = a30h ^ d3h;
     const b01l = (t0 << 28) | (t1 >>> 4);
     const b01h = (t1 << 28) | (t0 >>> 4);
-    t0 = a31l ^ d3l; t1 = a31h ^ d3h;
+    t0 = a31l ^ d3l;
+    t1 = a31h ^ d3h;
     const b14l = (t1 << 23) | (t0 >>> 9);
     const b14h = (t0 << 23) | (t1 >>> 9);
-    t0 = a32l ^ d3l; t1 = a32h ^ d3h;
+    t0 = a32l ^ d3l;
+    t1 = a32h ^ d3h;
     const b22l = (t0 << 25) | (t1 >>> 7);
     const b22h = (t1 << 25) | (t0 >>> 7);
-    t0 = a33l ^ d3l; t1 = a33h ^ d3h;
+    t0 = a33l ^ d3l;
+    t1 = a33h ^ d3h;
     const b30l = (t0 << 21) | (t1 >>> 11);
     const b30h = (t1 << 21) | (t0 >>> 11);
-    t0 = a34l ^ d3l; t1 = a34h ^ d3h;
+    t0 = a34l ^ d3l;
+    t1 = a34h ^ d3h;
     const b43l = (t1 << 24) | (t0 >>> 8);
     const b43h = (t0 << 24) | (t1 >>> 8);
-    t0 = a40l ^ d4l; t1 = a40h ^ d4h;
+    t0 = a40l ^ d4l;
+    t1 = a40h ^ d4h;
     const b03l = (t0 << 27) | (t1 >>> 5);
     const b03h = (t1 << 27) | (t0 >>> 5);
-    t0 = a41l ^ d4l; t1 = a41h ^ d4h;
+    t0 = a41l ^ d4l;
+    t1 = a41h ^ d4h;
     const b11l = (t0 << 20) | (t1 >>> 12);
     const b11h = (t1 << 20) | (t0 >>> 12);
-    t0 = a42l ^ d4l; t1 = a42h ^ d4h;
+    t0 = a42l ^ d4l;
+    t1 = a42h ^ d4h;
     const b24l = (t1 << 7) | (t0 >>> 25);
     const b24h = (t0 << 7) | (t1 >>> 25);
-    t0 = a43l ^ d4l; t1 = a43h ^ d4h;
+    t0 = a43l ^ d4l;
+    t1 = a43h ^ d4h;
     const b32l = (t0 << 8) | (t1 >>> 24);
     const b32h = (t1 << 8) | (t0 >>> 24);
-    t0 = a44l ^ d4l; t1 = a44h ^ d4h;
+    t0 = a44l ^ d4l;
+    t1 = a44h ^ d4h;
     const b40l = (t0 << 14) | (t1 >>> 18);
     const b40h = (t1 << 14) | (t0 >>> 18);
     // chi
@@ -1213,16 +1352,57 @@ function keccakF1600(s: Int32Array): void {
     a44l = b44l ^ (~b04l & b14l);
     a44h = b44h ^ (~b04h & b14h);
     // iota
-    a00l ^= RC[round]; a00h ^= RC[round + 1];
+    a00l ^= RC[round];
+    a00h ^= RC[round + 1];
   }
-  s[0] = a00l; s[1] = a00h; s[2] = a10l; s[3] = a10h; s[4] = a20l; s[5] = a20h;
-  s[6] = a30l; s[7] = a30h; s[8] = a40l; s[9] = a40h;
-  s[10] = a01l; s[11] = a01h; s[12] = a11l; s[13] = a11h; s[14] = a21l; s[15] = a21h;
-  s[16] = a31l; s[17] = a31h; s[18] = a41l; s[19] = a41h;
-  s[20] = a02l; s[21] = a02h; s[22] = a12l; s[23] = a12h; s[24] = a22l; s[25] = a22h;
-  s[26] = a32l; s[27] = a32h; s[28] = a42l; s[29] = a42h;
-  s[30] = a03l; s[31] = a03h; s[32] = a13l; s[33] = a13h; s[34] = a23l; s[35] = a23h;
-  s[36] = a33l; s[37] = a33h; s[38] = a43l; s[39] = a43h;
-  s[40] = a04l; s[41] = a04h; s[42] = a14l; s[43] = a14h; s[44] = a24l; s[45] = a24h;
-  s[46] = a34l; s[47] = a34h; s[48] = a44l; s[49] = a44h;
+  s[0] = a00l;
+  s[1] = a00h;
+  s[2] = a10l;
+  s[3] = a10h;
+  s[4] = a20l;
+  s[5] = a20h;
+  s[6] = a30l;
+  s[7] = a30h;
+  s[8] = a40l;
+  s[9] = a40h;
+  s[10] = a01l;
+  s[11] = a01h;
+  s[12] = a11l;
+  s[13] = a11h;
+  s[14] = a21l;
+  s[15] = a21h;
+  s[16] = a31l;
+  s[17] = a31h;
+  s[18] = a41l;
+  s[19] = a41h;
+  s[20] = a02l;
+  s[21] = a02h;
+  s[22] = a12l;
+  s[23] = a12h;
+  s[24] = a22l;
+  s[25] = a22h;
+  s[26] = a32l;
+  s[27] = a32h;
+  s[28] = a42l;
+  s[29] = a42h;
+  s[30] = a03l;
+  s[31] = a03h;
+  s[32] = a13l;
+  s[33] = a13h;
+  s[34] = a23l;
+  s[35] = a23h;
+  s[36] = a33l;
+  s[37] = a33h;
+  s[38] = a43l;
+  s[39] = a43h;
+  s[40] = a04l;
+  s[41] = a04h;
+  s[42] = a14l;
+  s[43] = a14h;
+  s[44] = a24l;
+  s[45] = a24h;
+  s[46] = a34l;
+  s[47] = a34h;
+  s[48] = a44l;
+  s[49] = a44h;
 }

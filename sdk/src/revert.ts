@@ -56,7 +56,9 @@ function collectErrors(abis: ReadonlyArray<ContractAbi>): Map<string, KnownError
       const seen = bySelector.get(fragment.selector);
       if (seen) {
         if (seen.fragment.format("sighash") !== fragment.format("sighash")) {
-          throw new Error(`errors ${seen.fragment.format("sighash")} and ${fragment.format("sighash")} share a selector`);
+          throw new Error(
+            `errors ${seen.fragment.format("sighash")} and ${fragment.format("sighash")} share a selector`,
+          );
         }
         continue;
       }
@@ -213,7 +215,14 @@ const PANIC_REASONS: Readonly<Record<number, string>> = {
 };
 
 /** Argument names that hold unix seconds, shown as ISO dates in the details too. */
-const TIMESTAMP_ARGS: ReadonlySet<string> = new Set(["expiresAt", "validUntil", "deadline", "closedAt", "schedule", "deliverBy"]);
+const TIMESTAMP_ARGS: ReadonlySet<string> = new Set([
+  "expiresAt",
+  "validUntil",
+  "deadline",
+  "closedAt",
+  "schedule",
+  "deliverBy",
+]);
 
 // ------------------------------------------------------------------------------------------------ formatting
 
@@ -261,15 +270,6 @@ function lot(value: unknown): string {
 /** A pack by its place in its lot's manifest. */
 function pack(index: unknown, lotId: unknown): string {
   return `pack ${num(index)} of lot ${lot(lotId)}`;
-}
-
-/** The half-open range `[start, end)` of a lot, said as first and last pack. */
-function packs(start: unknown, end: unknown, lotId: unknown): string {
-  const s = bigintOf(start);
-  const e = bigintOf(end);
-  if (e === s + 1n) return pack(s, lotId);
-  if (e > s) return `packs ${s} to ${e - 1n} of lot ${lot(lotId)}`;
-  return `the range starting at pack ${s} and ending before pack ${e} of lot ${lot(lotId)}`;
 }
 
 /** The largest unix time a JavaScript `Date` can hold, in seconds. */
@@ -321,7 +321,8 @@ export function millionthsToDecimal(millionths: bigint): string {
  */
 export function formatPrice(pricePerPack: bigint, currency: string): string {
   let code = currency;
-  if (isHexString(currency, 3)) code = /^0x0{6}$/.test(currency) ? "" : (codeText(currency.toLowerCase()) ?? currency.toLowerCase());
+  if (isHexString(currency, 3))
+    code = /^0x0{6}$/.test(currency) ? "" : (codeText(currency.toLowerCase()) ?? currency.toLowerCase());
   return code ? `${millionthsToDecimal(pricePerPack)} ${code}` : millionthsToDecimal(pricePerPack);
 }
 
@@ -465,8 +466,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     "or manufacturer).",
   LotsAlreadyReleased: (a) => `Lot ${lot(a.lotId)} is already released: it has both signatures.`,
   LotsAlreadyRecalled: (a) => `Lot ${lot(a.lotId)} is already recalled.`,
-  LotsNotPending: (a) =>
-    `Lot ${lot(a.lotId)} cannot be voided: only a lot still awaiting its second signature can be.`,
+  LotsNotPending: (a) => `Lot ${lot(a.lotId)} cannot be voided: only a lot still awaiting its second signature can be.`,
 
   // ---------------------------------------------------------------- OpenZeppelin, inherited by ProductLots (EIP-712)
   InvalidShortString: () => "The contract's name or version is not a valid short text.",
@@ -485,8 +485,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `Lot ${lot(a.lotId)} is recalled: its packs can only go back to the manufacturer or be destroyed.`,
   CustodyLotExpired: (a) =>
     `Lot ${lot(a.lotId)} expired on ${date(a.expiresAt)}: its packs can no longer move or be dispensed, only be destroyed.`,
-  CustodyNotHolder: (a) =>
-    `You do not hold ${pack(a.index, a.lotId)}: it is held by ${account(a.holder)}.`,
+  CustodyNotHolder: (a) => `You do not hold ${pack(a.index, a.lotId)}: it is held by ${account(a.holder)}.`,
   CustodyPackNotActive: (a) =>
     `${capitalise(pack(a.index, a.lotId))} is ${packState(a.state)}, not active: it cannot be moved or changed now.`,
   CustodyAlreadyDecommissioned: (a) =>
@@ -528,7 +527,8 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `${gln(a.gln)} is not a valid location: give a 13-digit GLN with a valid check digit, or none.`,
 
   // ---------------------------------------------------------------- TradeOrders, custody's order book
-  TradeZeroAddress: () => "The order book needs the registry's and the lots contract's addresses: the zero address was given.",
+  TradeZeroAddress: () =>
+    "The order book needs the registry's and the lots contract's addresses: the zero address was given.",
   TradeNotCustody: (a) =>
     `Account ${account(a.caller)} may not report shipments to the order book: only the custody contract does, when a ` +
     "seller ships for an order.",
@@ -601,8 +601,10 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   Panic: (a) => {
     const code = bigintOf(a.code);
     const reason = code <= 0xffn ? PANIC_REASONS[Number(code)] : undefined;
-    return `The contract stopped on an internal error (${reason ?? "an unknown panic"}, code 0x${code.toString(16)}). ` +
-      "This is a fault in the contract: please report it.";
+    return (
+      `The contract stopped on an internal error (${reason ?? "an unknown panic"}, code 0x${code.toString(16)}). ` +
+      "This is a fault in the contract: please report it."
+    );
   },
 };
 
@@ -620,7 +622,12 @@ function plain(value: unknown): unknown {
 /** One argument for the details: raw value, and the enum member or the date it stands for. */
 function detailOf(name: string, type: string, internalType: string | undefined, value: unknown): string {
   if (typeof value === "bigint") {
-    const enumName = internalType?.startsWith("enum ") ? internalType.split(".").pop()?.replace(/^enum /, "") : undefined;
+    const enumName = internalType?.startsWith("enum ")
+      ? internalType
+          .split(".")
+          .pop()
+          ?.replace(/^enum /, "")
+      : undefined;
     const table = enumName ? ENUMS[enumName] : undefined;
     if (table) return `${value} (${table[Number(value)]?.[0] ?? "out of range"})`;
     if (TIMESTAMP_ARGS.has(name) && type.startsWith("uint")) return `${value} (${date(value)})`;
@@ -637,8 +644,9 @@ function detailsOf(
   description: ErrorDescription,
   internalTypes: ReadonlyArray<string | undefined>,
 ): string {
-  const parts = fragment.inputs.map((input, i) =>
-    `${input.name || `arg${i}`}=${detailOf(input.name, input.type, internalTypes[i], plain(description.args[i]))}`,
+  const parts = fragment.inputs.map(
+    (input, i) =>
+      `${input.name || `arg${i}`}=${detailOf(input.name, input.type, internalTypes[i], plain(description.args[i]))}`,
   );
   return `${description.name}(${parts.join(", ")})`;
 }
@@ -724,7 +732,8 @@ function nestedNodes(error: unknown): Record<string, unknown>[] {
       for (const key of NESTED_KEYS) {
         const value = read(node, key);
         try {
-          if (key === "body" && typeof value === "string" && value.trimStart().startsWith("{")) next.push(JSON.parse(value));
+          if (key === "body" && typeof value === "string" && value.trimStart().startsWith("{"))
+            next.push(JSON.parse(value));
           else if (Array.isArray(value)) next.push(...value);
           else if (isRecord(value)) next.push(value);
         } catch {
@@ -799,7 +808,8 @@ export function decodeRevert(error: unknown): ContractRevertError | undefined {
 const ETHERS_CODE_MESSAGES: Readonly<Record<string, string>> = {
   INSUFFICIENT_FUNDS: "The account does not have enough ether to pay for this transaction.",
   NONCE_EXPIRED: "The transaction clashed with another one sent from the same account: send it again.",
-  REPLACEMENT_UNDERPRICED: "A transaction from the same account is still pending: wait for it, or send again with a higher fee.",
+  REPLACEMENT_UNDERPRICED:
+    "A transaction from the same account is still pending: wait for it, or send again with a higher fee.",
   TRANSACTION_REPLACED: "The transaction was replaced by another one from the same account.",
   ACTION_REJECTED: "The transaction was rejected in the wallet.",
   NETWORK_ERROR: "The blockchain node could not be reached: check the connection and try again.",

@@ -1,5 +1,5 @@
 /**
- * A plain model of PackCustody's documented rules (IPackCustody NatSpec, DESIGN.md section 5), for property tests.
+ * A plain model of PackCustody's documented rules (IPackCustody NatSpec, docs/ARCHITECTURE.md section 6), for property tests.
  * No chain: every pack of every lot has one holder and one state, shipments are settled eagerly, and each operation
  * either applies and returns `{ ok: true }` or changes nothing and returns the custom error the contract should raise
  * (`error` is left undefined where the name depends on how the contract stores runs, not on the rules).
@@ -64,7 +64,9 @@ export function isDecommissioned(state: PackState): boolean {
 }
 
 export function isOpen(status: ShipmentStatus): boolean {
-  return status === ShipmentStatus.Created || status === ShipmentStatus.PickedUp || status === ShipmentStatus.HandedOver;
+  return (
+    status === ShipmentStatus.Created || status === ShipmentStatus.PickedUp || status === ShipmentStatus.HandedOver
+  );
 }
 
 function isTrader(role: Role): boolean {
@@ -207,9 +209,10 @@ export class CustodyModel {
     if (!s) return refused("CustodyUnknownShipment");
     if (s.buyer !== caller) return refused("CustodyNotParty");
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
-    const ready = s.transporter !== null
-      ? s.status === ShipmentStatus.PickedUp || s.status === ShipmentStatus.HandedOver
-      : s.status === ShipmentStatus.Created;
+    const ready =
+      s.transporter !== null
+        ? s.status === ShipmentStatus.PickedUp || s.status === ShipmentStatus.HandedOver
+        : s.status === ShipmentStatus.Created;
     if (!ready) return refused("CustodyInvalidShipmentStatus");
     this.settle(s, ShipmentStatus.Received, s.buyer);
     return OK;
@@ -258,7 +261,14 @@ export class CustodyModel {
 
   // ---------------------------------------------------------------- decommissioning
 
-  decommission(caller: string, lot: number, index: number, state: PackState, serialMatches: boolean, now: bigint): Outcome {
+  decommission(
+    caller: string,
+    lot: number,
+    index: number,
+    state: PackState,
+    serialMatches: boolean,
+    now: bigint,
+  ): Outcome {
     const early = this.checkDecommission(caller, lot, state, now, serialMatches);
     if (early) return early;
     const p = this.pack(lot, index);
@@ -277,7 +287,8 @@ export class CustodyModel {
       return p.holder === caller ? undefined : "CustodyNotHolder";
     });
     if (refusal) return refusal;
-    for (let k = r.start; k < r.end; k++) next[r.lot][k] = { holder: caller, state, shipmentId: 0, decommissionedAt: now };
+    for (let k = r.start; k < r.end; k++)
+      next[r.lot][k] = { holder: caller, state, shipmentId: 0, decommissionedAt: now };
     this.commit(next);
     return OK;
   }
@@ -319,7 +330,11 @@ export class CustodyModel {
 
   clearSuspect(caller: string, ranges: readonly RangeArg[]): Outcome {
     if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
-    return this.rule(ranges, (p) => (p.state === PackState.Suspect ? undefined : "CustodyNotSuspect"), PackState.Active);
+    return this.rule(
+      ranges,
+      (p) => (p.state === PackState.Suspect ? undefined : "CustodyNotSuspect"),
+      PackState.Active,
+    );
   }
 
   confirmIllegitimate(caller: string, ranges: readonly RangeArg[]): Outcome {
@@ -376,7 +391,13 @@ export class CustodyModel {
   }
 
   /** The checks of decommission and decommissionRange before the packs: role, state, serial, lot. */
-  private checkDecommission(caller: string, lot: number, state: PackState, now: bigint, serialMatches: boolean): Outcome | undefined {
+  private checkDecommission(
+    caller: string,
+    lot: number,
+    state: PackState,
+    now: bigint,
+    serialMatches: boolean,
+  ): Outcome | undefined {
     const role = this.roleOf(caller);
     if (!isTrader(role)) return refused("UnauthorisedAccount");
     if (!isDecommissioned(state)) return refused("CustodyInvalidDecommission");

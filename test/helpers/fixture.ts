@@ -20,7 +20,7 @@ export const DAY = 24n * 3600n;
 /** A real-looking GTIN-14 with a valid check digit (company prefix 0614141, GS1's example prefix). */
 export const GTIN = gtinToUint64("00614141123452");
 export const GTIN2 = gtinToUint64("00614141999996");
-export const GLN = 614141073467n; // GLN 0614141073467 (shared/standards/gs1/vectors.md)
+export const GLN = 614141073467n; // GLN 0614141073467 (test/fixtures/gs1/vectors.md)
 export const JURISDICTION = "0x4244"; // "BD"
 export const ZERO_HASH = ethers.ZeroHash;
 
@@ -68,12 +68,27 @@ export async function deployProtocol(council: HardhatEthersSigner): Promise<{
 
 /** The fixture for `loadFixture`: everyone onboarded, GTIN approved for `manufacturer`, GTIN2 for `manufacturer2`. */
 export async function worldFixture(): Promise<World> {
-  const [council, regulator, regulator2, manufacturer, manufacturer2, distributor, distributor2, transporter, dispenser, dispenser2, outsider] =
-    await ethers.getSigners();
+  const [
+    council,
+    regulator,
+    regulator2,
+    manufacturer,
+    manufacturer2,
+    distributor,
+    distributor2,
+    transporter,
+    dispenser,
+    dispenser2,
+    outsider,
+  ] = await ethers.getSigners();
   const { registry, lots, custody } = await deployProtocol(council);
   const licenceUntil = BigInt(await time.latest()) + 2n * YEAR;
-  await registry.connect(council).appointRegulator(regulator.address, bytes32("licence:regulator"), GLN, JURISDICTION, licenceUntil);
-  await registry.connect(council).appointRegulator(regulator2.address, bytes32("licence:regulator2"), 0, JURISDICTION, licenceUntil);
+  await registry
+    .connect(council)
+    .appointRegulator(regulator.address, bytes32("licence:regulator"), GLN, JURISDICTION, licenceUntil);
+  await registry
+    .connect(council)
+    .appointRegulator(regulator2.address, bytes32("licence:regulator2"), 0, JURISDICTION, licenceUntil);
   const parties: [HardhatEthersSigner, Role][] = [
     [manufacturer, Role.Manufacturer],
     [manufacturer2, Role.Manufacturer],
@@ -84,7 +99,9 @@ export async function worldFixture(): Promise<World> {
     [dispenser2, Role.Dispenser],
   ];
   for (const [signer, role] of parties) {
-    await registry.connect(signer).applyForRole(role, bytes32(`licence:${signer.address}`), 0, JURISDICTION, bytes32(`meta:${signer.address}`));
+    await registry
+      .connect(signer)
+      .applyForRole(role, bytes32(`licence:${signer.address}`), 0, JURISDICTION, bytes32(`meta:${signer.address}`));
     await registry.connect(regulator).approve(signer.address, licenceUntil);
   }
   await lots.connect(manufacturer).registerProduct(GTIN, bytes32("product:1"));
@@ -93,8 +110,22 @@ export async function worldFixture(): Promise<World> {
   await lots.connect(regulator).approveProduct(GTIN2);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   return {
-    registry, lots, custody, council, regulator, regulator2, manufacturer, manufacturer2, distributor, distributor2,
-    transporter, dispenser, dispenser2, outsider, chainId, licenceUntil,
+    registry,
+    lots,
+    custody,
+    council,
+    regulator,
+    regulator2,
+    manufacturer,
+    manufacturer2,
+    distributor,
+    distributor2,
+    transporter,
+    dispenser,
+    dispenser2,
+    outsider,
+    chainId,
+    licenceUntil,
   };
 }
 
@@ -135,7 +166,11 @@ export function sig(signer: string, signature: string): IProductLots.SignerSigna
 export const NO_SIGNATURE: IProductLots.SignerSignatureStruct = { signer: ethers.ZeroAddress, signature: "0x" };
 
 /** Commissions and releases a lot of `manifest` signed by its manufacturer and `regulator`; returns the lot id. */
-export async function commission(w: World, manifest: Manifest, o: LotOptions = {}): Promise<{ lotId: string; att: LotAttestation }> {
+export async function commission(
+  w: World,
+  manifest: Manifest,
+  o: LotOptions = {},
+): Promise<{ lotId: string; att: LotAttestation }> {
   const att = await attestationFor(w, manifest, o);
   const domain = await domainOf(w);
   const m = o.manufacturer ?? w.manufacturer;

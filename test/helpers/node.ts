@@ -14,7 +14,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -27,14 +29,21 @@ export interface RunningNode {
 /** Starts `hardhat node` on a free port and resolves once it accepts JSON-RPC. */
 export async function startNode(timeoutMs = 120_000): Promise<RunningNode> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port), "--hostname", "127.0.0.1"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port), "--hostname", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
+    },
+  );
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {

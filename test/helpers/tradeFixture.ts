@@ -48,7 +48,13 @@ export interface TradeWorld extends World {
   lot2: TradeLot;
 }
 
-async function tradeLot(w: World, gtin: bigint, lotNumber: string, units: number, manufacturer = w.manufacturer): Promise<TradeLot> {
+async function tradeLot(
+  w: World,
+  gtin: bigint,
+  lotNumber: string,
+  units: number,
+  manufacturer = w.manufacturer,
+): Promise<TradeLot> {
   const manifest = Manifest.fromSerials(serialsFor(`${lotNumber}-`, units));
   const { lotId, att } = await commission(w, manifest, { gtin, lotNumber, manufacturer });
   return { lotId, lotNumber, gtin, units, manifest, expiresAt: att.expiresAt };
@@ -64,7 +70,9 @@ export async function tradeWorld(units: number): Promise<TradeWorld> {
   const w = await worldFixture();
   const orders = await ethers.getContractAt("TradeOrders", await w.custody.orderBook());
   const distributorUs = (await ethers.getSigners())[11];
-  await w.registry.connect(distributorUs).applyForRole(Role.Distributor, bytes32("licence:us"), 0, US, bytes32("meta:us"));
+  await w.registry
+    .connect(distributorUs)
+    .applyForRole(Role.Distributor, bytes32("licence:us"), 0, US, bytes32("meta:us"));
   await w.registry.connect(w.regulator).approve(distributorUs.address, w.licenceUntil);
   await w.lots.connect(w.manufacturer).registerProduct(GTIN3, bytes32("product:3"));
   await w.lots.connect(w.regulator).approveProduct(GTIN3);
@@ -95,7 +103,13 @@ export async function placeOrder(
 ): Promise<bigint> {
   await w.orders
     .connect(buyer)
-    .placeOrder(seller.address, t.gtin ?? GTIN, t.quantity ?? 10, t.deliverBy ?? (await later()), t.documentHash ?? bytes32("purchase order"));
+    .placeOrder(
+      seller.address,
+      t.gtin ?? GTIN,
+      t.quantity ?? 10,
+      t.deliverBy ?? (await later()),
+      t.documentHash ?? bytes32("purchase order"),
+    );
   return w.orders.orderCount();
 }
 
@@ -139,7 +153,12 @@ export function shipForOrder(
 }
 
 /** The whole of `lot` goes from its manufacturer to `to` (received). */
-export async function deliverLot(w: TradeWorld, lot: TradeLot, to: HardhatEthersSigner, from = w.manufacturer): Promise<void> {
+export async function deliverLot(
+  w: TradeWorld,
+  lot: TradeLot,
+  to: HardhatEthersSigner,
+  from = w.manufacturer,
+): Promise<void> {
   await w.custody.connect(from).ship(to.address, ZERO, bytes32("notice"), [range(lot.lotId, 0, lot.units, 0)]);
   await w.custody.connect(to).receiveShipment(await w.custody.shipmentCount());
 }

@@ -5,7 +5,18 @@
  */
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { BrowserProvider, Signature, Signer, Wallet, ZeroAddress, concat, getBytes, hexlify, id, toBeHex } from "ethers";
+import {
+  BrowserProvider,
+  Signature,
+  Signer,
+  Wallet,
+  ZeroAddress,
+  concat,
+  getBytes,
+  hexlify,
+  id,
+  toBeHex,
+} from "ethers";
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { PharmaChainClient, toBytes32 } from "../../sdk/src/client";
@@ -31,14 +42,24 @@ import { DAY, GLN, GTIN, YEAR, serialsFor } from "../helpers/fixture";
 /** A second valid GTIN-14 that no one registers. */
 const GTIN_UNREGISTERED = gtinToUint64("00614141777778");
 
-
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 // ------------------------------------------------------------------ the world, built through the client only
 
 async function clientWorld() {
-  const [council, regulator, regulator2, manufacturer, manufacturer2, distributor, distributor2, transporter, dispenser, dispenser2, outsider] =
-    await ethers.getSigners();
+  const [
+    council,
+    regulator,
+    regulator2,
+    manufacturer,
+    manufacturer2,
+    distributor,
+    distributor2,
+    transporter,
+    dispenser,
+    dispenser2,
+    outsider,
+  ] = await ethers.getSigners();
   const steps: [string, string][] = [];
   const deployment = await deployProtocol(council, { onProgress: (step, address) => steps.push([step, address]) });
   const admin = await PharmaChainClient.connect({ runner: council, deployment });
@@ -51,7 +72,13 @@ async function clientWorld() {
     jurisdiction: "BD",
     validUntil: licenceUntil,
   });
-  await admin.appointRegulator({ account: regulator2.address, licence: "licence:regulator2", gln: 0, jurisdiction: "BD", validUntil: licenceUntil });
+  await admin.appointRegulator({
+    account: regulator2.address,
+    licence: "licence:regulator2",
+    gln: 0,
+    jurisdiction: "BD",
+    validUntil: licenceUntil,
+  });
   const parties: [HardhatEthersSigner, Role][] = [
     [manufacturer, Role.Manufacturer],
     [manufacturer2, Role.Manufacturer],
@@ -62,14 +89,35 @@ async function clientWorld() {
     [dispenser2, Role.Dispenser],
   ];
   for (const [signer, role] of parties) {
-    await as(signer).applyForRole({ role, licence: `licence:${signer.address}`, gln: 0, jurisdiction: "BD", metadata: `meta:${signer.address}` });
+    await as(signer).applyForRole({
+      role,
+      licence: `licence:${signer.address}`,
+      gln: 0,
+      jurisdiction: "BD",
+      metadata: `meta:${signer.address}`,
+    });
     await as(regulator).approveStakeholder(signer.address, licenceUntil);
   }
   await as(manufacturer).registerProduct(GTIN, "product:1");
   await as(regulator).approveProduct(GTIN);
   return {
-    deployment, steps, admin, as, licenceUntil, appointed,
-    council, regulator, regulator2, manufacturer, manufacturer2, distributor, distributor2, transporter, dispenser, dispenser2, outsider,
+    deployment,
+    steps,
+    admin,
+    as,
+    licenceUntil,
+    appointed,
+    council,
+    regulator,
+    regulator2,
+    manufacturer,
+    manufacturer2,
+    distributor,
+    distributor2,
+    transporter,
+    dispenser,
+    dispenser2,
+    outsider,
   };
 }
 
@@ -103,7 +151,10 @@ async function newLot(w: ClientWorld, lotNumber: string, size: number, both = tr
   const domain = w.admin.domain();
   const written = await w.as(w.outsider).commissionLot({
     attestation,
-    manufacturerSignature: { signer: w.manufacturer.address, signature: await signLotAttestation(w.manufacturer, domain, attestation) },
+    manufacturerSignature: {
+      signer: w.manufacturer.address,
+      signature: await signLotAttestation(w.manufacturer, domain, attestation),
+    },
     regulatorSignature: both
       ? { signer: w.regulator.address, signature: await signLotAttestation(w.regulator, domain, attestation) }
       : undefined,
@@ -142,12 +193,21 @@ describe("SDK client", function () {
     it("connects to a deployment and checks its chain id when it has one", async function () {
       const w = await loadFixture(clientWorld);
       const chainId = (await ethers.provider.getNetwork()).chainId;
-      const client = await PharmaChainClient.connect({ runner: w.manufacturer, deployment: { ...w.deployment, chainId } });
+      const client = await PharmaChainClient.connect({
+        runner: w.manufacturer,
+        deployment: { ...w.deployment, chainId },
+      });
       expect(client.chainId).to.equal(chainId);
-      expect(client.addresses).to.deep.equal({ registry: w.deployment.registry, lots: w.deployment.lots, custody: w.deployment.custody });
+      expect(client.addresses).to.deep.equal({
+        registry: w.deployment.registry,
+        lots: w.deployment.lots,
+        custody: w.deployment.custody,
+      });
       expect(await client.account()).to.equal(w.manufacturer.address);
       const { chainId: _, ...addressesOnly } = w.deployment;
-      expect((await PharmaChainClient.connect({ runner: ethers.provider, deployment: addressesOnly })).chainId).to.equal(chainId);
+      expect(
+        (await PharmaChainClient.connect({ runner: ethers.provider, deployment: addressesOnly })).chainId,
+      ).to.equal(chainId);
     });
 
     it("refuses a deployment of another chain", async function () {
@@ -162,7 +222,10 @@ describe("SDK client", function () {
     it("refuses an address without code, naming the contract", async function () {
       const w = await loadFixture(clientWorld);
       const error = await rejection(
-        PharmaChainClient.connect({ runner: w.manufacturer, deployment: { ...w.deployment, custody: w.outsider.address } }),
+        PharmaChainClient.connect({
+          runner: w.manufacturer,
+          deployment: { ...w.deployment, custody: w.outsider.address },
+        }),
         ConfigurationError,
       );
       expect(error.shortMessage).to.contain("custody").and.to.contain(w.outsider.address);
@@ -170,7 +233,10 @@ describe("SDK client", function () {
 
     it("refuses a signer that has no provider", async function () {
       const w = await loadFixture(clientWorld);
-      await rejection(PharmaChainClient.connect({ runner: Wallet.createRandom(), deployment: w.deployment }), ConfigurationError);
+      await rejection(
+        PharmaChainClient.connect({ runner: Wallet.createRandom(), deployment: w.deployment }),
+        ConfigurationError,
+      );
     });
   });
 
@@ -208,19 +274,36 @@ describe("SDK client", function () {
       const { tx } = w.appointed;
       const receipt = (await ethers.provider.getTransactionReceipt(tx.hash))!;
       expect(tx.hash).to.match(/^0x[0-9a-f]{64}$/);
-      expect(tx).to.deep.equal({ hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, from: w.council.address });
+      expect(tx).to.deep.equal({
+        hash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        gasUsed: receipt.gasUsed,
+        from: w.council.address,
+      });
       expect(tx.gasUsed > 0n).to.equal(true);
 
       const regulator = await w.admin.stakeholder(w.regulator.address);
-      expect(regulator).to.include({ account: w.regulator.address, role: Role.Regulator, status: StakeholderStatus.Active, jurisdiction: "BD" });
+      expect(regulator).to.include({
+        account: w.regulator.address,
+        role: Role.Regulator,
+        status: StakeholderStatus.Active,
+        jurisdiction: "BD",
+      });
       expect(regulator.gln).to.equal(GLN);
       expect(regulator.validUntil).to.equal(w.licenceUntil);
       expect(regulator.licenceHash).to.equal(id("licence:regulator"));
       const dispenser = await w.admin.stakeholder(w.dispenser.address);
-      expect(dispenser).to.include({ role: Role.Dispenser, status: StakeholderStatus.Active, metadataHash: id(`meta:${w.dispenser.address}`) });
+      expect(dispenser).to.include({
+        role: Role.Dispenser,
+        status: StakeholderStatus.Active,
+        metadataHash: id(`meta:${w.dispenser.address}`),
+      });
       expect(await w.admin.isAuthorised(w.dispenser.address, Role.Dispenser)).to.equal(true);
       expect(await w.admin.isAuthorised(w.outsider.address, Role.Dispenser)).to.equal(false);
-      expect(await w.admin.stakeholder(w.outsider.address)).to.include({ role: Role.None, status: StakeholderStatus.None });
+      expect(await w.admin.stakeholder(w.outsider.address)).to.include({
+        role: Role.None,
+        status: StakeholderStatus.None,
+      });
 
       const product = await w.admin.product(GTIN);
       expect(product).to.include({ gtin: GTIN, manufacturer: w.manufacturer.address, status: ProductStatus.Approved });
@@ -266,7 +349,10 @@ describe("SDK client", function () {
       const signature = await signLotAttestation(w.regulator2, w.admin.domain(), lot.attestation);
       const cosigned = await w.as(w.outsider).cosignLot(lot.attestation, { signer: w.regulator2.address, signature });
       expect(cosigned.released).to.equal(true);
-      expect(await w.admin.lot(lot.lotId)).to.include({ status: LotStatus.Released, regulatorSigner: w.regulator2.address });
+      expect(await w.admin.lot(lot.lotId)).to.include({
+        status: LotStatus.Released,
+        regulatorSigner: w.regulator2.address,
+      });
     });
 
     it("voids a pending lot, which is then unknown", async function () {
@@ -299,8 +385,14 @@ describe("SDK client", function () {
       const domain = w.admin.domain();
       const args = {
         attestation,
-        manufacturerSignature: { signer: w.manufacturer.address, signature: await signLotAttestation(w.manufacturer, domain, attestation) },
-        regulatorSignature: { signer: w.regulator.address, signature: await signLotAttestation(w.regulator, domain, attestation) },
+        manufacturerSignature: {
+          signer: w.manufacturer.address,
+          signature: await signLotAttestation(w.manufacturer, domain, attestation),
+        },
+        regulatorSignature: {
+          signer: w.regulator.address,
+          signature: await signLotAttestation(w.regulator, domain, attestation),
+        },
       };
       const block = await ethers.provider.getBlockNumber();
       const dry = await w.as(w.outsider).commissionLot.dryRun(args);
@@ -334,7 +426,11 @@ describe("SDK client", function () {
       expect(first.packCount).to.equal(5n);
       expect(await w.admin.custody.findRun(lot.lotId, 10)).to.equal(5n);
 
-      const dry = await m.ship.dryRun({ buyer: w.distributor.address, transporter: w.transporter.address, ranges: [{ lotId: lot.lotId, start: 10, end: 15 }] });
+      const dry = await m.ship.dryRun({
+        buyer: w.distributor.address,
+        transporter: w.transporter.address,
+        ranges: [{ lotId: lot.lotId, start: 10, end: 15 }],
+      });
       expect(dry.result).to.deep.equal({ shipmentId: 2n, packCount: 5n });
       expect(dry.gas > 0n).to.equal(true);
       expect(await w.admin.custody.shipmentCount()).to.equal(1n);
@@ -373,8 +469,14 @@ describe("SDK client", function () {
       expect((await w.admin.shipment(2n)).status).to.equal(ShipmentStatus.HandedOver);
       await w.as(w.distributor).receiveShipment(2n);
       expect((await w.admin.shipment(2n)).status).to.equal(ShipmentStatus.Received);
-      expect(await w.admin.packStatus(lot.lotId, 14)).to.include({ state: PackState.Active, holder: w.distributor.address });
-      expect(await w.admin.packStatus(lot.lotId, 15)).to.include({ state: PackState.Active, holder: w.manufacturer.address });
+      expect(await w.admin.packStatus(lot.lotId, 14)).to.include({
+        state: PackState.Active,
+        holder: w.distributor.address,
+      });
+      expect(await w.admin.packStatus(lot.lotId, 15)).to.include({
+        state: PackState.Active,
+        holder: w.manufacturer.address,
+      });
 
       // receiving twice is refused with the shipment's status
       const twice = await revert(w.as(w.distributor).receiveShipment(2n), "CustodyInvalidShipmentStatus");
@@ -419,10 +521,15 @@ describe("SDK client", function () {
     it("rejects a shipment: the packs return to the seller", async function () {
       const w = await loadFixture(clientWorld);
       const lot = await newLot(w, "LOT-S3", 6);
-      const { shipmentId } = await w.as(w.manufacturer).ship({ buyer: w.distributor.address, ranges: [{ lotId: lot.lotId, start: 0, end: 6 }] });
+      const { shipmentId } = await w
+        .as(w.manufacturer)
+        .ship({ buyer: w.distributor.address, ranges: [{ lotId: lot.lotId, start: 0, end: 6 }] });
       await w.as(w.distributor).rejectShipment(shipmentId, "damaged");
       expect((await w.admin.shipment(shipmentId)).status).to.equal(ShipmentStatus.Rejected);
-      expect(await w.admin.packStatus(lot.lotId, 3)).to.include({ state: PackState.Active, holder: w.manufacturer.address });
+      expect(await w.admin.packStatus(lot.lotId, 3)).to.include({
+        state: PackState.Active,
+        holder: w.manufacturer.address,
+      });
       const error = await revert(w.as(w.distributor2).rejectShipment(shipmentId), "CustodyNotParty");
       expect(error.args).to.deep.equal({ shipmentId, account: w.distributor2.address });
     });
@@ -447,7 +554,10 @@ describe("SDK client", function () {
       await m.cancelShipment(shipmentId);
       expect((await w.admin.shipment(shipmentId)).status).to.equal(ShipmentStatus.Cancelled);
       for (const i of [5, 6, 9, 11]) {
-        expect(await w.admin.packStatus(lot.lotId, i)).to.include({ state: PackState.Active, holder: w.manufacturer.address });
+        expect(await w.admin.packStatus(lot.lotId, i)).to.include({
+          state: PackState.Active,
+          holder: w.manufacturer.address,
+        });
       }
       const again = await revert(m.cancelShipment(shipmentId), "CustodyInvalidShipmentStatus");
       expect(again.args).to.deep.equal({ shipmentId, status: BigInt(ShipmentStatus.Cancelled) });
@@ -466,7 +576,10 @@ describe("SDK client", function () {
       await revert(w.as(w.manufacturer).voidShipment(shipmentId, "stuck"), "UnauthorisedAccount");
       await w.as(w.regulator).voidShipment(shipmentId, "buyer lost its licence");
       expect((await w.admin.shipment(shipmentId)).status).to.equal(ShipmentStatus.Voided);
-      expect(await w.admin.packStatus(lot.lotId, 2)).to.include({ state: PackState.Active, holder: w.manufacturer.address });
+      expect(await w.admin.packStatus(lot.lotId, 2)).to.include({
+        state: PackState.Active,
+        holder: w.manufacturer.address,
+      });
     });
 
     it("refuses to ship packs the seller does not hold, naming the pack and its holder", async function () {
@@ -480,7 +593,9 @@ describe("SDK client", function () {
       expect(error.shortMessage).to.contain("do not hold");
       // the dry run refuses the same way
       const dry = await revert(
-        w.as(w.distributor).ship.dryRun({ buyer: w.dispenser.address, ranges: [{ lotId: lot.lotId, start: 2, end: 4 }] }),
+        w
+          .as(w.distributor)
+          .ship.dryRun({ buyer: w.dispenser.address, ranges: [{ lotId: lot.lotId, start: 2, end: 4 }] }),
         "CustodyNotHolder",
       );
       expect(dry.args).to.deep.equal(error.args);
@@ -494,7 +609,9 @@ describe("SDK client", function () {
     it("dispenses, decommissions, undoes, and reports a clone", async function () {
       const w = await loadFixture(clientWorld);
       const lot = await newLot(w, "LOT-D1", 10);
-      const { shipmentId } = await w.as(w.manufacturer).ship({ buyer: w.dispenser.address, ranges: [{ lotId: lot.lotId, start: 0, end: 10 }] });
+      const { shipmentId } = await w
+        .as(w.manufacturer)
+        .ship({ buyer: w.dispenser.address, ranges: [{ lotId: lot.lotId, start: 0, end: 10 }] });
       const d = w.as(w.dispenser);
       await d.receiveShipment(shipmentId);
 
@@ -509,7 +626,9 @@ describe("SDK client", function () {
       expect(again.args).to.deep.equal({ lotId: lot.lotId, index: 3n, state: BigInt(PackState.Dispensed) });
       const reported = await w.as(w.dispenser2).reportClone(pack(lot, 3));
       const receipt = (await ethers.provider.getTransactionReceipt(reported.tx.hash))!;
-      const clone = receipt.logs.map((l) => w.admin.custody.interface.parseLog(l)).find((e) => e?.name === "CloneReported")!;
+      const clone = receipt.logs
+        .map((l) => w.admin.custody.interface.parseLog(l))
+        .find((e) => e?.name === "CloneReported")!;
       expect(clone.args.serial).to.equal(lot.manifest.serials[3]);
       expect(clone.args.reporter).to.equal(w.dispenser2.address);
       await revert(d.reportClone(pack(lot, 4)), "CustodyNotDecommissioned");
@@ -544,7 +663,8 @@ describe("SDK client", function () {
         ],
         "tampered seal",
       );
-      for (const i of [1, 2, 5, 6, 7]) expect((await w.admin.packStatus(lot.lotId, i)).state).to.equal(PackState.Suspect);
+      for (const i of [1, 2, 5, 6, 7])
+        expect((await w.admin.packStatus(lot.lotId, i)).state).to.equal(PackState.Suspect);
       expect((await w.admin.packStatus(lot.lotId, 4)).state).to.equal(PackState.Active);
       await revert(w.as(w.manufacturer).clearSuspect([{ lotId: lot.lotId, start: 1, end: 3 }]), "UnauthorisedAccount");
       await w.as(w.regulator).clearSuspect([{ lotId: lot.lotId, start: 1, end: 3 }], "false alarm");
@@ -642,7 +762,8 @@ describe("SDK client", function () {
       const w = await loadFixture(clientWorld);
       const browser = new BrowserProvider(hre.network.provider);
       const signers = await ethers.getSigners();
-      const signerOf = async (s: HardhatEthersSigner) => browser.getSigner(signers.findIndex((x) => x.address === s.address));
+      const signerOf = async (s: HardhatEthersSigner) =>
+        browser.getSigner(signers.findIndex((x) => x.address === s.address));
       const manufacturer = await signerOf(w.manufacturer);
       const regulator = await signerOf(w.regulator);
       const m = await PharmaChainClient.connect({ runner: manufacturer, deployment: w.deployment });
@@ -654,7 +775,9 @@ describe("SDK client", function () {
       const domain = m.domain();
       const mSig = await signLotAttestation(manufacturer, domain, attestation);
       const rSig = await signLotAttestation(regulator, domain, attestation);
-      expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, mSig, browser)).to.equal(true);
+      expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, mSig, browser)).to.equal(
+        true,
+      );
       const commissioned = await m.commissionLot({
         attestation,
         manufacturerSignature: { signer: w.manufacturer.address, signature: mSig },
@@ -664,16 +787,28 @@ describe("SDK client", function () {
       expect(commissioned.tx.from).to.equal(w.manufacturer.address);
 
       // ship and cancel straight away: the witness is read from the events just written
-      const first = await m.ship({ buyer: w.distributor.address, ranges: [{ lotId: commissioned.lotId, start: 0, end: 4 }] });
+      const first = await m.ship({
+        buyer: w.distributor.address,
+        ranges: [{ lotId: commissioned.lotId, start: 0, end: 4 }],
+      });
       await m.cancelShipment(first.shipmentId);
       expect((await m.shipment(first.shipmentId)).status).to.equal(ShipmentStatus.Cancelled);
 
-      const second = await m.ship({ buyer: w.distributor.address, ranges: [{ lotId: commissioned.lotId, start: 4, end: 8 }] });
-      const dry = await m.ship.dryRun({ buyer: w.distributor.address, ranges: [{ lotId: commissioned.lotId, start: 8, end: 12 }] });
+      const second = await m.ship({
+        buyer: w.distributor.address,
+        ranges: [{ lotId: commissioned.lotId, start: 4, end: 8 }],
+      });
+      const dry = await m.ship.dryRun({
+        buyer: w.distributor.address,
+        ranges: [{ lotId: commissioned.lotId, start: 8, end: 12 }],
+      });
       expect(dry.result?.shipmentId).to.equal(second.shipmentId + 1n);
       const distributor = m.withRunner(await signerOf(w.distributor));
       await distributor.receiveShipment(second.shipmentId);
-      expect(await m.packStatus(commissioned.lotId, 5)).to.include({ state: PackState.Active, holder: w.distributor.address });
+      expect(await m.packStatus(commissioned.lotId, 5)).to.include({
+        state: PackState.Active,
+        holder: w.distributor.address,
+      });
       const twice = await revert(distributor.receiveShipment(second.shipmentId), "CustodyInvalidShipmentStatus");
       expect(twice.args).to.deep.equal({ shipmentId: second.shipmentId, status: BigInt(ShipmentStatus.Received) });
       const notHolder = await revert(
@@ -700,7 +835,12 @@ describe("SDK client", function () {
     }
 
     /** What the contract says of `signature` by `signer` in the manufacturer's place (a dry run of commissionLot). */
-    async function contractAccepts(w: ClientWorld, attestation: LotAttestation, signer: string, signature: string): Promise<boolean> {
+    async function contractAccepts(
+      w: ClientWorld,
+      attestation: LotAttestation,
+      signer: string,
+      signature: string,
+    ): Promise<boolean> {
       try {
         await w.as(w.outsider).commissionLot.dryRun({ attestation, manufacturerSignature: { signer, signature } });
         return true;
@@ -715,12 +855,20 @@ describe("SDK client", function () {
       const w = await loadFixture(clientWorld);
       const { attestation, domain, signature } = await signed(w);
       expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, signature)).to.equal(true);
-      expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, signature, ethers.provider)).to.equal(true);
+      expect(
+        await verifyAttestationSignature(domain, attestation, w.manufacturer.address, signature, ethers.provider),
+      ).to.equal(true);
       expect(await contractAccepts(w, attestation, w.manufacturer.address, signature)).to.equal(true);
-      expect(await verifyAttestationSignature(domain, attestation, w.regulator.address, signature, ethers.provider)).to.equal(false);
+      expect(
+        await verifyAttestationSignature(domain, attestation, w.regulator.address, signature, ethers.provider),
+      ).to.equal(false);
       // another attestation, another chain or contract
-      expect(await verifyAttestationSignature(domain, { ...attestation, unitCount: 5 }, w.manufacturer.address, signature)).to.equal(false);
-      expect(await verifyAttestationSignature({ ...domain, chainId: 1n }, attestation, w.manufacturer.address, signature)).to.equal(false);
+      expect(
+        await verifyAttestationSignature(domain, { ...attestation, unitCount: 5 }, w.manufacturer.address, signature),
+      ).to.equal(false);
+      expect(
+        await verifyAttestationSignature({ ...domain, chainId: 1n }, attestation, w.manufacturer.address, signature),
+      ).to.equal(false);
       expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, "0x1234")).to.equal(false);
     });
 
@@ -731,7 +879,9 @@ describe("SDK client", function () {
       const highS = concat([sig.r, toBeHex(SECP256K1_N - BigInt(sig.s), 32), toBeHex(sig.v === 27 ? 28 : 27, 1)]);
       expect(BigInt(hexlify(getBytes(highS).slice(32, 64))) > SECP256K1_N / 2n).to.equal(true);
       expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, highS)).to.equal(false);
-      expect(await verifyAttestationSignature(domain, attestation, w.manufacturer.address, highS, ethers.provider)).to.equal(false);
+      expect(
+        await verifyAttestationSignature(domain, attestation, w.manufacturer.address, highS, ethers.provider),
+      ).to.equal(false);
       expect(await contractAccepts(w, attestation, w.manufacturer.address, highS)).to.equal(false);
     });
 
@@ -803,7 +953,9 @@ describe("SDK client", function () {
       expect(await contractAccepts(w, attestation, exact, signature)).to.equal(true);
       for (const address of [await returning(magicWord, 4), await returning(dirtyWord, 32)]) {
         expect(await contractAccepts(w, attestation, address, signature)).to.equal(false);
-        expect(await verifyAttestationSignature(domain, attestation, address, signature, ethers.provider)).to.equal(false);
+        expect(await verifyAttestationSignature(domain, attestation, address, signature, ethers.provider)).to.equal(
+          false,
+        );
       }
     });
   });

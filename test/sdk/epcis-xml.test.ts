@@ -7,7 +7,13 @@
  */
 import { expect } from "chai";
 import { InvalidInputError } from "../../sdk/src/errors";
-import { decodeEpcisText, planEpcisImport, readEpcisDocument, readEpcisXml, validateEpcisDocument } from "../../sdk/src/epcis";
+import {
+  decodeEpcisText,
+  planEpcisImport,
+  readEpcisDocument,
+  readEpcisXml,
+  validateEpcisDocument,
+} from "../../sdk/src/epcis";
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>
 <epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" xmlns:ex="http://example.com/ns/a" xmlns:ex2="http://example.com/ns/b"
@@ -116,7 +122,9 @@ ${inside}
 const WHEN = `<eventTime>2024-05-01T10:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>`;
 
 /** `epcisHeader.epcisMasterData` of a read document. */
-function masterDataOf(document: Record<string, unknown>): { vocabularyList: Record<string, unknown>[] } & Record<string, unknown> {
+function masterDataOf(
+  document: Record<string, unknown>,
+): { vocabularyList: Record<string, unknown>[] } & Record<string, unknown> {
   return (document.epcisHeader as { epcisMasterData: { vocabularyList: Record<string, unknown>[] } }).epcisMasterData;
 }
 
@@ -190,7 +198,9 @@ describe("SDK EPCIS 1.x XML reader", () => {
     // what was not carried over is said, with its line
     expect(warnings).to.have.length(3);
     expect(warnings[0]).to.match(/^attributes unit of ex:temperature \(line \d+\) are not carried over$/);
-    expect(warnings[1]).to.match(/^<mystery> in ObjectEvent \(line \d+\) is not an EPCIS 1\.x field this reader knows: left out$/);
+    expect(warnings[1]).to.match(
+      /^<mystery> in ObjectEvent \(line \d+\) is not an EPCIS 1\.x field this reader knows: left out$/,
+    );
     expect(warnings[2]).to.match(/^QuantityEvent \(line \d+\) read as an ObjectEvent OBSERVE/);
   });
 
@@ -211,7 +221,10 @@ describe("SDK EPCIS 1.x XML reader", () => {
     const events = document.epcisBody.eventList as Record<string, unknown>[];
     expect(events[0]["ex:field"]).to.equal("x");
     expect(events[1]["ex2:field"]).to.equal("y");
-    expect((document["@context"] as unknown[])[1]).to.deep.equal({ ex: "http://example.com/ns/other", ex2: "http://example.com/ns/a" });
+    expect((document["@context"] as unknown[])[1]).to.deep.equal({
+      ex: "http://example.com/ns/other",
+      ex2: "http://example.com/ns/a",
+    });
   });
 
   it("reads an EPCISQueryDocument's results", () => {
@@ -244,13 +257,15 @@ describe("SDK EPCIS 1.x XML reader", () => {
   });
 
   it("refuses malformed XML with where it broke, a DOCTYPE, EPCIS 2.0 XML and other roots", () => {
-    expect(refusal(`${HEAD}\n<EPCISBody><EventList><ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`).message).to.match(
-      /^the XML document is not well-formed: .*"ObjectEvent" != "EventList" \(line 4, column \d+\)$/,
+    expect(
+      refusal(`${HEAD}\n<EPCISBody><EventList><ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`).message,
+    ).to.match(/^the XML document is not well-formed: .*"ObjectEvent" != "EventList" \(line 4, column \d+\)$/);
+    expect(refusal(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`).message).to.match(
+      /has a DOCTYPE/,
     );
-    expect(refusal(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`).message).to.match(/has a DOCTYPE/);
-    expect(refusal(`<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0"/>`).message).to.match(
-      /EPCIS 2\.0 XML document: .*give its JSON-LD form/,
-    );
+    expect(
+      refusal(`<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0"/>`).message,
+    ).to.match(/EPCIS 2\.0 XML document: .*give its JSON-LD form/);
     expect(refusal(`<rss version="2.0"><channel/></rss>`).message).to.equal(
       "the XML root is <rss>: not an EPCIS 1.x EPCISDocument or EPCISQueryDocument",
     );
@@ -297,14 +312,19 @@ describe("SDK EPCIS 1.x XML reader", () => {
     ]);
     // what the attributes it reads say is carried
     const [event] = document.epcisBody.eventList as Record<string, unknown>[];
-    expect(event.bizTransactionList).to.deep.equal([{ type: "po", bizTransaction: "urn:epcglobal:cbv:bt:0614141000005:PO42" }]);
+    expect(event.bizTransactionList).to.deep.equal([
+      { type: "po", bizTransaction: "urn:epcglobal:cbv:bt:0614141000005:PO42" },
+    ]);
     expect(event.sourceList).to.deep.equal([{ type: "owning_party", source: "urn:epc:id:pgln:0614141.00001" }]);
     expect(masterDataOf(document)).to.deep.equal({
       vocabularyList: [
         {
           type: "urn:epcglobal:epcis:vtype:Location",
           vocabularyElementList: [
-            { id: "urn:epc:id:sgln:0614141.00001.0", attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }] },
+            {
+              id: "urn:epc:id:sgln:0614141.00001.0",
+              attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }],
+            },
           ],
         },
       ],
@@ -324,7 +344,10 @@ describe("SDK EPCIS 1.x XML reader", () => {
     expect(warnings).to.deep.equal([]);
     const [vocabulary] = masterDataOf(document).vocabularyList;
     expect(vocabulary.vocabularyElementList).to.deep.equal([
-      { id: "urn:epc:id:sgln:0614141.00001.0", attributes: [{ id: "urn:x#addr", attribute: { "x:street": "1 Main St", "x:city": "Springfield" } }] },
+      {
+        id: "urn:epc:id:sgln:0614141.00001.0",
+        attributes: [{ id: "urn:x#addr", attribute: { "x:street": "1 Main St", "x:city": "Springfield" } }],
+      },
     ]);
     expect(validateEpcisDocument(document).errors).to.deep.equal([]);
   });
@@ -464,7 +487,10 @@ describe("SDK EPCIS 1.x XML reader", () => {
           {
             type: "urn:epcglobal:epcis:vtype:BusinessLocation",
             vocabularyElementList: [
-              { id: "urn:epc:id:sgln:0614141.00001.0", attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }] },
+              {
+                id: "urn:epc:id:sgln:0614141.00001.0",
+                attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }],
+              },
             ],
           },
         ],
@@ -546,7 +572,9 @@ describe("SDK EPCIS 1.x XML reader", () => {
     expect(document.epcisBody).to.deep.include({ "x:EventList": { "x:ObjectEvent": "e" } });
     expect(document["x:EPCISHeader"]).to.deep.equal({ "x:note": "n" });
     const [vocabulary] = masterDataOf(document).vocabularyList;
-    expect(vocabulary.vocabularyElementList).to.deep.equal([{ id: "urn:epc:id:sgln:0614141.00001.0", "x:attribute": "v" }]);
+    expect(vocabulary.vocabularyElementList).to.deep.equal([
+      { id: "urn:epc:id:sgln:0614141.00001.0", "x:attribute": "v" },
+    ]);
     expect(warnings).to.deep.equal([
       `<x:Vocabulary> in VocabularyList (line ${line(text, "<x:Vocabulary ")}) is left out: it holds only <Vocabulary> elements`,
       `<x:VocabularyElement> in VocabularyElementList (line ${line(text, "<x:VocabularyElement ")}) is left out: it holds only <VocabularyElement> elements`,
@@ -558,7 +586,9 @@ describe("SDK EPCIS 1.x XML reader", () => {
     ]);
     expect(validateEpcisDocument(document).errors).to.deep.equal([]);
     // a body or query results in another namespace are not the EPCIS ones
-    expect(refusal(withX(`<x:EPCISBody><EventList/></x:EPCISBody>`)).message).to.equal("<epcis:EPCISDocument> has no EPCISBody");
+    expect(refusal(withX(`<x:EPCISBody><EventList/></x:EPCISBody>`)).message).to.equal(
+      "<epcis:EPCISDocument> has no EPCISBody",
+    );
     const query = `<epcisq:EPCISQueryDocument xmlns:epcisq="urn:epcglobal:epcis-query:xsd:1" xmlns:x="urn:x" schemaVersion="1.2">
       <EPCISBody><x:QueryResults><queryName>q</queryName><resultsBody><EventList/></resultsBody></x:QueryResults></EPCISBody>
     </epcisq:EPCISQueryDocument>`;
@@ -631,12 +661,21 @@ describe("SDK EPCIS 1.x XML reader", () => {
     expect(sourceVersion).to.equal("1.2");
     expect(document.creationDate).to.equal("2024-05-01T10:00:00Z");
     const [event] = document.epcisBody.eventList as Record<string, unknown>[];
-    expect(event.bizTransactionList).to.deep.equal([{ type: "po", bizTransaction: "urn:epcglobal:cbv:bt:0614141000005:PO42" }]);
-    expect(event.destinationList).to.deep.equal([{ type: "possessing_party", destination: "urn:epc:id:pgln:0614141.00001" }]);
+    expect(event.bizTransactionList).to.deep.equal([
+      { type: "po", bizTransaction: "urn:epcglobal:cbv:bt:0614141000005:PO42" },
+    ]);
+    expect(event.destinationList).to.deep.equal([
+      { type: "possessing_party", destination: "urn:epc:id:pgln:0614141.00001" },
+    ]);
     expect(masterDataOf(document).vocabularyList).to.deep.equal([
       {
         type: "urn:epcglobal:epcis:vtype:Location",
-        vocabularyElementList: [{ id: "urn:epc:id:sgln:0614141.00001.0", attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }] }],
+        vocabularyElementList: [
+          {
+            id: "urn:epc:id:sgln:0614141.00001.0",
+            attributes: [{ id: "urn:epcglobal:cbv:mda#name", attribute: "Plant" }],
+          },
+        ],
       },
     ]);
     expect(validateEpcisDocument(document).errors).to.deep.equal([]);
@@ -648,7 +687,9 @@ describe("SDK EPCIS 1.x XML reader", () => {
 ${values.map((v) => `<quantityElement><epcClass>urn:epc:class:lgtin:4012345.012345.1</epcClass><quantity>${v}</quantity></quantityElement>`).join("\n")}
 </quantityList></extension></ObjectEvent></EventList></EPCISBody>`);
     const [event] = eventsOf(quantities("12", "+12.50", " .5 ", "7.", "-3", "0012"));
-    expect((event.quantityList as { quantity: number }[]).map((q) => q.quantity)).to.deep.equal([12, 12.5, 0.5, 7, -3, 12]);
+    expect((event.quantityList as { quantity: number }[]).map((q) => q.quantity)).to.deep.equal([
+      12, 12.5, 0.5, 7, -3, 12,
+    ]);
     for (const bad of ["0x10", "1e3", "", "Infinity", "1,5", "."]) {
       expect(refusal(quantities(bad)).message, bad).to.equal(`<quantity> (line 3): "${bad}" is not a number`);
     }
@@ -675,15 +716,23 @@ describe("SDK EPCIS file bytes as text (decodeEpcisText)", () => {
     // UTF-8, with or without a byte-order mark; JSON has no declaration
     const json = `{"type":"EPCISDocument","x:site":"Café Zürich €"}`;
     expect(decodeEpcisText(new Uint8Array(Buffer.from(json, "utf8")))).to.equal(json);
-    expect(decodeEpcisText(new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, "utf8")])))).to.equal(json);
+    expect(
+      decodeEpcisText(new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, "utf8")]))),
+    ).to.equal(json);
     const utf8Xml = XML.replace("ISO-8859-1", "UTF-8");
     expect(decodeEpcisText(new Uint8Array(Buffer.from(utf8Xml, "utf8")))).to.equal(utf8Xml);
   });
 
   it("plans a file's bytes as they are: a Latin-1 XML document and a UTF-16 JSON-LD one", () => {
-    const latin1 = Buffer.from(XML.replace("<EventList/>", `<EventList><ObjectEvent><eventTime>2024-05-01T10:00:00Z</eventTime>
+    const latin1 = Buffer.from(
+      XML.replace(
+        "<EventList/>",
+        `<EventList><ObjectEvent><eventTime>2024-05-01T10:00:00Z</eventTime>
       <eventTimeZoneOffset>+00:00</eventTimeZoneOffset><epcList><epc>urn:epc:id:sgtin:0614141.107346.Zé1</epc></epcList>
-      <action>OBSERVE</action></ObjectEvent></EventList>`), "latin1");
+      <action>OBSERVE</action></ObjectEvent></EventList>`,
+      ),
+      "latin1",
+    );
     expect(readEpcisDocument(latin1).epcisHeader).to.deep.equal({ "x:site": "Café Zürich" });
     const plan = planEpcisImport(latin1);
     expect(plan.warnings).to.deep.equal(["read as EPCIS 1.2 XML, mapped to EPCIS 2.0"]);
@@ -705,7 +754,9 @@ describe("SDK EPCIS file bytes as text (decodeEpcisText)", () => {
       throw new Error("expected decodeEpcisText to refuse the bytes");
     };
     // C3 28 is not UTF-8; nor is Latin-1 text without a declaration that says so
-    expect(refused(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]))).to.match(/^the EPCIS document is not UTF-8 text: /);
+    expect(refused(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]))).to.match(
+      /^the EPCIS document is not UTF-8 text: /,
+    );
     expect(refused(new Uint8Array(Buffer.from(XML.replace(` encoding="ISO-8859-1"`, ""), "latin1")))).to.match(
       /^the EPCIS document is not UTF-8 text: /,
     );
@@ -717,6 +768,8 @@ describe("SDK EPCIS file bytes as text (decodeEpcisText)", () => {
       /names the encoding "UTF-16", but the document is not UTF-16/,
     );
     // an odd number of bytes after a UTF-16 byte-order mark
-    expect(refused(new Uint8Array([0xff, 0xfe, 0x3c, 0x00, 0x3f]))).to.match(/^the EPCIS document is not UTF-16LE text: /);
+    expect(refused(new Uint8Array([0xff, 0xfe, 0x3c, 0x00, 0x3f]))).to.match(
+      /^the EPCIS document is not UTF-16LE text: /,
+    );
   });
 });

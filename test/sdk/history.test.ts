@@ -42,8 +42,14 @@ async function historyWorld() {
     const domain = m.domain();
     const { lotId } = await m.commissionLot({
       attestation,
-      manufacturerSignature: { signer: w.manufacturer.address, signature: await signLotAttestation(w.manufacturer, domain, attestation) },
-      regulatorSignature: { signer: w.regulator.address, signature: await signLotAttestation(w.regulator, domain, attestation) },
+      manufacturerSignature: {
+        signer: w.manufacturer.address,
+        signature: await signLotAttestation(w.manufacturer, domain, attestation),
+      },
+      regulatorSignature: {
+        signer: w.regulator.address,
+        signature: await signLotAttestation(w.regulator, domain, attestation),
+      },
     });
     return { lotId, manifest, attestation };
   }
@@ -51,12 +57,20 @@ async function historyWorld() {
   const a = await lot("H-A", 8);
   const b = await lot("H-B", 5);
   // shipment 1: packs 0-3 of A to the distributor, through the transporter
-  const s1 = await m.ship({ buyer: w.distributor.address, transporter: w.transporter.address, notice: "ASN-1", ranges: [{ lotId: a.lotId, start: 0, end: 4 }] });
+  const s1 = await m.ship({
+    buyer: w.distributor.address,
+    transporter: w.transporter.address,
+    notice: "ASN-1",
+    ranges: [{ lotId: a.lotId, start: 0, end: 4 }],
+  });
   await as(w.transporter).pickUp(s1.shipmentId, GLN);
   await as(w.transporter).handOver(s1.shipmentId, 0);
   await as(w.distributor).receiveShipment(s1.shipmentId);
   // shipment 2: packs 0-1 of A on to the pharmacy, which dispenses pack 1
-  const s2 = await as(w.distributor).ship({ buyer: w.dispenser.address, ranges: [{ lotId: a.lotId, start: 0, end: 2 }] });
+  const s2 = await as(w.distributor).ship({
+    buyer: w.dispenser.address,
+    ranges: [{ lotId: a.lotId, start: 0, end: 2 }],
+  });
   await as(w.dispenser).receiveShipment(s2.shipmentId);
   const serial1 = a.manifest.serials[1];
   const pack1 = { lotId: a.lotId, index: 1, serial: serial1, proof: a.manifest.proof(serial1).proof };
@@ -86,7 +100,19 @@ async function historyWorld() {
   await as(w.distributor2).updateMetadata("new address");
 
   const reader = new HistoryReader(ethers.provider, deployment);
-  return { w, m, deployment, reader, firstBlock, a, b, s1: s1.shipmentId, s2: s2.shipmentId, s3: s3.shipmentId, s4: s4.shipmentId };
+  return {
+    w,
+    m,
+    deployment,
+    reader,
+    firstBlock,
+    a,
+    b,
+    s1: s1.shipmentId,
+    s2: s2.shipmentId,
+    s3: s3.shipmentId,
+    s4: s4.shipmentId,
+  };
 }
 
 const COMMISSIONED = ["LotCommissioned", "LotSigned", "LotSigned", "LotReleased"];
@@ -98,7 +124,10 @@ function names(events: readonly HistoryEvent[]): string[] {
 function expectOrdered(events: readonly HistoryEvent[]): void {
   for (let i = 1; i < events.length; i++) {
     const [p, e] = [events[i - 1], events[i]];
-    expect(p.blockNumber < e.blockNumber || (p.blockNumber === e.blockNumber && p.logIndex < e.logIndex), `event ${i}`).to.equal(true);
+    expect(
+      p.blockNumber < e.blockNumber || (p.blockNumber === e.blockNumber && p.logIndex < e.logIndex),
+      `event ${i}`,
+    ).to.equal(true);
   }
 }
 
@@ -142,12 +171,24 @@ describe("SDK history", function () {
     const events = await h.reader.lot(h.a.lotId);
     expect(names(events)).to.deep.equal([
       ...COMMISSIONED,
-      "PacksShipped", "ShipmentCreated", "ShipmentPickedUp", "ShipmentHandedOver", "ShipmentReceived",
-      "PacksShipped", "ShipmentCreated", "ShipmentReceived",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentPickedUp",
+      "ShipmentHandedOver",
+      "ShipmentReceived",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentReceived",
       "PacksDecommissioned",
-      "PacksQuarantined", "PacksCleared", "PacksIllegitimate",
-      "PacksShipped", "ShipmentCreated", "ShipmentRejected",
-      "PacksShipped", "ShipmentCreated", "ShipmentCancelled",
+      "PacksQuarantined",
+      "PacksCleared",
+      "PacksIllegitimate",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentRejected",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentCancelled",
       "CloneReported",
       "LotRecalled",
     ]);
@@ -169,7 +210,11 @@ describe("SDK history", function () {
       expiresAt: h.a.attestation.expiresAt,
     });
     expect(commissioned.summary).to.contain("lot H-A").and.to.contain("8 packs");
-    expect(mSigned.args).to.include({ signer: h.w.manufacturer.address, byRegulator: false, deadline: h.a.attestation.deadline });
+    expect(mSigned.args).to.include({
+      signer: h.w.manufacturer.address,
+      byRegulator: false,
+      deadline: h.a.attestation.deadline,
+    });
     expect(rSigned.args).to.include({ signer: h.w.regulator.address, byRegulator: true });
     expect(commissioned.transactionHash).to.equal(rSigned.transactionHash);
 
@@ -189,7 +234,11 @@ describe("SDK history", function () {
       noticeHash: id("ASN-1"),
       packCount: 4n,
     });
-    expect(created[1].args).to.include({ seller: h.w.distributor.address, buyer: h.w.dispenser.address, transporter: ZeroAddress });
+    expect(created[1].args).to.include({
+      seller: h.w.distributor.address,
+      buyer: h.w.dispenser.address,
+      transporter: ZeroAddress,
+    });
     // shipment 4 also carried lot B: its count covers both lots
     expect(created[3].args.packCount).to.equal(4n);
     expect(only(events, "ShipmentPickedUp")[0].args).to.include({ transporter: h.w.transporter.address, gln: GLN });
@@ -199,9 +248,20 @@ describe("SDK history", function () {
       start: 1n,
       end: 2n,
     });
-    expect(only(events, "PacksDecommissioned")[0].summary).to.equal(`pack 1 decommissioned as Dispensed by ${h.w.dispenser.address}`);
-    expect(only(events, "PacksQuarantined")[0].args).to.include({ by: h.w.manufacturer.address, start: 6n, end: 8n, evidenceHash: id("seal broken") });
-    expect(only(events, "PacksIllegitimate")[0].args).to.include({ regulator: h.w.regulator.address, start: 7n, end: 8n });
+    expect(only(events, "PacksDecommissioned")[0].summary).to.equal(
+      `pack 1 decommissioned as Dispensed by ${h.w.dispenser.address}`,
+    );
+    expect(only(events, "PacksQuarantined")[0].args).to.include({
+      by: h.w.manufacturer.address,
+      start: 6n,
+      end: 8n,
+      evidenceHash: id("seal broken"),
+    });
+    expect(only(events, "PacksIllegitimate")[0].args).to.include({
+      regulator: h.w.regulator.address,
+      start: 7n,
+      end: 8n,
+    });
     expect(only(events, "CloneReported")[0].args).to.include({
       reporter: h.w.dispenser2.address,
       index: 1n,
@@ -209,12 +269,21 @@ describe("SDK history", function () {
       state: BigInt(PackState.Dispensed),
       holder: h.w.dispenser.address,
     });
-    expect(only(events, "LotRecalled")[0].args).to.include({ by: h.w.regulator.address, reasonHash: id("contamination") });
+    expect(only(events, "LotRecalled")[0].args).to.include({
+      by: h.w.regulator.address,
+      reasonHash: id("contamination"),
+    });
     expect(events.map((e) => statusAfter(e.name)).filter((s) => s !== undefined)).to.deep.equal([
-      ShipmentStatus.Created, ShipmentStatus.PickedUp, ShipmentStatus.HandedOver, ShipmentStatus.Received,
-      ShipmentStatus.Created, ShipmentStatus.Received,
-      ShipmentStatus.Created, ShipmentStatus.Rejected,
-      ShipmentStatus.Created, ShipmentStatus.Cancelled,
+      ShipmentStatus.Created,
+      ShipmentStatus.PickedUp,
+      ShipmentStatus.HandedOver,
+      ShipmentStatus.Received,
+      ShipmentStatus.Created,
+      ShipmentStatus.Received,
+      ShipmentStatus.Created,
+      ShipmentStatus.Rejected,
+      ShipmentStatus.Created,
+      ShipmentStatus.Cancelled,
     ]);
   });
 
@@ -223,8 +292,14 @@ describe("SDK history", function () {
     const pack1 = await h.reader.pack(h.a.lotId, 1);
     expect(names(pack1)).to.deep.equal([
       ...COMMISSIONED,
-      "PacksShipped", "ShipmentCreated", "ShipmentPickedUp", "ShipmentHandedOver", "ShipmentReceived",
-      "PacksShipped", "ShipmentCreated", "ShipmentReceived",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentPickedUp",
+      "ShipmentHandedOver",
+      "ShipmentReceived",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentReceived",
       "PacksDecommissioned",
       "CloneReported",
       "LotRecalled",
@@ -235,8 +310,12 @@ describe("SDK history", function () {
     const pack4 = await h.reader.pack(h.a.lotId, 4);
     expect(names(pack4)).to.deep.equal([
       ...COMMISSIONED,
-      "PacksShipped", "ShipmentCreated", "ShipmentRejected",
-      "PacksShipped", "ShipmentCreated", "ShipmentCancelled",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentRejected",
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentCancelled",
       "LotRecalled",
     ]);
     expect(only(pack4, "ShipmentCreated").map((e) => e.args.shipmentId)).to.deep.equal([h.s3, h.s4]);
@@ -253,14 +332,25 @@ describe("SDK history", function () {
     ]);
     expect(s4[3].args).to.include({ shipmentId: h.s4, seller: h.w.manufacturer.address });
     const s1 = await h.reader.shipment(h.s1);
-    expect(names(s1)).to.deep.equal(["PacksShipped", "ShipmentCreated", "ShipmentPickedUp", "ShipmentHandedOver", "ShipmentReceived"]);
+    expect(names(s1)).to.deep.equal([
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentPickedUp",
+      "ShipmentHandedOver",
+      "ShipmentReceived",
+    ]);
     expect(s1[4].args).to.include({ shipmentId: h.s1, buyer: h.w.distributor.address });
     expect(s1[4].summary).to.equal(`shipment ${h.s1} received by ${h.w.distributor.address}`);
     const s3 = await h.reader.shipment(h.s3);
     expect(s3[2].args).to.include({ buyer: h.w.distributor2.address, reasonHash: id("damaged") });
     expect(await h.reader.shipment(99n)).to.deep.equal([]);
     // the lot B's timeline sees shipment 4 through its own range
-    expect(names(await h.reader.lot(h.b.lotId))).to.deep.equal([...COMMISSIONED, "PacksShipped", "ShipmentCreated", "ShipmentCancelled"]);
+    expect(names(await h.reader.lot(h.b.lotId))).to.deep.equal([
+      ...COMMISSIONED,
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentCancelled",
+    ]);
     expect(await h.reader.lot(lotIdOf(GTIN, "NONE"))).to.deep.equal([]);
   });
 
@@ -277,7 +367,11 @@ describe("SDK history", function () {
     expect(events.every((e) => e.contract === "registry")).to.equal(true);
     expectOrdered(events);
     expect(events[0].args).to.include({ account: h.w.distributor2.address, role: 3n, gln: 0n });
-    expect(events[1].args).to.include({ account: h.w.distributor2.address, regulator: h.w.regulator.address, validUntil: h.w.licenceUntil });
+    expect(events[1].args).to.include({
+      account: h.w.distributor2.address,
+      regulator: h.w.regulator.address,
+      validUntil: h.w.licenceUntil,
+    });
     expect(events[2].args).to.include({ by: h.w.regulator.address, reasonHash: id("inspection") });
     expect(events[4].args).to.include({ metadataHash: id("new address") });
     const regulator = await h.reader.stakeholder(h.w.regulator.address);
@@ -327,13 +421,22 @@ describe("SDK history", function () {
     expect(progress.filter(([done, total]) => done === total).length).to.equal(3);
     // the other timelines too
     expect(await limited.shipment(h.s1)).to.deep.equal(await h.reader.shipment(h.s1));
-    expect(await limited.stakeholder(h.w.distributor2.address)).to.deep.equal(await h.reader.stakeholder(h.w.distributor2.address));
+    expect(await limited.stakeholder(h.w.distributor2.address)).to.deep.equal(
+      await h.reader.stakeholder(h.w.distributor2.address),
+    );
     // a client whose signer's provider refuses wide ranges still finds a shipment's witness to cancel it
     const signer = h.w.manufacturer.connect(rangeLimited(ethers.provider, 2, []) as typeof ethers.provider);
     const m = await PharmaChainClient.connect({ runner: signer, deployment: h.deployment });
-    const { shipmentId } = await m.ship({ buyer: h.w.distributor.address, ranges: [{ lotId: h.b.lotId, start: 3, end: 5 }] });
+    const { shipmentId } = await m.ship({
+      buyer: h.w.distributor.address,
+      ranges: [{ lotId: h.b.lotId, start: 3, end: 5 }],
+    });
     await m.cancelShipment(shipmentId);
-    expect(names(await limited.shipment(shipmentId))).to.deep.equal(["PacksShipped", "ShipmentCreated", "ShipmentCancelled"]);
+    expect(names(await limited.shipment(shipmentId))).to.deep.equal([
+      "PacksShipped",
+      "ShipmentCreated",
+      "ShipmentCancelled",
+    ]);
   });
 
   it("gives up with TransactionError on a failure that is not a range refusal", async function () {

@@ -1,5 +1,5 @@
 /**
- * The SDK's manifest module: its tree is the normative one (DESIGN.md section 3), byte for byte what
+ * The SDK's manifest module: its tree is the normative one (docs/ARCHITECTURE.md section 4), byte for byte what
  * `StandardMerkleTree.of` builds (root, dump, every proof, multiproofs), for random lists using every AI 82 character;
  * its sources (arrays, CSV and JSON files, saved manifests) and their refusals with exact messages; and a streamed
  * build of 1,000,000 serials (its time is printed, never asserted).
@@ -102,7 +102,9 @@ describe("SDK manifest", function () {
         serial: "SN-0002",
         proof: ["0x964275d9878c929d857b049b9c096693bc92fe6a857044f156e7fdd6c0eaaf72"],
       });
-      expect(Manifest.fromSerials(["A"]).root).to.equal("0xe15d798fac2649b2646ef2c417cc67aeb37d7f5951273ba008245ea4ac20fd51");
+      expect(Manifest.fromSerials(["A"]).root).to.equal(
+        "0xe15d798fac2649b2646ef2c417cc67aeb37d7f5951273ba008245ea4ac20fd51",
+      );
     });
 
     for (const size of [1, 2, 3, 4, 7, 8, 9, 100, 1000]) {
@@ -161,7 +163,9 @@ describe("SDK manifest", function () {
           expect(manifestLeafHash(index, serial)).to.equal(oz.leafHash([index, serial]));
         }
       }
-      expect(refusal(() => manifestLeafHash(2 ** 32, "A")).message).to.equal("a manifest index is a uint32, got 4294967296");
+      expect(refusal(() => manifestLeafHash(2 ** 32, "A")).message).to.equal(
+        "a manifest index is a uint32, got 4294967296",
+      );
       expect(refusal(() => manifestLeafHash(0, "A B")).message).to.equal(`invalid serial "A B": ${AI82_RULE}`);
     });
 
@@ -187,14 +191,25 @@ describe("SDK manifest", function () {
       expect(verifyManifestProof(m.root, -1, serials[4], proof)).to.equal(false);
       expect(verifyManifestProof("0x1234", 4, serials[4], proof)).to.equal(false);
       const multi = m.multiProof([1, 2, 9]);
-      expect(verifyManifestMultiProof(m.root, { ...multi, leaves: [[1, serials[1]], [2, serials[2]], [9, serials[8]]] })).to.equal(false);
+      expect(
+        verifyManifestMultiProof(m.root, {
+          ...multi,
+          leaves: [
+            [1, serials[1]],
+            [2, serials[2]],
+            [9, serials[8]],
+          ],
+        }),
+      ).to.equal(false);
       expect(verifyManifestMultiProof(m.root, { ...multi, proofFlags: multi.proofFlags.slice(1) })).to.equal(false);
       expect(verifyManifestMultiProof(m.root, { ...multi, proof: [] })).to.equal(false);
     });
 
     it("refuses a multiproof with a pack twice, and proofs of what it does not hold", function () {
       const m = Manifest.fromSerials(["A", "B", "C"]);
-      expect(refusal(() => m.multiProof([1, "B"])).message).to.equal('a multiproof cannot prove the same pack twice: index 1 ("B") is given twice');
+      expect(refusal(() => m.multiProof([1, "B"])).message).to.equal(
+        'a multiproof cannot prove the same pack twice: index 1 ("B") is given twice',
+      );
       expect(refusal(() => m.proof("D")).message).to.equal('serial "D" is not in this manifest');
       expect(refusal(() => m.proofAt(3)).message).to.equal("index 3 is outside this manifest of 3 serials");
       expect(refusal(() => m.multiProof([0, 1.5])).message).to.equal("index 1.5 is outside this manifest of 3 serials");
@@ -215,9 +230,15 @@ describe("SDK manifest", function () {
       expect(refusal(() => Manifest.fromSerials(["A", "X".repeat(21)])).shortMessage).to.equal(
         `invalid serial "${"X".repeat(21)}" at index 1: ${AI82_RULE}`,
       );
-      expect(refusal(() => Manifest.fromSerials(["", "B"])).shortMessage).to.equal(`invalid serial "" at index 0: ${AI82_RULE}`);
-      expect(refusal(() => Manifest.fromSerials(["A", "Ä"])).shortMessage).to.equal(`invalid serial "Ä" at index 1: ${AI82_RULE}`);
-      expect(refusal(() => Manifest.fromSerials(["A", 7 as unknown as string])).shortMessage).to.equal("serial at index 1 is not a string: 7");
+      expect(refusal(() => Manifest.fromSerials(["", "B"])).shortMessage).to.equal(
+        `invalid serial "" at index 0: ${AI82_RULE}`,
+      );
+      expect(refusal(() => Manifest.fromSerials(["A", "Ä"])).shortMessage).to.equal(
+        `invalid serial "Ä" at index 1: ${AI82_RULE}`,
+      );
+      expect(refusal(() => Manifest.fromSerials(["A", 7 as unknown as string])).shortMessage).to.equal(
+        "serial at index 1 is not a string: 7",
+      );
     });
 
     it("refuses a duplicate, naming both indices", function () {
@@ -238,7 +259,9 @@ describe("SDK manifest", function () {
       );
       const wrong = `0x${"11".repeat(32)}`;
       expect(
-        refusal(() => Manifest.fromSerials(["A"], { metadata: { gtin: "09506000134352", lotNumber: "LOT-1", lotId: wrong } })).message,
+        refusal(() =>
+          Manifest.fromSerials(["A"], { metadata: { gtin: "09506000134352", lotNumber: "LOT-1", lotId: wrong } }),
+        ).message,
       ).to.equal(`lot id ${wrong} is not the id of GTIN 09506000134352 lot "LOT-1" (${lotId})`);
     });
   });
@@ -279,16 +302,24 @@ describe("SDK manifest", function () {
 
     it("refuses a duplicate and an invalid serial naming the line, the index and the value", async function () {
       let e = await asyncRefusal(Manifest.fromFile(file("dup.csv", "serial\r\nA\r\nB\r\nC\r\nB\r\n")));
-      expect(e.shortMessage).to.equal('duplicate serial "B" on line 5 (index 3): it already appears on line 3 (index 1)');
+      expect(e.shortMessage).to.equal(
+        'duplicate serial "B" on line 5 (index 3): it already appears on line 3 (index 1)',
+      );
       expect(e.details).to.equal(`in ${path.join(dir, "dup.csv")}`);
       e = await asyncRefusal(Manifest.fromFile(file("dup-plain.csv", "A\nB\nA\n")));
-      expect(e.shortMessage).to.equal('duplicate serial "A" on line 3 (index 2): it already appears on line 1 (index 0)');
+      expect(e.shortMessage).to.equal(
+        'duplicate serial "A" on line 3 (index 2): it already appears on line 1 (index 0)',
+      );
       e = await asyncRefusal(Manifest.fromFile(file("bad.csv", "serial,lot\nA,L\nB C,L\n")));
       expect(e.shortMessage).to.equal(`invalid serial "B C" on line 3 (index 1): ${AI82_RULE}`);
       e = await asyncRefusal(Manifest.fromFile(file("bad-plain.csv", "A\nB\nC \n")));
       expect(e.shortMessage).to.equal(`invalid serial "C " on line 3 (index 2): ${AI82_RULE}`);
-      e = await asyncRefusal(Manifest.fromFile(file("dup.json", JSON.stringify({ serials: ["A", "B", "A"] }, null, 2))));
-      expect(e.shortMessage).to.equal('duplicate serial "A" on line 5 (index 2): it already appears on line 3 (index 0)');
+      e = await asyncRefusal(
+        Manifest.fromFile(file("dup.json", JSON.stringify({ serials: ["A", "B", "A"] }, null, 2))),
+      );
+      expect(e.shortMessage).to.equal(
+        'duplicate serial "A" on line 5 (index 2): it already appears on line 3 (index 0)',
+      );
       e = await asyncRefusal(Manifest.fromFile(file("bad.json", '["A",\n "B",\n\n  "C D"]')));
       expect(e.shortMessage).to.equal(`invalid serial "C D" on line 4 (index 2): ${AI82_RULE}`);
       e = await asyncRefusal(Manifest.fromFile(file("number.json", '["A", 12]')));
@@ -303,8 +334,15 @@ describe("SDK manifest", function () {
       e = await asyncRefusal(Manifest.fromFile(file("ragged.csv", "serial,lot\nA,L\nB,C,L\n")));
       expect(e.shortMessage).to.equal("line 3 (index 1) has 3 columns but the header has 2");
       e = await asyncRefusal(Manifest.fromFile(file("quote.csv", 'serial,lot\n"A,L\n')));
-      expect(e.shortMessage).to.equal("line 2 (index 0) is not a CSV row: a quote is not closed, or text follows a closing quote");
-      for (const [name, content] of [["empty.csv", ""], ["header-only.csv", "serial\r\n"], ["blank-only.csv", "\n\n"], ["empty.json", "[]"]]) {
+      expect(e.shortMessage).to.equal(
+        "line 2 (index 0) is not a CSV row: a quote is not closed, or text follows a closing quote",
+      );
+      for (const [name, content] of [
+        ["empty.csv", ""],
+        ["header-only.csv", "serial\r\n"],
+        ["blank-only.csv", "\n\n"],
+        ["empty.json", "[]"],
+      ]) {
         e = await asyncRefusal(Manifest.fromFile(file(name, content)));
         expect(e.message).to.equal(`the manifest has no serials\nin ${path.join(dir, name)}`);
       }
@@ -331,9 +369,20 @@ describe("SDK manifest", function () {
       await m.save(saved);
       const text = fs.readFileSync(saved, "utf8");
       expect(JSON.parse(text)).to.deep.equal(m.toJSON());
-      expect(JSON.parse(text)).to.include({ format: MANIFEST_FORMAT, version: 1, root: m.root, size: 200, ...metadata });
+      expect(JSON.parse(text)).to.include({
+        format: MANIFEST_FORMAT,
+        version: 1,
+        root: m.root,
+        size: 200,
+        ...metadata,
+      });
       // One serial a line, after a header of ten lines.
-      expect(text.split("\n").slice(10, 210).map((line) => line.trim().replace(/,$/, ""))).to.deep.equal(serials.map((s) => JSON.stringify(s)));
+      expect(
+        text
+          .split("\n")
+          .slice(10, 210)
+          .map((line) => line.trim().replace(/,$/, "")),
+      ).to.deep.equal(serials.map((s) => JSON.stringify(s)));
       const loaded = await Manifest.load(saved);
       expect(loaded.root).to.equal(m.root);
       expect(loaded.serials).to.deep.equal(serials);
@@ -350,26 +399,41 @@ describe("SDK manifest", function () {
       const wrongRoot = `0x${"ab".repeat(32)}`;
       const tampered = file("tampered.json", JSON.stringify({ ...data, root: wrongRoot }));
       const e = await asyncRefusal(Manifest.load(tampered));
-      expect(e.shortMessage).to.equal(`manifest root mismatch: the file declares ${wrongRoot} but its 3 serials hash to ${m.root}`);
-      expect(e.details).to.equal(`its serials, their order or its root changed after it was saved: do not use it\nin ${tampered}`);
+      expect(e.shortMessage).to.equal(
+        `manifest root mismatch: the file declares ${wrongRoot} but its 3 serials hash to ${m.root}`,
+      );
+      expect(e.details).to.equal(
+        `its serials, their order or its root changed after it was saved: do not use it\nin ${tampered}`,
+      );
       const reordered = file("reordered.json", JSON.stringify({ ...data, serials: ["B", "A", "C"] }));
       const swapped = Manifest.fromSerials(["B", "A", "C"]).root;
       expect((await asyncRefusal(Manifest.load(reordered))).shortMessage).to.equal(
         `manifest root mismatch: the file declares ${m.root} but its 3 serials hash to ${swapped}`,
       );
       expect((await asyncRefusal(Manifest.fromFile(reordered))).shortMessage).to.contain("manifest root mismatch");
-      expect(refusal(() => Manifest.fromText(JSON.stringify({ ...data, root: wrongRoot }))).shortMessage).to.contain("manifest root mismatch");
+      expect(refusal(() => Manifest.fromText(JSON.stringify({ ...data, root: wrongRoot }))).shortMessage).to.contain(
+        "manifest root mismatch",
+      );
     });
 
     it("refuses other formats, versions and inconsistent headers", async function () {
       const data = Manifest.fromSerials(["A", "B"]).toJSON();
       const cases: [string, string][] = [
-        [JSON.stringify({ ...data, version: 2 }), "manifest format version 2 is not supported: this SDK reads version 1"],
-        [JSON.stringify({ ...data, format: "other" }), `is not a saved manifest: its format is "other", expected "${MANIFEST_FORMAT}"`],
+        [
+          JSON.stringify({ ...data, version: 2 }),
+          "manifest format version 2 is not supported: this SDK reads version 1",
+        ],
+        [
+          JSON.stringify({ ...data, format: "other" }),
+          `is not a saved manifest: its format is "other", expected "${MANIFEST_FORMAT}"`,
+        ],
         [JSON.stringify({ ...data, size: 3 }), "the saved manifest declares size 3 but lists 2 serials"],
         [JSON.stringify({ ...data, root: "0x12" }), 'the saved manifest\'s root "0x12" is not a 32-byte hex string'],
         [JSON.stringify({ ...data, leafEncoding: ["uint256", "string"] }), "the saved manifest's leafEncoding is"],
-        [JSON.stringify(["A", "B"]), 'is not a saved manifest: it must be an object with "format": "pharmachain-manifest"'],
+        [
+          JSON.stringify(["A", "B"]),
+          'is not a saved manifest: it must be an object with "format": "pharmachain-manifest"',
+        ],
       ];
       for (const [i, [content, message]] of cases.entries()) {
         const e = await asyncRefusal(Manifest.load(file(`bad-${i}.json`, content)));

@@ -104,7 +104,9 @@ type Variant = "zero" | "typical" | "max";
 function synthetic(input: JsonFragmentType, variant: Variant, enumValue = 1): unknown {
   const type = input.type ?? "";
   if (type === "address") {
-    return { zero: ZeroAddress, typical: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", max: `0x${"ff".repeat(20)}` }[variant];
+    return { zero: ZeroAddress, typical: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", max: `0x${"ff".repeat(20)}` }[
+      variant
+    ];
   }
   if (type === "bool") return variant !== "zero";
   if (type === "string") return { zero: "", typical: "SN-0000017", max: "Ω".repeat(300) }[variant];
@@ -169,7 +171,10 @@ describe("SDK: contract errors explained", function () {
       for (const entry of errors.values()) {
         const inputs = entry.inputs ?? [];
         for (const variant of ["zero", "typical", "max"] as const) {
-          renderChecked(entry, inputs.map((input) => synthetic(input, variant)));
+          renderChecked(
+            entry,
+            inputs.map((input) => synthetic(input, variant)),
+          );
         }
       }
     });
@@ -222,24 +227,38 @@ describe("SDK: contract errors explained", function () {
     it("formats addresses, lots, dates, enums and codes for people, and keeps the raw values", function () {
       const lotId = id("lot");
       const holder = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-      const notHolder = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("CustodyNotHolder", [lotId, 17, holder.toLowerCase()]));
-      expect(notHolder?.shortMessage).to.equal(`You do not hold pack 17 of lot ${shortLot(lotId)}: it is held by ${holder}.`);
+      const notHolder = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("CustodyNotHolder", [lotId, 17, holder.toLowerCase()]),
+      );
+      expect(notHolder?.shortMessage).to.equal(
+        `You do not hold pack 17 of lot ${shortLot(lotId)}: it is held by ${holder}.`,
+      );
       expect(notHolder?.args).to.deep.equal({ lotId, index: 17n, holder });
       expect(notHolder?.details).to.equal(`CustodyNotHolder(lotId=${lotId}, index=17, holder=${holder})`);
 
-      const expired = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("CustodyLotExpired", [lotId, 1_767_225_600n]));
+      const expired = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("CustodyLotExpired", [lotId, 1_767_225_600n]),
+      );
       expect(expired?.shortMessage).to.contain("expired on 2026-01-01T00:00:00Z");
       expect(expired?.details).to.contain("expiresAt=1767225600 (2026-01-01T00:00:00Z)");
 
-      const state = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("CustodyPackNotActive", [lotId, 3, PackState.Suspect]));
-      expect(state?.shortMessage).to.equal(`Pack 3 of lot ${shortLot(lotId)} is quarantined as suspect, not active: it cannot be moved or changed now.`);
+      const state = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("CustodyPackNotActive", [lotId, 3, PackState.Suspect]),
+      );
+      expect(state?.shortMessage).to.equal(
+        `Pack 3 of lot ${shortLot(lotId)} is quarantined as suspect, not active: it cannot be moved or changed now.`,
+      );
       expect(state?.details).to.contain("state=2 (Suspect)");
 
-      const shipment = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("CustodyInvalidShipmentStatus", [9, ShipmentStatus.Received]));
+      const shipment = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("CustodyInvalidShipmentStatus", [9, ShipmentStatus.Received]),
+      );
       expect(shipment?.shortMessage).to.equal("Shipment 9 is already received, which does not allow this step.");
       expect(shipment?.details).to.contain("status=4 (Received)");
 
-      const jurisdiction = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("RegistryInvalidJurisdiction", ["0x6264"]));
+      const jurisdiction = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("RegistryInvalidJurisdiction", ["0x6264"]),
+      );
       expect(jurisdiction?.shortMessage).to.contain('"bd" (0x6264) is not a valid jurisdiction');
 
       const gtin = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("ProductsUnknownProduct", [614141123452n]));
@@ -247,10 +266,14 @@ describe("SDK: contract errors explained", function () {
     });
 
     it("says the order book's errors with statuses by name, counts, currencies and prices for people", function () {
-      const status = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeInvalidOrderStatus", [4, OrderStatus.Delivered]));
+      const status = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("TradeInvalidOrderStatus", [4, OrderStatus.Delivered]),
+      );
       expect(status?.shortMessage).to.equal("Order 4 is delivered, which does not allow this step.");
       expect(status?.details).to.equal("TradeInvalidOrderStatus(orderId=4, status=5 (Delivered))");
-      const offer = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeInvalidOfferStatus", [2, OfferStatus.Countered]));
+      const offer = decodeRevertData(
+        REVERT_INTERFACE.encodeErrorResult("TradeInvalidOfferStatus", [2, OfferStatus.Countered]),
+      );
       expect(offer?.shortMessage).to.contain("Price offer 2 is already answered with a counter-offer");
       const exceeded = decodeRevertData(REVERT_INTERFACE.encodeErrorResult("TradeQuantityExceeded", [9, 120, 1]));
       expect(exceeded?.shortMessage).to.match(/^The shipment has 120 packs but order 9 has only 1 pack still open/);
@@ -271,16 +294,47 @@ describe("SDK: contract errors explained", function () {
 
     const shapes: [string, () => unknown][] = [
       ["e.data (ethers CALL_EXCEPTION)", () => ({ code: "CALL_EXCEPTION", data, revert: null })],
-      ["e.data.data (Hardhat's in-process ProviderError)", () => ({ code: -32000, data: { reason: { Revert: data }, data, transactionHash: null } })],
-      ["e.info.error.data.data (ethers over JSON-RPC)", () => ({ code: "CALL_EXCEPTION", data: null, info: { error: { code: -32000, data: { data } } } })],
-      ["e.error.data.data (a sent transaction over JSON-RPC)", () => ({ code: "UNKNOWN_ERROR", error: { code: -32000, data: { txHash: id("tx"), data } } })],
-      ["e.error.data (a node answering with the hex)", () => ({ error: { code: 3, message: "execution reverted", data } })],
+      [
+        "e.data.data (Hardhat's in-process ProviderError)",
+        () => ({ code: -32000, data: { reason: { Revert: data }, data, transactionHash: null } }),
+      ],
+      [
+        "e.info.error.data.data (ethers over JSON-RPC)",
+        () => ({ code: "CALL_EXCEPTION", data: null, info: { error: { code: -32000, data: { data } } } }),
+      ],
+      [
+        "e.error.data.data (a sent transaction over JSON-RPC)",
+        () => ({ code: "UNKNOWN_ERROR", error: { code: -32000, data: { txHash: id("tx"), data } } }),
+      ],
+      [
+        "e.error.data (a node answering with the hex)",
+        () => ({ error: { code: 3, message: "execution reverted", data } }),
+      ],
       ["a cause chain", () => new Error("outer", { cause: new Error("middle", { cause: { data } }) })],
       ["an errors list", () => ({ errors: [new Error("first"), { data }] })],
       ["a JSON body", () => ({ body: JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: 3, data } }) })],
-      ["e.revert alone (decoded by ethers)", () => ({ data: null, revert: { name: "CustodyNotHolder", signature: "CustodyNotHolder(bytes32,uint32,address)", args: [lotId, 4n, holder] } })],
-      ["Hardhat's message", () => new Error(`VM Exception while processing transaction: reverted with an unrecognized custom error (return data: ${data})`)],
-      ["calldata next to the revert data", () => ({ transaction: { data: calldata }, payload: { params: [{ data: calldata }] }, data })],
+      [
+        "e.revert alone (decoded by ethers)",
+        () => ({
+          data: null,
+          revert: {
+            name: "CustodyNotHolder",
+            signature: "CustodyNotHolder(bytes32,uint32,address)",
+            args: [lotId, 4n, holder],
+          },
+        }),
+      ],
+      [
+        "Hardhat's message",
+        () =>
+          new Error(
+            `VM Exception while processing transaction: reverted with an unrecognized custom error (return data: ${data})`,
+          ),
+      ],
+      [
+        "calldata next to the revert data",
+        () => ({ transaction: { data: calldata }, payload: { params: [{ data: calldata }] }, data }),
+      ],
       ["unknown data next to known data", () => ({ data: unknown, error: { data } })],
     ];
     for (const [label, make] of shapes) {
@@ -307,7 +361,9 @@ describe("SDK: contract errors explained", function () {
       expect(decodeRevert(e)).to.equal(undefined);
       const explanation = explainError(e);
       expect(explanation).to.be.instanceOf(TransactionError);
-      expect(explanation.shortMessage).to.equal(`The transaction failed: the contract refused with unknown error data ${unknown}`);
+      expect(explanation.shortMessage).to.equal(
+        `The transaction failed: the contract refused with unknown error data ${unknown}`,
+      );
       expect(explanation.details).to.contain("selector 0xdeadbeef");
       expect(explanation.cause).to.equal(e);
       // a known selector whose arguments do not decode is not that error
@@ -337,15 +393,33 @@ describe("SDK: contract errors explained", function () {
       expect(explainError("boom").shortMessage).to.equal("The transaction failed: boom");
 
       const funds = { code: "INSUFFICIENT_FUNDS", shortMessage: "insufficient funds for intrinsic transaction cost" };
-      expect(explainError(funds).shortMessage).to.equal("The account does not have enough ether to pay for this transaction.");
+      expect(explainError(funds).shortMessage).to.equal(
+        "The account does not have enough ether to pay for this transaction.",
+      );
       expect(explainError(funds).details).to.equal(funds.shortMessage);
-      const hardhatNonce = { code: "UNKNOWN_ERROR", error: { code: -32000, message: "Nonce too low. Expected nonce to be 2 but got 1." } };
-      expect(explainError(hardhatNonce).shortMessage).to.equal("The transaction clashed with another one sent from the same account: send it again.");
+      const hardhatNonce = {
+        code: "UNKNOWN_ERROR",
+        error: { code: -32000, message: "Nonce too low. Expected nonce to be 2 but got 1." },
+      };
+      expect(explainError(hardhatNonce).shortMessage).to.equal(
+        "The transaction clashed with another one sent from the same account: send it again.",
+      );
 
-      const noData = { code: "CALL_EXCEPTION", shortMessage: "execution reverted (no data present; likely require(false) occurred", data: "0x" };
+      const noData = {
+        code: "CALL_EXCEPTION",
+        shortMessage: "execution reverted (no data present; likely require(false) occurred",
+        data: "0x",
+      };
       expect(explainError(noData).shortMessage).to.equal("The contract refused the operation without giving a reason.");
-      const receipt = { code: "CALL_EXCEPTION", shortMessage: "transaction execution reverted", data: null, receipt: {} };
-      expect(explainError(receipt).shortMessage).to.equal("The contract refused the operation, and the blockchain node did not say why.");
+      const receipt = {
+        code: "CALL_EXCEPTION",
+        shortMessage: "transaction execution reverted",
+        data: null,
+        receipt: {},
+      };
+      expect(explainError(receipt).shortMessage).to.equal(
+        "The contract refused the operation, and the blockchain node did not say why.",
+      );
     });
   });
 
@@ -379,7 +453,9 @@ describe("SDK: contract errors explained", function () {
 
     it("an outsider approving a stakeholder: UnauthorisedAccount, from a sent transaction", async function () {
       const before = await ethers.provider.getBlockNumber();
-      const e = await caught(w.registry.connect(w.outsider).approve(w.outsider.address, FAR_FUTURE, { gasLimit: SENT_GAS }));
+      const e = await caught(
+        w.registry.connect(w.outsider).approve(w.outsider.address, FAR_FUTURE, { gasLimit: SENT_GAS }),
+      );
       expect(await ethers.provider.getBlockNumber()).to.equal(before + 1); // the transaction was mined, and reverted
       checkUnauthorised(e);
     });
@@ -401,7 +477,9 @@ describe("SDK: contract errors explained", function () {
         const error = explained(e);
         expect(error.errorName).to.equal("CustodyNotHolder");
         expect(error.args).to.deep.equal({ lotId, index: 2n, holder: w.manufacturer.address });
-        expect(error.shortMessage).to.equal(`You do not hold pack 2 of lot ${shortLot(lotId)}: it is held by ${w.manufacturer.address}.`);
+        expect(error.shortMessage).to.equal(
+          `You do not hold pack 2 of lot ${shortLot(lotId)}: it is held by ${w.manufacturer.address}.`,
+        );
       }
     });
 
@@ -414,13 +492,17 @@ describe("SDK: contract errors explained", function () {
         const error = explained(e);
         expect(error.errorName).to.equal("RegistryInvalidStatus");
         expect(error.args).to.deep.equal({ account: w.distributor.address, status: BigInt(Status.Active) });
-        expect(error.shortMessage).to.equal(`The registration of ${w.distributor.address} is active, which does not allow this change.`);
+        expect(error.shortMessage).to.equal(
+          `The registration of ${w.distributor.address} is active, which does not allow this change.`,
+        );
         expect(error.details).to.contain("status=2 (Active)");
       }
     });
 
     it("a licence ending in the past: RegistryInvalidValidity, with the date", async function () {
-      await w.registry.connect(w.outsider).applyForRole(Role.Dispenser, bytes32("licence"), 0, "0x4244", bytes32("meta"));
+      await w.registry
+        .connect(w.outsider)
+        .applyForRole(Role.Dispenser, bytes32("licence"), 0, "0x4244", bytes32("meta"));
       const e = await caught(w.registry.connect(w.regulator).approve.staticCall(w.outsider.address, 1));
       const error = explained(e);
       expect(error.errorName).to.equal("RegistryInvalidValidity");
@@ -435,7 +517,9 @@ describe("SDK: contract errors explained", function () {
       await w.custody.connect(w.dispenser).decommission(proof, PackState.Dispensed);
       const hint = await w.custody.findRun(lotId, 3);
       const again = packProof(manifest, lotId, manifest.serials[3], Number(hint));
-      const e = await caught(w.custody.connect(w.dispenser).decommission(again, PackState.Dispensed, { gasLimit: SENT_GAS }));
+      const e = await caught(
+        w.custody.connect(w.dispenser).decommission(again, PackState.Dispensed, { gasLimit: SENT_GAS }),
+      );
       const error = explained(e);
       expect(error.errorName).to.equal("CustodyAlreadyDecommissioned");
       expect(error.args).to.deep.equal({ lotId, index: 3n, state: BigInt(PackState.Dispensed) });
@@ -469,7 +553,10 @@ describe("SDK: contract errors explained", function () {
       await registry.waitForDeployment();
       const lots = await new ProductLots__factory(wallet).deploy(await registry.getAddress());
       await lots.waitForDeployment();
-      const custody = await new PackCustody__factory(wallet).deploy(await registry.getAddress(), await lots.getAddress());
+      const custody = await new PackCustody__factory(wallet).deploy(
+        await registry.getAddress(),
+        await lots.getAddress(),
+      );
       await custody.waitForDeployment();
 
       // The council is the admin, not a regulator: it may not approve stakeholders.
@@ -481,7 +568,9 @@ describe("SDK: contract errors explained", function () {
       const error = explained(e);
       expect(error.errorName).to.equal("UnauthorisedAccount");
       expect(error.args).to.deep.equal({ account: wallet.address, neededRole: BigInt(Role.Regulator) });
-      expect(error.shortMessage).to.contain(`Account ${wallet.address} may not do this: it is not an active, licensed regulator.`);
+      expect(error.shortMessage).to.contain(
+        `Account ${wallet.address} may not do this: it is not an active, licensed regulator.`,
+      );
 
       // The same through estimateGas (a send without a gas limit) and a static call, from another contract.
       for (const e2 of [

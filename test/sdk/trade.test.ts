@@ -82,7 +82,9 @@ function expectSameAs(report: InventoryReport, expected: Map<string, Record<stri
   expect(report.lots.map((l) => l.lotId).sort()).to.deep.equal([...expected.keys()].sort());
   for (const line of report.lots) {
     const { available, inTransit, suspect, illegitimate, decommissioned } = line;
-    expect({ available, inTransit, suspect, illegitimate, decommissioned }, line.lotId).to.deep.equal(expected.get(line.lotId));
+    expect({ available, inTransit, suspect, illegitimate, decommissioned }, line.lotId).to.deep.equal(
+      expected.get(line.lotId),
+    );
     expect(line.total).to.equal(available + inTransit + suspect + illegitimate + decommissioned);
   }
 }
@@ -107,9 +109,14 @@ describe("SDK client: trade", function () {
       expect(json["PharmaChain#TradeOrders"]).to.equal(orderBook);
       const read = deploymentFromJson(json);
       expect(read.orders).to.equal(orderBook);
-      expect((await PharmaChainClient.connect({ runner: w.manufacturer, deployment: read })).ordersAddress).to.equal(orderBook);
+      expect((await PharmaChainClient.connect({ runner: w.manufacturer, deployment: read })).ordersAddress).to.equal(
+        orderBook,
+      );
       const error = await rejection(
-        PharmaChainClient.connect({ runner: w.manufacturer, deployment: { ...w.deployment, orders: w.outsider.address } }),
+        PharmaChainClient.connect({
+          runner: w.manufacturer,
+          deployment: { ...w.deployment, orders: w.outsider.address },
+        }),
         ConfigurationError,
       );
       expect(error.shortMessage).to.contain(w.outsider.address).and.to.contain(orderBook);
@@ -123,7 +130,8 @@ describe("SDK client: trade", function () {
       expect(parsePrice("0.000001")).to.equal(1n);
       expect(parsePrice("12")).to.equal(12_000_000n);
       expect(parsePrice(1_250_000n)).to.equal(1_250_000n);
-      for (const bad of ["1.2345678", "-1", "1,25", "", "abc"]) expect(() => parsePrice(bad), bad).to.throw(InvalidInputError);
+      for (const bad of ["1.2345678", "-1", "1,25", "", "abc"])
+        expect(() => parsePrice(bad), bad).to.throw(InvalidInputError);
       expect(currencyToBytes3("USD")).to.equal("0x555344");
       expect(bytes3ToCurrency("0x555344")).to.equal("USD");
       expect(bytes3ToCurrency("0x000000")).to.equal("");
@@ -133,12 +141,26 @@ describe("SDK client: trade", function () {
     it("negotiates: offer, counter-offer (same currency), accept; the accepted one is the contract price", async function () {
       const w = await loadFixture(sdkWorld);
       const validUntil = await inAMonth();
-      const terms = { buyer: w.distributor.address, gtin: GTIN, price: "1.40", currency: "USD", validUntil, terms: "terms v1" };
+      const terms = {
+        buyer: w.distributor.address,
+        gtin: GTIN,
+        price: "1.40",
+        currency: "USD",
+        validUntil,
+        terms: "terms v1",
+      };
       expect((await w.as(w.manufacturer).offerPrice.dryRun(terms)).result).to.deep.equal({ offerId: 1n });
       const opened = await w.as(w.manufacturer).offerPrice(terms);
       expect(opened.offerId).to.equal(1n);
       const first = await w.base.offer(opened.offerId);
-      expect(first).to.include({ seller: w.manufacturer.address, buyer: w.distributor.address, price: "1.4 USD", currency: "USD", statusName: "Open", bySeller: true });
+      expect(first).to.include({
+        seller: w.manufacturer.address,
+        buyer: w.distributor.address,
+        price: "1.4 USD",
+        currency: "USD",
+        statusName: "Open",
+        bySeller: true,
+      });
       expect(first.pricePerPack).to.equal(1_400_000n);
 
       const countered = await w.as(w.distributor).counterOffer(opened.offerId, { price: "1.25", validUntil });
@@ -155,7 +177,9 @@ describe("SDK client: trade", function () {
 
       // Answering it again, or withdrawing someone else's: refused with the order book's errors.
       const again = await revert(w.as(w.manufacturer).acceptOffer(2n), "TradeInvalidOfferStatus");
-      expect(again.shortMessage).to.equal("Price offer 2 is already accepted: only an open offer can be accepted, declined, countered or withdrawn.");
+      expect(again.shortMessage).to.equal(
+        "Price offer 2 is already accepted: only an open offer can be accepted, declined, countered or withdrawn.",
+      );
       const other = await w.as(w.manufacturer).offerPrice({ ...terms, price: "2" });
       await revert(w.as(w.distributor).withdrawOffer(other.offerId), "TradeNotOfferParty");
       await w.as(w.distributor).declineOffer(other.offerId, "too dear");
@@ -174,12 +198,21 @@ describe("SDK client: trade", function () {
     it("places, amends, confirms, ships for and receives an order until it is delivered, at the contract price", async function () {
       const w = await loadFixture(sdkWorld);
       const validUntil = await inAMonth();
-      const { offerId } = await w.as(w.manufacturer).offerPrice({ buyer: w.distributor.address, gtin: GTIN, price: "1.25", currency: "USD", validUntil });
+      const { offerId } = await w
+        .as(w.manufacturer)
+        .offerPrice({ buyer: w.distributor.address, gtin: GTIN, price: "1.25", currency: "USD", validUntil });
       await w.as(w.distributor).acceptOffer(offerId);
 
       const buyer = w.as(w.distributor);
-      expect((await buyer.placeOrder.dryRun({ seller: w.manufacturer.address, gtin: GTIN, quantity: 30 })).result).to.deep.equal({ orderId: 1n });
-      const placed = await buyer.placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 30, document: "PO-4711" });
+      expect(
+        (await buyer.placeOrder.dryRun({ seller: w.manufacturer.address, gtin: GTIN, quantity: 30 })).result,
+      ).to.deep.equal({ orderId: 1n });
+      const placed = await buyer.placeOrder({
+        seller: w.manufacturer.address,
+        gtin: GTIN,
+        quantity: 30,
+        document: "PO-4711",
+      });
       expect(placed.orderId).to.equal(1n);
       expect(placed.tx.from).to.equal(w.distributor.address);
       // The default delivery date: DEFAULT_DELIVERY_DAYS after the latest block.
@@ -189,7 +222,15 @@ describe("SDK client: trade", function () {
       expect(event.args.documentHash).to.equal(ethers.id("PO-4711"));
 
       let order = await w.base.order(placed.orderId);
-      expect(order).to.include({ seller: w.manufacturer.address, buyer: w.distributor.address, quantity: 30, open: 30, statusName: "Placed", price: "1.25 USD", currency: "USD" });
+      expect(order).to.include({
+        seller: w.manufacturer.address,
+        buyer: w.distributor.address,
+        quantity: 30,
+        open: 30,
+        statusName: "Placed",
+        price: "1.25 USD",
+        currency: "USD",
+      });
       expect(order.offerId).to.equal(offerId);
       await buyer.amendOrder(placed.orderId, { quantity: 25 });
       await w.as(w.manufacturer).confirmOrder(placed.orderId, "acknowledged");
@@ -201,9 +242,18 @@ describe("SDK client: trade", function () {
         { lotId: w.lotB.lotId, start: 5, end: 15, lotNumber: w.lotB.lotNumber },
       ];
       const seller = w.as(w.manufacturer);
-      const dry = await seller.shipForOrder.dryRun({ orderId: placed.orderId, transporter: w.transporter.address, ranges });
+      const dry = await seller.shipForOrder.dryRun({
+        orderId: placed.orderId,
+        transporter: w.transporter.address,
+        ranges,
+      });
       expect(dry.result).to.deep.equal({ shipmentId: 1n, packCount: 25n });
-      const shipped = await seller.shipForOrder({ orderId: placed.orderId, transporter: w.transporter.address, notice: "ASN-1", ranges });
+      const shipped = await seller.shipForOrder({
+        orderId: placed.orderId,
+        transporter: w.transporter.address,
+        notice: "ASN-1",
+        ranges,
+      });
       expect(shipped).to.include({ shipmentId: 1n, packCount: 25n });
       expect(await w.custody.shipmentOrder(shipped.shipmentId)).to.equal(placed.orderId);
       order = await w.base.order(placed.orderId);
@@ -213,41 +263,70 @@ describe("SDK client: trade", function () {
       await w.as(w.transporter).handOver(shipped.shipmentId, 0);
       await w.as(w.distributor).receiveShipment(shipped.shipmentId);
       order = await w.base.order(placed.orderId);
-      expect(order).to.include({ status: OrderStatus.Delivered, statusName: "Delivered", shipped: 25, received: 25, open: 0 });
+      expect(order).to.include({
+        status: OrderStatus.Delivered,
+        statusName: "Delivered",
+        shipped: 25,
+        received: 25,
+        open: 0,
+      });
 
       const names = (await w.base.history().order(placed.orderId)).map((e) => e.name);
       expect(names).to.deep.equal([
-        "OrderPlaced", "OrderAmended", "OrderConfirmed",
-        "PacksShipped", "PacksShipped", "ShipmentCreated", "OrderShipped",
-        "ShipmentPickedUp", "ShipmentHandedOver", "ShipmentReceived", "OrderShipmentSettled",
+        "OrderPlaced",
+        "OrderAmended",
+        "OrderConfirmed",
+        "PacksShipped",
+        "PacksShipped",
+        "ShipmentCreated",
+        "OrderShipped",
+        "ShipmentPickedUp",
+        "ShipmentHandedOver",
+        "ShipmentReceived",
+        "OrderShipmentSettled",
       ]);
       const summaries = (await w.base.history().order(placed.orderId)).map((e) => e.summary).join("\n");
-      expect(summaries).to.contain("order 1 placed by").and.to.contain(`at the price of offer ${offerId}`).and.to.contain("order Delivered");
+      expect(summaries)
+        .to.contain("order 1 placed by")
+        .and.to.contain(`at the price of offer ${offerId}`)
+        .and.to.contain("order Delivered");
     });
 
     it("follows partial shipments, a rejection that reopens packs, and cancellation; a pharmacy orders from a distributor", async function () {
       const w = await loadFixture(sdkWorld);
-      const { orderId } = await w.as(w.distributor).placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 20, deliverBy: await inAMonth() });
+      const { orderId } = await w
+        .as(w.distributor)
+        .placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 20, deliverBy: await inAMonth() });
       await w.as(w.manufacturer).confirmOrder(orderId);
-      const first = await w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 8 }] });
+      const first = await w
+        .as(w.manufacturer)
+        .shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 8 }] });
       expect((await w.base.order(orderId)).statusName).to.equal("PartlyShipped");
       await w.as(w.distributor).rejectShipment(first.shipmentId, "damaged");
       expect(await w.base.order(orderId)).to.include({ statusName: "Confirmed", shipped: 0, open: 20 });
       // The returned packs are a run of their own: a range lies within one run, so two ranges of the same lot.
       const second = await w.as(w.manufacturer).shipForOrder({
         orderId,
-        ranges: [{ lotId: w.lotA.lotId, start: 0, end: 8 }, { lotId: w.lotA.lotId, start: 8, end: 12 }],
+        ranges: [
+          { lotId: w.lotA.lotId, start: 0, end: 8 },
+          { lotId: w.lotA.lotId, start: 8, end: 12 },
+        ],
       });
       await w.as(w.distributor).receiveShipment(second.shipmentId);
       expect(await w.base.order(orderId)).to.include({ statusName: "PartlyShipped", received: 12, open: 8 });
       await w.as(w.distributor).cancelOrder(orderId, "no longer needed");
       expect(await w.base.order(orderId)).to.include({ statusName: "Cancelled", received: 12, open: 0 });
-      await revert(w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 12, end: 14 }] }), "TradeInvalidOrderStatus");
+      await revert(
+        w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 12, end: 14 }] }),
+        "TradeInvalidOrderStatus",
+      );
 
       // Down the chain: the pharmacy orders a case from the distributor, who ships it for the order.
       const pharmacy = await w.as(w.dispenser).placeOrder({ seller: w.distributor.address, gtin: GTIN, quantity: 5 });
       await w.as(w.distributor).confirmOrder(pharmacy.orderId);
-      const toPharmacy = await w.as(w.distributor).shipForOrder({ orderId: pharmacy.orderId, ranges: [{ lotId: w.lotA.lotId, start: 2, end: 7 }] });
+      const toPharmacy = await w
+        .as(w.distributor)
+        .shipForOrder({ orderId: pharmacy.orderId, ranges: [{ lotId: w.lotA.lotId, start: 2, end: 7 }] });
       await w.as(w.dispenser).receiveShipment(toPharmacy.shipmentId);
       expect((await w.base.order(pharmacy.orderId)).status).to.equal(OrderStatus.Delivered);
       expect((await w.base.order(pharmacy.orderId)).price).to.equal(undefined);
@@ -262,13 +341,18 @@ describe("SDK client: trade", function () {
 
     it("explains refusals with the order book's errors, from sends and dry runs", async function () {
       const w = await loadFixture(sdkWorld);
-      const { orderId } = await w.as(w.distributor).placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 5 });
+      const { orderId } = await w
+        .as(w.distributor)
+        .placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 5 });
       // The buyer cannot confirm its own order.
       const party = await revert(w.as(w.distributor).confirmOrder(orderId), "TradeNotOrderParty");
       expect(party.args).to.deep.equal({ orderId, account: w.distributor.address });
       expect(party.shortMessage).to.contain(`order ${orderId}`);
       // Shipping before the order is confirmed, then more than it holds, then another product's lot.
-      await revert(w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 5 }] }), "TradeInvalidOrderStatus");
+      await revert(
+        w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 5 }] }),
+        "TradeInvalidOrderStatus",
+      );
       await w.as(w.manufacturer).confirmOrder(orderId);
       const exceeded = await revert(
         w.as(w.manufacturer).shipForOrder.dryRun({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 6 }] }),
@@ -278,18 +362,28 @@ describe("SDK client: trade", function () {
       expect(exceeded.shortMessage).to.equal(
         `The shipment has 6 packs but order ${orderId} has only 5 packs still open (ordered and not already on the way or received).`,
       );
-      await revert(w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lot3.lotId, start: 0, end: 2 }] }), "TradeWrongProduct");
       await revert(
-        w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 2, lotNumber: "NOT-IT" }] }),
+        w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: w.lot3.lotId, start: 0, end: 2 }] }),
+        "TradeWrongProduct",
+      );
+      await revert(
+        w
+          .as(w.manufacturer)
+          .shipForOrder({ orderId, ranges: [{ lotId: w.lotA.lotId, start: 0, end: 2, lotNumber: "NOT-IT" }] }),
         "TradeWrongProduct",
       );
       // A lot never commissioned has no lot number to find (its hint given: nothing is asked of custody).
       await rejection(
-        w.as(w.manufacturer).shipForOrder({ orderId, ranges: [{ lotId: ethers.id("nothing"), start: 0, end: 1, hint: 0 }] }),
+        w
+          .as(w.manufacturer)
+          .shipForOrder({ orderId, ranges: [{ lotId: ethers.id("nothing"), start: 0, end: 1, hint: 0 }] }),
         NotFoundError,
       );
       // Trade paths and the primary distributor.
-      await revert(w.as(w.dispenser).placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 1 }), "TradePathNotAllowed");
+      await revert(
+        w.as(w.dispenser).placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 1 }),
+        "TradePathNotAllowed",
+      );
       await w.as(w.manufacturer).assignPrimaryDistributor(GTIN, w.distributor.address);
       expect(await w.base.primaryDistributor(w.manufacturer.address, GTIN, "BD")).to.equal(w.distributor.address);
       expect(await w.base.primaryDistributor(w.manufacturer.address, GTIN2, "BD")).to.equal(undefined);
@@ -300,7 +394,10 @@ describe("SDK client: trade", function () {
       expect(routed.args.primaryDistributor).to.equal(w.distributor.address);
       expect(routed.shortMessage).to.contain(w.distributor.address);
       await w.as(w.manufacturer).assignRegionalDistributor("US", w.distributorUs.address);
-      const regional = await revert(w.as(w.manufacturer).assignRegionalDistributor.dryRun("US", w.outsider.address), "UnauthorisedAccount");
+      const regional = await revert(
+        w.as(w.manufacturer).assignRegionalDistributor.dryRun("US", w.outsider.address),
+        "UnauthorisedAccount",
+      );
       expect(regional.args.account).to.equal(w.outsider.address);
     });
   });
@@ -309,17 +406,26 @@ describe("SDK client: trade", function () {
     it("agrees with packStatus for every holder, found from events, whatever the page size", async function () {
       const w = await loadFixture(sdkWorld);
       // Packs moved around: a delivered order, a shipment on its way, a dispense-like decommission and a quarantine.
-      const { orderId } = await w.as(w.distributor).placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 30 });
+      const { orderId } = await w
+        .as(w.distributor)
+        .placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 30 });
       await w.as(w.manufacturer).confirmOrder(orderId);
       const s1 = await w.as(w.manufacturer).shipForOrder({
         orderId,
-        ranges: [{ lotId: w.lotA.lotId, start: 0, end: 20 }, { lotId: w.lotB.lotId, start: 10, end: 20 }],
+        ranges: [
+          { lotId: w.lotA.lotId, start: 0, end: 20 },
+          { lotId: w.lotB.lotId, start: 10, end: 20 },
+        ],
       });
       await w.as(w.distributor).receiveShipment(s1.shipmentId);
-      await w.as(w.distributor).ship({ buyer: w.dispenser.address, ranges: [{ lotId: w.lotA.lotId, start: 3, end: 9 }] });
+      await w
+        .as(w.distributor)
+        .ship({ buyer: w.dispenser.address, ranges: [{ lotId: w.lotA.lotId, start: 3, end: 9 }] });
       await w.as(w.distributor).decommissionRange({ lotId: w.lotB.lotId, start: 12, end: 14 }, PackState.Destroyed);
       await w.as(w.distributor).quarantine([{ lotId: w.lotA.lotId, start: 15, end: 16 }], "seal");
-      await w.as(w.manufacturer2).ship({ buyer: w.distributor.address, ranges: [{ lotId: w.lot2.lotId, start: 0, end: 4 }] });
+      await w
+        .as(w.manufacturer2)
+        .ship({ buyer: w.distributor.address, ranges: [{ lotId: w.lot2.lotId, start: 0, end: 4 }] });
 
       for (const holder of [w.distributor, w.manufacturer, w.manufacturer2, w.dispenser, w.outsider]) {
         const expected = await countedByPackStatus(w, holder.address);
@@ -332,12 +438,25 @@ describe("SDK client: trade", function () {
 
       const distributor = await w.base.inventoryOf(w.distributor.address);
       expect(distributor.lotsRead).to.equal(3); // lotA, lotB (shipped to it) and lot2 (on its way to it, still manufacturer2's)
-      expect(distributor.totals).to.deep.equal({ available: 21n, inTransit: 6n, suspect: 1n, illegitimate: 0n, decommissioned: 2n, total: 30n });
+      expect(distributor.totals).to.deep.equal({
+        available: 21n,
+        inTransit: 6n,
+        suspect: 1n,
+        illegitimate: 0n,
+        decommissioned: 2n,
+        total: 30n,
+      });
       expect(distributor.blockNumber).to.equal(await ethers.provider.getBlockNumber());
       // Listing the lots by hand (unsorted, repeated) reads the same; an earlier block reads the past.
-      const byHand = await w.base.inventory(w.distributor.address, [w.lotB.lotId, w.lotA.lotId, w.lotB.lotId.toUpperCase().replace("0X", "0x")]);
+      const byHand = await w.base.inventory(w.distributor.address, [
+        w.lotB.lotId,
+        w.lotA.lotId,
+        w.lotB.lotId.toUpperCase().replace("0X", "0x"),
+      ]);
       expect(byHand.totals).to.deep.equal(distributor.totals);
-      const before = await w.base.inventory(w.distributor.address, [w.lotA.lotId, w.lotB.lotId], { blockTag: s1.tx.blockNumber - 1 });
+      const before = await w.base.inventory(w.distributor.address, [w.lotA.lotId, w.lotB.lotId], {
+        blockTag: s1.tx.blockNumber - 1,
+      });
       expect(before.lots).to.deep.equal([]);
       await rejection(w.base.inventory(w.distributor.address, ["0x1234"]), InvalidInputError);
       await rejection(w.base.inventory(w.distributor.address, [w.lotA.lotId], { maxRuns: 0 }), InvalidInputError);

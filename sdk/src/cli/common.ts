@@ -90,13 +90,19 @@ export function provider(ctx: Context): JsonRpcProvider {
   const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
   // No request cache (ethers keeps answers 250 ms by default): a command that sends several transactions, such as
   // `deploy`, must read the account's new nonce before each.
-  return new JsonRpcProvider(url, undefined, { staticNetwork: false, polling: true, pollingInterval: 250, cacheTimeout: -1 });
+  return new JsonRpcProvider(url, undefined, {
+    staticNetwork: false,
+    polling: true,
+    pollingInterval: 250,
+    cacheTimeout: -1,
+  });
 }
 
 export async function resolveDeployment(ctx: Context, chainId?: bigint): Promise<Deployment> {
   const given = str(ctx, "deployment") ?? process.env.PHARMACHAIN_DEPLOYMENT;
   if (given) return loadDeployment(given);
-  const candidates = chainId === undefined ? [] : [`deployments/chain-${chainId}.json`, `ignition/deployments/chain-${chainId}`];
+  const candidates =
+    chainId === undefined ? [] : [`deployments/chain-${chainId}.json`, `ignition/deployments/chain-${chainId}`];
   for (const c of candidates) if (fs.existsSync(c)) return loadDeployment(c);
   throw new ConfigurationError("no deployment found", {
     details: `give --deployment PATH, or deploy with \`pharmachain deploy\` (looked for ${candidates.join(", ") || "nothing: unknown chain"})`,
@@ -139,7 +145,8 @@ export function timeArg(value: string, what: string): bigint {
     return BigInt(Math.floor(Date.now() / 1000) + Number(rel[1]) * unit);
   }
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidInputError(`${what} "${value}" is not a time (unix seconds, YYYY-MM-DD or +Nd)`);
+  if (Number.isNaN(ms))
+    throw new InvalidInputError(`${what} "${value}" is not a time (unix seconds, YYYY-MM-DD or +Nd)`);
   return BigInt(Math.floor(ms / 1000));
 }
 
@@ -153,7 +160,8 @@ export function writeJson(file: string, value: unknown): void {
 export function attestationFromJson(json: unknown, file: string): LotAttestation {
   const r = json as Record<string, unknown>;
   const need = (k: string): string => {
-    if (r[k] === undefined || r[k] === null) throw new InvalidInputError(`${file} has no "${k}": not an attestation file`);
+    if (r[k] === undefined || r[k] === null)
+      throw new InvalidInputError(`${file} has no "${k}": not an attestation file`);
     return String(r[k]);
   };
   return {

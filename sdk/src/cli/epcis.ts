@@ -62,7 +62,8 @@ function wholeNumber(ctx: Context, name: string): number | undefined {
 
 /** `pharmachain epcis export lot LOT | pack LOT:INDEX | shipment ID`. */
 export const epcisExportCommand: EpcisCommand = {
-  summary: "export the history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD document (validated against the official schema)",
+  summary:
+    "export the history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD document (validated against the official schema)",
   usage:
     "epcis export lot LOT | pack LOT:INDEX | shipment ID  [--out FILE] [--digital-link] [--manifest [LOT=]FILE]... [--notice FILE]... [--company-prefix-length N] [--party-scheme sgln|pgln] [--tz ±hh:mm] [--from-block N] [--block-range N]",
   options: {
@@ -95,7 +96,10 @@ export const epcisExportCommand: EpcisCommand = {
       const eq = spec.indexOf("=");
       const file = eq > 0 ? spec.slice(eq + 1) : spec;
       const manifest = await Manifest.fromFile(file);
-      const lotId = eq > 0 ? lotArg(spec.slice(0, eq)) : (manifest.metadata.lotId ?? (target.kind !== "shipment" ? target.lotId : undefined));
+      const lotId =
+        eq > 0
+          ? lotArg(spec.slice(0, eq))
+          : (manifest.metadata.lotId ?? (target.kind !== "shipment" ? target.lotId : undefined));
       if (!lotId) throw new InvalidInputError(`manifest ${file} names no lot: give it as LOT=FILE`);
       manifests.set(lotId.toLowerCase(), manifest);
     }
@@ -108,7 +112,8 @@ export const epcisExportCommand: EpcisCommand = {
     const fromBlock = wholeNumber(ctx, "from-block");
     const blockRange = wholeNumber(ctx, "block-range");
     const scheme = str(ctx, "party-scheme");
-    if (scheme !== undefined && scheme !== "sgln" && scheme !== "pgln") throw new InvalidInputError("--party-scheme is sgln or pgln");
+    if (scheme !== undefined && scheme !== "sgln" && scheme !== "pgln")
+      throw new InvalidInputError("--party-scheme is sgln or pgln");
     const options: EpcisExportOptions = {
       manifests,
       notices,
@@ -124,7 +129,8 @@ export const epcisExportCommand: EpcisCommand = {
     const client = await readClient(ctx);
     const result = await exportEpcis(client, target, options);
     for (const w of result.warnings) progress(ctx, `warning: ${w}`);
-    for (const s of result.skipped) progress(ctx, `not exported: ${s.name} (tx ${s.transactionHash}, log ${s.logIndex}): ${s.reason}`);
+    for (const s of result.skipped)
+      progress(ctx, `not exported: ${s.name} (tx ${s.transactionHash}, log ${s.logIndex}): ${s.reason}`);
     const out = str(ctx, "out");
     const text = toJson(result.document);
     const count = result.document.epcisBody.eventList.length;
@@ -132,7 +138,9 @@ export const epcisExportCommand: EpcisCommand = {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, text + "\n");
       return {
-        lines: [`${count} EPCIS events written to ${out} (${result.skipped.length} on-chain events without an EPCIS counterpart)`],
+        lines: [
+          `${count} EPCIS events written to ${out} (${result.skipped.length} on-chain events without an EPCIS counterpart)`,
+        ],
         json: { file: out, events: count, skipped: result.skipped, warnings: result.warnings },
       };
     }
@@ -150,7 +158,13 @@ function isoOf(seconds: bigint): string {
 }
 
 /** The attestation already at `file` when it is the planned lot's and still valid at `now`; otherwise undefined. */
-function keptAttestation(file: string, lot: PlannedLot, manufacturer: string, now: bigint, serialsRoot: string): LotAttestation | undefined {
+function keptAttestation(
+  file: string,
+  lot: PlannedLot,
+  manufacturer: string,
+  now: bigint,
+  serialsRoot: string,
+): LotAttestation | undefined {
   try {
     const a = attestationFromJson(readJson(file, "attestation"), file);
     return attestationMismatch(a, lot, manufacturer, serialsRoot) === undefined && a.deadline > now ? a : undefined;
@@ -163,7 +177,8 @@ function keptAttestation(file: string, lot: PlannedLot, manufacturer: string, no
 function importSignatureFromJson(file: string): ImportSignature {
   const { signer, signature } = signatureFromJson(file);
   const lotId = (readJson(file, "signature") as Record<string, unknown>).lotId;
-  if (typeof lotId !== "string") throw new InvalidInputError(`${file} names no lotId: make it with pharmachain lot sign ATTESTATION.json`);
+  if (typeof lotId !== "string")
+    throw new InvalidInputError(`${file} names no lotId: make it with pharmachain lot sign ATTESTATION.json`);
   return { lotId, signer, signature };
 }
 
@@ -205,7 +220,10 @@ export const epcisImportCommand: EpcisCommand = {
     let client: PharmaChainClient | undefined;
     let chainTime: number | undefined;
     try {
-      client = await PharmaChainClient.connect({ runner: p, deployment: await resolveDeployment(ctx, await networkOf(p)) });
+      client = await PharmaChainClient.connect({
+        runner: p,
+        deployment: await resolveDeployment(ctx, await networkOf(p)),
+      });
       chainTime = (await p.getBlock("latest"))?.timestamp;
     } catch (error) {
       if (!dryRun) throw error;
@@ -231,7 +249,9 @@ export const epcisImportCommand: EpcisCommand = {
           if (!lot) continue;
           const manufacturer = op.accounts[0].address;
           if (op.refused || !manufacturer) {
-            lines.push(`no attestation for lot ${lot.lotNumber}: ${op.refused ?? "the manufacturer's account is unknown"}`);
+            lines.push(
+              `no attestation for lot ${lot.lotNumber}: ${op.refused ?? "the manufacturer's account is unknown"}`,
+            );
             continue;
           }
           const target = attestationFile(out, lot);
@@ -240,16 +260,23 @@ export const epcisImportCommand: EpcisCommand = {
           const root = Manifest.fromSerials(lot.serials).root;
           const kept = fs.existsSync(target) ? keptAttestation(target, lot, manufacturer, now, root) : undefined;
           if (kept && deadline === undefined) {
-            lines.push(`attestation of lot ${lot.lotNumber} kept at ${target} (written before, valid until ${isoOf(kept.deadline)}; delete it or give --deadline for a new one)`);
+            lines.push(
+              `attestation of lot ${lot.lotNumber} kept at ${target} (written before, valid until ${isoOf(kept.deadline)}; delete it or give --deadline for a new one)`,
+            );
             written.push(target);
             continue;
           }
           const attestation = importAttestation(lot, manufacturer, deadline ?? now + 7n * 86400n, root);
           writeJson(target, attestation);
           written.push(target);
-          lines.push(`attestation of lot ${lot.lotNumber} written to ${target} (valid until ${isoOf(attestation.deadline)})`);
+          lines.push(
+            `attestation of lot ${lot.lotNumber} written to ${target} (valid until ${isoOf(attestation.deadline)})`,
+          );
         }
-        if (written.length) lines.push("  each signer: pharmachain lot sign ATTESTATION --out SIGNATURE.json; then import with --attestation and --signature");
+        if (written.length)
+          lines.push(
+            "  each signer: pharmachain lot sign ATTESTATION --out SIGNATURE.json; then import with --attestation and --signature",
+          );
       }
       return { lines, json: { ...plan, attestations: written } };
     }
@@ -289,15 +316,30 @@ export const epcisImportCommand: EpcisCommand = {
       lines: [
         ...describeImportPlan(plan),
         "",
-        ...result.steps.map((s) => `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` — ${s.reason}` : ""}${s.tx ? ` (tx ${s.tx.hash})` : ""}`),
+        ...result.steps.map(
+          (s) =>
+            `step ${s.step} ${s.kind}: ${s.status}${s.reason ? ` — ${s.reason}` : ""}${s.tx ? ` (tx ${s.tx.hash})` : ""}`,
+        ),
         `${done} step(s) done, ${skipped} skipped, ${failed} failed`,
         ...result.unused.map((u) => `not used: ${u}`),
         ...(files.length ? [`written: ${files.join(", ")}`] : []),
       ],
-      json: { plan, steps: result.steps, shipments: Object.fromEntries(result.shipments), files, unused: result.unused },
+      json: {
+        plan,
+        steps: result.steps,
+        shipments: Object.fromEntries(result.shipments),
+        files,
+        unused: result.unused,
+      },
       // 3: a given attestation or signature is wrong; 5: a step was refused (by the plan's checks or the contracts) or
       // failed; 8: steps were left for other keys (or wait on such a step); 0: every step done
-      exitCode: causes.has("input") ? 3 : causes.has("refused") || causes.has("contract") ? 5 : skipped + failed > 0 ? 8 : 0,
+      exitCode: causes.has("input")
+        ? 3
+        : causes.has("refused") || causes.has("contract")
+          ? 5
+          : skipped + failed > 0
+            ? 8
+            : 0,
     };
   },
 };

@@ -44,7 +44,9 @@ export async function loadWallet(source: KeySource, provider?: Provider): Promis
     try {
       wallet = await Wallet.fromEncryptedJson(json, password);
     } catch (cause) {
-      throw new ConfigurationError(`cannot open the keystore ${source.keystore}: wrong password or not a keystore`, { cause });
+      throw new ConfigurationError(`cannot open the keystore ${source.keystore}: wrong password or not a keystore`, {
+        cause,
+      });
     }
     return new Wallet(wallet.privateKey, provider);
   }

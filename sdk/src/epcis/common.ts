@@ -68,7 +68,14 @@ function dlOptions(options: IdentifierOptions): DigitalLinkOptions | undefined {
 export function sgtinId(gtin: bigint | string, serial: string, options: IdentifierOptions): string {
   const g = typeof gtin === "bigint" ? gtin14(gtin) : gtin;
   const dl = dlOptions(options);
-  if (dl) return buildDigitalLink([{ ai: "01", value: g }, { ai: "21", value: serial }], dl);
+  if (dl)
+    return buildDigitalLink(
+      [
+        { ai: "01", value: g },
+        { ai: "21", value: serial },
+      ],
+      dl,
+    );
   return buildEpcUri({ scheme: "sgtin", gtin: g, serial, companyPrefixLength: cplOf(options, g) });
 }
 
@@ -76,7 +83,14 @@ export function sgtinId(gtin: bigint | string, serial: string, options: Identifi
 export function lgtinId(gtin: bigint | string, lot: string, options: IdentifierOptions): string {
   const g = typeof gtin === "bigint" ? gtin14(gtin) : gtin;
   const dl = dlOptions(options);
-  if (dl) return buildDigitalLink([{ ai: "01", value: g }, { ai: "10", value: lot }], dl);
+  if (dl)
+    return buildDigitalLink(
+      [
+        { ai: "01", value: g },
+        { ai: "10", value: lot },
+      ],
+      dl,
+    );
   return buildEpcUri({ scheme: "lgtin", gtin: g, lot, companyPrefixLength: cplOf(options, g) });
 }
 
@@ -93,7 +107,8 @@ export function glnOf(value: bigint | number | undefined): string | undefined {
 export function partyId(gln: string, options: IdentifierOptions): string {
   const dl = dlOptions(options);
   if (dl) return buildDigitalLink([{ ai: "417", value: gln }], dl);
-  if (options.partyScheme === "pgln") return buildEpcUri({ scheme: "pgln", gln, companyPrefixLength: cplOf(options, gln) });
+  if (options.partyScheme === "pgln")
+    return buildEpcUri({ scheme: "pgln", gln, companyPrefixLength: cplOf(options, gln) });
   return buildEpcUri({ scheme: "sgln", gln, companyPrefixLength: cplOf(options, gln) });
 }
 
@@ -131,7 +146,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === "bigint") return v.toString();
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return v;
   });
@@ -143,7 +160,9 @@ export const EVENT_ID_NAMESPACE = "8a3d6c1e-5f0b-4c52-9a4e-2b7f0d6e91c3";
 /** A name-based (version 5, SHA-1) UUID of `name` in `namespace` (RFC 4122 section 4.3). */
 export function uuidV5(name: string, namespace = EVENT_ID_NAMESPACE): string {
   const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const hash = createHash("sha1").update(Buffer.concat([ns, Buffer.from(name, "utf8")])).digest();
+  const hash = createHash("sha1")
+    .update(Buffer.concat([ns, Buffer.from(name, "utf8")]))
+    .digest();
   const b = Buffer.from(hash.subarray(0, 16));
   b[6] = (b[6] & 0x0f) | 0x50;
   b[8] = (b[8] & 0x3f) | 0x80;
@@ -159,7 +178,13 @@ export function uuidV5(name: string, namespace = EVENT_ID_NAMESPACE): string {
  * the log with any UUID library. The `ni:///sha-256;…?ver=CBV2.0` form is left to the EPCIS event hash, which hashes
  * the event's canonical content: ours identifies the on-chain event, not its rendering.
  */
-export function chainEventId(chainId: bigint, contract: string, transactionHash: string, logIndex: number, part?: string): string {
+export function chainEventId(
+  chainId: bigint,
+  contract: string,
+  transactionHash: string,
+  logIndex: number,
+  part?: string,
+): string {
   const name = `eip155:${chainId}:${contract.toLowerCase()}:${transactionHash.toLowerCase()}:${logIndex}${part ? `#${part}` : ""}`;
   return `urn:uuid:${uuidV5(name)}`;
 }
@@ -189,7 +214,7 @@ export interface NoticeAggregation {
 }
 
 /**
- * The off-chain shipping notice of a shipment (DESIGN.md section 2: "the shipping notice travels off-chain; its hash
+ * The off-chain shipping notice of a shipment (docs/ARCHITECTURE.md section 1: "the shipping notice travels off-chain; its hash
  * goes on-chain"): what was shipped as the sender identified it (an SSCC, cases), the packing hierarchy down to the
  * packs, and the business transactions. `shippingNoticeHash` of it is the shipment's `noticeHash`, so an exporter
  * that holds it can check it against the chain and write the SSCC, cases and purchase order back into EPCIS.
@@ -215,8 +240,16 @@ export function shippingNoticeHash(notice: ShippingNotice): string {
 /** Checks the shape of a shipping notice read from a file. */
 export function toShippingNotice(value: unknown, source = "the notice"): ShippingNotice {
   const n = value as Partial<ShippingNotice>;
-  if (!n || n.format !== "pharmachain-shipping-notice" || n.version !== 1 || !Array.isArray(n.epcs) || !Array.isArray(n.aggregations)) {
-    throw new InvalidInputError(`${source} is not a PharmaChain shipping notice (format "pharmachain-shipping-notice", version 1)`);
+  if (
+    !n ||
+    n.format !== "pharmachain-shipping-notice" ||
+    n.version !== 1 ||
+    !Array.isArray(n.epcs) ||
+    !Array.isArray(n.aggregations)
+  ) {
+    throw new InvalidInputError(
+      `${source} is not a PharmaChain shipping notice (format "pharmachain-shipping-notice", version 1)`,
+    );
   }
   return {
     format: n.format,

@@ -1,5 +1,5 @@
 /**
- * EPCIS 2.0 export (DESIGN.md section 7): the on-chain history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD
+ * EPCIS 2.0 export (docs/ARCHITECTURE.md section 8): the on-chain history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD
  * document that validates against the official schema.
  *
  * | on-chain event | EPCIS event |
@@ -110,7 +110,11 @@ interface Item {
 }
 
 /** The history of a lot as an EPCIS 2.0 document. */
-export function exportLotEpcis(client: PharmaChainClient, lotId: string, options: EpcisExportOptions = {}): Promise<EpcisExport> {
+export function exportLotEpcis(
+  client: PharmaChainClient,
+  lotId: string,
+  options: EpcisExportOptions = {},
+): Promise<EpcisExport> {
   return exportEpcis(client, { kind: "lot", lotId }, options);
 }
 
@@ -144,7 +148,8 @@ export async function exportEpcis(
   let events: HistoryEvent[];
   if (target.kind === "lot") {
     events = await history.lot(target.lotId, h);
-    if (!events.some((e) => e.name === "LotCommissioned")) throw new NotFoundError(`lot ${target.lotId} is not on chain ${client.chainId}`);
+    if (!events.some((e) => e.name === "LotCommissioned"))
+      throw new NotFoundError(`lot ${target.lotId} is not on chain ${client.chainId}`);
     // A shipment is one EPCIS event whichever lot's history shows it: read every range of each shipment.
     const ids = new Set(events.filter((e) => e.name === "ShipmentCreated").map((e) => e.args.shipmentId as bigint));
     for (const id of ids) events.push(...(await history.shipment(id, h)));
@@ -239,30 +244,44 @@ class Exporter {
     for (const e of events) if (e.args.lotId !== undefined) await this.lot(String(e.args.lotId));
     const decommissions: { history: HistoryEvent; event: EpcisEvent }[] = [];
     for (const e of events) {
-      const add = (event: EpcisEvent, sub = 0): void => void items.push({ block: e.blockNumber, log: e.logIndex, sub, event });
+      const add = (event: EpcisEvent, sub = 0): void =>
+        void items.push({ block: e.blockNumber, log: e.logIndex, sub, event });
       const skip = (reason: string): void =>
         void this.skipped.push({ name: e.name, transactionHash: e.transactionHash, logIndex: e.logIndex, reason });
       const a = e.args;
       switch (e.name) {
         case "LotCommissioned": {
           const lot = await this.lot(String(a.lotId));
-          const event = this.objectEvent(e, "ADD", "commissioning", "active", this.packs([{ lotId: lot.lotId, start: 0, end: lot.unitCount }]));
+          const event = this.objectEvent(
+            e,
+            "ADD",
+            "commissioning",
+            "active",
+            this.packs([{ lotId: lot.lotId, start: 0, end: lot.unitCount }]),
+          );
           const gln = await this.gln(lot.manufacturer);
           if (gln) {
             event.readPoint = { id: locationId(gln, this.options) };
             event.bizLocation = { id: locationId(gln, this.options) };
           }
-          event.ilmd = { "cbvmda:lotNumber": lot.lotNumber, "cbvmda:itemExpirationDate": expiresAtToDate(lot.expiresAt) };
+          event.ilmd = {
+            "cbvmda:lotNumber": lot.lotNumber,
+            "cbvmda:itemExpirationDate": expiresAtToDate(lot.expiresAt),
+          };
           event[`${P}:lotId`] = lot.lotId;
           event[`${P}:serialsRoot`] = String(a.serialsRoot);
           add(event);
           break;
         }
         case "LotSigned":
-          skip("a signature of the lot attestation: EPCIS has no event for it (the chain's LotSigned event carries it)");
+          skip(
+            "a signature of the lot attestation: EPCIS has no event for it (the chain's LotSigned event carries it)",
+          );
           break;
         case "LotReleased":
-          skip("the lot's release (both signatures recorded): EPCIS has no event for it; its commissioning event stands for the lot");
+          skip(
+            "the lot's release (both signatures recorded): EPCIS has no event for it; its commissioning event stands for the lot",
+          );
           break;
         case "LotRecalled":
         case "LotVoided": {
@@ -294,7 +313,13 @@ class Exporter {
             break;
           }
           const picked = e.name === "ShipmentPickedUp";
-          const event = this.objectEvent(e, "OBSERVE", picked ? "departing" : "arriving", "in_transit", this.packs(s.ranges));
+          const event = this.objectEvent(
+            e,
+            "OBSERVE",
+            picked ? "departing" : "arriving",
+            "in_transit",
+            this.packs(s.ranges),
+          );
           const gln = glnOf(a.gln as bigint);
           if (gln) event.readPoint = { id: locationId(gln, this.options) };
           event[`${P}:shipmentId`] = String(a.shipmentId);
@@ -364,7 +389,12 @@ class Exporter {
         case "PacksQuarantined":
         case "PacksCleared":
         case "PacksIllegitimate": {
-          const step = e.name === "PacksQuarantined" ? ["holding", "non_sellable_other"] : e.name === "PacksCleared" ? ["inspecting", "active"] : ["inspecting", "non_sellable_other"];
+          const step =
+            e.name === "PacksQuarantined"
+              ? ["holding", "non_sellable_other"]
+              : e.name === "PacksCleared"
+                ? ["inspecting", "active"]
+                : ["inspecting", "non_sellable_other"];
           const event = this.objectEvent(e, "OBSERVE", step[0], step[1], this.packs([this.range(a)]));
           await this.at(event, String(a.by ?? a.regulator));
           if (e.name === "PacksIllegitimate") event[`${P}:state`] = "Illegitimate";
@@ -375,9 +405,15 @@ class Exporter {
         case "CloneReported": {
           const lot = await this.lot(String(a.lotId));
           const state = Number(a.state);
-          const event = this.objectEvent(e, "OBSERVE", "inspecting", DECOMMISSION[state]?.disposition ?? STATE_DISPOSITION[state] ?? "unknown", {
-            epcList: [sgtinId(lot.gtin, String(a.serial), this.options)],
-          });
+          const event = this.objectEvent(
+            e,
+            "OBSERVE",
+            "inspecting",
+            DECOMMISSION[state]?.disposition ?? STATE_DISPOSITION[state] ?? "unknown",
+            {
+              epcList: [sgtinId(lot.gtin, String(a.serial), this.options)],
+            },
+          );
           await this.at(event, String(a.reporter));
           event[`${P}:alert`] = "clone";
           event[`${P}:ranges`] = [{ lotId: lot.lotId, start: Number(a.index), end: Number(a.index) + 1 }];
@@ -408,13 +444,23 @@ class Exporter {
   private narrow(ranges: readonly Range[]): Range[] {
     const t = this.target;
     if (t.kind !== "pack") return [...ranges];
-    const inside = ranges.some((r) => r.lotId.toLowerCase() === t.lotId.toLowerCase() && r.start <= t.index && t.index < r.end);
+    const inside = ranges.some(
+      (r) => r.lotId.toLowerCase() === t.lotId.toLowerCase() && r.start <= t.index && t.index < r.end,
+    );
     return inside ? [{ lotId: t.lotId, start: t.index, end: t.index + 1 }] : [];
   }
 
-  private objectEvent(e: HistoryEvent, action: string, bizStep: string, disposition: string, what: Record<string, unknown>, part?: string): EpcisEvent {
+  private objectEvent(
+    e: HistoryEvent,
+    action: string,
+    bizStep: string,
+    disposition: string,
+    what: Record<string, unknown>,
+    part?: string,
+  ): EpcisEvent {
     const contract = this.client.addresses[e.contract];
-    const scope = this.target.kind === "pack" ? `pack=${this.target.lotId.toLowerCase()}:${this.target.index}` : undefined;
+    const scope =
+      this.target.kind === "pack" ? `pack=${this.target.lotId.toLowerCase()}:${this.target.index}` : undefined;
     const id = [part, scope].filter(Boolean).join("&") || undefined;
     return {
       type: "ObjectEvent",
@@ -442,7 +488,10 @@ class Exporter {
       if (serials && sizeOf(serials) === lot.unitCount) {
         for (let i = r.start; i < r.end; i++) epcList.push(sgtinId(lot.gtin, serialAt(serials, i), this.options));
       } else {
-        if (serials) this.warn(`the manifest given for lot ${lot.lotId} has ${sizeOf(serials)} serials, the lot ${lot.unitCount}: not used`);
+        if (serials)
+          this.warn(
+            `the manifest given for lot ${lot.lotId} has ${sizeOf(serials)} serials, the lot ${lot.unitCount}: not used`,
+          );
         quantityList.push({ epcClass: lgtinId(lot.gtin, lot.lotNumber, this.options), quantity: r.end - r.start });
       }
     }
@@ -460,7 +509,9 @@ class Exporter {
     const notice = typeof n === "function" ? n(hash) : n.get(hash);
     if (!notice) return undefined;
     if (shippingNoticeHash(notice).toLowerCase() !== hash) {
-      this.warn(`the notice given for shipment ${created.args.shipmentId} does not match its on-chain hash ${hash}: not used`);
+      this.warn(
+        `the notice given for shipment ${created.args.shipmentId} does not match its on-chain hash ${hash}: not used`,
+      );
       return undefined;
     }
     return notice;
@@ -483,7 +534,13 @@ class Exporter {
       notice.aggregations.forEach((g, i) => {
         const event: EpcisEvent = {
           type: "AggregationEvent",
-          eventID: chainEventId(this.client.chainId, this.client.addresses.custody, created.transactionHash, created.logIndex, `aggregation=${i}`),
+          eventID: chainEventId(
+            this.client.chainId,
+            this.client.addresses.custody,
+            created.transactionHash,
+            created.logIndex,
+            `aggregation=${i}`,
+          ),
           eventTime: g.eventTime,
           eventTimeZoneOffset: g.eventTimeZoneOffset,
           parentID: g.parentID,
@@ -512,7 +569,11 @@ class Exporter {
   }
 
   /** Source and destination owning parties by the seller's and buyer's GLNs, and the notice's other entries. */
-  private async parties(event: EpcisEvent, created: HistoryEvent, notice = this.target.kind === "pack" ? undefined : this.notice(created)): Promise<void> {
+  private async parties(
+    event: EpcisEvent,
+    created: HistoryEvent,
+    notice = this.target.kind === "pack" ? undefined : this.notice(created),
+  ): Promise<void> {
     const seller = await this.gln(String(created.args.seller));
     const buyer = await this.gln(String(created.args.buyer));
     const sources: { type: string; source: string }[] = [];
@@ -545,7 +606,11 @@ class Exporter {
     const known = this.lots.get(key);
     if (known) return known;
     const lots = this.client.lots;
-    const logs = await lots.queryFilter(lots.filters.LotCommissioned(key), this.options.history?.fromBlock ?? 0, this.options.history?.toBlock ?? "latest");
+    const logs = await lots.queryFilter(
+      lots.filters.LotCommissioned(key),
+      this.options.history?.fromBlock ?? 0,
+      this.options.history?.toBlock ?? "latest",
+    );
     const commissioned = logs[0];
     if (!commissioned) throw new NotFoundError(`lot ${key} has no LotCommissioned event in the blocks searched`);
     const info: LotInfo = {

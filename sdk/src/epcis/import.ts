@@ -5,7 +5,7 @@
  * - Commissioning (ObjectEvent ADD `commissioning`) with `ilmd` lot number and expiry → a lot; the commissioning
  *   events of one GTIN and lot number form one lot.
  * - Packing (AggregationEvent ADD) → the manifest's order: containers are walked outermost first, in document order,
- *   so that every case and pallet is a contiguous index range (DESIGN.md section 3); packs in no container follow in
+ *   so that every case and pallet is a contiguous index range (docs/ARCHITECTURE.md section 4); packs in no container follow in
  *   document order. Containers' own commissioning (cases, SSCCs) is represented by those ranges.
  * - Shipping → a shipment of the packs' ranges from the source to the destination owning party, with the off-chain
  *   notice (SSCC, cases, business transactions) whose hash goes on-chain; receiving → receipt of the planned shipment;
@@ -20,7 +20,13 @@ import { LotStatus, PackState, ProductStatus, Role } from "../enums";
 import { InvalidInputError, PharmaChainError } from "../errors";
 import { gtinToUint64, lotIdOf, parseDigitalLink, parseEpcUri } from "../gs1";
 import { Manifest } from "../manifest";
-import { LotAttestation, batchRecordHash, buildLotAttestation, signLotAttestation, verifyAttestationSignature } from "../attestation";
+import {
+  LotAttestation,
+  batchRecordHash,
+  buildLotAttestation,
+  signLotAttestation,
+  verifyAttestationSignature,
+} from "../attestation";
 import {
   EpcisEvent,
   NoticeAggregation,
@@ -72,13 +78,7 @@ export interface PlannedLot {
 }
 
 export type PlannedOperationKind =
-  | "commissionLot"
-  | "ship"
-  | "receiveShipment"
-  | "cancelShipment"
-  | "decommission"
-  | "quarantine"
-  | "recallLot";
+  "commissionLot" | "ship" | "receiveShipment" | "cancelShipment" | "decommission" | "quarantine" | "recallLot";
 
 /** An account an operation needs. */
 export interface PlannedAccount {
@@ -137,9 +137,16 @@ export interface EpcisImportPlan {
   warnings: string[];
 }
 
-const BIZSTEP_PREFIXES = [/^urn:epcglobal:cbv:bizstep:/, /^https?:\/\/ref\.gs1\.org\/cbv\/BizStep-/, /^https?:\/\/ns\.gs1\.org\/cbv\/BizStep-/];
-const DISP_PREFIXES = [/^urn:epcglobal:cbv:disp:/, /^https?:\/\/ref\.gs1\.org\/cbv\/Disp-/, /^https?:\/\/ns\.gs1\.org\/cbv\/Disp-/];
-const BT_PREFIXES = [/^urn:epcglobal:cbv:btt:/, /^https?:\/\/ref\.gs1\.org\/cbv\/BTT-/];
+const BIZSTEP_PREFIXES = [
+  /^urn:epcglobal:cbv:bizstep:/,
+  /^https?:\/\/ref\.gs1\.org\/cbv\/BizStep-/,
+  /^https?:\/\/ns\.gs1\.org\/cbv\/BizStep-/,
+];
+const DISP_PREFIXES = [
+  /^urn:epcglobal:cbv:disp:/,
+  /^https?:\/\/ref\.gs1\.org\/cbv\/Disp-/,
+  /^https?:\/\/ns\.gs1\.org\/cbv\/Disp-/,
+];
 const SDT_PREFIXES = [/^urn:epcglobal:cbv:sdt:/, /^https?:\/\/ref\.gs1\.org\/cbv\/SDT-/];
 
 function bare(value: unknown, prefixes: RegExp[]): string | undefined {
@@ -161,14 +168,22 @@ function readEpc(raw: string): Epc {
   try {
     if (/^urn:epc:/i.test(raw)) {
       const id = parseEpcUri(raw);
-      if (id.scheme === "sgtin") return { raw, key: `01:${id.gtin}/21:${id.serial}`, gtin: id.gtin, serial: id.serial, companyPrefixLength: id.companyPrefixLength };
+      if (id.scheme === "sgtin")
+        return {
+          raw,
+          key: `01:${id.gtin}/21:${id.serial}`,
+          gtin: id.gtin,
+          serial: id.serial,
+          companyPrefixLength: id.companyPrefixLength,
+        };
       if (id.scheme === "sscc") return { raw, key: `00:${id.sscc}` };
       return { raw, key: raw };
     }
     if (/^https?:\/\//i.test(raw)) {
       const els = parseDigitalLink(raw).elements;
       const at = (ai: string): string | undefined => els.find((e) => e.ai === ai)?.value;
-      if (els[0].ai === "01" && at("21") !== undefined) return { raw, key: `01:${els[0].value}/21:${at("21")}`, gtin: els[0].value, serial: at("21") };
+      if (els[0].ai === "01" && at("21") !== undefined)
+        return { raw, key: `01:${els[0].value}/21:${at("21")}`, gtin: els[0].value, serial: at("21") };
       if (els[0].ai === "00") return { raw, key: `00:${els[0].value}` };
     }
   } catch {
@@ -190,7 +205,8 @@ function eventsOf(document: Record<string, unknown>): EpcisEvent[] {
   const body = document.epcisBody as Record<string, unknown> | undefined;
   if (!body) return [];
   if (Array.isArray(body.eventList)) return body.eventList as EpcisEvent[];
-  const results = (body.queryResults as Record<string, unknown> | undefined)?.resultsBody as Record<string, unknown> | undefined;
+  const results = (body.queryResults as Record<string, unknown> | undefined)?.resultsBody as
+    Record<string, unknown> | undefined;
   if (results && Array.isArray(results.eventList)) return results.eventList as EpcisEvent[];
   return [];
 }
@@ -253,7 +269,10 @@ const UNSUPPORTED_TYPE: Record<string, string> = {
  * (see `readEpcisDocument`). Pure: reads no chain. Throws
  * `EpcisSchemaValidationError` (with the first error's schema path) for an invalid document.
  */
-export function planEpcisImport(input: string | Uint8Array | unknown, options: EpcisImportOptions = {}): EpcisImportPlan {
+export function planEpcisImport(
+  input: string | Uint8Array | unknown,
+  options: EpcisImportOptions = {},
+): EpcisImportPlan {
   const { document, warnings } = readDocument(input);
   if (options.validate !== false) assertValidEpcisDocument(document);
   const events = eventsOf(document);
@@ -267,15 +286,18 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     outcome: "unsupported",
     reason: "",
   }));
-  const unsupported = (i: number, reason: string): void => void Object.assign(outcomes[i], { outcome: "unsupported", reason });
-  const represented = (i: number, reason: string): void => void Object.assign(outcomes[i], { outcome: "represented", reason });
+  const unsupported = (i: number, reason: string): void =>
+    void Object.assign(outcomes[i], { outcome: "unsupported", reason });
+  const represented = (i: number, reason: string): void =>
+    void Object.assign(outcomes[i], { outcome: "represented", reason });
 
   // ---- packing hierarchy (aggregation ADD), in document order
   const children = new Map<string, Epc[]>();
   const parentOf = new Map<string, string>();
   const aggregations = new Map<string, { index: number; aggregation: NoticeAggregation }>();
   events.forEach((e, i) => {
-    if (e.type !== "AggregationEvent" || e.action !== "ADD" || typeof e.parentID !== "string" || e.errorDeclaration) return;
+    if (e.type !== "AggregationEvent" || e.action !== "ADD" || typeof e.parentID !== "string" || e.errorDeclaration)
+      return;
     const parent = readEpc(e.parentID);
     const kids = ((e.childEPCs as string[] | undefined) ?? []).map(readEpc);
     children.set(parent.key, [...(children.get(parent.key) ?? []), ...kids]);
@@ -290,7 +312,9 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
         ...(e.bizStep ? { bizStep: bare(e.bizStep, BIZSTEP_PREFIXES) } : {}),
         ...(e.disposition ? { disposition: bare(e.disposition, DISP_PREFIXES) } : {}),
         ...((e.readPoint as { id?: string } | undefined)?.id ? { readPoint: (e.readPoint as { id: string }).id } : {}),
-        ...((e.bizLocation as { id?: string } | undefined)?.id ? { bizLocation: (e.bizLocation as { id: string }).id } : {}),
+        ...((e.bizLocation as { id?: string } | undefined)?.id
+          ? { bizLocation: (e.bizLocation as { id: string }).id }
+          : {}),
       },
     });
   });
@@ -309,16 +333,22 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     if (e.errorDeclaration) return;
     const epcs = ((e.epcList as string[] | undefined) ?? []).map(readEpc);
     if (epcs.length > 0 && epcs.every((x) => isContainer(x.key) || x.key.startsWith("00:"))) {
-      represented(i, "commissions containers (cases, pallets): each is the contiguous index range of the packs packed into it");
+      represented(
+        i,
+        "commissions containers (cases, pallets): each is the contiguous index range of the packs packed into it",
+      );
       return;
     }
     const lotNumber = ilmdField(e.ilmd, "lotNumber");
     const expiry = ilmdField(e.ilmd, "itemExpirationDate");
     const packs = epcs.filter((x) => x.gtin !== undefined && !isContainer(x.key));
     if (packs.length === 0) {
-      unsupported(i, (e.quantityList as unknown[] | undefined)?.length
-        ? "commissioning by class and quantity: a lot's manifest needs every pack's serial"
-        : "commissions no serialised trade item (SGTIN) the protocol could record as packs");
+      unsupported(
+        i,
+        (e.quantityList as unknown[] | undefined)?.length
+          ? "commissioning by class and quantity: a lot's manifest needs every pack's serial"
+          : "commissions no serialised trade item (SGTIN) the protocol could record as packs",
+      );
       return;
     }
     if (!lotNumber) {
@@ -327,7 +357,10 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     }
     const gtins = new Set(packs.map((p) => p.gtin));
     if (gtins.size > 1) {
-      unsupported(i, `commissions packs of ${gtins.size} GTINs in one event with one lot number; the importer expects one GTIN per commissioning event`);
+      unsupported(
+        i,
+        `commissions packs of ${gtins.size} GTINs in one event with one lot number; the importer expects one GTIN per commissioning event`,
+      );
       return;
     }
     const gtin = packs[0].gtin!;
@@ -338,10 +371,24 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
       unsupported(i, `lot number "${lotNumber}": ${(error as Error).message}`);
       return;
     }
-    const location = glnFromId(String((e.bizLocation as { id?: string } | undefined)?.id ?? (e.readPoint as { id?: string } | undefined)?.id ?? ""));
+    const location = glnFromId(
+      String(
+        (e.bizLocation as { id?: string } | undefined)?.id ?? (e.readPoint as { id?: string } | undefined)?.id ?? "",
+      ),
+    );
     let lot = lots.get(lotId);
     if (!lot) {
-      lot = { lotId, gtin, lotNumber, serials: [], keys: [], events: [], problems: [], companyPrefixLength: packs[0].companyPrefixLength, ...(location ? { location } : {}) };
+      lot = {
+        lotId,
+        gtin,
+        lotNumber,
+        serials: [],
+        keys: [],
+        events: [],
+        problems: [],
+        companyPrefixLength: packs[0].companyPrefixLength,
+        ...(location ? { location } : {}),
+      };
       if (expiry && /^\d{4}-\d{2}-\d{2}$/.test(expiry)) {
         lot.expiryDate = expiry;
         lot.expiresAt = BigInt(Date.parse(`${expiry}T00:00:00Z`) / 1000 + 86400);
@@ -379,7 +426,9 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     if (!kids) return place(key);
     for (const k of kids) walk(k.key, seen);
   };
-  const roots = [...aggregations.entries()].filter(([key]) => !parentOf.has(key)).sort((a, b) => a[1].index - b[1].index);
+  const roots = [...aggregations.entries()]
+    .filter(([key]) => !parentOf.has(key))
+    .sort((a, b) => a[1].index - b[1].index);
   for (const [key] of roots) walk(key, new Set());
   for (const lot of lots.values()) for (const key of lot.keys) place(key);
   for (const lot of lots.values()) {
@@ -401,7 +450,8 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     };
     for (const raw of raws) visit(readEpc(raw), new Set());
     const ranges: PlannedRange[] = [];
-    for (const [lotId, indices] of byLot) for (const [start, end] of indexRanges(indices)) ranges.push({ lotId, start, end });
+    for (const [lotId, indices] of byLot)
+      for (const [start, end] of indexRanges(indices)) ranges.push({ lotId, start, end });
     return { ranges, unknown };
   };
   const describe = (ranges: readonly PlannedRange[]): string =>
@@ -438,7 +488,8 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
   const missing = (accounts: readonly PlannedAccount[]): string | undefined => {
     const gaps = accounts.filter((a) => !a.address);
     if (gaps.length === 0) return undefined;
-    const where = (a: PlannedAccount): string => (a.role.startsWith("regulator") ? "the regulator option (--regulator)" : "the parties map");
+    const where = (a: PlannedAccount): string =>
+      a.role.startsWith("regulator") ? "the regulator option (--regulator)" : "the parties map";
     return `no account for ${gaps.map((a) => `the ${a.role}${a.party ? ` (${a.party})` : ""}`).join(", ")}: give ${gaps.length > 1 ? "them" : "it"} in ${[...new Set(gaps.map(where))].join(" and ")}`;
   };
 
@@ -447,20 +498,35 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     if (o.outcome === "represented" || (o.reason !== "" && o.outcome === "unsupported")) return;
     const type = String(e.type);
     if (UNSUPPORTED_TYPE[type]) return unsupported(i, UNSUPPORTED_TYPE[type]);
-    if (type !== "ObjectEvent" && type !== "AggregationEvent") return unsupported(i, `event type ${type} has no protocol counterpart`);
+    if (type !== "ObjectEvent" && type !== "AggregationEvent")
+      return unsupported(i, `event type ${type} has no protocol counterpart`);
     if (e.errorDeclaration) {
-      return unsupported(i, "an error declaration retracts an earlier event: the protocol undoes only a decommission, by the same account within 10 days, which the document cannot prove");
+      return unsupported(
+        i,
+        "an error declaration retracts an earlier event: the protocol undoes only a decommission, by the same account within 10 days, which the document cannot prove",
+      );
     }
     const bizStep = bare(e.bizStep, BIZSTEP_PREFIXES);
     const disposition = bare(e.disposition, DISP_PREFIXES);
     if (type === "AggregationEvent") {
       if (e.action === "ADD" && typeof e.parentID === "string") {
         const { ranges, unknown } = resolve([e.parentID]);
-        if (ranges.length === 0) return unsupported(i, "packs into a container packs that no commissioning event of this document makes into a lot");
-        return represented(i, `packing: ${e.parentID} holds ${describe(ranges)}${unknown.length ? ` (and ${unknown.length} unknown EPCs)` : ""}; the manifest keeps it contiguous`);
+        if (ranges.length === 0)
+          return unsupported(
+            i,
+            "packs into a container packs that no commissioning event of this document makes into a lot",
+          );
+        return represented(
+          i,
+          `packing: ${e.parentID} holds ${describe(ranges)}${unknown.length ? ` (and ${unknown.length} unknown EPCs)` : ""}; the manifest keeps it contiguous`,
+        );
       }
-      if (e.action === "DELETE") return unsupported(i, "unpacking: custody is by pack index range, so it changes nothing on-chain");
-      return unsupported(i, `an AggregationEvent ${e.action}${bizStep ? ` (${bizStep})` : ""} observes containers and their contents: it changes no custody`);
+      if (e.action === "DELETE")
+        return unsupported(i, "unpacking: custody is by pack index range, so it changes nothing on-chain");
+      return unsupported(
+        i,
+        `an AggregationEvent ${e.action}${bizStep ? ` (${bizStep})` : ""} observes containers and their contents: it changes no custody`,
+      );
     }
     // ObjectEvent
     if (bizStep === "commissioning") {
@@ -471,12 +537,17 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
       if (step === undefined) {
         const manufacturer = account("manufacturer", lot.location ? locationOf(e) : undefined);
         if (!manufacturer.address && options.manufacturer) manufacturer.address = getAddress(options.manufacturer);
-        const regulator: PlannedAccount = { role: "regulator (cosigns)", ...(options.regulator ? { address: getAddress(options.regulator) } : {}), signs: true };
+        const regulator: PlannedAccount = {
+          role: "regulator (cosigns)",
+          ...(options.regulator ? { address: getAddress(options.regulator) } : {}),
+          signs: true,
+        };
         const accounts = [manufacturer, regulator];
         let refused: string | undefined;
         if (lot.problems.length) refused = lot.problems.join("; ");
         else if (lot.expiresAt === undefined) refused = "no ilmd expiry (cbvmda:itemExpirationDate): a lot needs one";
-        else if (Number(lot.expiresAt) <= now) refused = `the lot expired on ${lot.expiryDate}: the contracts refuse to commission an expired lot (LotsAlreadyExpired)`;
+        else if (Number(lot.expiresAt) <= now)
+          refused = `the lot expired on ${lot.expiryDate}: the contracts refuse to commission an expired lot (LotsAlreadyExpired)`;
         else refused = missing(accounts);
         const op = addOp({
           kind: "commissionLot",
@@ -497,9 +568,12 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     const { ranges, unknown } = resolve(raws);
     const classOnly = (e.quantityList as unknown[] | undefined)?.length && raws.length === 0;
     const noPacks = (what: string): void =>
-      unsupported(i, classOnly
-        ? `${what} by class and quantity: the protocol moves identified packs (index ranges), and the document commissions none of these`
-        : `${what} of EPCs that no commissioning event of this document makes into packs of a lot, so their lot and index are unknown to the importer`);
+      unsupported(
+        i,
+        classOnly
+          ? `${what} by class and quantity: the protocol moves identified packs (index ranges), and the document commissions none of these`
+          : `${what} of EPCs that no commissioning event of this document makes into packs of a lot, so their lot and index are unknown to the importer`,
+      );
     if (bizStep === "shipping") {
       if (ranges.length === 0) return noPacks("shipping");
       const seller = account("seller", owning(e.sourceList, "source"));
@@ -516,12 +590,26 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
         format: "pharmachain-shipping-notice",
         version: 1,
         epcs: raws,
-        aggregations: [...aggregations.entries()].filter(([k]) => wanted.has(k)).sort((a, b) => a[1].index - b[1].index).map(([, v]) => v.aggregation),
-        bizTransactions: ((e.bizTransactionList as { type?: string; bizTransaction: string }[] | undefined) ?? []).map((b) => ({ ...b })),
-        sources: ((e.sourceList as { type: string; source: string }[] | undefined) ?? []).filter((s) => bare(s.type, SDT_PREFIXES) !== "owning_party"),
-        destinations: ((e.destinationList as { type: string; destination: string }[] | undefined) ?? []).filter((s) => bare(s.type, SDT_PREFIXES) !== "owning_party"),
+        aggregations: [...aggregations.entries()]
+          .filter(([k]) => wanted.has(k))
+          .sort((a, b) => a[1].index - b[1].index)
+          .map(([, v]) => v.aggregation),
+        bizTransactions: ((e.bizTransactionList as { type?: string; bizTransaction: string }[] | undefined) ?? []).map(
+          (b) => ({ ...b }),
+        ),
+        sources: ((e.sourceList as { type: string; source: string }[] | undefined) ?? []).filter(
+          (s) => bare(s.type, SDT_PREFIXES) !== "owning_party",
+        ),
+        destinations: ((e.destinationList as { type: string; destination: string }[] | undefined) ?? []).filter(
+          (s) => bare(s.type, SDT_PREFIXES) !== "owning_party",
+        ),
       };
-      const refused = needsLots(ranges) ?? (seller.party ? undefined : "no source owning_party: the seller is unknown") ?? (buyer.party ? undefined : "no destination owning_party: the buyer is unknown") ?? missing([seller, buyer]) ?? (unknown.length ? `${unknown.length} EPCs are no known pack: ${unknown.slice(0, 3).join(", ")}` : undefined);
+      const refused =
+        needsLots(ranges) ??
+        (seller.party ? undefined : "no source owning_party: the seller is unknown") ??
+        (buyer.party ? undefined : "no destination owning_party: the buyer is unknown") ??
+        missing([seller, buyer]) ??
+        (unknown.length ? `${unknown.length} EPCs are no known pack: ${unknown.slice(0, 3).join(", ")}` : undefined);
       const op = addOp({
         kind: "ship",
         events: [i],
@@ -536,13 +624,22 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     }
     if (bizStep === "receiving" || bizStep === "void_shipping") {
       if (ranges.length === 0) return noPacks(bizStep);
-      const key = (rs: readonly PlannedRange[]): string => rs.map((r) => `${r.lotId}:${r.start}-${r.end}`).sort().join(",");
+      const key = (rs: readonly PlannedRange[]): string =>
+        rs
+          .map((r) => `${r.lotId}:${r.start}-${r.end}`)
+          .sort()
+          .join(",");
       const shipment = [...operations].reverse().find((op) => op.kind === "ship" && key(op.ranges!) === key(ranges));
-      if (!shipment) return unsupported(i, `${bizStep} of packs that no shipping event of this document ships: receive or cancel the on-chain shipment by its id`);
+      if (!shipment)
+        return unsupported(
+          i,
+          `${bizStep} of packs that no shipping event of this document ships: receive or cancel the on-chain shipment by its id`,
+        );
       const receive = bizStep === "receiving";
       const who = receive ? shipment.accounts[1] : shipment.accounts[0];
       const actor = { ...who, role: receive ? "buyer" : "seller", signs: true };
-      const refused = (shipment.refused ? `depends on step ${shipment.step}, which will be refused` : undefined) ?? missing([actor]);
+      const refused =
+        (shipment.refused ? `depends on step ${shipment.step}, which will be refused` : undefined) ?? missing([actor]);
       const op = addOp({
         kind: receive ? "receiveShipment" : "cancelShipment",
         events: [i],
@@ -561,7 +658,10 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
     else if (bizStep === "sampling") state = PackState.Sample;
     if (state !== undefined || bizStep === "decommissioning") {
       if (state === undefined) {
-        return unsupported(i, `decommissioning with disposition "${disposition ?? "none"}": the protocol needs one of its states (dispensed, destroyed, stolen, …), which the document does not say`);
+        return unsupported(
+          i,
+          `decommissioning with disposition "${disposition ?? "none"}": the protocol needs one of its states (dispensed, destroyed, stolen, …), which the document does not say`,
+        );
       }
       if (ranges.length === 0) return noPacks(bizStep ?? "decommissioning");
       const holder = account("holder", locationOf(e));
@@ -585,34 +685,65 @@ export function planEpcisImport(input: string | Uint8Array | unknown, options: E
           const lot = lots.get(lotId)!;
           const by = account("manufacturer or regulator", locationOf(e));
           const refused = needsLots([{ lotId, start: 0, end: 1 }]) ?? missing([by]);
-          last = addOp({ kind: "recallLot", events: [i], description: `recall lot ${lot.lotNumber} (the protocol recalls whole lots)`, accounts: [by], lotId, ...(refused ? { refused } : {}) });
+          last = addOp({
+            kind: "recallLot",
+            events: [i],
+            description: `recall lot ${lot.lotNumber} (the protocol recalls whole lots)`,
+            accounts: [by],
+            lotId,
+            ...(refused ? { refused } : {}),
+          });
         }
         return Object.assign(o, { outcome: "operation", step: last!.step, reason: "recall" });
       }
       const by = account("reporter", locationOf(e));
       const refused = needsLots(ranges) ?? missing([by]);
-      const op = addOp({ kind: "quarantine", events: [i], description: `quarantine ${describe(ranges)} as suspect`, accounts: [by], ranges, ...(refused ? { refused } : {}) });
+      const op = addOp({
+        kind: "quarantine",
+        events: [i],
+        description: `quarantine ${describe(ranges)} as suspect`,
+        accounts: [by],
+        ranges,
+        ...(refused ? { refused } : {}),
+      });
       return Object.assign(o, { outcome: "operation", step: op.step, reason: "holding → quarantine" });
     }
     const sensors = Array.isArray(e.sensorElementList) && e.sensorElementList.length > 0;
     if (bizStep === "departing" || bizStep === "arriving") {
-      return unsupported(i, `${bizStep}: pick-up and hand-over belong to the transporter a shipment names, which an EPCIS shipping event does not`);
+      return unsupported(
+        i,
+        `${bizStep}: pick-up and hand-over belong to the transporter a shipment names, which an EPCIS shipping event does not`,
+      );
     }
-    return unsupported(i, `${e.action} ${bizStep ? `bizStep "${bizStep}"` : "without a bizStep"}${sensors ? " with sensor data" : ""}: no protocol operation (custody changes only by commissioning, shipping, receiving, decommissioning, quarantine and recall${sensors ? "; sensor readings are not recorded on-chain" : ""})`);
+    return unsupported(
+      i,
+      `${e.action} ${bizStep ? `bizStep "${bizStep}"` : "without a bizStep"}${sensors ? " with sensor data" : ""}: no protocol operation (custody changes only by commissioning, shipping, receiving, decommissioning, quarantine and recall${sensors ? "; sensor readings are not recorded on-chain" : ""})`,
+    );
   });
 
   const plannedLots: PlannedLot[] = [...lots.values()].map(({ keys: _k, events: _e, problems: _p, ...lot }) => lot);
-  return { lots: plannedLots, operations, events: outcomes, unsupported: outcomes.filter((x) => x.outcome === "unsupported"), warnings };
+  return {
+    lots: plannedLots,
+    operations,
+    events: outcomes,
+    unsupported: outcomes.filter((x) => x.outcome === "unsupported"),
+    warnings,
+  };
 }
 
 /** One line per step, event and refusal: the `--dry-run` report. */
 export function describeImportPlan(plan: EpcisImportPlan): string[] {
   const lines: string[] = [];
   for (const w of plan.warnings ?? []) lines.push(`note: ${w}`);
-  lines.push(`${plan.lots.length} lot(s), ${plan.operations.length} operation(s), ${plan.unsupported.length} event(s) not representable`);
+  lines.push(
+    `${plan.lots.length} lot(s), ${plan.operations.length} operation(s), ${plan.unsupported.length} event(s) not representable`,
+  );
   for (const op of plan.operations) {
     lines.push(`  ${String(op.step).padStart(2)}. ${op.kind}: ${op.description}`);
-    for (const a of op.accounts) lines.push(`        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}${a.signs !== false ? ", signs" : ""}`);
+    for (const a of op.accounts)
+      lines.push(
+        `        ${a.role}: ${a.address ?? "UNKNOWN"}${a.party ? ` (${a.party})` : ""}${a.signs !== false ? ", signs" : ""}`,
+      );
     if (op.refused) lines.push(`        WILL BE REFUSED: ${op.refused}`);
   }
   for (const e of plan.events) {
@@ -640,17 +771,28 @@ export async function checkImportPlan(plan: EpcisImportPlan, client: PharmaChain
       const lot = lots.get(op.lotId!)!;
       const product = await client.product(gtinToUint64(lot.gtin));
       const existing = await client.lots.lot(lot.lotId);
-      if (Number(existing.status) !== LotStatus.None) op.refused = `lot ${lot.lotNumber} is already on chain ${client.chainId}`;
-      else if (product.status !== ProductStatus.Approved) op.refused = `product GTIN ${lot.gtin} is not approved on chain ${client.chainId} (${ProductStatus[product.status]})`;
-      else if (a[0].address && getAddress(product.manufacturer) !== a[0].address) op.refused = `GTIN ${lot.gtin} belongs to ${product.manufacturer}, not ${a[0].address}`;
-      else if (lot.expiresAt !== undefined && lot.expiresAt <= now) op.refused = `the lot expired on ${lot.expiryDate} (chain time ${new Date(Number(now) * 1000).toISOString()})`;
-      else if (!(await roleOk(a[1].address, [Role.Regulator]))) op.refused = `${a[1].address} is not an active regulator`;
+      if (Number(existing.status) !== LotStatus.None)
+        op.refused = `lot ${lot.lotNumber} is already on chain ${client.chainId}`;
+      else if (product.status !== ProductStatus.Approved)
+        op.refused = `product GTIN ${lot.gtin} is not approved on chain ${client.chainId} (${ProductStatus[product.status]})`;
+      else if (a[0].address && getAddress(product.manufacturer) !== a[0].address)
+        op.refused = `GTIN ${lot.gtin} belongs to ${product.manufacturer}, not ${a[0].address}`;
+      else if (lot.expiresAt !== undefined && lot.expiresAt <= now)
+        op.refused = `the lot expired on ${lot.expiryDate} (chain time ${new Date(Number(now) * 1000).toISOString()})`;
+      else if (!(await roleOk(a[1].address, [Role.Regulator])))
+        op.refused = `${a[1].address} is not an active regulator`;
     } else if (op.kind === "ship") {
-      if (!(await roleOk(a[0].address, [Role.Manufacturer, Role.Distributor, Role.Dispenser]))) op.refused = `the seller ${a[0].address} is not an authorised stakeholder`;
-      else if (!(await roleOk(a[1].address, [Role.Distributor, Role.Dispenser, Role.Manufacturer]))) op.refused = `the buyer ${a[1].address} is not an authorised stakeholder`;
+      if (!(await roleOk(a[0].address, [Role.Manufacturer, Role.Distributor, Role.Dispenser])))
+        op.refused = `the seller ${a[0].address} is not an authorised stakeholder`;
+      else if (!(await roleOk(a[1].address, [Role.Distributor, Role.Dispenser, Role.Manufacturer])))
+        op.refused = `the buyer ${a[1].address} is not an authorised stakeholder`;
     }
     if (!op.refused) {
-      const dependsOn = op.shipmentStep ?? (op.ranges ? plan.operations.find((x) => x.kind === "commissionLot" && op.ranges!.some((r) => r.lotId === x.lotId))?.step : undefined);
+      const dependsOn =
+        op.shipmentStep ??
+        (op.ranges
+          ? plan.operations.find((x) => x.kind === "commissionLot" && op.ranges!.some((r) => r.lotId === x.lotId))?.step
+          : undefined);
       const dep = dependsOn ? plan.operations[dependsOn - 1] : undefined;
       if (dep && dep !== op && dep.refused) op.refused = `depends on step ${dep.step}, which will be refused`;
     }
@@ -729,15 +871,23 @@ export interface EpcisExecuteOptions {
  * signed elsewhere (`pharmachain lot sign`) and given back to `executeEpcisImport`. `serialsRoot`, when the caller
  * has built the lot's manifest already, saves building it again.
  */
-export function importAttestation(lot: PlannedLot, manufacturer: string, deadline: bigint, serialsRoot?: string): LotAttestation {
-  if (lot.expiresAt === undefined) throw new InvalidInputError(`lot ${lot.lotNumber} has no expiry date in the document`);
+export function importAttestation(
+  lot: PlannedLot,
+  manufacturer: string,
+  deadline: bigint,
+  serialsRoot?: string,
+): LotAttestation {
+  if (lot.expiresAt === undefined)
+    throw new InvalidInputError(`lot ${lot.lotNumber} has no expiry date in the document`);
   return buildLotAttestation({
     gtin: gtinToUint64(lot.gtin),
     lotNumber: lot.lotNumber,
     expiresAt: lot.expiresAt,
     unitCount: lot.serials.length,
     serialsRoot: serialsRoot ?? Manifest.fromSerials(lot.serials).root,
-    dataHash: batchRecordHash(canonicalJson({ gtin: lot.gtin, lotNumber: lot.lotNumber, expiry: lot.expiryDate, serials: lot.serials })),
+    dataHash: batchRecordHash(
+      canonicalJson({ gtin: lot.gtin, lotNumber: lot.lotNumber, expiry: lot.expiryDate, serials: lot.serials }),
+    ),
     manufacturer: getAddress(manufacturer),
     deadline,
   });
@@ -747,12 +897,27 @@ export function importAttestation(lot: PlannedLot, manufacturer: string, deadlin
  * What differs between a given attestation and the one the importer makes for the planned lot with the same deadline
  * (every field compared, the batch record hash included), or undefined when they are the same.
  */
-export function attestationMismatch(given: LotAttestation, lot: PlannedLot, manufacturer: string, serialsRoot?: string): string | undefined {
+export function attestationMismatch(
+  given: LotAttestation,
+  lot: PlannedLot,
+  manufacturer: string,
+  serialsRoot?: string,
+): string | undefined {
   const expected = importAttestation(lot, manufacturer, given.deadline, serialsRoot);
-  const fields: (keyof LotAttestation)[] = ["lotId", "gtin", "lotNumber", "expiresAt", "unitCount", "serialsRoot", "dataHash", "manufacturer"];
+  const fields: (keyof LotAttestation)[] = [
+    "lotId",
+    "gtin",
+    "lotNumber",
+    "expiresAt",
+    "unitCount",
+    "serialsRoot",
+    "dataHash",
+    "manufacturer",
+  ];
   const norm = (v: unknown): string => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : String(v));
   for (const f of fields) {
-    if (norm(given[f]) !== norm(expected[f])) return `its ${f} is ${String(given[f])}, the document's lot gives ${String(expected[f])}`;
+    if (norm(given[f]) !== norm(expected[f]))
+      return `its ${f} is ${String(given[f])}, the document's lot gives ${String(expected[f])}`;
   }
   return undefined;
 }
@@ -772,7 +937,13 @@ export async function executeEpcisImport(
   client: PharmaChainClient,
   options: EpcisExecuteOptions,
 ): Promise<EpcisImportResult> {
-  const result: EpcisImportResult = { steps: [], manifests: new Map(), notices: new Map(), shipments: new Map(), unused: [] };
+  const result: EpcisImportResult = {
+    steps: [],
+    manifests: new Map(),
+    notices: new Map(),
+    shipments: new Map(),
+    unused: [],
+  };
   const lots = new Map(plan.lots.map((l) => [l.lotId.toLowerCase(), l]));
   const done = new Set<number>();
   const commissioned = new Set<string>();
@@ -781,16 +952,25 @@ export async function executeEpcisImport(
   const seenLots = new Set<string>();
   for (const a of options.attestations ?? []) {
     const key = a.lotId.toLowerCase();
-    if (!commissionings.some((o) => o.lotId?.toLowerCase() === key)) result.unused.push(`attestation of lot ${a.lotNumber} (${a.lotId}): the document commissions no such lot`);
-    else if (seenLots.has(key)) result.unused.push(`attestation of lot ${a.lotNumber} (${a.lotId}): a second one for the same lot (the first given is used)`);
+    if (!commissionings.some((o) => o.lotId?.toLowerCase() === key))
+      result.unused.push(`attestation of lot ${a.lotNumber} (${a.lotId}): the document commissions no such lot`);
+    else if (seenLots.has(key))
+      result.unused.push(
+        `attestation of lot ${a.lotNumber} (${a.lotId}): a second one for the same lot (the first given is used)`,
+      );
     seenLots.add(key);
   }
   for (const x of options.signatures ?? []) {
     const op = commissionings.find((o) => o.lotId?.toLowerCase() === x.lotId.toLowerCase());
     if (!op) result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: the document commissions no such lot`);
-    else if (!seenLots.has(x.lotId.toLowerCase())) result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`);
+    else if (!seenLots.has(x.lotId.toLowerCase()))
+      result.unused.push(
+        `signature by ${x.signer} of lot ${x.lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`,
+      );
     else if (!op.accounts.some((a) => sameAddress(a.address, x.signer))) {
-      result.unused.push(`signature by ${x.signer} of lot ${x.lotId}: the signer is none of the step's accounts (${op.accounts.map((a) => `${a.role} ${a.address ?? "unknown"}`).join(", ")})`);
+      result.unused.push(
+        `signature by ${x.signer} of lot ${x.lotId}: the signer is none of the step's accounts (${op.accounts.map((a) => `${a.role} ${a.address ?? "unknown"}`).join(", ")})`,
+      );
     }
   }
 
@@ -805,7 +985,9 @@ export async function executeEpcisImport(
       record({ status: "skipped", cause: "refused", reason: op.refused });
       continue;
     }
-    const blocked = (op.ranges ?? []).find((r) => lots.has(r.lotId.toLowerCase()) && !commissioned.has(r.lotId.toLowerCase()) && op.kind !== "commissionLot");
+    const blocked = (op.ranges ?? []).find(
+      (r) => lots.has(r.lotId.toLowerCase()) && !commissioned.has(r.lotId.toLowerCase()) && op.kind !== "commissionLot",
+    );
     if (blocked) {
       record({ status: "skipped", cause: "dependency", reason: `lot ${blocked.lotId} was not commissioned` });
       continue;
@@ -820,18 +1002,34 @@ export async function executeEpcisImport(
     }
     const lot = op.kind === "commissionLot" ? lots.get(op.lotId!.toLowerCase()) : undefined;
     // A commissioning may use an attestation made before and signatures made elsewhere on it.
-    const attestation = lot ? (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase()) : undefined;
+    const attestation = lot
+      ? (options.attestations ?? []).find((a) => a.lotId.toLowerCase() === lot.lotId.toLowerCase())
+      : undefined;
     const given = op.accounts.map((a) =>
-      attestation && a.address ? (options.signatures ?? []).find((x) => x.lotId.toLowerCase() === lot!.lotId.toLowerCase() && sameAddress(x.signer, a.address)) : undefined,
+      attestation && a.address
+        ? (options.signatures ?? []).find(
+            (x) => x.lotId.toLowerCase() === lot!.lotId.toLowerCase() && sameAddress(x.signer, a.address),
+          )
+        : undefined,
     );
-    const signers = op.accounts.map((a, j) => (a.address && signing(a) && !given[j] ? options.signerFor(a.address) : undefined));
+    const signers = op.accounts.map((a, j) =>
+      a.address && signing(a) && !given[j] ? options.signerFor(a.address) : undefined,
+    );
     const lacking = op.accounts.filter((a, j) => signing(a) && !signers[j] && !given[j]);
     if (lacking.length) {
-      const hint = op.kind === "commissionLot" ? "; or give the attestation a dry run wrote and the missing party's signature of it (pharmachain lot sign)" : "";
-      record({ status: "skipped", cause: "signer", reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`.trim()).join(", ")}${hint}` });
+      const hint =
+        op.kind === "commissionLot"
+          ? "; or give the attestation a dry run wrote and the missing party's signature of it (pharmachain lot sign)"
+          : "";
+      record({
+        status: "skipped",
+        cause: "signer",
+        reason: `needs the signer of ${lacking.map((a) => `the ${a.role} ${a.address ?? a.party ?? ""}`.trim()).join(", ")}${hint}`,
+      });
       continue;
     }
-    const sender = signers.find((x) => x !== undefined) ?? (op.kind === "commissionLot" ? options.submitter : undefined);
+    const sender =
+      signers.find((x) => x !== undefined) ?? (op.kind === "commissionLot" ? options.submitter : undefined);
     if (!sender) {
       record({ status: "skipped", cause: "signer", reason: "no account of the caller's sends it" });
       continue;
@@ -841,7 +1039,9 @@ export async function executeEpcisImport(
       if (op.kind === "commissionLot") {
         const manufacturer = op.accounts[0].address!;
         // Built once: its root goes into the attestation, and the manifest to the caller.
-        const manifest = Manifest.fromSerials(lot!.serials, { metadata: { gtin: lot!.gtin, lotNumber: lot!.lotNumber } });
+        const manifest = Manifest.fromSerials(lot!.serials, {
+          metadata: { gtin: lot!.gtin, lotNumber: lot!.lotNumber },
+        });
         const latest = await client.provider.getBlock("latest");
         const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
         const domain = client.domain();
@@ -849,7 +1049,11 @@ export async function executeEpcisImport(
         if (attestation) {
           const mismatch = attestationMismatch(attestation, lot!, manufacturer, manifest.root);
           if (mismatch) {
-            record({ status: "failed", cause: "input", reason: `the attestation given for lot ${lot!.lotNumber} is not the document's: ${mismatch}` });
+            record({
+              status: "failed",
+              cause: "input",
+              reason: `the attestation given for lot ${lot!.lotNumber} is not the document's: ${mismatch}`,
+            });
             continue;
           }
           if (attestation.deadline <= now) {
@@ -863,7 +1067,8 @@ export async function executeEpcisImport(
           const bad: string[] = [];
           for (const x of given) {
             if (!x) continue;
-            if (!(await verifyAttestationSignature(domain, attestation, x.signer, x.signature, client.provider))) bad.push(x.signer);
+            if (!(await verifyAttestationSignature(domain, attestation, x.signer, x.signature, client.provider)))
+              bad.push(x.signer);
           }
           if (bad.length) {
             record({
@@ -875,13 +1080,25 @@ export async function executeEpcisImport(
           }
           signed = attestation;
         } else {
-          signed = importAttestation(lot!, manufacturer, options.deadline ?? now + BigInt(options.attestationLifetime ?? 86400), manifest.root);
+          signed = importAttestation(
+            lot!,
+            manufacturer,
+            options.deadline ?? now + BigInt(options.attestationLifetime ?? 86400),
+            manifest.root,
+          );
         }
         const signatureOf = async (j: number): Promise<{ signer: string; signature: string }> =>
           given[j]
             ? { signer: getAddress(given[j]!.signer), signature: given[j]!.signature }
-            : { signer: await signers[j]!.getAddress(), signature: await signLotAttestation(signers[j]!, domain, signed) };
-        const written = await as.commissionLot({ attestation: signed, manufacturerSignature: await signatureOf(0), regulatorSignature: await signatureOf(1) });
+            : {
+                signer: await signers[j]!.getAddress(),
+                signature: await signLotAttestation(signers[j]!, domain, signed),
+              };
+        const written = await as.commissionLot({
+          attestation: signed,
+          manufacturerSignature: await signatureOf(0),
+          regulatorSignature: await signatureOf(1),
+        });
         result.manifests.set(lot!.lotId, manifest);
         commissioned.add(lot!.lotId.toLowerCase());
         record({ status: "done", tx: written.tx, lotId: written.lotId });

@@ -62,9 +62,12 @@ export class EpcisSchemaValidationError extends InvalidInputError {
 
   constructor(errors: readonly EpcisSchemaError[], what = "the EPCIS document") {
     const first = errors[0] ?? { instancePath: "", schemaPath: "", message: "invalid" };
-    super(`${what} is not valid EPCIS 2.0: at ${first.instancePath || "/"} ${first.message} (schema ${first.schemaPath})`, {
-      details: errors.length > 1 ? `${errors.length} schema errors in all` : undefined,
-    });
+    super(
+      `${what} is not valid EPCIS 2.0: at ${first.instancePath || "/"} ${first.message} (schema ${first.schemaPath})`,
+      {
+        details: errors.length > 1 ? `${errors.length} schema errors in all` : undefined,
+      },
+    );
     this.instancePath = first.instancePath;
     this.schemaPath = first.schemaPath;
     this.errors = errors;
@@ -108,7 +111,12 @@ export function schemaForCompilation(schema: Readonly<Record<string, unknown>>):
   const definitions = copy.definitions;
   const epcList = definitions?.epcList;
   const uri = definitions?.uri;
-  if (epcList?.items?.$ref === "#/definitions/uri" && Object.keys(epcList.items).length === 1 && uri && typeof uri === "object") {
+  if (
+    epcList?.items?.$ref === "#/definitions/uri" &&
+    Object.keys(epcList.items).length === 1 &&
+    uri &&
+    typeof uri === "object"
+  ) {
     epcList.items = structuredClone(uri);
   }
   return copy;

@@ -57,7 +57,8 @@ function propertyNames(node: unknown, out: Set<string>): Set<string> {
   if (Array.isArray(node)) for (const x of node) propertyNames(x, out);
   else if (node && typeof node === "object") {
     for (const [key, value] of Object.entries(node)) {
-      if (key === "properties" && value && typeof value === "object" && !Array.isArray(value)) for (const name of Object.keys(value)) out.add(name);
+      if (key === "properties" && value && typeof value === "object" && !Array.isArray(value))
+        for (const name of Object.keys(value)) out.add(name);
       propertyNames(value, out);
     }
   }
@@ -73,9 +74,51 @@ function propertyNames(node: unknown, out: Set<string>): Set<string> {
 const RESERVED_PREFIXES: ReadonlySet<string> = propertyNames(
   officialSchema,
   new Set([
-    ...["epcis", "cbv", "cbvmda", "cbvmd", "gs1", "rdf", "rdfs", "owl", "xsd", "dcterms", "dc", "schema", "sosa", "ssn", "id", "type"],
-    ...["@base", "@container", "@context", "@direction", "@graph", "@id", "@import", "@included", "@index", "@json", "@language"],
-    ...["@list", "@nest", "@none", "@prefix", "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab"],
+    ...[
+      "epcis",
+      "cbv",
+      "cbvmda",
+      "cbvmd",
+      "gs1",
+      "rdf",
+      "rdfs",
+      "owl",
+      "xsd",
+      "dcterms",
+      "dc",
+      "schema",
+      "sosa",
+      "ssn",
+      "id",
+      "type",
+    ],
+    ...[
+      "@base",
+      "@container",
+      "@context",
+      "@direction",
+      "@graph",
+      "@id",
+      "@import",
+      "@included",
+      "@index",
+      "@json",
+      "@language",
+    ],
+    ...[
+      "@list",
+      "@nest",
+      "@none",
+      "@prefix",
+      "@propagate",
+      "@protected",
+      "@reverse",
+      "@set",
+      "@type",
+      "@value",
+      "@version",
+      "@vocab",
+    ],
   ]),
 );
 
@@ -90,11 +133,15 @@ export interface EpcisXmlReading {
 
 /** True when the text looks like an XML document (after a byte-order mark and blanks). */
 export function looksLikeXml(text: string): boolean {
-  return text.replace(/^\uFEFF/, "").trimStart().startsWith("<");
+  return text
+    .replace(/^\uFEFF/, "")
+    .trimStart()
+    .startsWith("<");
 }
 
 /** `<?xml version="…" encoding="NAME"` at the very start of the bytes (XML 1.0 §2.8, §4.3.3: EncName). */
-const XML_DECLARATION_ENCODING = /^<\?xml\s+version\s*=\s*(["'])[^"']*\1\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2/;
+const XML_DECLARATION_ENCODING =
+  /^<\?xml\s+version\s*=\s*(["'])[^"']*\1\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2/;
 
 /**
  * The text of an EPCIS file's bytes (XML or JSON-LD): a UTF-8 byte-order mark means UTF-8, a UTF-16 one UTF-16 (LE or
@@ -113,7 +160,9 @@ export function decodeEpcisText(bytes: Uint8Array): string {
     const decoder = decoderFor(declared, declared);
     if (decoder.encoding.startsWith("utf-16")) {
       // UTF-16 text would not have spelled the declaration in single bytes, and XML requires its byte-order mark.
-      throw new InvalidInputError(`the XML declaration names the encoding "${declared}", but the document is not UTF-16 (it has no byte-order mark)`);
+      throw new InvalidInputError(
+        `the XML declaration names the encoding "${declared}", but the document is not UTF-16 (it has no byte-order mark)`,
+      );
     }
     return decodeWith(decoder, bytes, declared);
   }
@@ -132,7 +181,8 @@ function decoderFor(label: string, shown: string): Decoder {
     throw new InvalidInputError(`the EPCIS document's encoding "${shown}" is not one this SDK can decode`, { cause });
   }
   // WHATWG maps some labels (ISO-2022-KR, HZ-GB-2312…) to "replacement", which decodes nothing.
-  if (decoder.encoding === "replacement") throw new InvalidInputError(`the EPCIS document's encoding "${shown}" is not one this SDK can decode`);
+  if (decoder.encoding === "replacement")
+    throw new InvalidInputError(`the EPCIS document's encoding "${shown}" is not one this SDK can decode`);
   return decoder;
 }
 
@@ -148,7 +198,13 @@ function decodeWith(decoder: Decoder, bytes: Uint8Array, shown: string): string 
   }
 }
 
-type Attr = { name: string; localName: string | null; value: string; namespaceURI: string | null; prefix: string | null };
+type Attr = {
+  name: string;
+  localName: string | null;
+  value: string;
+  namespaceURI: string | null;
+  prefix: string | null;
+};
 type El = {
   nodeType: number;
   localName: string | null;
@@ -170,8 +226,27 @@ const ROOT_ATTRIBUTES = ["schemaVersion", "creationDate", "xsi:schemaLocation"];
 
 /** The EPCIS fields of an event, each of which appears at most once (a second one is warned about, the first kept). */
 const EVENT_FIELDS: ReadonlySet<string> = new Set(
-  ["eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "action", "parentID", "transformationID", "epcClass", "quantity"]
-    .concat(["bizStep", "disposition", "epcList", "childEPCs", "inputEPCList", "outputEPCList", "quantityList", "childQuantityList"])
+  [
+    "eventTime",
+    "recordTime",
+    "eventTimeZoneOffset",
+    "eventID",
+    "action",
+    "parentID",
+    "transformationID",
+    "epcClass",
+    "quantity",
+  ]
+    .concat([
+      "bizStep",
+      "disposition",
+      "epcList",
+      "childEPCs",
+      "inputEPCList",
+      "outputEPCList",
+      "quantityList",
+      "childQuantityList",
+    ])
     .concat(["inputQuantityList", "outputQuantityList", "readPoint", "bizLocation", "bizTransactionList", "sourceList"])
     .concat(["destinationList", "ilmd", "errorDeclaration"]),
 );
@@ -234,7 +309,8 @@ class Reader {
   /** The child elements, as they are (see `parts` for the checked form). */
   children(el: El): El[] {
     const out: El[] = [];
-    for (let i = 0; i < el.childNodes.length; i++) if (el.childNodes[i].nodeType === ELEMENT_NODE) out.push(el.childNodes[i]);
+    for (let i = 0; i < el.childNodes.length; i++)
+      if (el.childNodes[i].nodeType === ELEMENT_NODE) out.push(el.childNodes[i]);
     return out;
   }
 
@@ -265,7 +341,10 @@ class Reader {
   /** Warns about text that sits beside (or instead of) the child elements of an element read for its elements. */
   strayText(el: El): void {
     const text = this.ownText(el).trim();
-    if (text) this.warn(`text "${snippet(text)}" in ${el.nodeName}${this.at(el)} is not carried over (only its child elements are read)`);
+    if (text)
+      this.warn(
+        `text "${snippet(text)}" in ${el.nodeName}${this.at(el)} is not carried over (only its child elements are read)`,
+      );
   }
 
   /** The child elements of an element read for its elements, after warning about its other attributes and its text. */
@@ -279,7 +358,8 @@ class Reader {
   fields(el: El, used: readonly string[] = []): El[] {
     const out: El[] = [];
     for (const c of this.parts(el, used)) {
-      if (this.isEpcis(c) && (c.localName === "extension" || c.localName === "baseExtension")) for (const f of this.fields(c)) out.push(f);
+      if (this.isEpcis(c) && (c.localName === "extension" || c.localName === "baseExtension"))
+        for (const f of this.fields(c)) out.push(f);
       else out.push(c);
     }
     return out;
@@ -289,7 +369,8 @@ class Reader {
   leaf(el: El, used: readonly string[] = []): string {
     this.attributes(el, used);
     const kids = this.children(el);
-    if (kids.length) this.warn(`elements inside ${el.nodeName}${this.at(el)} are not carried over (only its text is read)`);
+    if (kids.length)
+      this.warn(`elements inside ${el.nodeName}${this.at(el)} are not carried over (only its text is read)`);
     return this.ownText(el).trim();
   }
 
@@ -328,8 +409,10 @@ class Reader {
     let prefix = el.prefix || "ext";
     // A prefix the EPCIS context defines (or that is not a URI scheme, which the schema's `format: uri` names need)
     // is renamed: `gs1` → `ext-gs1`, `my_ns` → `ext-my-ns`.
-    if (RESERVED_PREFIXES.has(prefix) || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(prefix)) prefix = `ext-${prefix.replace(/[^A-Za-z0-9+.-]/g, "-")}`;
-    const taken = (p: string): boolean => RESERVED_PREFIXES.has(p) || (this.namespaces.has(p) && this.namespaces.get(p) !== ns);
+    if (RESERVED_PREFIXES.has(prefix) || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(prefix))
+      prefix = `ext-${prefix.replace(/[^A-Za-z0-9+.-]/g, "-")}`;
+    const taken = (p: string): boolean =>
+      RESERVED_PREFIXES.has(p) || (this.namespaces.has(p) && this.namespaces.get(p) !== ns);
     if (taken(prefix)) {
       // Numbered: `ex` → `ex2`, `ext-gs1` → `ext-gs1-2` (a separator when the prefix ends with a digit).
       const numbered = (n: number): string => (/\d$/.test(prefix) ? `${prefix}-${n}` : `${prefix}${n}`);
@@ -359,7 +442,8 @@ class Reader {
     }
     this.strayText(el);
     const out: Record<string, unknown> = {};
-    for (const k of kids) put(out, this.isEpcis(k) ? String(k.localName) : this.extensionName(k), this.extensionValue(k));
+    for (const k of kids)
+      put(out, this.isEpcis(k) ? String(k.localName) : this.extensionName(k), this.extensionValue(k));
     return out;
   }
 
@@ -402,9 +486,15 @@ class Reader {
         if (this.is(f, "epcClass")) element.epcClass = this.leaf(f);
         else if (this.is(f, "quantity")) element.quantity = this.number(f);
         else if (this.is(f, "uom")) element.uom = this.leaf(f);
-        else if (this.isEpcis(f)) this.warn(`<${f.nodeName}> in a quantityElement${this.at(f)} is not an EPCIS 1.x field this reader knows: left out`);
+        else if (this.isEpcis(f))
+          this.warn(
+            `<${f.nodeName}> in a quantityElement${this.at(f)} is not an EPCIS 1.x field this reader knows: left out`,
+          );
         // a 2.0 quantityElement allows no other field (`additionalProperties: false`): no room for an extension
-        else this.warn(`<${f.nodeName}> in a quantityElement${this.at(f)} is not carried over: EPCIS 2.0 quantity elements have no extensions`);
+        else
+          this.warn(
+            `<${f.nodeName}> in a quantityElement${this.at(f)} is not carried over: EPCIS 2.0 quantity elements have no extensions`,
+          );
       }
       out.push(element);
     }
@@ -418,7 +508,11 @@ class Reader {
     return Number(t);
   }
 
-  typedList(el: El, item: "bizTransaction" | "source" | "destination", kind: keyof typeof CBV_URN): Record<string, unknown>[] {
+  typedList(
+    el: El,
+    item: "bizTransaction" | "source" | "destination",
+    kind: keyof typeof CBV_URN,
+  ): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
     for (const c of this.parts(el)) {
       if (!this.is(c, item)) {
@@ -460,7 +554,10 @@ class Reader {
 
   event(el: El): EpcisEvent | undefined {
     const kind = String(el.localName);
-    if (!this.isEpcis(el) || !["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "QuantityEvent"].includes(kind)) {
+    if (
+      !this.isEpcis(el) ||
+      !["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "QuantityEvent"].includes(kind)
+    ) {
       this.warn(`<${el.nodeName}>${this.at(el)} is not an EPCIS 1.x event: left out`);
       return undefined;
     }
@@ -535,8 +632,16 @@ class Reader {
       // EPCIS 2.0 drops QuantityEvent: its class and count become an ObjectEvent OBSERVE with one quantityElement.
       const { epcClass, quantity, ...rest } = e;
       delete rest.type;
-      this.warn(`QuantityEvent${this.at(el)} read as an ObjectEvent OBSERVE with a quantityList (EPCIS 2.0 has no QuantityEvent)`);
-      return { type: "ObjectEvent", action: "OBSERVE", epcList: [], quantityList: [{ epcClass, quantity }], ...rest } as EpcisEvent;
+      this.warn(
+        `QuantityEvent${this.at(el)} read as an ObjectEvent OBSERVE with a quantityList (EPCIS 2.0 has no QuantityEvent)`,
+      );
+      return {
+        type: "ObjectEvent",
+        action: "OBSERVE",
+        epcList: [],
+        quantityList: [{ epcClass, quantity }],
+        ...rest,
+      } as EpcisEvent;
     }
     return e as EpcisEvent;
   }
@@ -662,7 +767,8 @@ class Reader {
       const name = c.namespaceURI === SBDH_NAMESPACE ? c.localName : undefined;
       if (name === "InstanceIdentifier") {
         if (this.once(seen, c, el.nodeName)) doc.instanceIdentifier = this.leaf(c);
-      } else if (name === "Standard" || name === "TypeVersion" || name === "Type" || name === "CreationDateAndTime") this.leaf(c);
+      } else if (name === "Standard" || name === "TypeVersion" || name === "Type" || name === "CreationDateAndTime")
+        this.leaf(c);
       else this.warn(`<${c.nodeName}> in ${el.nodeName}${this.at(c)} is not carried over`);
     }
   }
@@ -733,24 +839,34 @@ class Reader {
  */
 export function readEpcisXml(text: string): EpcisXmlReading {
   const source = text.replace(/^\uFEFF/, "");
-  if (/<!DOCTYPE/i.test(source)) throw new InvalidInputError("the XML document has a DOCTYPE: EPCIS documents need none, and it is refused for safety");
+  if (/<!DOCTYPE/i.test(source))
+    throw new InvalidInputError(
+      "the XML document has a DOCTYPE: EPCIS documents need none, and it is refused for safety",
+    );
   const problems: string[] = [];
   let dom: { documentElement: El | null };
   try {
     dom = new DOMParser({
       onError: (level, message, context: { locator?: { lineNumber?: number; columnNumber?: number } } | undefined) => {
-        const where = context?.locator?.lineNumber ? ` (line ${context.locator.lineNumber}, column ${context.locator.columnNumber})` : "";
+        const where = context?.locator?.lineNumber
+          ? ` (line ${context.locator.lineNumber}, column ${context.locator.columnNumber})`
+          : "";
         if (level !== "warning") problems.push(`${firstLine(message)}${where}`);
       },
     }).parseFromString(source, "text/xml") as unknown as { documentElement: El | null };
   } catch (cause) {
-    throw new InvalidInputError(`the XML document is not well-formed: ${problems[0] ?? firstLine((cause as Error).message)}`, { cause });
+    throw new InvalidInputError(
+      `the XML document is not well-formed: ${problems[0] ?? firstLine((cause as Error).message)}`,
+      { cause },
+    );
   }
   if (problems.length) throw new InvalidInputError(`the XML document is not well-formed: ${problems[0]}`);
   const root = dom.documentElement;
   if (!root) throw new InvalidInputError("the XML document has no root element");
   if (root.namespaceURI === EPCIS_2_NAMESPACE) {
-    throw new InvalidInputError("this is an EPCIS 2.0 XML document: the SDK reads EPCIS 1.x XML and EPCIS 2.0 JSON-LD; give its JSON-LD form");
+    throw new InvalidInputError(
+      "this is an EPCIS 2.0 XML document: the SDK reads EPCIS 1.x XML and EPCIS 2.0 JSON-LD; give its JSON-LD form",
+    );
   }
   const isDoc = root.localName === "EPCISDocument" && root.namespaceURI === EPCIS_1_NAMESPACE;
   const isQuery = root.localName === "EPCISQueryDocument" && root.namespaceURI === EPCIS_1_QUERY_NAMESPACE;
@@ -788,5 +904,10 @@ export function readEpcisXml(text: string): EpcisXmlReading {
 }
 
 function firstLine(message: string): string {
-  return message.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(" ");
+  return message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(" ");
 }
