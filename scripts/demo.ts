@@ -56,7 +56,13 @@ interface Step {
 const steps: Step[] = [];
 const started = Date.now();
 
-function log(actor: string, action: string, written?: Written<object>, detail?: Record<string, unknown>, callGas?: bigint): void {
+function log(
+  actor: string,
+  action: string,
+  written?: Written<object>,
+  detail?: Record<string, unknown>,
+  callGas?: bigint,
+): void {
   const step: Step = { n: steps.length + 1, actor, action };
   if (written) {
     step.gasUsed = written.tx.gasUsed.toString();
@@ -117,15 +123,26 @@ async function main(): Promise<void> {
   console.log(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
   const deployment = await deployProtocol(council);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
-  log("council", `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody} (order book ${base.ordersAddress})`);
+  log(
+    "council",
+    `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody} (order book ${base.ordersAddress})`,
+  );
   const as = (s: Signer): PharmaChainClient => base.withRunner(s);
   const now = async (): Promise<number> => (await provider.getBlock("latest"))!.timestamp;
   const inAYear = BigInt((await now()) + 365 * DAY);
 
   // ---------------------------------------------------------------- onboarding
-  log("council", "appoints the regulator", await as(council).appointRegulator({
-    account: regulatorOnline.address, gln: 614141000005n, jurisdiction: "US", validUntil: inAYear, licence: "FDA authority",
-  }));
+  log(
+    "council",
+    "appoints the regulator",
+    await as(council).appointRegulator({
+      account: regulatorOnline.address,
+      gln: 614141000005n,
+      jurisdiction: "US",
+      validUntil: inAYear,
+      licence: "FDA authority",
+    }),
+  );
   const parties: [JsonRpcSigner, Role, bigint][] = [
     [manufacturer, Role.Manufacturer, 300010000008n],
     [distributorA, Role.Distributor, 614141073467n],
@@ -136,13 +153,21 @@ async function main(): Promise<void> {
   ];
   for (const [party, role, gln] of parties) {
     const label = names.get(party.address)!;
-    log(label, `applies as ${Role[role]} (GLN ${gln})`, await as(party).applyForRole({ role, gln, jurisdiction: "US", licence: `${label} state licence` }));
+    log(
+      label,
+      `applies as ${Role[role]} (GLN ${gln})`,
+      await as(party).applyForRole({ role, gln, jurisdiction: "US", licence: `${label} state licence` }),
+    );
     log("regulator", `approves ${label}`, await as(regulatorOnline).approveStakeholder(party.address, inAYear));
   }
 
   // ---------------------------------------------------------------- product and lot
   const gtin = gtinToUint64(GTIN);
-  log("manufacturer", `registers product GTIN ${GTIN}`, await as(manufacturer).registerProduct(gtin, "Example tablets 10 mg, 30 count"));
+  log(
+    "manufacturer",
+    `registers product GTIN ${GTIN}`,
+    await as(manufacturer).registerProduct(gtin, "Example tablets 10 mg, 30 count"),
+  );
   log("regulator", `approves product ${GTIN}`, await as(regulatorOnline).approveProduct(gtin));
 
   const lotNumber = "LOT2026A";
@@ -150,7 +175,10 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const manifest = await Manifest.fromSerials(serials);
   const manifestSeconds = (Date.now() - t0) / 1000;
-  log("manufacturer", `builds the manifest of ${packs.toLocaleString("en")} serials in ${manifestSeconds.toFixed(1)} s, root ${manifest.root.slice(0, 18)}…`);
+  log(
+    "manufacturer",
+    `builds the manifest of ${packs.toLocaleString("en")} serials in ${manifestSeconds.toFixed(1)} s, root ${manifest.root.slice(0, 18)}…`,
+  );
   const expiry = yymmdd((await now()) + 2 * 365 * DAY);
   const attestation = buildLotAttestation({
     gtin,
@@ -173,23 +201,59 @@ async function main(): Promise<void> {
     regulatorSignature: { signer: regulatorOffline.address, signature: regulatorSignature },
   });
   const lotId = commissioned.lotId;
-  log("manufacturer", `commissions lot ${lotNumber} of ${packs.toLocaleString("en")} packs with both signatures (${commissioned.released ? "released" : "pending"})`, commissioned);
+  log(
+    "manufacturer",
+    `commissions lot ${lotNumber} of ${packs.toLocaleString("en")} packs with both signatures (${commissioned.released ? "released" : "pending"})`,
+    commissioned,
+  );
 
   // ---------------------------------------------------------------- the trade: a price, an order
   const pallet = Math.floor(packs / 2);
   const offerValidUntil = BigInt((await now()) + 30 * DAY);
   const offered = await as(manufacturer).offerPrice({
-    buyer: distributorA.address, gtin, price: "1.40", currency: "USD", validUntil: offerValidUntil, terms: "price list 2026, net 30 days",
+    buyer: distributorA.address,
+    gtin,
+    price: "1.40",
+    currency: "USD",
+    validUntil: offerValidUntil,
+    terms: "price list 2026, net 30 days",
   });
-  log("manufacturer", `offers distributor A 1.40 USD a pack of ${GTIN}, valid 30 days (offer ${offered.offerId})`, offered);
+  log(
+    "manufacturer",
+    `offers distributor A 1.40 USD a pack of ${GTIN}, valid 30 days (offer ${offered.offerId})`,
+    offered,
+  );
   const countered = await as(distributorA).counterOffer(offered.offerId, {
-    price: "1.25", validUntil: offerValidUntil, terms: "counter: 1.25 USD for pallet quantities",
+    price: "1.25",
+    validUntil: offerValidUntil,
+    terms: "counter: 1.25 USD for pallet quantities",
   });
-  log("distributor A", `counters offer ${offered.offerId} with 1.25 USD a pack (offer ${countered.offerId})`, countered);
-  log("manufacturer", `accepts offer ${countered.offerId}: 1.25 USD a pack is the contract price`, await as(manufacturer).acceptOffer(countered.offerId));
-  const palletOrder = await as(distributorA).placeOrder({ seller: manufacturer.address, gtin, quantity: pallet, document: "PO DA-2026-0001" });
-  log("distributor A", `orders a pallet of ${pallet.toLocaleString("en")} packs from the manufacturer at the contract price (order ${palletOrder.orderId})`, palletOrder);
-  log("manufacturer", `confirms order ${palletOrder.orderId}`, await as(manufacturer).confirmOrder(palletOrder.orderId, "order acknowledgement DA-2026-0001"));
+  log(
+    "distributor A",
+    `counters offer ${offered.offerId} with 1.25 USD a pack (offer ${countered.offerId})`,
+    countered,
+  );
+  log(
+    "manufacturer",
+    `accepts offer ${countered.offerId}: 1.25 USD a pack is the contract price`,
+    await as(manufacturer).acceptOffer(countered.offerId),
+  );
+  const palletOrder = await as(distributorA).placeOrder({
+    seller: manufacturer.address,
+    gtin,
+    quantity: pallet,
+    document: "PO DA-2026-0001",
+  });
+  log(
+    "distributor A",
+    `orders a pallet of ${pallet.toLocaleString("en")} packs from the manufacturer at the contract price (order ${palletOrder.orderId})`,
+    palletOrder,
+  );
+  log(
+    "manufacturer",
+    `confirms order ${palletOrder.orderId}`,
+    await as(manufacturer).confirmOrder(palletOrder.orderId, "order acknowledgement DA-2026-0001"),
+  );
 
   // ---------------------------------------------------------------- moving the packs
   const shipped = await as(manufacturer).shipForOrder({
@@ -198,22 +262,62 @@ async function main(): Promise<void> {
     notice: "ASN pallet SSCC 106141411234567897",
     ranges: [{ lotId, start: 0, end: pallet, lotNumber }],
   });
-  log("manufacturer", `ships the pallet for order ${palletOrder.orderId} to distributor A via the transporter (shipment ${shipped.shipmentId})`, shipped);
-  log("transporter", "picks the pallet up at the manufacturer's dock", await as(transporter).pickUp(shipped.shipmentId, 300010000008n));
-  log("transporter", "hands the pallet over at distributor A", await as(transporter).handOver(shipped.shipmentId, 614141073467n));
-  log("distributor A", `receives shipment ${shipped.shipmentId}: custody and ownership move`, await as(distributorA).receiveShipment(shipped.shipmentId));
+  log(
+    "manufacturer",
+    `ships the pallet for order ${palletOrder.orderId} to distributor A via the transporter (shipment ${shipped.shipmentId})`,
+    shipped,
+  );
+  log(
+    "transporter",
+    "picks the pallet up at the manufacturer's dock",
+    await as(transporter).pickUp(shipped.shipmentId, 300010000008n),
+  );
+  log(
+    "transporter",
+    "hands the pallet over at distributor A",
+    await as(transporter).handOver(shipped.shipmentId, 614141073467n),
+  );
+  log(
+    "distributor A",
+    `receives shipment ${shipped.shipmentId}: custody and ownership move`,
+    await as(distributorA).receiveShipment(shipped.shipmentId),
+  );
 
   const caseSize = 100;
-  const caseOrderA = await as(pharmacyA).placeOrder({ seller: distributorA.address, gtin, quantity: caseSize, document: "PO PA-0042" });
+  const caseOrderA = await as(pharmacyA).placeOrder({
+    seller: distributorA.address,
+    gtin,
+    quantity: caseSize,
+    document: "PO PA-0042",
+  });
   log("pharmacy A", `orders a case of ${caseSize} packs from distributor A (order ${caseOrderA.orderId})`, caseOrderA);
-  const caseOrderB = await as(pharmacyB).placeOrder({ seller: distributorA.address, gtin, quantity: caseSize, document: "PO PB-0107" });
+  const caseOrderB = await as(pharmacyB).placeOrder({
+    seller: distributorA.address,
+    gtin,
+    quantity: caseSize,
+    document: "PO PB-0107",
+  });
   log("pharmacy B", `orders a case of ${caseSize} packs from distributor A (order ${caseOrderB.orderId})`, caseOrderB);
   log("distributor A", `confirms order ${caseOrderA.orderId}`, await as(distributorA).confirmOrder(caseOrderA.orderId));
   log("distributor A", `confirms order ${caseOrderB.orderId}`, await as(distributorA).confirmOrder(caseOrderB.orderId));
-  const toA = await as(distributorA).shipForOrder({ orderId: caseOrderA.orderId, ranges: [{ lotId, start: 0, end: caseSize, lotNumber }] });
-  log("distributor A", `ships a case (packs 0-${caseSize - 1}) for order ${caseOrderA.orderId} to pharmacy A (shipment ${toA.shipmentId})`, toA);
-  const toB = await as(distributorA).shipForOrder({ orderId: caseOrderB.orderId, ranges: [{ lotId, start: caseSize, end: 2 * caseSize, lotNumber }] });
-  log("distributor A", `ships a case (packs ${caseSize}-${2 * caseSize - 1}) for order ${caseOrderB.orderId} to pharmacy B (shipment ${toB.shipmentId})`, toB);
+  const toA = await as(distributorA).shipForOrder({
+    orderId: caseOrderA.orderId,
+    ranges: [{ lotId, start: 0, end: caseSize, lotNumber }],
+  });
+  log(
+    "distributor A",
+    `ships a case (packs 0-${caseSize - 1}) for order ${caseOrderA.orderId} to pharmacy A (shipment ${toA.shipmentId})`,
+    toA,
+  );
+  const toB = await as(distributorA).shipForOrder({
+    orderId: caseOrderB.orderId,
+    ranges: [{ lotId, start: caseSize, end: 2 * caseSize, lotNumber }],
+  });
+  log(
+    "distributor A",
+    `ships a case (packs ${caseSize}-${2 * caseSize - 1}) for order ${caseOrderB.orderId} to pharmacy B (shipment ${toB.shipmentId})`,
+    toB,
+  );
   log("pharmacy A", `receives shipment ${toA.shipmentId}`, await as(pharmacyA).receiveShipment(toA.shipmentId));
   log("pharmacy B", `receives shipment ${toB.shipmentId}`, await as(pharmacyB).receiveShipment(toB.shipmentId));
 
@@ -224,46 +328,84 @@ async function main(): Promise<void> {
     const o = await reader.order(orderId);
     orders.push(o);
     const gas = await reader.orders.order.estimateGas(orderId);
-    log("(view)", `order ${o.orderId} from ${names.get(o.buyer)} to ${names.get(o.seller)}: ${o.statusName}, ` +
-      `${o.received.toLocaleString("en")} of ${o.quantity.toLocaleString("en")} packs received${o.price ? `, ${o.price} a pack` : ", no contract price"}`,
-      undefined, { orderId: o.orderId, status: o.statusName, quantity: o.quantity, received: o.received, price: o.price }, gas);
+    log(
+      "(view)",
+      `order ${o.orderId} from ${names.get(o.buyer)} to ${names.get(o.seller)}: ${o.statusName}, ` +
+        `${o.received.toLocaleString("en")} of ${o.quantity.toLocaleString("en")} packs received${o.price ? `, ${o.price} a pack` : ", no contract price"}`,
+      undefined,
+      { orderId: o.orderId, status: o.statusName, quantity: o.quantity, received: o.received, price: o.price },
+      gas,
+    );
   }
   const heldLots = await reader.history().lotsHeldBy(distributorA.address);
   const inventory: InventoryReport = await reader.inventory(distributorA.address, heldLots);
   const inventoryGas = await reader.orders.inventory.estimateGas(distributorA.address, heldLots, 0, 0, 250);
   const t = inventory.totals;
-  log("(view)", `distributor A's inventory at block ${inventory.blockNumber}: ${t.available.toLocaleString("en")} available, ` +
-    `${t.inTransit.toLocaleString("en")} in transit, ${t.suspect.toLocaleString("en")} suspect, ${t.decommissioned.toLocaleString("en")} decommissioned ` +
-    `(${inventory.lots.length} of the ${heldLots.length} ${heldLots.length === 1 ? "lot" : "lots"} found from events)`,
-    undefined, { lots: inventory.lots, totals: t }, inventoryGas);
+  log(
+    "(view)",
+    `distributor A's inventory at block ${inventory.blockNumber}: ${t.available.toLocaleString("en")} available, ` +
+      `${t.inTransit.toLocaleString("en")} in transit, ${t.suspect.toLocaleString("en")} suspect, ${t.decommissioned.toLocaleString("en")} decommissioned ` +
+      `(${inventory.lots.length} of the ${heldLots.length} ${heldLots.length === 1 ? "lot" : "lots"} found from events)`,
+    undefined,
+    { lots: inventory.lots, totals: t },
+    inventoryGas,
+  );
 
   const dispensedIndex = 17;
   const dispensedSerial = serials[dispensedIndex];
   const proof = manifest.proof(dispensedSerial);
-  log("pharmacy A", `dispenses pack ${dispensedSerial} to a patient`, await as(pharmacyA).dispense({ lotId, index: proof.index, serial: dispensedSerial, proof: proof.proof }));
+  log(
+    "pharmacy A",
+    `dispenses pack ${dispensedSerial} to a patient`,
+    await as(pharmacyA).dispense({ lotId, index: proof.index, serial: dispensedSerial, proof: proof.proof }),
+  );
 
   const suspectIndex = caseSize + 42;
-  log("pharmacy B", `quarantines pack ${serials[suspectIndex]}: damaged tamper seal`, await as(pharmacyB).quarantine([{ lotId, start: suspectIndex, end: suspectIndex + 1 }], "photo of the broken seal"));
+  log(
+    "pharmacy B",
+    `quarantines pack ${serials[suspectIndex]}: damaged tamper seal`,
+    await as(pharmacyB).quarantine([{ lotId, start: suspectIndex, end: suspectIndex + 1 }], "photo of the broken seal"),
+  );
 
   // Two more lots to show a recall and an expiry.
-  const smallLot = async (lot: string, prefix: string, expiresInDays: number): Promise<{ lotId: string; serials: string[]; manifest: Manifest }> => {
+  const smallLot = async (
+    lot: string,
+    prefix: string,
+    expiresInDays: number,
+  ): Promise<{ lotId: string; serials: string[]; manifest: Manifest }> => {
     const s = serialsFor(1000, prefix);
     const m = await Manifest.fromSerials(s);
     const day = yymmdd((await now()) + expiresInDays * DAY);
     const att = buildLotAttestation({
-      gtin, lotNumber: lot, expiresAt: expiryToExpiresAt(day), unitCount: s.length, serialsRoot: m.root,
-      dataHash: batchRecordHash(`batch record ${lot}`), manufacturer: manufacturer.address, deadline: BigInt((await now()) + DAY),
+      gtin,
+      lotNumber: lot,
+      expiresAt: expiryToExpiresAt(day),
+      unitCount: s.length,
+      serialsRoot: m.root,
+      dataHash: batchRecordHash(`batch record ${lot}`),
+      manufacturer: manufacturer.address,
+      deadline: BigInt((await now()) + DAY),
     });
     const w = await as(pharmacyA).commissionLot({
       attestation: att,
-      manufacturerSignature: { signer: manufacturer.address, signature: await signLotAttestation(manufacturer, domain, att) },
-      regulatorSignature: { signer: regulatorOffline.address, signature: await signLotAttestation(regulatorOffline, domain, att) },
+      manufacturerSignature: {
+        signer: manufacturer.address,
+        signature: await signLotAttestation(manufacturer, domain, att),
+      },
+      regulatorSignature: {
+        signer: regulatorOffline.address,
+        signature: await signLotAttestation(regulatorOffline, domain, att),
+      },
     });
     log("pharmacy A", `submits the co-signed attestation of lot ${lot} (1,000 packs): anyone may submit`, w);
     return { lotId: w.lotId, serials: s, manifest: m };
   };
   const recalled = await smallLot("LOT2026R", "R", 400);
-  log("manufacturer", "recalls lot LOT2026R: contamination found in retained samples", await as(manufacturer).recallLot(recalled.lotId, "CAPA-2026-114"));
+  log(
+    "manufacturer",
+    "recalls lot LOT2026R: contamination found in retained samples",
+    await as(manufacturer).recallLot(recalled.lotId, "CAPA-2026-114"),
+  );
   const expiring = await smallLot("LOT2026X", "X", 2);
   await hre.network.provider.send("evm_increaseTime", [4 * DAY]);
   await hre.network.provider.send("evm_mine", []);
@@ -272,47 +414,90 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- verdicts
   const expiryOf = expiresAtToExpiry(attestation.expiresAt);
   const scans: { label: string; scan: string }[] = [
-    { label: "a genuine pack at pharmacy B", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[caseSize + 7], expiry: expiryOf }) },
-    { label: "the dispensed pack scanned again (a cloned code)", scan: packToElementString({ gtin: GTIN, lot: lotNumber, serial: dispensedSerial, expiry: expiryOf }) },
-    { label: "an unknown serial", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: "A0FAKE0SERIAL1", expiry: expiryOf }) },
-    { label: "a pack of the recalled lot", scan: packToDigitalLink({ gtin: GTIN, lot: "LOT2026R", serial: recalled.serials[5] }) },
+    {
+      label: "a genuine pack at pharmacy B",
+      scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[caseSize + 7], expiry: expiryOf }),
+    },
+    {
+      label: "the dispensed pack scanned again (a cloned code)",
+      scan: packToElementString({ gtin: GTIN, lot: lotNumber, serial: dispensedSerial, expiry: expiryOf }),
+    },
+    {
+      label: "an unknown serial",
+      scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: "A0FAKE0SERIAL1", expiry: expiryOf }),
+    },
+    {
+      label: "a pack of the recalled lot",
+      scan: packToDigitalLink({ gtin: GTIN, lot: "LOT2026R", serial: recalled.serials[5] }),
+    },
     { label: "an expired pack", scan: packToDigitalLink({ gtin: GTIN, lot: "LOT2026X", serial: expiring.serials[9] }) },
-    { label: "the quarantined pack", scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[suspectIndex], expiry: expiryOf }) },
+    {
+      label: "the quarantined pack",
+      scan: packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[suspectIndex], expiry: expiryOf }),
+    },
   ];
   const manifests = new Map<string, Manifest>([
     [lotId, manifest],
     [recalled.lotId, recalled.manifest],
     [expiring.lotId, expiring.manifest],
   ]);
-  const reports = await verifyPacks(reader.custody, scans.map((s) => s.scan), { manifests: (id) => manifests.get(id) });
+  const reports = await verifyPacks(
+    reader,
+    scans.map((s) => s.scan),
+    { manifests: (id) => manifests.get(id) },
+  );
   console.log("\nVerification: what a pharmacist scanning each pack is told\n");
   const verdicts = reports.map((r: VerificationReport, i) => {
     console.log(`  ${scans[i].label}\n    scan     ${scans[i].scan}`);
     console.log(`    verdict  ${r.verdictName.toUpperCase()} — ${r.message}`);
-    console.log(`    DSCSA    verified=${r.dscsa.verified}${r.dscsa.verificationFailureReason ? ` verificationFailureReason=${r.dscsa.verificationFailureReason}` : ""}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`);
+    console.log(
+      `    DSCSA    verified=${r.dscsa.verified}${r.dscsa.verificationFailureReason ? ` verificationFailureReason=${r.dscsa.verificationFailureReason}` : ""}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`,
+    );
     console.log(`    EU hub   ${r.eu.returnCode ?? "no alert"} (${r.eu.packStatus})\n`);
     return { label: scans[i].label, scan: scans[i].scan, ...r };
   });
 
   const clone = reports[1];
   if (clone.verdictName === "decommissioned") {
-    log("pharmacy B", "reports the cloned code to the regulator (CloneReported event)", await as(pharmacyB).reportClone({
-      lotId, index: proof.index, serial: dispensedSerial, proof: proof.proof,
-    }));
+    log(
+      "pharmacy B",
+      "reports the cloned code to the regulator (CloneReported event)",
+      await as(pharmacyB).reportClone({
+        lotId,
+        index: proof.index,
+        serial: dispensedSerial,
+        proof: proof.proof,
+      }),
+    );
   }
   const status = await reader.packStatus(lotId, dispensedIndex);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`);
+  console.log(
+    `Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`,
+  );
 
   if (values.out) {
     fs.mkdirSync(values.out, { recursive: true });
     const file = path.join(values.out, "report.json");
     const report = {
-      network: { name: hre.network.name, chainId: base.chainId.toString(), hardfork: hre.config.networks.hardhat.hardfork },
-      deployment: { registry: deployment.registry, lots: deployment.lots, custody: deployment.custody, orders: base.ordersAddress },
+      network: {
+        name: hre.network.name,
+        chainId: base.chainId.toString(),
+        hardfork: hre.config.networks.hardhat.hardfork,
+      },
+      deployment: {
+        registry: deployment.registry,
+        lots: deployment.lots,
+        custody: deployment.custody,
+        orders: base.ordersAddress,
+      },
       parties: Object.fromEntries([...names].map(([a, n]) => [n, a])),
       product: { gtin: GTIN },
-      lots: { main: { lotId, lotNumber, packs, manifestRoot: manifest.root, manifestSeconds }, recalled: recalled.lotId, expired: expiring.lotId },
+      lots: {
+        main: { lotId, lotNumber, packs, manifestRoot: manifest.root, manifestSeconds },
+        recalled: recalled.lotId,
+        expired: expiring.lotId,
+      },
       trade: {
         offers: [await reader.offer(offered.offerId), await reader.offer(countered.offerId)],
         orders,
@@ -322,7 +507,10 @@ async function main(): Promise<void> {
       verdicts,
       seconds,
     };
-    fs.writeFileSync(file, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+    fs.writeFileSync(
+      file,
+      JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
+    );
     console.log(`Report written to ${file}`);
     // The whole history as EPCIS 2.0 JSON-LD: every lot (with its shipments' events, decommissions, quarantine, recall)
     // and every shipment. GS1 US company prefix 030001 (6 digits). The demo holds every manifest, so packs are listed by
@@ -341,7 +529,9 @@ async function main(): Promise<void> {
     for (const [fileName, exportIt] of epcisFiles) {
       fs.writeFileSync(path.join(values.out, fileName), JSON.stringify((await exportIt()).document, null, 2) + "\n");
     }
-    console.log(`EPCIS 2.0 export (validated against the official schema) written to ${values.out}: ${epcisFiles.map(([f]) => f).join(", ")}`);
+    console.log(
+      `EPCIS 2.0 export (validated against the official schema) written to ${values.out}: ${epcisFiles.map(([f]) => f).join(", ")}`,
+    );
   }
 }
 
@@ -349,4 +539,3 @@ main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });
-

@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet, encryptKeystoreJson } from "ethers";
 import { validateEpcisDocument } from "../sdk/src/epcis";
 import { ROOT, RunningNode, hardhat, startNode } from "./helpers/node";
+import { DSCSA_CONVERTED, DSCSA_XML } from "./helpers/fixtures";
 
 const BIN = path.join(ROOT, "sdk", "bin", "pharmachain.js");
 const PASSWORD = "correct horse battery staple";
@@ -29,9 +30,6 @@ const GTIN = "00614141123452";
 const LOT = "CLI-L1";
 
 /** The GS1 US DSCSA example (EPCIS 1.2 XML and its EPCIS 2.0 conversion) and the parties it names. */
-const DSCSA = path.join(__dirname, "..", "..", "shared", "standards", "epcis", "dscsa");
-const DSCSA_CONVERTED = path.join(DSCSA, "GS1_US_Pharma_Example_2_2_1_1__EPCIS2.0-converted.jsonld");
-const DSCSA_XML = path.join(DSCSA, "GS1_US_Pharma_Example_2_2_1_1__EPCIS1.2.xml");
 const DSCSA_MANUFACTURER = "urn:epc:id:sgln:030001.111111.0";
 const DSCSA_WHOLESALER = "urn:epc:id:sgln:039999.999999.0";
 
@@ -61,7 +59,8 @@ interface EpcisEventJson {
   ilmd?: Record<string, string>;
   [key: string]: unknown;
 }
-const eventsOf = (doc: unknown): EpcisEventJson[] => (doc as { epcisBody: { eventList: EpcisEventJson[] } }).epcisBody.eventList;
+const eventsOf = (doc: unknown): EpcisEventJson[] =>
+  (doc as { epcisBody: { eventList: EpcisEventJson[] } }).epcisBody.eventList;
 const bizStepsOf = (doc: unknown): string[] => eventsOf(doc).map((e) => e.bizStep);
 const eventIdsOf = (doc: unknown): string[] => eventsOf(doc).map((e) => e.eventID);
 
@@ -129,17 +128,29 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     // Light scrypt parameters keep the test fast; `pharmachain account new` writes ethers' default (N = 2^17).
     for (const [party, key] of Object.entries(KEYS)) {
       const wallet = new Wallet(key);
-      const json = await encryptKeystoreJson({ address: wallet.address, privateKey: key }, PASSWORD, { scrypt: { N: 1 << 10 } });
+      const json = await encryptKeystoreJson({ address: wallet.address, privateKey: key }, PASSWORD, {
+        scrypt: { N: 1 << 10 },
+      });
       fs.writeFileSync(path.join(dir, `${party}.json`), json, { mode: 0o600 });
     }
     node = await startNode();
-    await hardhat([
-      "ignition", "deploy", "ignition/modules/FirstRegulator.ts",
-      "--network", "remote", "--parameters", path.join(ROOT, "ignition", "parameters", "local.json"), "--deployment-id", deploymentId,
-    ], {
-      HARDHAT_VAR_PHARMACHAIN_RPC_URL: node.url,
-      HARDHAT_VAR_PHARMACHAIN_KEY: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    });
+    await hardhat(
+      [
+        "ignition",
+        "deploy",
+        "ignition/modules/FirstRegulator.ts",
+        "--network",
+        "remote",
+        "--parameters",
+        path.join(ROOT, "ignition", "parameters", "local.json"),
+        "--deployment-id",
+        deploymentId,
+      ],
+      {
+        HARDHAT_VAR_PHARMACHAIN_RPC_URL: node.url,
+        HARDHAT_VAR_PHARMACHAIN_KEY: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+      },
+    );
     deploymentDir = path.join(ROOT, "ignition", "deployments", deploymentId);
   });
 
@@ -165,8 +176,15 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
 
   it("runs onboarding, a co-signed lot, two shipments, verification, a dispense and a clone's verdict", async function () {
     // Onboarding: each party applies with its own keystore; the regulator (appointed by the Ignition deployment) approves.
-    for (const [party, role, gln] of [["manufacturer", "manufacturer", "614141000005"], ["distributor", "distributor", "614141073467"], ["dispenser", "dispenser", "614141000012"]] as const) {
-      await ok(["stakeholder", "apply", "--role", role, "--gln", gln, "--jurisdiction", "US", "--licence", `${party} licence`], party);
+    for (const [party, role, gln] of [
+      ["manufacturer", "manufacturer", "614141000005"],
+      ["distributor", "distributor", "614141073467"],
+      ["dispenser", "dispenser", "614141000012"],
+    ] as const) {
+      await ok(
+        ["stakeholder", "apply", "--role", role, "--gln", gln, "--jurisdiction", "US", "--licence", `${party} licence`],
+        party,
+      );
       await ok(["stakeholder", "approve", address(party), "--valid-until", "+365d"], "regulator");
     }
     const shown = await ok(["stakeholder", "show", address("distributor"), "--json"]);
@@ -183,14 +201,40 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(built.json.size).to.equal(1000);
     const expiry = new Date(Date.now() + 400 * 86400_000).toISOString().slice(2, 10).replace(/-/g, "");
     await ok([
-      "lot", "attest", "--manifest", "manifest.json", "--gtin", GTIN, "--lot", LOT, "--expiry", expiry,
-      "--manufacturer", address("manufacturer"), "--data-hash", "0x" + "ab".repeat(32), "--out", "attestation.json",
+      "lot",
+      "attest",
+      "--manifest",
+      "manifest.json",
+      "--gtin",
+      GTIN,
+      "--lot",
+      LOT,
+      "--expiry",
+      expiry,
+      "--manufacturer",
+      address("manufacturer"),
+      "--data-hash",
+      "0x" + "ab".repeat(32),
+      "--out",
+      "attestation.json",
     ]);
     // Offline: no --rpc is needed to sign, only the chain id and the lots contract from the deployment.
-    await ok(["lot", "sign", "attestation.json", "--out", "manufacturer.sig.json", "--chain-id", "31337"], "manufacturer");
+    await ok(
+      ["lot", "sign", "attestation.json", "--out", "manufacturer.sig.json", "--chain-id", "31337"],
+      "manufacturer",
+    );
     await ok(["lot", "sign", "attestation.json", "--out", "regulator.sig.json", "--chain-id", "31337"], "regulator");
     const commissioned = await ok(
-      ["lot", "commission", "attestation.json", "--manufacturer-signature", "manufacturer.sig.json", "--regulator-signature", "regulator.sig.json", "--json"],
+      [
+        "lot",
+        "commission",
+        "attestation.json",
+        "--manufacturer-signature",
+        "manufacturer.sig.json",
+        "--regulator-signature",
+        "regulator.sig.json",
+        "--json",
+      ],
       "distributor",
     );
     expect(commissioned.json.released).to.equal(true);
@@ -201,10 +245,16 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(lot.json.unitCount).to.equal(1000);
 
     // Shipments: a pallet to the distributor, a case onwards to the pharmacy.
-    const toDistributor = await ok(["ship", "--to", address("distributor"), "--range", `${GTIN}/${LOT}:0-500`, "--notice", "ASN-1", "--json"], "manufacturer");
+    const toDistributor = await ok(
+      ["ship", "--to", address("distributor"), "--range", `${GTIN}/${LOT}:0-500`, "--notice", "ASN-1", "--json"],
+      "manufacturer",
+    );
     expect(toDistributor.json.packCount).to.equal("500");
     await ok(["receive", String(toDistributor.json.shipmentId)], "distributor");
-    const toPharmacy = await ok(["ship", "--to", address("dispenser"), "--range", `${lotId}:0-20`, "--json"], "distributor");
+    const toPharmacy = await ok(
+      ["ship", "--to", address("dispenser"), "--range", `${lotId}:0-20`, "--json"],
+      "distributor",
+    );
     await ok(["receive", String(toPharmacy.json.shipmentId)], "dispenser");
 
     // A refusal keeps its contract error and exits with 5.
@@ -214,13 +264,31 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(String(again.json.message)).to.match(/shipment 2/i);
 
     // The trade behind a shipment: the pharmacy orders 10 packs, the distributor confirms and ships for the order.
-    const placed = await ok(["order", "place", "--seller", address("distributor"), "--gtin", GTIN, "--quantity", "10", "--document", "PO-1", "--json"], "dispenser");
+    const placed = await ok(
+      [
+        "order",
+        "place",
+        "--seller",
+        address("distributor"),
+        "--gtin",
+        GTIN,
+        "--quantity",
+        "10",
+        "--document",
+        "PO-1",
+        "--json",
+      ],
+      "dispenser",
+    );
     const orderId = String(placed.json.orderId);
     await ok(["order", "confirm", orderId], "distributor");
     const forOrder = await ok(["ship", "--order", orderId, "--range", `${GTIN}/${LOT}:20-30`, "--json"], "distributor");
     expect(forOrder.json.packCount).to.equal("10");
     await ok(["receive", String(forOrder.json.shipmentId)], "dispenser");
-    Object.assign(made, { toDistributor: String(toDistributor.json.shipmentId), forOrder: String(forOrder.json.shipmentId) });
+    Object.assign(made, {
+      toDistributor: String(toDistributor.json.shipmentId),
+      forOrder: String(forOrder.json.shipmentId),
+    });
     expect((await ok(["order", "show", orderId, "--json"])).json.statusName).to.equal("Delivered");
     const stock = await ok(["inventory", address("distributor"), "--json"]);
     expect((stock.json.totals as Record<string, string>).available).to.equal("470");
@@ -232,21 +300,47 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(genuine.json.verdictName).to.equal("verified");
     expect(genuine.json.holder).to.equal(address("dispenser"));
 
-    await ok(["dispense", `(01)${GTIN}(17)${expiry}(10)${LOT}(21)${serials[5]}`, "--manifest", "manifest.json"], "dispenser");
+    await ok(
+      ["dispense", `(01)${GTIN}(17)${expiry}(10)${LOT}(21)${serials[5]}`, "--manifest", "manifest.json"],
+      "dispenser",
+    );
     const clone = await cli(["verify", link, "--manifest", "manifest.json", "--json"]);
     expect(clone.code).to.equal(1);
     expect(clone.json.verdictName).to.equal("decommissioned");
     expect((clone.json.eu as { returnCode: string }).returnCode).to.equal("NMVS_NC_PCK_22");
     expect((clone.json.dscsa as { verified: boolean }).verified).to.equal(false);
 
-    const unknown = await cli(["verify", `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/NOPE1`, "--manifest", "manifest.json", "--json"]);
+    const unknown = await cli([
+      "verify",
+      `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/NOPE1`,
+      "--manifest",
+      "manifest.json",
+      "--json",
+    ]);
     expect(unknown.code).to.equal(1);
     expect(unknown.json.verdictName).to.equal("unknown serial");
+
+    // Without the lot's serial list, a genuine pack is "cannot verify" (exit 6), never an unknown serial.
+    const genuineLink = `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/${serials[6]}?17=${expiry}`;
+    const blind = await cli(["verify", genuineLink, "--json"]);
+    expect(blind.code).to.equal(6);
+    expect(blind.json).to.deep.include({ verdictName: "cannot verify", verified: false, cannotVerify: true });
+    expect((blind.json.eu as { returnCode: string | null }).returnCode).to.equal(null);
+    const blindText = await cli(["verify", genuineLink]);
+    expect(blindText.code).to.equal(6);
+    expect(blindText.stdout).to.contain("NOT VERIFIED (cannot verify)").and.to.contain("--manifest");
+    expect(blindText.stdout).to.not.contain("0x0000000000000000000000000000000000000000");
 
     // Provenance of the dispensed pack, from events.
     const history = await ok(["history", "pack", `${lotId}:5`, "--json"]);
     const names = (history.json as unknown as { name: string }[]).map((e) => e.name);
-    expect(names).to.include.members(["LotCommissioned", "LotReleased", "PacksShipped", "ShipmentReceived", "PacksDecommissioned"]);
+    expect(names).to.include.members([
+      "LotCommissioned",
+      "LotReleased",
+      "PacksShipped",
+      "ShipmentReceived",
+      "PacksDecommissioned",
+    ]);
     expect(names.filter((n) => n === "PacksShipped")).to.have.length(2);
     const text = await ok(["history", "shipment", String(toDistributor.json.shipmentId)]);
     expect(text.stdout).to.contain("received by");
@@ -276,7 +370,17 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const [byClass, bySerial, asLinks] = await Promise.all([
       ok(["epcis", "export", "lot", lot, "--out", "epcis/lot-class.jsonld", "--json"]),
       ok(["epcis", "export", "lot", made.lotId, "--manifest", "manifest.json", "--out", "epcis/lot-serials.jsonld"]),
-      ok(["epcis", "export", "lot", lot, "--manifest", "manifest.json", "--digital-link", "--out", "epcis/lot-links.jsonld"]),
+      ok([
+        "epcis",
+        "export",
+        "lot",
+        lot,
+        "--manifest",
+        "manifest.json",
+        "--digital-link",
+        "--out",
+        "epcis/lot-links.jsonld",
+      ]),
     ]);
     const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, "epcis", file), "utf8"));
     const [classDoc, serialDoc, linkDoc] = ["lot-class.jsonld", "lot-serials.jsonld", "lot-links.jsonld"].map(read);
@@ -285,14 +389,29 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       expect(validation.errors).to.deep.equal([]);
       expect(validation.valid).to.equal(true);
       // The lifecycle, in chain order: commissioned, shipped and received three times (pallet, case, order), one pack dispensed.
-      expect(bizStepsOf(doc)).to.deep.equal(["commissioning", "shipping", "receiving", "shipping", "receiving", "shipping", "receiving", "dispensing"]);
+      expect(bizStepsOf(doc)).to.deep.equal([
+        "commissioning",
+        "shipping",
+        "receiving",
+        "shipping",
+        "receiving",
+        "shipping",
+        "receiving",
+        "dispensing",
+      ]);
     }
     // What the command reports: the file, the count, the on-chain events with no EPCIS counterpart.
     expect(byClass.json.file).to.equal("epcis/lot-class.jsonld");
     expect(byClass.json.events).to.equal(8);
-    expect((byClass.json.skipped as { name: string }[]).map((s) => s.name)).to.deep.equal(["LotSigned", "LotSigned", "LotReleased"]);
+    expect((byClass.json.skipped as { name: string }[]).map((s) => s.name)).to.deep.equal([
+      "LotSigned",
+      "LotSigned",
+      "LotReleased",
+    ]);
     expect(byClass.json.warnings).to.deep.equal([]);
-    expect(bySerial.stdout).to.contain("8 EPCIS events written to epcis/lot-serials.jsonld (3 on-chain events without an EPCIS counterpart)");
+    expect(bySerial.stdout).to.contain(
+      "8 EPCIS events written to epcis/lot-serials.jsonld (3 on-chain events without an EPCIS counterpart)",
+    );
     expect(asLinks.stdout).to.contain("8 EPCIS events written to epcis/lot-links.jsonld");
     expect(bySerial.stderr).to.contain("not exported: LotReleased");
     expect(bySerial.stderr).not.to.contain("warning");
@@ -302,7 +421,9 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const day = `20${made.expiry.slice(0, 2)}-${made.expiry.slice(2, 4)}-${made.expiry.slice(4, 6)}`;
     expect(commissioning.action).to.equal("ADD");
     expect(commissioning.epcList).to.equal(undefined);
-    expect(commissioning.quantityList).to.deep.equal([{ epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1000 }]);
+    expect(commissioning.quantityList).to.deep.equal([
+      { epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1000 },
+    ]);
     expect(commissioning.ilmd).to.deep.equal({ "cbvmda:lotNumber": LOT, "cbvmda:itemExpirationDate": day });
     expect(commissioning.bizLocation).to.deep.equal({ id: SGLN.manufacturer });
     expect(commissioning["pharmachain:lotId"]).to.equal(made.lotId);
@@ -317,7 +438,9 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(ship2.destinationList).to.deep.equal([{ type: "owning_party", destination: SGLN.dispenser }]);
     expect(receive1.bizLocation).to.deep.equal({ id: SGLN.distributor });
     expect(dispensing.disposition).to.equal("dispensed");
-    expect(dispensing.quantityList).to.deep.equal([{ epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1 }]);
+    expect(dispensing.quantityList).to.deep.equal([
+      { epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1 },
+    ]);
     expect(dispensing["pharmachain:ranges"]).to.deep.equal([{ lotId: made.lotId, start: 5, end: 6 }]);
     expect(dispensing.bizLocation).to.deep.equal({ id: SGLN.dispenser });
 
@@ -336,14 +459,21 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const linkEvents = eventsOf(linkDoc);
     expect(linkEvents[7].epcList).to.deep.equal([`https://id.gs1.org/01/${GTIN}/21/S000005`]);
     expect(linkEvents[7].bizLocation).to.deep.equal({ id: "https://id.gs1.org/414/0614141000012" });
-    expect(linkEvents[1].sourceList).to.deep.equal([{ type: "owning_party", source: "https://id.gs1.org/417/0614141000005" }]);
-    expect(linkEvents[1].destinationList).to.deep.equal([{ type: "owning_party", destination: "https://id.gs1.org/417/0614141073467" }]);
-    for (const e of linkEvents) for (const epc of e.epcList ?? []) expect(epc).to.match(/^https:\/\/id\.gs1\.org\/01\/00614141123452\/21\/S\d{6}$/);
+    expect(linkEvents[1].sourceList).to.deep.equal([
+      { type: "owning_party", source: "https://id.gs1.org/417/0614141000005" },
+    ]);
+    expect(linkEvents[1].destinationList).to.deep.equal([
+      { type: "owning_party", destination: "https://id.gs1.org/417/0614141073467" },
+    ]);
+    for (const e of linkEvents)
+      for (const epc of e.epcList ?? [])
+        expect(epc).to.match(/^https:\/\/id\.gs1\.org\/01\/00614141123452\/21\/S\d{6}$/);
     expect(JSON.stringify(linkDoc)).not.to.contain("urn:epc:");
 
     // One on-chain event, one eventID, whatever the rendering: the three exports agree, and no two events share an id.
     const ids = eventIdsOf(classDoc);
-    for (const id of ids) expect(id).to.match(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of ids)
+      expect(id).to.match(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(ids).size).to.equal(ids.length);
     expect(eventIdsOf(serialDoc)).to.deep.equal(ids);
     expect(eventIdsOf(linkDoc)).to.deep.equal(ids);
@@ -361,10 +491,19 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     // The pack: its document is standard output; every event narrowed to pack 5.
     const packDoc = JSON.parse(pack.stdout);
     expect(validateEpcisDocument(packDoc).errors).to.deep.equal([]);
-    expect(bizStepsOf(packDoc)).to.deep.equal(["commissioning", "shipping", "receiving", "shipping", "receiving", "dispensing"]);
+    expect(bizStepsOf(packDoc)).to.deep.equal([
+      "commissioning",
+      "shipping",
+      "receiving",
+      "shipping",
+      "receiving",
+      "dispensing",
+    ]);
     for (const e of eventsOf(packDoc)) {
       expect(e["pharmachain:ranges"], e.bizStep).to.deep.equal([{ lotId: made.lotId, start: 5, end: 6 }]);
-      expect(e.quantityList, e.bizStep).to.deep.equal([{ epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1 }]);
+      expect(e.quantityList, e.bizStep).to.deep.equal([
+        { epcClass: `urn:epc:class:lgtin:0614141.012345.${LOT}`, quantity: 1 },
+      ]);
     }
     // Stable ids: the same pack named by GTIN/LOT or by lot id, exported twice, gives the same eventIDs; they are the
     // pack's own (scoped to the pack), not the lot's.
@@ -383,7 +522,9 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(receiving.epcList).to.deep.equal(shipping.epcList);
     expect(receiving.bizLocation).to.deep.equal({ id: SGLN.dispenser });
     // A shipment's events keep the ids they have in the lot's export (made by class, without the manifest).
-    const inLot = eventsOf(lotDoc).filter((e) => e["pharmachain:shipmentId"] === made.forOrder).map((e) => e.eventID);
+    const inLot = eventsOf(lotDoc)
+      .filter((e) => e["pharmachain:shipmentId"] === made.forOrder)
+      .map((e) => e.eventID);
     expect(inLot).to.have.length(2);
     expect(eventIdsOf(shipment.json)).to.deep.equal(inLot);
   });
@@ -396,27 +537,59 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       schemaVersion: "2.0",
       creationDate: "2026-01-01T00:00:00Z",
       epcisBody: {
-        eventList: [{ type: "ObjectEvent", eventTime: "yesterday", eventTimeZoneOffset: "+00:00", epcList: [sgtin("S000001")], action: "ADD", bizStep: "commissioning" }],
+        eventList: [
+          {
+            type: "ObjectEvent",
+            eventTime: "yesterday",
+            eventTimeZoneOffset: "+00:00",
+            epcList: [sgtin("S000001")],
+            action: "ADD",
+            bizStep: "commissioning",
+          },
+        ],
       },
     };
     fs.writeFileSync(path.join(dir, "invalid.jsonld"), JSON.stringify(invalid, null, 2));
-    fs.writeFileSync(path.join(dir, "nolot-sig.json"), JSON.stringify({ signer: address("regulator"), signature: "0x12" }));
+    fs.writeFileSync(
+      path.join(dir, "nolot-sig.json"),
+      JSON.stringify({ signer: address("regulator"), signature: "0x12" }),
+    );
     const first = validateEpcisDocument(invalid).errors[0];
     expect(first.schemaPath).to.match(/^#\//);
 
     const cases: [string[], number, string | RegExp][] = [
       // a usage error (2), with the command's usage after the message
       [["epcis", "export", "foo", "1"], 2, 'export of "foo"? use lot, pack or shipment'],
-      [["epcis", "import", "invalid.jsonld", "--dry-run", "--signature", "nolot-sig.json"], 2, "--attestation and --signature are for the import itself, not --dry-run"],
+      [
+        ["epcis", "import", "invalid.jsonld", "--dry-run", "--signature", "nolot-sig.json"],
+        2,
+        "--attestation and --signature are for the import itself, not --dry-run",
+      ],
       // invalid input (3)
       [["epcis", "export", "pack", `${GTIN}/${LOT}`], 3, "give the pack as LOT:INDEX"],
       [["epcis", "export", "pack", `${GTIN}/${LOT}:1000`], 3, `pack index 1000 is outside lot ${made.lotId} (0-999)`],
       [["epcis", "export", "shipment", "first"], 3, 'shipment "first" must be a whole number'],
-      [["epcis", "export", "shipment", made.toDistributor, "--manifest", "manifest.json"], 3, "manifest manifest.json names no lot: give it as LOT=FILE"],
-      [["epcis", "export", "lot", `${GTIN}/${LOT}`, "--from-block", "1O"], 3, '--from-block "1O" must be a whole number'],
+      [
+        ["epcis", "export", "shipment", made.toDistributor, "--manifest", "manifest.json"],
+        3,
+        "manifest manifest.json names no lot: give it as LOT=FILE",
+      ],
+      [
+        ["epcis", "export", "lot", `${GTIN}/${LOT}`, "--from-block", "1O"],
+        3,
+        '--from-block "1O" must be a whole number',
+      ],
       [["epcis", "import", "missing.jsonld"], 3, "no EPCIS document at missing.jsonld"],
-      [["epcis", "import", "invalid.jsonld", "--signature", "nolot-sig.json"], 3, "nolot-sig.json names no lotId: make it with pharmachain lot sign ATTESTATION.json"],
-      [["epcis", "import", "invalid.jsonld", "--attestation", "nolot-sig.json"], 3, 'nolot-sig.json has no "lotId": not an attestation file'],
+      [
+        ["epcis", "import", "invalid.jsonld", "--signature", "nolot-sig.json"],
+        3,
+        "nolot-sig.json names no lotId: make it with pharmachain lot sign ATTESTATION.json",
+      ],
+      [
+        ["epcis", "import", "invalid.jsonld", "--attestation", "nolot-sig.json"],
+        3,
+        'nolot-sig.json has no "lotId": not an attestation file',
+      ],
       [["epcis", "import", "not-json.jsonld", "--dry-run"], 3, /error: the EPCIS document is .*not valid JSON/],
       // not found (6)
       [["epcis", "export", "shipment", "999"], 6, "shipment 999 is not on chain 31337"],
@@ -433,7 +606,10 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       if (typeof message === "string") expect(r.stderr, what).to.contain(`error: ${message}`);
       else expect(r.stderr, what).to.match(message);
       expect(r.stdout, what).to.equal("");
-      if (code === 2) expect(r.stderr, what).to.contain(`pharmachain epcis ${args[1]} ${args[1] === "export" ? "lot LOT | pack LOT:INDEX" : "FILE [--dry-run]"}`);
+      if (code === 2)
+        expect(r.stderr, what).to.contain(
+          `pharmachain epcis ${args[1]} ${args[1] === "export" ? "lot LOT | pack LOT:INDEX" : "FILE [--dry-run]"}`,
+        );
     });
     expect(json.code).to.equal(3);
     expect(json.json).to.deep.equal({
@@ -449,7 +625,16 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       JSON.stringify({ [DSCSA_MANUFACTURER]: address("manufacturer"), [DSCSA_WHOLESALER]: address("distributor") }),
     );
     const before = await blockNumber();
-    const args = ["epcis", "import", DSCSA_CONVERTED, "--dry-run", "--parties", "dscsa-parties.json", "--regulator", address("regulator")];
+    const args = [
+      "epcis",
+      "import",
+      DSCSA_CONVERTED,
+      "--dry-run",
+      "--parties",
+      "dscsa-parties.json",
+      "--regulator",
+      address("regulator"),
+    ];
     // No key: a dry run signs nothing.
     const [text, json, xml] = await Promise.all([
       ok(args),
@@ -460,11 +645,17 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
 
     const lines = text.stdout.split("\n");
     expect(lines).to.include("1 lot(s), 2 operation(s), 0 event(s) not representable");
-    expect(text.stdout).to.contain("1. commissionLot: commission lot A123 of GTIN 00300010123455: 12 packs, expiry 2025-03-27");
+    expect(text.stdout).to.contain(
+      "1. commissionLot: commission lot A123 of GTIN 00300010123455: 12 packs, expiry 2025-03-27",
+    );
     expect(text.stdout).to.contain(`manufacturer: ${address("manufacturer")} (${DSCSA_MANUFACTURER})`);
     expect(text.stdout).to.contain(`regulator (cosigns): ${address("regulator")}`);
-    expect(text.stdout).to.contain("WILL BE REFUSED: the lot expired on 2025-03-27: the contracts refuse to commission an expired lot (LotsAlreadyExpired)");
-    expect(text.stdout).to.contain(`2. ship: ship A123[0-11] from ${DSCSA_MANUFACTURER} to ${DSCSA_WHOLESALER} (notice: 1 EPCs, 4 packings, 2 business transactions)`);
+    expect(text.stdout).to.contain(
+      "WILL BE REFUSED: the lot expired on 2025-03-27: the contracts refuse to commission an expired lot (LotsAlreadyExpired)",
+    );
+    expect(text.stdout).to.contain(
+      `2. ship: ship A123[0-11] from ${DSCSA_MANUFACTURER} to ${DSCSA_WHOLESALER} (notice: 1 EPCs, 4 packings, 2 business transactions)`,
+    );
     expect(text.stdout).to.contain(`buyer: ${address("distributor")} (${DSCSA_WHOLESALER})`);
     expect(text.stdout).to.match(/WILL BE REFUSED: depends on step 1 \(lot 0x[0-9a-f]{64}\), which will be refused/);
     expect(lines.filter((l) => l.trim().startsWith("represented:"))).to.have.length(6);
@@ -477,13 +668,34 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       unsupported: unknown[];
     };
     const plan = json.json as unknown as Plan;
-    expect(plan.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate])).to.deep.equal([["00300010123455", "A123", "2025-03-27"]]);
-    expect(plan.lots[0].serials).to.deep.equal(["11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"]);
+    expect(plan.lots.map((l) => [l.gtin, l.lotNumber, l.expiryDate])).to.deep.equal([
+      ["00300010123455", "A123", "2025-03-27"],
+    ]);
+    expect(plan.lots[0].serials).to.deep.equal([
+      "11",
+      "12",
+      "13",
+      "14",
+      "15",
+      "16",
+      "17",
+      "18",
+      "19",
+      "20",
+      "21",
+      "22",
+    ]);
     expect(plan.operations.map((o) => o.kind)).to.deep.equal(["commissionLot", "ship"]);
     expect(plan.operations[0].refused).to.match(/^the lot expired on 2025-03-27/);
-    expect(plan.operations[0].accounts.map((a) => a.address)).to.deep.equal([address("manufacturer"), address("regulator")]);
+    expect(plan.operations[0].accounts.map((a) => a.address)).to.deep.equal([
+      address("manufacturer"),
+      address("regulator"),
+    ]);
     expect(plan.operations[1].refused).to.match(/^depends on step 1 /);
-    expect(plan.operations[1].accounts.map((a) => [a.role, a.address])).to.deep.equal([["seller", address("manufacturer")], ["buyer", address("distributor")]]);
+    expect(plan.operations[1].accounts.map((a) => [a.role, a.address])).to.deep.equal([
+      ["seller", address("manufacturer")],
+      ["buyer", address("distributor")],
+    ]);
     expect(plan.unsupported).to.deep.equal([]);
     const fromXml = xml.json as unknown as Plan & { warnings: string[] };
     expect(fromXml.lots).to.deep.equal(plan.lots);
@@ -508,13 +720,26 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       epcisBody: {
         eventList: [
           {
-            type: "ObjectEvent", eventTime: time, eventTimeZoneOffset: "+00:00", epcList: epcs, action: "ADD",
-            bizStep: "commissioning", disposition: "active", readPoint: { id: SGLN.manufacturer }, bizLocation: { id: SGLN.manufacturer },
+            type: "ObjectEvent",
+            eventTime: time,
+            eventTimeZoneOffset: "+00:00",
+            epcList: epcs,
+            action: "ADD",
+            bizStep: "commissioning",
+            disposition: "active",
+            readPoint: { id: SGLN.manufacturer },
+            bizLocation: { id: SGLN.manufacturer },
             ilmd: { "cbvmda:lotNumber": lotNumber, "cbvmda:itemExpirationDate": expiry },
           },
           {
-            type: "ObjectEvent", eventTime: time, eventTimeZoneOffset: "+00:00", epcList: epcs, action: "OBSERVE",
-            bizStep: "shipping", disposition: "in_transit", readPoint: { id: SGLN.manufacturer },
+            type: "ObjectEvent",
+            eventTime: time,
+            eventTimeZoneOffset: "+00:00",
+            epcList: epcs,
+            action: "OBSERVE",
+            bizStep: "shipping",
+            disposition: "in_transit",
+            readPoint: { id: SGLN.manufacturer },
             sourceList: [{ type: "owning_party", source: SGLN.manufacturer }],
             destinationList: [{ type: "owning_party", destination: SGLN.distributor }],
           },
@@ -523,8 +748,19 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     };
     expect(validateEpcisDocument(document).errors).to.deep.equal([]);
     fs.writeFileSync(path.join(dir, "new-lot.jsonld"), JSON.stringify(document, null, 2));
-    fs.writeFileSync(path.join(dir, "parties.json"), JSON.stringify({ [SGLN.manufacturer]: address("manufacturer"), [SGLN.distributor]: address("distributor") }));
-    const args = ["epcis", "import", "new-lot.jsonld", "--parties", "parties.json", "--regulator", address("regulator")];
+    fs.writeFileSync(
+      path.join(dir, "parties.json"),
+      JSON.stringify({ [SGLN.manufacturer]: address("manufacturer"), [SGLN.distributor]: address("distributor") }),
+    );
+    const args = [
+      "epcis",
+      "import",
+      "new-lot.jsonld",
+      "--parties",
+      "parties.json",
+      "--regulator",
+      address("regulator"),
+    ];
 
     // Checked against the chain (product approved and the manufacturer's, lot new and unexpired, roles active): no refusal.
     const dry = await ok([...args, "--dry-run", "--json"]);
@@ -562,14 +798,21 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     await ok(["lot", "sign", attestationPath, "--out", "regulator-sig.json"], "regulator");
     // a second dry run keeps the attestation the regulator signed
     const again = await ok([...args, "--dry-run", "--out", "attest"]);
-    expect(again.stdout).to.contain(`attestation of lot ${lotNumber} kept at ${attestationPath} (written before, valid until`);
+    expect(again.stdout).to.contain(
+      `attestation of lot ${lotNumber} kept at ${attestationPath} (written before, valid until`,
+    );
     expect(JSON.parse(fs.readFileSync(path.join(dir, attestationPath), "utf8"))).to.deep.equal(attestation);
     expect(await blockNumber()).to.equal(before);
 
     // A signature without the attestation it signs does not apply: said as not used, the step left for the regulator (8).
     const unsigned = await cli([...args, "--signature", "regulator-sig.json", "--json"], "manufacturer");
     expect(unsigned.code, unsigned.stderr).to.equal(8);
-    expect((unsigned.json.steps as Steps)[0]).to.deep.include({ step: 1, kind: "commissionLot", status: "skipped", cause: "signer" });
+    expect((unsigned.json.steps as Steps)[0]).to.deep.include({
+      step: 1,
+      kind: "commissionLot",
+      status: "skipped",
+      cause: "signer",
+    });
     expect(unsigned.json.unused).to.deep.equal([
       `signature by ${address("regulator")} of lot ${lotId}: no attestation of that lot is given, and a signature applies only to the attestation it signs`,
     ]);
@@ -578,7 +821,10 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     await ok(["lot", "sign", attestationPath, "--out", "manufacturer-sig.json"], "manufacturer");
     const sig = JSON.parse(fs.readFileSync(path.join(dir, "manufacturer-sig.json"), "utf8")) as Record<string, string>;
     fs.writeFileSync(path.join(dir, "forged-sig.json"), JSON.stringify({ ...sig, signer: address("regulator") }));
-    const forged = await cli([...args, "--attestation", attestationPath, "--signature", "forged-sig.json", "--json"], "manufacturer");
+    const forged = await cli(
+      [...args, "--attestation", attestationPath, "--signature", "forged-sig.json", "--json"],
+      "manufacturer",
+    );
     expect(forged.code, forged.stderr).to.equal(3);
     expect((forged.json.steps as Steps)[0]).to.deep.include({
       status: "failed",
@@ -588,14 +834,19 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(await blockNumber()).to.equal(before);
 
     // With both, the manufacturer's key imports the whole document: the lot released with both signers, the shipment made.
-    const imported = await ok([...args, "--attestation", attestationPath, "--signature", "regulator-sig.json", "--out", "imported", "--json"], "manufacturer");
+    const imported = await ok(
+      [...args, "--attestation", attestationPath, "--signature", "regulator-sig.json", "--out", "imported", "--json"],
+      "manufacturer",
+    );
     expect((imported.json.steps as Steps).map((x) => x.status)).to.deep.equal(["done", "done"]);
     const shipmentId = String((imported.json.shipments as Record<string, string>)["2"]);
     const files = (imported.json.files as string[]).map((f) => path.basename(f)).sort();
     expect(files[0]).to.equal(`manifest-${GTIN}-${lotNumber}.json`);
     expect(files[1]).to.match(/^notice-0x[0-9a-f]{64}\.json$/);
     const lot = await ok(["lot", "show", lotId]);
-    expect(lot.stdout).to.contain(`signed by ${address("manufacturer")} (manufacturer) and ${address("regulator")} (regulator)`);
+    expect(lot.stdout).to.contain(
+      `signed by ${address("manufacturer")} (manufacturer) and ${address("regulator")} (regulator)`,
+    );
     // the distributor receives it with the ordinary command, and the export of the lot names the imported serials
     await ok(["receive", shipmentId], "distributor");
     const exported = await ok(["epcis", "export", "lot", lotId, "--manifest", path.join("imported", files[0])]);

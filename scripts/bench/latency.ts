@@ -1,7 +1,7 @@
 /**
  * Verification latency and throughput as an integrator sees it: the SDK over HTTP JSON-RPC to a `hardhat node`
  * started on a free port (and stopped), with a lot set up the way a lot looks mid-life: a distributor holds it,
- * ten cases went to a pharmacy and ten packs were dispensed. Each sample is one `verifyPack` of a random pack from a
+ * ten cases went to a pharmacy and ten packs were dispensed. Each sample is one `PackVerifier.verifyOne` of a random pack from a
  * GS1 Digital Link, including the parse, the manifest lookup of the pack's index and Merkle proof, and the
  * `verifyBatch` call. The headline figures (`verify.*`) pass hints: the starts of the lot's runs, read once with
  * `client.runs`, which let the contract find a pack's run in O(1) (a stale hint only costs a walk); `verify.noHint.*`
@@ -23,7 +23,7 @@ import {
   gtinToUint64,
   packToDigitalLink,
   signLotAttestation,
-  verifyPack,
+  PackVerifier,
   verifyPacks,
   VerifyOptions,
 } from "../../sdk/src";
@@ -74,7 +74,11 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
   const validUntil = BigInt((await now()) + 2 * 365 * DAY);
 
   await as(council).appointRegulator({ account: regulator.address, gln: 0, jurisdiction: "US", validUntil });
-  for (const [party, role] of [[manufacturer, Role.Manufacturer], [distributor, Role.Distributor], [dispenser, Role.Dispenser]] as const) {
+  for (const [party, role] of [
+    [manufacturer, Role.Manufacturer],
+    [distributor, Role.Distributor],
+    [dispenser, Role.Dispenser],
+  ] as const) {
     await as(party).applyForRole({ role, gln: 0, jurisdiction: "US", licence: party.address });
     await as(regulator).approveStakeholder(party.address, validUntil);
   }
@@ -101,14 +105,24 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
   const domain = base.domain();
   const { lotId } = await as(manufacturer).commissionLot({
     attestation,
-    manufacturerSignature: { signer: manufacturer.address, signature: await signLotAttestation(manufacturer, domain, attestation) },
-    regulatorSignature: { signer: regulator.address, signature: await signLotAttestation(regulator, domain, attestation) },
+    manufacturerSignature: {
+      signer: manufacturer.address,
+      signature: await signLotAttestation(manufacturer, domain, attestation),
+    },
+    regulatorSignature: {
+      signer: regulator.address,
+      signature: await signLotAttestation(regulator, domain, attestation),
+    },
   });
   const all = await as(manufacturer).ship({ buyer: distributor.address, ranges: [{ lotId, start: 0, end: size }] });
   await as(distributor).receiveShipment(all.shipmentId);
   // Ten cases (a hundredth of the lot each) go to the pharmacy, which dispenses one pack of each.
   const caseSize = size / 100;
-  const cases = Array.from({ length: 10 }, (_, k) => ({ lotId, start: (k * 10 + 3) * caseSize, end: (k * 10 + 4) * caseSize }));
+  const cases = Array.from({ length: 10 }, (_, k) => ({
+    lotId,
+    start: (k * 10 + 3) * caseSize,
+    end: (k * 10 + 4) * caseSize,
+  }));
   const toPharmacy = await as(distributor).ship({ buyer: dispenser.address, ranges: cases });
   await as(dispenser).receiveShipment(toPharmacy.shipmentId);
   for (const c of cases) {
@@ -137,19 +151,25 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
   const manifests = new Map<string, Manifest>([[lotId, manifest]]);
   const noHint: VerifyOptions = { manifests: (id) => manifests.get(id) };
   const hinted: VerifyOptions = { ...noHint, hints: hint };
-  const scanOf = (index: number): string => packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[index], expiry });
+  // long-lived verifiers, as at a counter: each keeps the lot's serialsRoot once it has read it
+  const noHintVerifier = new PackVerifier(reader, noHint);
+  const hintedVerifier = new PackVerifier(reader, hinted);
+  const scanOf = (index: number): string =>
+    packToDigitalLink({ gtin: GTIN, lot: lotNumber, serial: serials[index], expiry });
   const rand = seededRandom(2026);
   const randomIndex = (): number => Math.floor(rand() * size);
-  const check = (verdict: Verdict, index: number): void => {
-    if (verdict !== Verdict.Verified && verdict !== Verdict.Decommissioned) {
-      throw new Error(`pack ${index} verified as ${Verdict[verdict]}: the benchmark's lot is not what it should be`);
+  const check = (verdict: Verdict | null, index: number): void => {
+    if (verdict === null || (verdict !== Verdict.Verified && verdict !== Verdict.Decommissioned)) {
+      throw new Error(
+        `pack ${index} verified as ${verdict === null ? "cannot verify" : Verdict[verdict]}: the benchmark's lot is not what it should be`,
+      );
     }
   };
 
   // ------------------------------------------------------------ one pack at a time
   for (let i = 0; i < sizes.verifyWarmUp; i++) {
-    await verifyPack(reader.custody, scanOf(randomIndex()), noHint);
-    await verifyPack(reader.custody, scanOf(randomIndex()), hinted);
+    await noHintVerifier.verifyOne(scanOf(randomIndex()));
+    await hintedVerifier.verifyOne(scanOf(randomIndex()));
   }
   // `hardhat node` prints every request it serves, with the contract and function each call reaches; a node serving
   // verifications would not. A few samples with that logging on, for the record; the measurement proper without it.
@@ -157,7 +177,7 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
   for (let i = 0; i < Math.min(500, sizes.verifySamples / 2); i++) {
     const scan = scanOf(randomIndex());
     const start = performance.now();
-    await verifyPack(reader.custody, scan, hinted);
+    await hintedVerifier.verifyOne(scan);
     logged.push(performance.now() - start);
   }
   const withLogging = distribution(logged);
@@ -184,18 +204,35 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
     },
   };
   const timedCustody = PackCustody__factory.connect(deployment.custody, timingRunner);
-  const times = { hinted: [] as number[], noHint: [] as number[], rawCall: [] as number[], roundTrip: [] as number[], provider: [] as number[], client: [] as number[] };
+  const timedVerifier = new PackVerifier({ custody: timedCustody, lots: reader.lots }, hinted);
+  await timedVerifier.verifyOne(scanOf(randomIndex())); // reads the lot's root once, as the others did in warm-up
+  const times = {
+    hinted: [] as number[],
+    noHint: [] as number[],
+    rawCall: [] as number[],
+    roundTrip: [] as number[],
+    provider: [] as number[],
+    client: [] as number[],
+  };
   const to = deployment.custody;
   for (let i = 0; i < sizes.verifySamples; i++) {
     const index = randomIndex();
     const scan = scanOf(index);
     const steps: [keyof typeof times, () => Promise<unknown>][] = [
-      ["hinted", async () => check((await verifyPack(timedCustody, scan, hinted)).verdict, index)],
-      ["noHint", async () => check((await verifyPack(reader.custody, scan, noHint)).verdict, index)],
+      ["hinted", async () => check((await timedVerifier.verifyOne(scan)).verdict, index)],
+      ["noHint", async () => check((await noHintVerifier.verifyOne(scan)).verdict, index)],
     ];
     if (i % 5 === 0) {
       const p = manifest.proofAt(index);
-      const query = { lotId, index, serial: p.serial, proof: p.proof, gtin, expiresAt: attestation.expiresAt, hint: hint(lotId, index) };
+      const query = {
+        lotId,
+        index,
+        serial: p.serial,
+        proof: p.proof,
+        gtin,
+        expiresAt: attestation.expiresAt,
+        hint: hint(lotId, index),
+      };
       const data = reader.custody.interface.encodeFunctionData("verifyBatch", [[query]]);
       steps.push(["rawCall", () => provider.send("eth_call", [{ to, data }, "latest"])]);
       steps.push(["roundTrip", () => provider.send("eth_blockNumber", [])]);
@@ -212,7 +249,8 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
         times.client.push(elapsed - inProvider);
       }
     }
-    if ((i + 1) % 2500 === 0) progress(`  ${i + 1} of ${sizes.verifySamples} packs verified (each with and without hints)`);
+    if ((i + 1) % 2500 === 0)
+      progress(`  ${i + 1} of ${sizes.verifySamples} packs verified (each with and without hints)`);
   }
   const parts = [
     ["hinted", "verify"],
@@ -248,12 +286,12 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
     ...(sizes.quick ? [] : ([["verify.batch1000.noHint", { ...noHint, batchSize: BATCH_CALL_SIZE }]] as const)),
   ] as const;
   const seconds = new Map<string, number[]>(modes.map(([prefix]) => [prefix, []]));
-  if (!sizes.quick) for (const [, options] of modes) await verifyPacks(reader.custody, batchScans, options); // warm-up
+  if (!sizes.quick) for (const [, options] of modes) await verifyPacks(reader, batchScans, options); // warm-up
   for (let r = 0; r < sizes.batchRepeats; r++) {
     for (let k = 0; k < modes.length; k++) {
       const [prefix, options] = modes[(k + r) % modes.length];
       started = performance.now();
-      const reports = await verifyPacks(reader.custody, batchScans, options);
+      const reports = await verifyPacks(reader, batchScans, options);
       seconds.get(prefix)!.push((performance.now() - started) / 1000);
       reports.forEach((report, i) => check(report.verdict, batchIndices[i]));
     }
@@ -269,7 +307,15 @@ async function measureOn(provider: JsonRpcProvider, metrics: Metrics, sizes: Ben
   for (let from = 0; from < batchScans.length; from += BATCH_CALL_SIZE) {
     const queries = batchIndices.slice(from, from + BATCH_CALL_SIZE).map((index) => {
       const p = manifest.proofAt(index);
-      return { lotId, index, serial: p.serial, proof: p.proof, gtin, expiresAt: attestation.expiresAt, hint: hint(lotId, index) };
+      return {
+        lotId,
+        index,
+        serial: p.serial,
+        proof: p.proof,
+        gtin,
+        expiresAt: attestation.expiresAt,
+        hint: hint(lotId, index),
+      };
     });
     calls.push(reader.custody.interface.encodeFunctionData("verifyBatch", [queries]));
   }

@@ -1,12 +1,13 @@
 /**
- * Verification of packs (DESIGN.md section 6): from what a scanner reads — `(gtin, serial, lot, expiry)`, a GS1
+ * Verification of packs (docs/ARCHITECTURE.md section 7): from what a scanner reads — `(gtin, serial, lot, expiry)`, a GS1
  * Digital Link or an element string — to the normative verdict, with the answer a DSCSA verification responder gives
  * (GS1 Lightweight Messaging Standard for Verification of Product Identifiers: `verified`,
  * `verificationFailureReason`, `additionalInfo`) and the EU hub's (NMVS) return code and pack status.
  */
-import type { PackCustody } from "./contracts";
-import { PackState, Verdict } from "./enums";
-import { InvalidInputError } from "./errors";
+import { ZeroAddress } from "ethers";
+import type { IPackCustody, PackCustody, ProductLots } from "./contracts";
+import { LotStatus, PackState, Verdict } from "./enums";
+import { ConfigurationError, InvalidInputError } from "./errors";
 import { gtin14, gtinToUint64, lotIdOf, parseScan } from "./gs1";
 import { explainError } from "./revert";
 
@@ -18,8 +19,14 @@ export interface PackScan {
   expiresAt?: bigint;
 }
 
-/** Anything that knows a lot's manifest: the SDK's `Manifest`, or an integrator's own store. */
+/**
+ * Anything that knows a lot's manifest: the SDK's `Manifest`, or an integrator's own store. Its `root` is compared
+ * with the lot's on-chain `serialsRoot` before its answers are used: a list with another root (another lot's, an
+ * outdated draft) proves nothing about this lot.
+ */
 export interface ManifestLookup {
+  /** The Merkle root of the serial list (0x and 64 hex digits). */
+  readonly root: string;
   indexOf(serial: string): number | undefined;
   proof(serial: string): { index: number; proof: readonly string[] };
 }
@@ -46,6 +53,9 @@ export interface EuHubResponse {
   packStatus: string;
 }
 
+/** The verdict name of a scan that could not be verified for want of the lot's serial list. */
+export const CANNOT_VERIFY = "cannot verify";
+
 export interface VerificationReport {
   gtin: string;
   serial: string;
@@ -53,11 +63,19 @@ export interface VerificationReport {
   lotId: string;
   /** The pack's place in the lot's manifest, when the manifest knows the serial. */
   index?: number;
-  verdict: Verdict;
-  /** `verified`, or the reason in words. */
+  /**
+   * The contract's verdict; `null` when the pack could not be verified: the lot exists but the verifier does not hold
+   * its serial list (none, or one whose root differs from the lot's `serialsRoot`), so no proof could be built.
+   */
+  verdict: Verdict | null;
+  /** `verified`, the reason in words, or `cannot verify` ({@link CANNOT_VERIFY}). */
   verdictName: string;
   verified: boolean;
+  /** True when the serial list needed to verify the pack was not available (then `verdict` is null). */
+  cannotVerify: boolean;
+  /** The pack's state; `Active` where no pack was located (unknown product, lot or serial; cannot verify). */
   state: PackState;
+  /** The pack's holder; the zero address where no pack was located. */
   holder: string;
   shipmentId: bigint;
   decommissionedAt: bigint;
@@ -68,6 +86,8 @@ export interface VerificationReport {
   releasedAt: bigint;
   recalledAt: bigint;
   expiresAt: bigint;
+  /** The lot's `serialsRoot`, where the lot exists. */
+  serialsRoot?: string;
   dscsa: DscsaResponse;
   eu: EuHubResponse;
   /** One sentence for the person holding the pack. */
@@ -147,7 +167,11 @@ export function responsesFor(verdict: Verdict, state: PackState): { dscsa: Dscsa
       };
     case Verdict.Illegitimate:
       return {
-        dscsa: { verified: false, verificationFailureReason: "Not_for_re-distribution", additionalInfo: "Illegitimate" },
+        dscsa: {
+          verified: false,
+          verificationFailureReason: "Not_for_re-distribution",
+          additionalInfo: "Illegitimate",
+        },
         eu: { returnCode: null, packStatus: "INACTIVE (LOCKED: ILLEGITIMATE)" },
       };
     case Verdict.Suspect:
@@ -174,6 +198,13 @@ function lastDay(expiresAt: bigint): string {
 
 function messageFor(r: Omit<VerificationReport, "message">): string {
   const pack = `pack ${r.serial} of lot ${r.lotNumber} (GTIN ${r.gtin})`;
+  if (r.verdict === null) {
+    return (
+      `Cannot verify ${pack}: the serial list of lot ${r.lotNumber} is not available here. This says nothing ` +
+      `against the pack. Ask the manufacturer's verification responder, or load the lot's manifest (its root is ` +
+      `${r.serialsRoot}).`
+    );
+  }
   switch (r.verdict) {
     case Verdict.Verified:
       return `Genuine: ${pack} is active and may be supplied (use by ${lastDay(r.expiresAt)}).`;
@@ -205,12 +236,16 @@ export function toPackScan(input: PackScan | string): PackScan {
   if (typeof input !== "string") return input;
   const read = parseScan(input);
   if (!read.serial) throw new InvalidInputError(`the scan "${input}" has no serial number (AI 21)`);
-  if (!read.lot) throw new InvalidInputError(`the scan "${input}" has no lot number (AI 10): a pack needs it to be verified`);
+  if (!read.lot)
+    throw new InvalidInputError(`the scan "${input}" has no lot number (AI 10): a pack needs it to be verified`);
   return { gtin: read.gtin, serial: read.serial, lotNumber: read.lot, expiresAt: read.expiresAt };
 }
 
 export interface VerifyOptions {
-  /** Where manifests come from; a serial missing from its manifest is verified as unknown. */
+  /**
+   * Where serial lists come from. A list is used only when its root equals the lot's on-chain `serialsRoot`; without
+   * such a list the answer is "cannot verify", never "unknown serial".
+   */
   manifests: ManifestResolver;
   /** Packs per `verifyBatch` call (default 200). */
   batchSize?: number;
@@ -220,81 +255,223 @@ export interface VerifyOptions {
   hints?: (lotId: string, index: number) => number | undefined;
 }
 
-type Reader = Pick<PackCustody, "verifyBatch">;
+/** The two contracts a verifier reads: custody for verdicts, lots for each lot's `serialsRoot` (a client has both). */
+export interface VerificationReaders {
+  custody: Pick<PackCustody, "verifyBatch">;
+  lots: Pick<ProductLots, "lot">;
+}
 
-/** Verifies many packs with `verifyBatch`, in batches, and returns a report for each, in order. */
-export async function verifyPacks(
-  custody: Reader,
-  inputs: readonly (PackScan | string)[],
-  options: VerifyOptions,
-): Promise<VerificationReport[]> {
-  const scans = inputs.map(toPackScan);
-  const prepared = await Promise.all(
-    scans.map(async (scan) => {
-      const gtin = typeof scan.gtin === "bigint" ? scan.gtin : gtinToUint64(scan.gtin);
-      const lotId = lotIdOf(gtin, scan.lotNumber);
-      const manifest = await options.manifests(lotId);
-      const index = manifest?.indexOf(scan.serial);
-      const proof = index === undefined ? [] : [...manifest!.proof(scan.serial).proof];
-      const hint = index === undefined ? 0 : (options.hints?.(lotId, index) ?? 0);
+type LotRecord = Awaited<ReturnType<ProductLots["lot"]>>;
+
+/** A scan prepared for the chain: its lot, its manifest's answer, and the query when a real proof could be built. */
+interface Prepared {
+  scan: PackScan;
+  gtin: bigint;
+  lotId: string;
+  index?: number;
+  /** The lot's `serialsRoot`, once read. */
+  root?: string;
+  /** Sent to `verifyBatch`: a real proof, or (for an unknown lot) a query that the contract answers before any proof. */
+  query?: IPackCustody.PackQueryStruct;
+  /** Answered here, from the lot's record: a serial missing from the lot's own list, or no usable list. */
+  local?: { verdict: Verdict.UnknownSerial | null; lot: LotRecord };
+}
+
+/**
+ * Verifies scans against the chain, keeping what does not change between scans: the `serialsRoot` of released lots
+ * (a released lot's root is fixed for good; a pending lot can still be voided and its id reused). Use one verifier
+ * for a stream of scans (a counter's scanner); {@link verifyPacks} makes one for a single batch.
+ */
+export class PackVerifier {
+  private readonly releasedRoots = new Map<string, string>();
+
+  constructor(
+    private readonly readers: VerificationReaders,
+    private readonly options: VerifyOptions,
+  ) {
+    if (typeof readers?.lots?.lot !== "function" || typeof readers?.custody?.verifyBatch !== "function") {
+      throw new ConfigurationError(
+        "verification reads two contracts: pass { custody, lots } (a PharmaChainClient has both), not custody alone",
+      );
+    }
+  }
+
+  /** Verifies many packs with `verifyBatch`, in batches, and returns a report for each, in order. */
+  async verify(inputs: readonly (PackScan | string)[]): Promise<VerificationReport[]> {
+    const scans = inputs.map(toPackScan);
+    // one read of each lot per call, however many of its packs are scanned
+    const reads = new Map<string, Promise<LotRecord>>();
+    const prepared = await Promise.all(scans.map((scan) => this.prepare(scan, reads)));
+    const batchSize = this.options.batchSize ?? 200;
+    const reports: VerificationReport[] = [];
+    for (let from = 0; from < prepared.length; from += batchSize) {
+      const chunk = prepared.slice(from, from + batchSize);
+      const queried = chunk.filter((p) => p.query !== undefined);
+      let results: Awaited<ReturnType<PackCustody["verifyBatch"]>> | undefined;
+      if (queried.length > 0) {
+        try {
+          results = await this.readers.custody.verifyBatch(queried.map((p) => p.query!));
+        } catch (error) {
+          throw explainError(error);
+        }
+      }
+      let next = 0;
+      for (const p of chunk) {
+        reports.push(p.query !== undefined ? chainReport(p, results![next++]) : localReport(p));
+      }
+      this.options.onProgress?.(Math.min(from + batchSize, prepared.length), prepared.length);
+    }
+    return reports;
+  }
+
+  /** Verifies one pack. */
+  async verifyOne(input: PackScan | string): Promise<VerificationReport> {
+    const [report] = await this.verify([input]);
+    return report;
+  }
+
+  private async prepare(scan: PackScan, reads: Map<string, Promise<LotRecord>>): Promise<Prepared> {
+    const gtin = typeof scan.gtin === "bigint" ? scan.gtin : gtinToUint64(scan.gtin);
+    const lotId = lotIdOf(gtin, scan.lotNumber);
+    const [manifest, known] = await Promise.all([this.options.manifests(lotId), this.releasedRoots.get(lotId)]);
+    let root = known;
+    let lot: LotRecord | undefined;
+    if (root === undefined) {
+      lot = await this.lotRecord(lotId, reads);
+      // No lot: the contract answers "unknown product" or "unknown lot" before it looks at any proof.
+      if (Number(lot.status) === LotStatus.None) return { scan, gtin, lotId, query: queryOf(scan, gtin, lotId) };
+      root = lot.serialsRoot.toLowerCase();
+      if (Number(lot.status) === LotStatus.Released) this.releasedRoots.set(lotId, root);
+    }
+    if (!manifest || manifest.root.toLowerCase() !== root) {
+      return { scan, gtin, lotId, local: { verdict: null, lot: lot ?? (await this.lotRecord(lotId, reads)) } };
+    }
+    const index = manifest.indexOf(scan.serial);
+    if (index === undefined) {
       return {
         scan,
         gtin,
         lotId,
-        index,
-        query: { lotId, index: index ?? 0, serial: scan.serial, proof, gtin, expiresAt: scan.expiresAt ?? 0n, hint },
+        local: { verdict: Verdict.UnknownSerial, lot: lot ?? (await this.lotRecord(lotId, reads)) },
       };
-    }),
-  );
-  const batchSize = options.batchSize ?? 200;
-  const reports: VerificationReport[] = [];
-  for (let from = 0; from < prepared.length; from += batchSize) {
-    const chunk = prepared.slice(from, from + batchSize);
-    let results;
-    try {
-      results = await custody.verifyBatch(chunk.map((p) => p.query));
-    } catch (error) {
-      throw explainError(error);
     }
-    results.forEach((v, i) => {
-      const p = chunk[i];
-      const verdict = Number(v.verdict) as Verdict;
-      const state = Number(v.state) as PackState;
-      const base = {
-        gtin: gtin14(p.gtin),
-        serial: p.scan.serial,
-        lotNumber: p.scan.lotNumber,
-        lotId: p.lotId,
-        ...(p.index === undefined ? {} : { index: p.index }),
-        verdict,
-        verdictName: VERDICT_NAMES[verdict],
-        verified: verdict === Verdict.Verified,
-        state,
-        holder: v.holder,
-        shipmentId: v.shipmentId,
-        decommissionedAt: v.decommissionedAt,
-        manufacturer: v.manufacturer,
-        manufacturerSigner: v.manufacturerSigner,
-        regulatorSigner: v.regulatorSigner,
-        commissionedAt: v.commissionedAt,
-        releasedAt: v.releasedAt,
-        recalledAt: v.recalledAt,
-        expiresAt: v.expiresAt,
-        ...responsesFor(verdict, state),
-      };
-      reports.push({ ...base, message: messageFor(base) });
-    });
-    options.onProgress?.(Math.min(from + batchSize, prepared.length), prepared.length);
+    const proof = [...manifest.proof(scan.serial).proof];
+    const hint = this.options.hints?.(lotId, index) ?? 0;
+    return { scan, gtin, lotId, index, root, query: { ...queryOf(scan, gtin, lotId), index, proof, hint } };
   }
-  return reports;
+
+  private lotRecord(lotId: string, reads: Map<string, Promise<LotRecord>>): Promise<LotRecord> {
+    let read = reads.get(lotId);
+    if (read === undefined) {
+      read = this.readers.lots.lot(lotId).catch((error: unknown) => {
+        throw explainError(error);
+      });
+      reads.set(lotId, read);
+    }
+    return read;
+  }
+}
+
+function queryOf(scan: PackScan, gtin: bigint, lotId: string): NonNullable<Prepared["query"]> {
+  return { lotId, index: 0, serial: scan.serial, proof: [], gtin, expiresAt: scan.expiresAt ?? 0n, hint: 0 };
+}
+
+function withMessage(base: Omit<VerificationReport, "message">): VerificationReport {
+  return { ...base, message: messageFor(base) };
+}
+
+function identity(p: Prepared): Pick<VerificationReport, "gtin" | "serial" | "lotNumber" | "lotId" | "index"> {
+  return {
+    gtin: gtin14(p.gtin),
+    serial: p.scan.serial,
+    lotNumber: p.scan.lotNumber,
+    lotId: p.lotId,
+    ...(p.index === undefined ? {} : { index: p.index }),
+  };
+}
+
+function chainReport(p: Prepared, v: Awaited<ReturnType<PackCustody["verify"]>>): VerificationReport {
+  const verdict = Number(v.verdict) as Verdict;
+  const state = Number(v.state) as PackState;
+  return withMessage({
+    ...identity(p),
+    verdict,
+    verdictName: VERDICT_NAMES[verdict],
+    verified: verdict === Verdict.Verified,
+    cannotVerify: false,
+    state,
+    holder: v.holder,
+    shipmentId: v.shipmentId,
+    decommissionedAt: v.decommissionedAt,
+    manufacturer: v.manufacturer,
+    manufacturerSigner: v.manufacturerSigner,
+    regulatorSigner: v.regulatorSigner,
+    commissionedAt: v.commissionedAt,
+    releasedAt: v.releasedAt,
+    recalledAt: v.recalledAt,
+    expiresAt: v.expiresAt,
+    ...(p.root === undefined ? {} : { serialsRoot: p.root }),
+    ...responsesFor(verdict, state),
+  });
+}
+
+/** The report of a scan answered from the lot's record: an unknown serial (by the lot's own list), or cannot verify. */
+function localReport(p: Prepared): VerificationReport {
+  const { verdict, lot } = p.local!;
+  const fromLot = {
+    ...identity(p),
+    state: PackState.Active,
+    holder: ZeroAddress,
+    shipmentId: 0n,
+    decommissionedAt: 0n,
+    manufacturer: lot.manufacturer,
+    manufacturerSigner: lot.manufacturerSigner,
+    regulatorSigner: lot.regulatorSigner,
+    commissionedAt: lot.commissionedAt,
+    releasedAt: lot.releasedAt,
+    recalledAt: lot.recalledAt,
+    expiresAt: lot.expiresAt,
+    serialsRoot: lot.serialsRoot,
+  };
+  if (verdict === null) {
+    return withMessage({
+      ...fromLot,
+      verdict: null,
+      verdictName: CANNOT_VERIFY,
+      verified: false,
+      cannotVerify: true,
+      dscsa: { verified: false },
+      eu: { returnCode: null, packStatus: "NOT VERIFIED (SERIAL LIST NOT AVAILABLE)" },
+    });
+  }
+  return withMessage({
+    ...fromLot,
+    verdict,
+    verdictName: VERDICT_NAMES[verdict],
+    verified: false,
+    cannotVerify: false,
+    ...responsesFor(verdict, PackState.Active),
+  });
+}
+
+/**
+ * Verifies many packs and returns a report for each, in order. Each lot's serial list is checked against its on-chain
+ * `serialsRoot` first: a pack whose lot's list is not at hand is answered "cannot verify", never "unknown serial".
+ */
+export async function verifyPacks(
+  readers: VerificationReaders,
+  inputs: readonly (PackScan | string)[],
+  options: VerifyOptions,
+): Promise<VerificationReport[]> {
+  return new PackVerifier(readers, options).verify(inputs);
 }
 
 /** Verifies one pack. */
 export async function verifyPack(
-  custody: Reader,
+  readers: VerificationReaders,
   input: PackScan | string,
   options: VerifyOptions,
 ): Promise<VerificationReport> {
-  const [report] = await verifyPacks(custody, [input], options);
+  const [report] = await verifyPacks(readers, [input], options);
   return report;
 }

@@ -1,5 +1,5 @@
 /**
- * The SDK's verification (sdk/src/verification.ts, DESIGN.md section 6): each of the eleven verdicts reached through
+ * The SDK's verification (sdk/src/verification.ts, docs/ARCHITECTURE.md section 7): each of the eleven verdicts reached through
  * `verifyPacks` from real on-chain state, with its DSCSA and EU hub answers and its sentence; scans given as Digital
  * Link URIs, element strings and fields; and batching.
  */
@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { PharmaChainClient } from "../../sdk/src/client";
 import { PackState, Verdict } from "../../sdk/src/enums";
-import { InvalidInputError } from "../../sdk/src/errors";
+import { ConfigurationError, InvalidInputError } from "../../sdk/src/errors";
 import { expiresAtToExpiry, gtin14, lotIdOf, packToDigitalLink, packToElementString } from "../../sdk/src/gs1";
 import { Manifest } from "../../sdk/src/manifest";
 import { batchRecordHash, buildLotAttestation, signLotAttestation } from "../../sdk/src/attestation";
@@ -16,13 +16,16 @@ import {
   DscsaResponse,
   EuHubResponse,
   PackScan,
+  CANNOT_VERIFY,
+  PackVerifier,
+  VerificationReaders,
   VerificationReport,
   VerifyOptions,
   responsesFor,
   verifyPack,
   verifyPacks,
 } from "../../sdk/src/verification";
-import type { PackCustody } from "../../typechain-types";
+import type { PackCustody, ProductLots } from "../../typechain-types";
 import type { IPackCustody } from "../../typechain-types/contracts/PackCustody";
 import { DAY, GTIN, serialsFor, worldFixture } from "../helpers/fixture";
 
@@ -60,7 +63,10 @@ async function verificationWorld() {
     const domain = client.domain();
     const { lotId } = await client.commissionLot({
       attestation,
-      manufacturerSignature: { signer: w.manufacturer.address, signature: await signLotAttestation(w.manufacturer, domain, attestation) },
+      manufacturerSignature: {
+        signer: w.manufacturer.address,
+        signature: await signLotAttestation(w.manufacturer, domain, attestation),
+      },
       regulatorSignature: released
         ? { signer: w.regulator.address, signature: await signLotAttestation(w.regulator, domain, attestation) }
         : undefined,
@@ -74,22 +80,52 @@ async function verificationWorld() {
   const main = await lot("V-MAIN", 12);
   await client.quarantine([{ lotId: main.lotId, start: 1, end: 3 }], "seal broken");
   await as(w.regulator).confirmIllegitimate([{ lotId: main.lotId, start: 2, end: 3 }], "lab report");
-  const toPharmacy = await client.ship({ buyer: w.dispenser.address, ranges: [{ lotId: main.lotId, start: 3, end: 4 }] });
+  const toPharmacy = await client.ship({
+    buyer: w.dispenser.address,
+    ranges: [{ lotId: main.lotId, start: 3, end: 4 }],
+  });
   await as(w.dispenser).receiveShipment(toPharmacy.shipmentId);
   const serial3 = main.manifest.serials[3];
-  await as(w.dispenser).dispense({ lotId: main.lotId, index: 3, serial: serial3, proof: main.manifest.proof(serial3).proof });
-  const states = [PackState.Destroyed, PackState.Exported, PackState.Sample, PackState.FreeSample, PackState.Stolen, PackState.Locked];
+  await as(w.dispenser).dispense({
+    lotId: main.lotId,
+    index: 3,
+    serial: serial3,
+    proof: main.manifest.proof(serial3).proof,
+  });
+  const states = [
+    PackState.Destroyed,
+    PackState.Exported,
+    PackState.Sample,
+    PackState.FreeSample,
+    PackState.Stolen,
+    PackState.Locked,
+  ];
   for (const [i, state] of states.entries()) {
     await client.decommissionRange({ lotId: main.lotId, start: 4 + i, end: 5 + i }, state);
   }
-  const inTransit = await client.ship({ buyer: w.distributor.address, ranges: [{ lotId: main.lotId, start: 10, end: 11 }] });
+  const inTransit = await client.ship({
+    buyer: w.distributor.address,
+    ranges: [{ lotId: main.lotId, start: 10, end: 11 }],
+  });
 
   const pending = await lot("V-PENDING", 3, false);
   const recalled = await lot("V-RECALLED", 3);
   await as(w.regulator).recallLot(recalled.lotId, "contamination");
 
   const options: VerifyOptions = { manifests: (lotId) => manifests.get(lotId) };
-  return { w, client, expiresAt, expiry, manifests, options, main, pending, recalled, inTransit: inTransit.shipmentId, dispensedBy: w.dispenser.address };
+  return {
+    w,
+    client,
+    expiresAt,
+    expiry,
+    manifests,
+    options,
+    main,
+    pending,
+    recalled,
+    inTransit: inTransit.shipmentId,
+    dispensedBy: w.dispenser.address,
+  };
 }
 
 type VWorld = Awaited<ReturnType<typeof verificationWorld>>;
@@ -183,10 +219,11 @@ function expectVerdict(report: VerificationReport, expected: Expected): void {
   expect(report.verdictName).to.equal(expected.verdictName);
   expect(report.verdict).to.equal(expected.verdict);
   expect(report.verified).to.equal(expected.verdict === Verdict.Verified);
+  expect(report.cannotVerify).to.equal(false);
   expect(report.dscsa).to.deep.equal(expected.dscsa);
   expect(report.eu).to.deep.equal(expected.eu);
   // the SDK's own table says the same
-  expect(responsesFor(report.verdict, report.state)).to.deep.equal({ dscsa: expected.dscsa, eu: expected.eu });
+  expect(responsesFor(report.verdict!, report.state)).to.deep.equal({ dscsa: expected.dscsa, eu: expected.eu });
   expect(report.message).to.match(expected.verdict === Verdict.Verified ? /^Genuine: / : /^Do not supply: /);
   for (const word of ["undefined", "NaN", "Invalid Date", "[object"]) expect(report.message).not.to.contain(word);
 }
@@ -204,7 +241,7 @@ describe("SDK verification", function () {
       { gtin: GTIN, serial, lotNumber: v.main.lotNumber }, // no expiry read: not checked
     ];
     expect(scans[1]).to.match(/^\(01\)/);
-    const reports = await verifyPacks(v.client.custody, scans, v.options);
+    const reports = await verifyPacks(v.client, scans, v.options);
     expect(reports.length).to.equal(scans.length);
     const lot = await v.client.lot(v.main.lotId);
     for (const report of reports) {
@@ -229,29 +266,39 @@ describe("SDK verification", function () {
       });
       expect(report.message).to.contain(serial).and.to.contain(v.main.lotNumber);
     }
-    const single = await verifyPack(v.client.custody, scans[0], v.options);
+    const single = await verifyPack(v.client, scans[0], v.options);
     expect(single).to.deep.equal(reports[0]);
   });
 
   it("verifies a pack in transit, naming its shipment", async function () {
     const v = await loadFixture(verificationWorld);
-    const report = await verifyPack(v.client.custody, link(v, v.main, v.main.manifest.serials[10]), v.options);
+    const report = await verifyPack(v.client, link(v, v.main, v.main.manifest.serials[10]), v.options);
     expectVerdict(report, EXPECTED.verified);
-    expect(report).to.include({ state: PackState.InTransit, shipmentId: v.inTransit, holder: v.w.manufacturer.address });
+    expect(report).to.include({
+      state: PackState.InTransit,
+      shipmentId: v.inTransit,
+      holder: v.w.manufacturer.address,
+    });
   });
 
   it("reports an unknown product", async function () {
     const v = await loadFixture(verificationWorld);
-    const [report] = await verifyPacks(v.client.custody, [link(v, v.main, "ANY-1", v.expiry, UNREGISTERED_GTIN14)], v.options);
+    const [report] = await verifyPacks(v.client, [link(v, v.main, "ANY-1", v.expiry, UNREGISTERED_GTIN14)], v.options);
     expectVerdict(report, EXPECTED.unknownProduct);
-    expect(report).to.include({ gtin: UNREGISTERED_GTIN14, serial: "ANY-1", holder: ZeroAddress, manufacturer: ZeroAddress, expiresAt: 0n });
+    expect(report).to.include({
+      gtin: UNREGISTERED_GTIN14,
+      serial: "ANY-1",
+      holder: ZeroAddress,
+      manufacturer: ZeroAddress,
+      expiresAt: 0n,
+    });
     expect(report.index).to.equal(undefined);
     expect(report.message).to.contain(UNREGISTERED_GTIN14);
   });
 
   it("reports an unknown lot", async function () {
     const v = await loadFixture(verificationWorld);
-    const [report] = await verifyPacks(v.client.custody, [link(v, { lotNumber: "NEVER-MADE" }, "ANY-2")], v.options);
+    const [report] = await verifyPacks(v.client, [link(v, { lotNumber: "NEVER-MADE" }, "ANY-2")], v.options);
     expectVerdict(report, EXPECTED.unknownLot);
     expect(report).to.include({ lotId: lotIdOf(GTIN, "NEVER-MADE"), manufacturer: ZeroAddress, commissionedAt: 0n });
     expect(report.message).to.contain("NEVER-MADE");
@@ -259,15 +306,15 @@ describe("SDK verification", function () {
 
   it("reports a serial missing from the lot's manifest as unknown, and a serial given the wrong index too", async function () {
     const v = await loadFixture(verificationWorld);
-    const [report] = await verifyPacks(v.client.custody, [link(v, v.main, "FORGED-1")], v.options);
+    const [report] = await verifyPacks(v.client, [link(v, v.main, "FORGED-1")], v.options);
     expectVerdict(report, EXPECTED.unknownSerial);
     expect(report.index).to.equal(undefined);
     expect(report).to.include({ manufacturer: v.w.manufacturer.address, expiresAt: v.expiresAt });
     expect(report.message).to.contain("FORGED-1").and.to.contain(v.main.lotNumber);
     // a manifest that puts a real serial at another place (a tampered manifest) does not verify either
     const serial = v.main.manifest.serials[0];
-    const lying = { indexOf: () => 1, proof: () => v.main.manifest.proof(serial) };
-    const [tampered] = await verifyPacks(v.client.custody, [link(v, v.main, serial)], { manifests: async () => lying });
+    const lying = { root: v.main.manifest.root, indexOf: () => 1, proof: () => v.main.manifest.proof(serial) };
+    const [tampered] = await verifyPacks(v.client, [link(v, v.main, serial)], { manifests: async () => lying });
     expectVerdict(tampered, EXPECTED.unknownSerial);
     expect(tampered.index).to.equal(1);
   });
@@ -277,8 +324,11 @@ describe("SDK verification", function () {
     const serial = v.main.manifest.serials[0];
     const other = expiresAtToExpiry(v.expiresAt + DAY);
     const reports = await verifyPacks(
-      v.client.custody,
-      [link(v, v.main, serial, other), { gtin: GTIN, serial, lotNumber: v.main.lotNumber, expiresAt: v.expiresAt - 1n }],
+      v.client,
+      [
+        link(v, v.main, serial, other),
+        { gtin: GTIN, serial, lotNumber: v.main.lotNumber, expiresAt: v.expiresAt - 1n },
+      ],
       v.options,
     );
     for (const report of reports) {
@@ -291,15 +341,20 @@ describe("SDK verification", function () {
   it("reports a lot with the manufacturer's signature only as not released", async function () {
     const v = await loadFixture(verificationWorld);
     const serial = v.pending.manifest.serials[1];
-    const report = await verifyPack(v.client.custody, link(v, v.pending, serial), v.options);
+    const report = await verifyPack(v.client, link(v, v.pending, serial), v.options);
     expectVerdict(report, EXPECTED.notReleased);
-    expect(report).to.include({ index: 1, regulatorSigner: ZeroAddress, releasedAt: 0n, manufacturerSigner: v.w.manufacturer.address });
+    expect(report).to.include({
+      index: 1,
+      regulatorSigner: ZeroAddress,
+      releasedAt: 0n,
+      manufacturerSigner: v.w.manufacturer.address,
+    });
     expect(report.message).to.contain(v.pending.lotNumber);
   });
 
   it("reports a recalled lot", async function () {
     const v = await loadFixture(verificationWorld);
-    const report = await verifyPack(v.client.custody, link(v, v.recalled, v.recalled.manifest.serials[2]), v.options);
+    const report = await verifyPack(v.client, link(v, v.recalled, v.recalled.manifest.serials[2]), v.options);
     expectVerdict(report, EXPECTED.recalled);
     expect(report.recalledAt).to.equal((await v.client.lot(v.recalled.lotId)).recalledAt);
     expect(report.recalledAt > 0n).to.equal(true);
@@ -309,20 +364,25 @@ describe("SDK verification", function () {
   it("reports an expired pack once the lot's expiry has passed", async function () {
     const v = await loadFixture(verificationWorld);
     const scan = link(v, v.main, v.main.manifest.serials[0]);
-    expectVerdict(await verifyPack(v.client.custody, scan, v.options), EXPECTED.verified);
+    expectVerdict(await verifyPack(v.client, scan, v.options), EXPECTED.verified);
     await time.increaseTo(v.expiresAt);
-    const report = await verifyPack(v.client.custody, scan, v.options);
+    const report = await verifyPack(v.client, scan, v.options);
     expectVerdict(report, EXPECTED.expired);
-    expect(report.message).to.contain(v.main.manifest.serials[0]).and.to.contain(expiresAtToExpiry(v.expiresAt).slice(0, 2));
+    expect(report.message)
+      .to.contain(v.main.manifest.serials[0])
+      .and.to.contain(expiresAtToExpiry(v.expiresAt).slice(0, 2));
     // expiry comes after recall in the order of the checks, and before the pack's own state
-    expectVerdict(await verifyPack(v.client.custody, link(v, v.recalled, v.recalled.manifest.serials[0]), v.options), EXPECTED.recalled);
-    expectVerdict(await verifyPack(v.client.custody, link(v, v.main, v.main.manifest.serials[1]), v.options), EXPECTED.expired);
+    expectVerdict(
+      await verifyPack(v.client, link(v, v.recalled, v.recalled.manifest.serials[0]), v.options),
+      EXPECTED.recalled,
+    );
+    expectVerdict(await verifyPack(v.client, link(v, v.main, v.main.manifest.serials[1]), v.options), EXPECTED.expired);
   });
 
   it("reports illegitimate and suspect packs", async function () {
     const v = await loadFixture(verificationWorld);
     const [suspect, illegitimate] = await verifyPacks(
-      v.client.custody,
+      v.client,
       [link(v, v.main, v.main.manifest.serials[1]), link(v, v.main, v.main.manifest.serials[2])],
       v.options,
     );
@@ -346,7 +406,7 @@ describe("SDK verification", function () {
       [9, PackState.Locked, "INACTIVE (LOCKED)"],
     ];
     const reports = await verifyPacks(
-      v.client.custody,
+      v.client,
       cases.map(([i]) => link(v, v.main, v.main.manifest.serials[i])),
       v.options,
     );
@@ -361,11 +421,106 @@ describe("SDK verification", function () {
     expect(reports[0].holder).to.equal(v.dispensedBy);
   });
 
+  describe("without the lot's serial list", function () {
+    /** Custody and lots readers that count the calls made to each. */
+    function counting(v: VWorld) {
+      const calls = { verifyBatch: 0, lot: 0 };
+      const readers = {
+        custody: {
+          verifyBatch: (queries: IPackCustody.PackQueryStruct[]) => {
+            calls.verifyBatch++;
+            return v.client.custody.verifyBatch(queries);
+          },
+        } as unknown as Pick<PackCustody, "verifyBatch">,
+        lots: {
+          lot: (lotId: string) => {
+            calls.lot++;
+            return v.client.lots.lot(lotId);
+          },
+        } as unknown as Pick<ProductLots, "lot">,
+      };
+      return { calls, readers };
+    }
+
+    function expectCannotVerify(report: VerificationReport, v: VWorld, lot: { lotNumber: string; lotId: string }) {
+      expect(report).to.deep.include({
+        verdict: null,
+        verdictName: CANNOT_VERIFY,
+        verified: false,
+        cannotVerify: true,
+        dscsa: { verified: false },
+        eu: { returnCode: null, packStatus: "NOT VERIFIED (SERIAL LIST NOT AVAILABLE)" },
+        holder: ZeroAddress,
+        manufacturer: v.w.manufacturer.address,
+        expiresAt: v.expiresAt,
+      });
+      expect(report.dscsa).to.not.have.property("verificationFailureReason");
+      expect(report.serialsRoot).to.equal(v.manifests.get(lot.lotId)!.root);
+      expect(report.message).to.match(/^Cannot verify /);
+      expect(report.message).to.contain(`serial list of lot ${lot.lotNumber} is not available`);
+      expect(report.message).to.contain(report.serialsRoot!);
+      expect(report.message).to.not.match(/falsified|Do not supply/);
+    }
+
+    it("answers cannot verify for a genuine pack when no list is at hand, without asking custody", async function () {
+      const v = await loadFixture(verificationWorld);
+      const { calls, readers } = counting(v);
+      const scans = [link(v, v.main, v.main.manifest.serials[0]), link(v, v.main, "NOT-IN-ANY-LIST")];
+      const reports = await verifyPacks(readers, scans, { manifests: () => undefined });
+      for (const report of reports) expectCannotVerify(report, v, v.main);
+      expect(calls).to.deep.equal({ verifyBatch: 0, lot: 1 });
+    });
+
+    it("answers cannot verify when the list at hand is another lot's (its root differs)", async function () {
+      const v = await loadFixture(verificationWorld);
+      const serial = v.main.manifest.serials[0];
+      const other = v.recalled.manifest;
+      const [report] = await verifyPacks(v.client, [link(v, v.main, serial)], { manifests: () => other });
+      expectCannotVerify(report, v, v.main);
+      // a list with the right root but a serial it lacks is a real unknown serial
+      const [unknown] = await verifyPacks(v.client, [link(v, v.main, "FORGED-2")], v.options);
+      expectVerdict(unknown, EXPECTED.unknownSerial);
+    });
+
+    it("still answers unknown product and unknown lot, which need no list", async function () {
+      const v = await loadFixture(verificationWorld);
+      const [product, lot] = await verifyPacks(
+        v.client,
+        [link(v, v.main, "ANY-1", v.expiry, UNREGISTERED_GTIN14), link(v, { lotNumber: "NEVER-MADE" }, "ANY-2")],
+        { manifests: () => undefined },
+      );
+      expectVerdict(product, EXPECTED.unknownProduct);
+      expectVerdict(lot, EXPECTED.unknownLot);
+    });
+
+    it("reads a released lot's root once per verifier, a pending lot's at every call", async function () {
+      const v = await loadFixture(verificationWorld);
+      const { calls, readers } = counting(v);
+      const verifier = new PackVerifier(readers, v.options);
+      const mainScans = v.main.manifest.serials.slice(0, 3).map((serial) => link(v, v.main, serial));
+      await verifier.verify(mainScans);
+      await verifier.verifyOne(mainScans[0]);
+      expect(calls).to.deep.equal({ verifyBatch: 2, lot: 1 });
+      const pendingScan = link(v, v.pending, v.pending.manifest.serials[0]);
+      expectVerdict(await verifier.verifyOne(pendingScan), EXPECTED.notReleased);
+      expectVerdict(await verifier.verifyOne(pendingScan), EXPECTED.notReleased);
+      expect(calls).to.deep.equal({ verifyBatch: 4, lot: 3 });
+    });
+
+    it("refuses to verify with custody alone, which cannot check a list's root", async function () {
+      const v = await loadFixture(verificationWorld);
+      expect(() => new PackVerifier(v.client.custody as unknown as VerificationReaders, v.options)).to.throw(
+        ConfigurationError,
+        /pass \{ custody, lots \}/,
+      );
+    });
+  });
+
   it("gives every verdict in one batch, in order", async function () {
     const v = await loadFixture(verificationWorld);
     const s = v.main.manifest.serials;
     const reports = await verifyPacks(
-      v.client.custody,
+      v.client,
       [
         link(v, v.main, s[0]),
         link(v, v.main, "X-1", v.expiry, UNREGISTERED_GTIN14),
@@ -401,7 +556,7 @@ describe("SDK verification", function () {
     for (const scan of [noSerial, noLot]) {
       let error: unknown;
       try {
-        await verifyPack(v.client.custody, scan, v.options);
+        await verifyPack(v.client, scan, v.options);
       } catch (caught) {
         error = caught;
       }
@@ -427,8 +582,14 @@ describe("SDK verification", function () {
     const domain = v.client.domain();
     const { lotId } = await v.client.commissionLot({
       attestation,
-      manufacturerSignature: { signer: v.w.manufacturer.address, signature: await signLotAttestation(v.w.manufacturer, domain, attestation) },
-      regulatorSignature: { signer: v.w.regulator.address, signature: await signLotAttestation(v.w.regulator, domain, attestation) },
+      manufacturerSignature: {
+        signer: v.w.manufacturer.address,
+        signature: await signLotAttestation(v.w.manufacturer, domain, attestation),
+      },
+      regulatorSignature: {
+        signer: v.w.regulator.address,
+        signature: await signLotAttestation(v.w.regulator, domain, attestation),
+      },
     });
     v.manifests.set(lotId, manifest);
     await v.client.quarantine([{ lotId, start: 250, end: 260 }], "spot check");
@@ -450,7 +611,7 @@ describe("SDK verification", function () {
           ? packToElementString({ gtin: GTIN14, serial, lot: "V-BIG", expiry: v.expiry })
           : { gtin: GTIN, serial, lotNumber: "V-BIG", expiresAt: v.expiresAt },
     );
-    const reports = await verifyPacks(reader, scans, {
+    const reports = await verifyPacks({ custody: reader, lots: v.client.lots }, scans, {
       manifests: async (id) => v.manifests.get(id),
       batchSize: 200,
       onProgress: (done, total) => progress.push([done, total]),
@@ -473,7 +634,9 @@ describe("SDK verification", function () {
       expect(report.verdict, `pack ${i}`).to.equal(i >= 250 && i < 260 ? Verdict.Suspect : Verdict.Verified);
     });
     // the same answers without hints (the contract finds the runs) and with the default batch size
-    const plain = await verifyPacks(v.client.custody, scans.slice(240, 270), { manifests: (id) => v.manifests.get(id) });
+    const plain = await verifyPacks(v.client, scans.slice(240, 270), {
+      manifests: (id) => v.manifests.get(id),
+    });
     expect(plain).to.deep.equal(reports.slice(240, 270));
   });
 });

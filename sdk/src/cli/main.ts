@@ -3,13 +3,12 @@
  * `--json` for machines (one JSON document on standard output; progress and prompts go to standard error).
  *
  * Exit codes: 0 done; 1 verification answered "not verified" for at least one pack; 2 usage error; 3 invalid input;
- * 4 configuration or network problem; 5 refused by the contracts; 6 not found; 7 transaction failed otherwise;
+ * 4 configuration or network problem; 5 refused by the contracts; 6 not found (verify: cannot verify); 7 transaction failed otherwise;
  * 8 partly done (an EPCIS import that left steps for other parties); 70 internal error.
  */
 import fs from "fs";
-import path from "path";
 import { parseArgs } from "util";
-import { Wallet, ZeroAddress, getAddress, isAddress, isHexString } from "ethers";
+import { Wallet, ZeroAddress, isHexString } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -18,7 +17,16 @@ import {
   PharmaChainError,
   TransactionError,
 } from "../errors";
-import { PackState, Role, DECOMMISSION_STATES, enumByName, ShipmentStatus, StakeholderStatus, LotStatus, ProductStatus } from "../enums";
+import {
+  PackState,
+  Role,
+  DECOMMISSION_STATES,
+  enumByName,
+  ShipmentStatus,
+  StakeholderStatus,
+  LotStatus,
+  ProductStatus,
+} from "../enums";
 import { PackCustody__factory } from "../contracts";
 import { saveDeployment } from "../deployment-file";
 import {
@@ -36,7 +44,6 @@ import { deployProtocol } from "../deploy";
 import { gtinToUint64, gtin14, lotIdOf, parseScan, expiryToExpiresAt } from "../gs1";
 import { Manifest } from "../manifest";
 import {
-  LotAttestation,
   batchRecordHash,
   buildLotAttestation,
   pharmaChainDomain,
@@ -110,7 +117,8 @@ function gtinArg(value: string): bigint {
 /** A range `LOT:START-END` (END exclusive) where LOT is a lot id or GTIN/LOTNUMBER. */
 function rangeArg(value: string): PackRangeInput {
   const m = /^(.+):(\d+)-(\d+)$/.exec(value);
-  if (!m) throw new InvalidInputError(`range "${value}" must be LOT:START-END (END exclusive), e.g. 00614141123452/L1:0-100`);
+  if (!m)
+    throw new InvalidInputError(`range "${value}" must be LOT:START-END (END exclusive), e.g. 00614141123452/L1:0-100`);
   return { lotId: lotArg(m[1]), start: Number(m[2]), end: Number(m[3]) };
 }
 
@@ -173,7 +181,9 @@ function inventoryLines(r: InventoryReport, lotNumbers: ReadonlyMap<string, stri
     if (l.illegitimate) parts.push(`${n(l.illegitimate)} illegitimate`);
     if (l.decommissioned) parts.push(`${n(l.decommissioned)} decommissioned`);
     const name = lotNumbers.get(l.lotId) ?? l.lotId;
-    lines.push(`  ${gtin14(l.gtin)}/${name}  expires ${isoDay(l.expiresAt)}${l.recalled ? " RECALLED" : ""}: ${parts.join(", ")}`);
+    lines.push(
+      `  ${gtin14(l.gtin)}/${name}  expires ${isoDay(l.expiresAt)}${l.recalled ? " RECALLED" : ""}: ${parts.join(", ")}`,
+    );
   }
   return lines;
 }
@@ -185,15 +195,23 @@ function historyOptions(ctx: Context): HistoryOptions {
     fromBlock: fromBlock ? Number(bigintArg(fromBlock, "--from-block")) : undefined,
     blockRange: blockRange ? Number(bigintArg(blockRange, "--block-range")) : undefined,
     onProgress: (done: number, total: number) => {
-      if (total > 50_000) progress(ctx, `  scanned ${done.toLocaleString("en")} / ${total.toLocaleString("en")} blocks`);
+      if (total > 50_000)
+        progress(ctx, `  scanned ${done.toLocaleString("en")} / ${total.toLocaleString("en")} blocks`);
     },
   };
 }
 
-function enumArg<E extends Record<string, string | number>>(e: E, value: string, what: string, allowed?: readonly number[]): E[keyof E] {
+function enumArg<E extends Record<string, string | number>>(
+  e: E,
+  value: string,
+  what: string,
+  allowed?: readonly number[],
+): E[keyof E] {
   const v = enumByName(e, value);
   if (v === undefined || (allowed && !allowed.includes(v as number))) {
-    const names = Object.keys(e).filter((k) => Number.isNaN(Number(k)) && (!allowed || allowed.includes(e[k] as number)));
+    const names = Object.keys(e).filter(
+      (k) => Number.isNaN(Number(k)) && (!allowed || allowed.includes(e[k] as number)),
+    );
     throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}`);
   }
   return v;
@@ -202,13 +220,17 @@ function enumArg<E extends Record<string, string | number>>(e: E, value: string,
 async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
   return Manifest.fromFile(file, {
     onProgress: (p) => {
-      if (p.done === p.total || p.done % 100_000 === 0) progress(ctx, `  ${p.phase}: ${p.done.toLocaleString("en")} / ${p.total.toLocaleString("en")}`);
+      if (p.done === p.total || p.done % 100_000 === 0)
+        progress(ctx, `  ${p.phase}: ${p.done.toLocaleString("en")} / ${p.total.toLocaleString("en")}`);
     },
   });
 }
 
 function txLines(what: string, w: Written<object>): string[] {
-  return [`${what}`, `  transaction ${w.tx.hash} (block ${w.tx.blockNumber}, gas ${w.tx.gasUsed.toLocaleString("en")})`];
+  return [
+    `${what}`,
+    `  transaction ${w.tx.hash} (block ${w.tx.blockNumber}, gas ${w.tx.gasUsed.toLocaleString("en")})`,
+  ];
 }
 
 /** A command that sends one transaction through a client method and reports it. */
@@ -248,12 +270,20 @@ function eventLines(events: readonly (HistoryEvent | TradeHistoryEvent)[]): stri
 
 function reportLines(r: VerificationReport): string[] {
   const lines = [`${r.verified ? "VERIFIED" : "NOT VERIFIED"} (${r.verdictName}): ${r.message}`];
-  const dscsa = r.dscsa.verified
-    ? `verified=true${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`
-    : `verified=false verificationFailureReason=${r.dscsa.verificationFailureReason}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`;
+  const { verified, verificationFailureReason, additionalInfo } = r.dscsa;
+  const dscsa = [
+    `verified=${verified}`,
+    ...(verificationFailureReason ? [`verificationFailureReason=${verificationFailureReason}`] : []),
+    ...(additionalInfo ? [`additionalInfo=${additionalInfo}`] : []),
+  ].join(" ");
   lines.push(`  DSCSA: ${dscsa}`);
   lines.push(`  EU hub: ${r.eu.returnCode ?? "no alert"}, pack ${r.eu.packStatus}`);
-  if (r.verdict > 2) lines.push(`  holder ${r.holder}, manufacturer ${r.manufacturer}, regulator signer ${r.regulatorSigner}`);
+  if (r.cannotVerify) {
+    lines.push(`  lot ${r.lotId}: its serial list has root ${r.serialsRoot}; give it with --manifest FILE`);
+  } else if (r.verdict !== null && r.verdict > 2) {
+    const holder = r.holder === ZeroAddress ? "" : `holder ${r.holder}, `;
+    lines.push(`  ${holder}manufacturer ${r.manufacturer}, regulator signer ${r.regulatorSigner}`);
+  }
   return lines;
 }
 
@@ -269,7 +299,10 @@ const COMMANDS: Record<string, Command> = {
       const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
       const wallet = Wallet.createRandom();
       await writeKeystore(out, new Wallet(wallet.privateKey), password);
-      return { lines: [`new account ${wallet.address}`, `  keystore ${out}`], json: { address: wallet.address, keystore: out } };
+      return {
+        lines: [`new account ${wallet.address}`, `  keystore ${out}`],
+        json: { address: wallet.address, keystore: out },
+      };
     },
   },
   "account import": {
@@ -281,7 +314,10 @@ const COMMANDS: Record<string, Command> = {
       const wallet = await loadWallet({ keyEnv: str(ctx, "key-env") });
       const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
       await writeKeystore(out, wallet, password);
-      return { lines: [`account ${wallet.address}`, `  keystore ${out}`], json: { address: wallet.address, keystore: out } };
+      return {
+        lines: [`account ${wallet.address}`, `  keystore ${out}`],
+        json: { address: wallet.address, keystore: out },
+      };
     },
   },
   "account show": {
@@ -326,7 +362,12 @@ const COMMANDS: Record<string, Command> = {
   "regulator appoint": simple(
     "the council appoints a regulator",
     "regulator appoint ACCOUNT --gln GLN --jurisdiction XX --valid-until TIME [--licence TEXT]",
-    { gln: { type: "string" }, jurisdiction: { type: "string" }, "valid-until": { type: "string" }, licence: { type: "string" } },
+    {
+      gln: { type: "string" },
+      jurisdiction: { type: "string" },
+      "valid-until": { type: "string" },
+      licence: { type: "string" },
+    },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
       const written = await c.appointRegulator({
@@ -342,9 +383,20 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder apply": simple(
     "apply for a role (manufacturer, distributor, transporter, dispenser)",
     "stakeholder apply --role ROLE --gln GLN --jurisdiction XX [--licence TEXT] [--metadata TEXT]",
-    { role: { type: "string" }, gln: { type: "string" }, jurisdiction: { type: "string" }, licence: { type: "string" }, metadata: { type: "string" } },
+    {
+      role: { type: "string" },
+      gln: { type: "string" },
+      jurisdiction: { type: "string" },
+      licence: { type: "string" },
+      metadata: { type: "string" },
+    },
     async (c, ctx) => {
-      const role = enumArg(Role, str(ctx, "role", true)!, "role", [Role.Manufacturer, Role.Distributor, Role.Transporter, Role.Dispenser]);
+      const role = enumArg(Role, str(ctx, "role", true)!, "role", [
+        Role.Manufacturer,
+        Role.Distributor,
+        Role.Transporter,
+        Role.Dispenser,
+      ]);
       const written = await c.applyForRole({
         role,
         gln: bigintArg(str(ctx, "gln", true)!, "GLN"),
@@ -365,25 +417,44 @@ const COMMANDS: Record<string, Command> = {
       return { done: `${account} approved`, written };
     },
   ),
-  "stakeholder suspend": simple("suspend a stakeholder", "stakeholder suspend ACCOUNT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
-    return { done: `${account} suspended`, written: await c.suspendStakeholder(account, str(ctx, "reason")) };
-  }),
-  "stakeholder reinstate": simple("reinstate a suspended stakeholder", "stakeholder reinstate ACCOUNT", {}, async (c, ctx) => {
-    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
-    return { done: `${account} reinstated`, written: await c.reinstateStakeholder(account) };
-  }),
-  "stakeholder revoke": simple("revoke a stakeholder for good", "stakeholder revoke ACCOUNT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const account = address(arg(ctx, 0, "ACCOUNT"), "account");
-    return { done: `${account} revoked`, written: await c.revokeStakeholder(account, str(ctx, "reason")) };
-  }),
+  "stakeholder suspend": simple(
+    "suspend a stakeholder",
+    "stakeholder suspend ACCOUNT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      return { done: `${account} suspended`, written: await c.suspendStakeholder(account, str(ctx, "reason")) };
+    },
+  ),
+  "stakeholder reinstate": simple(
+    "reinstate a suspended stakeholder",
+    "stakeholder reinstate ACCOUNT",
+    {},
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      return { done: `${account} reinstated`, written: await c.reinstateStakeholder(account) };
+    },
+  ),
+  "stakeholder revoke": simple(
+    "revoke a stakeholder for good",
+    "stakeholder revoke ACCOUNT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const account = address(arg(ctx, 0, "ACCOUNT"), "account");
+      return { done: `${account} revoked`, written: await c.revokeStakeholder(account, str(ctx, "reason")) };
+    },
+  ),
   "stakeholder renew": simple(
     "renew a stakeholder's licence",
     "stakeholder renew ACCOUNT --valid-until TIME [--licence TEXT]",
     { "valid-until": { type: "string" }, licence: { type: "string" } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
-      const written = await c.renewLicence(account, timeArg(str(ctx, "valid-until", true)!, "--valid-until"), str(ctx, "licence"));
+      const written = await c.renewLicence(
+        account,
+        timeArg(str(ctx, "valid-until", true)!, "--valid-until"),
+        str(ctx, "licence"),
+      );
       return { done: `${account} renewed`, written };
     },
   ),
@@ -403,18 +474,31 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
-  "product register": simple("a manufacturer registers a product (GTIN)", "product register GTIN [--metadata TEXT]", { metadata: { type: "string" } }, async (c, ctx) => {
-    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
-    return { done: `product ${gtin14(gtin)} registered`, written: await c.registerProduct(gtin, str(ctx, "metadata")) };
-  }),
+  "product register": simple(
+    "a manufacturer registers a product (GTIN)",
+    "product register GTIN [--metadata TEXT]",
+    { metadata: { type: "string" } },
+    async (c, ctx) => {
+      const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+      return {
+        done: `product ${gtin14(gtin)} registered`,
+        written: await c.registerProduct(gtin, str(ctx, "metadata")),
+      };
+    },
+  ),
   "product approve": simple("a regulator approves a product", "product approve GTIN", {}, async (c, ctx) => {
     const gtin = gtinArg(arg(ctx, 0, "GTIN"));
     return { done: `product ${gtin14(gtin)} approved`, written: await c.approveProduct(gtin) };
   }),
-  "product reject": simple("a regulator rejects a product", "product reject GTIN [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
-    return { done: `product ${gtin14(gtin)} rejected`, written: await c.rejectProduct(gtin, str(ctx, "reason")) };
-  }),
+  "product reject": simple(
+    "a regulator rejects a product",
+    "product reject GTIN [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+      return { done: `product ${gtin14(gtin)} rejected`, written: await c.rejectProduct(gtin, str(ctx, "reason")) };
+    },
+  ),
   "product show": {
     summary: "show a product",
     usage: "product show GTIN",
@@ -439,7 +523,10 @@ const COMMANDS: Record<string, Command> = {
       await manifest.save(out);
       const seconds = (Date.now() - started) / 1000;
       return {
-        lines: [`manifest of ${manifest.size.toLocaleString("en")} serials, root ${manifest.root}`, `  written to ${out} in ${seconds.toFixed(1)} s`],
+        lines: [
+          `manifest of ${manifest.size.toLocaleString("en")} serials, root ${manifest.root}`,
+          `  written to ${out} in ${seconds.toFixed(1)} s`,
+        ],
         json: { root: manifest.root, size: manifest.size, file: out, seconds },
       };
     },
@@ -475,7 +562,10 @@ const COMMANDS: Record<string, Command> = {
       });
       const out = str(ctx, "out", true)!;
       writeJson(out, attestation);
-      return { lines: [`attestation of lot ${attestation.lotNumber} (${attestation.lotId})`, `  written to ${out}`], json: attestation };
+      return {
+        lines: [`attestation of lot ${attestation.lotNumber} (${attestation.lotId})`, `  written to ${out}`],
+        json: attestation,
+      };
     },
   },
   "lot sign": {
@@ -487,10 +577,15 @@ const COMMANDS: Record<string, Command> = {
       const attestation = attestationFromJson(readJson(file, "attestation"), file);
       const rpc = str(ctx, "rpc");
       const chainIdText = str(ctx, "chain-id");
-      const chainId = chainIdText ? bigintArg(chainIdText, "chain id") : rpc ? await networkOf(provider(ctx)) : undefined;
+      const chainId = chainIdText
+        ? bigintArg(chainIdText, "chain id")
+        : rpc
+          ? await networkOf(provider(ctx))
+          : undefined;
       const deployment = await resolveDeployment(ctx, chainId);
       const domainChain = chainId ?? deployment.chainId;
-      if (domainChain === undefined) throw new ConfigurationError("the chain id is unknown: give --chain-id (signing is bound to one chain)");
+      if (domainChain === undefined)
+        throw new ConfigurationError("the chain id is unknown: give --chain-id (signing is bound to one chain)");
       const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
       const domain = pharmaChainDomain(domainChain, deployment.lots);
       const signature = await signLotAttestation(wallet, domain, attestation);
@@ -498,9 +593,18 @@ const COMMANDS: Record<string, Command> = {
         throw new PharmaChainError("the signature just made does not verify: refusing to write it");
       }
       const out = str(ctx, "out", true)!;
-      const value = { signer: wallet.address, signature, lotId: attestation.lotId, chainId: domainChain, verifyingContract: deployment.lots };
+      const value = {
+        signer: wallet.address,
+        signature,
+        lotId: attestation.lotId,
+        chainId: domainChain,
+        verifyingContract: deployment.lots,
+      };
       writeJson(out, value);
-      return { lines: [`lot ${attestation.lotNumber} signed by ${wallet.address}`, `  signature written to ${out}`], json: value };
+      return {
+        lines: [`lot ${attestation.lotNumber} signed by ${wallet.address}`, `  signature written to ${out}`],
+        json: value,
+      };
     },
   },
   "lot commission": simple(
@@ -518,7 +622,10 @@ const COMMANDS: Record<string, Command> = {
         manufacturerSignature: m ? signatureFromJson(m) : undefined,
         regulatorSignature: r ? signatureFromJson(r) : undefined,
       });
-      return { done: `lot ${attestation.lotNumber} commissioned (${written.lotId}), ${written.released ? "released" : "pending the other signature"}`, written };
+      return {
+        done: `lot ${attestation.lotNumber} commissioned (${written.lotId}), ${written.released ? "released" : "pending the other signature"}`,
+        written,
+      };
     },
   ),
   "lot cosign": simple(
@@ -532,14 +639,24 @@ const COMMANDS: Record<string, Command> = {
       return { done: `lot ${attestation.lotNumber} ${written.released ? "released" : "cosigned"}`, written };
     },
   ),
-  "lot recall": simple("recall a lot (manufacturer or regulator)", "lot recall LOT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const lotId = lotArg(arg(ctx, 0, "LOT"));
-    return { done: `lot ${lotId} recalled`, written: await c.recallLot(lotId, str(ctx, "reason")) };
-  }),
-  "lot void": simple("void a pending lot", "lot void LOT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const lotId = lotArg(arg(ctx, 0, "LOT"));
-    return { done: `lot ${lotId} voided`, written: await c.voidLot(lotId, str(ctx, "reason")) };
-  }),
+  "lot recall": simple(
+    "recall a lot (manufacturer or regulator)",
+    "lot recall LOT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const lotId = lotArg(arg(ctx, 0, "LOT"));
+      return { done: `lot ${lotId} recalled`, written: await c.recallLot(lotId, str(ctx, "reason")) };
+    },
+  ),
+  "lot void": simple(
+    "void a pending lot",
+    "lot void LOT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const lotId = lotArg(arg(ctx, 0, "LOT"));
+      return { done: `lot ${lotId} voided`, written: await c.voidLot(lotId, str(ctx, "reason")) };
+    },
+  ),
   "lot show": {
     summary: "show a lot (LOT is a lot id or GTIN/LOTNUMBER)",
     usage: "lot show LOT",
@@ -586,33 +703,62 @@ const COMMANDS: Record<string, Command> = {
         };
       }
       const written = await c.ship({ buyer: address(to!, "buyer"), ...common });
-      return { done: `shipment ${written.shipmentId} of ${written.packCount.toLocaleString("en")} packs created`, written };
+      return {
+        done: `shipment ${written.shipmentId} of ${written.packCount.toLocaleString("en")} packs created`,
+        written,
+      };
     },
   ),
-  pickup: simple("the transporter picks a shipment up", "pickup SHIPMENT --gln GLN", { gln: { type: "string" } }, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} picked up`, written: await c.pickUp(id, bigintArg(str(ctx, "gln", true)!, "GLN")) };
-  }),
-  handover: simple("the transporter hands a shipment over", "handover SHIPMENT --gln GLN", { gln: { type: "string" } }, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} handed over`, written: await c.handOver(id, bigintArg(str(ctx, "gln", true)!, "GLN")) };
-  }),
+  pickup: simple(
+    "the transporter picks a shipment up",
+    "pickup SHIPMENT --gln GLN",
+    { gln: { type: "string" } },
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return {
+        done: `shipment ${id} picked up`,
+        written: await c.pickUp(id, bigintArg(str(ctx, "gln", true)!, "GLN")),
+      };
+    },
+  ),
+  handover: simple(
+    "the transporter hands a shipment over",
+    "handover SHIPMENT --gln GLN",
+    { gln: { type: "string" } },
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return {
+        done: `shipment ${id} handed over`,
+        written: await c.handOver(id, bigintArg(str(ctx, "gln", true)!, "GLN")),
+      };
+    },
+  ),
   receive: simple("the buyer receives a shipment", "receive SHIPMENT", {}, async (c, ctx) => {
     const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
     return { done: `shipment ${id} received`, written: await c.receiveShipment(id) };
   }),
-  reject: simple("the buyer rejects a shipment", "reject SHIPMENT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} rejected`, written: await c.rejectShipment(id, str(ctx, "reason")) };
-  }),
+  reject: simple(
+    "the buyer rejects a shipment",
+    "reject SHIPMENT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return { done: `shipment ${id} rejected`, written: await c.rejectShipment(id, str(ctx, "reason")) };
+    },
+  ),
   cancel: simple("the seller cancels a shipment before pick-up", "cancel SHIPMENT", {}, async (c, ctx) => {
     const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
     return { done: `shipment ${id} cancelled`, written: await c.cancelShipment(id) };
   }),
-  "shipment void": simple("a regulator voids an open shipment", "shipment void SHIPMENT [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} voided`, written: await c.voidShipment(id, str(ctx, "reason")) };
-  }),
+  "shipment void": simple(
+    "a regulator voids an open shipment",
+    "shipment void SHIPMENT [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return { done: `shipment ${id} voided`, written: await c.voidShipment(id, str(ctx, "reason")) };
+    },
+  ),
   "shipment show": {
     summary: "show a shipment",
     usage: "shipment show SHIPMENT",
@@ -621,7 +767,9 @@ const COMMANDS: Record<string, Command> = {
       const s = await c.shipment(bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment"));
       if (s.status === ShipmentStatus.None) throw new NotFoundError(`shipment ${s.shipmentId} does not exist`);
       return {
-        lines: [`shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${s.buyer}${s.viaTransporter ? ` via ${s.transporter}` : ""}`],
+        lines: [
+          `shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${s.buyer}${s.viaTransporter ? ` via ${s.transporter}` : ""}`,
+        ],
         json: { ...s, statusName: ShipmentStatus[s.status] },
       };
     },
@@ -629,7 +777,13 @@ const COMMANDS: Record<string, Command> = {
   "order place": simple(
     "the buyer places a purchase order with a seller",
     "order place --seller ADDRESS --gtin GTIN --quantity N [--deliver-by TIME (default: 30 days after the latest block)] [--document TEXT]",
-    { seller: { type: "string" }, gtin: { type: "string" }, quantity: { type: "string" }, "deliver-by": { type: "string" }, document: { type: "string" } },
+    {
+      seller: { type: "string" },
+      gtin: { type: "string" },
+      quantity: { type: "string" },
+      "deliver-by": { type: "string" },
+      document: { type: "string" },
+    },
     async (c, ctx) => {
       const seller = address(str(ctx, "seller", true)!, "seller");
       const gtin = gtinArg(str(ctx, "gtin", true)!);
@@ -642,7 +796,10 @@ const COMMANDS: Record<string, Command> = {
         deliverBy: deliverBy ? timeArg(deliverBy, "--deliver-by") : undefined,
         document: str(ctx, "document"),
       });
-      return { done: `order ${written.orderId} placed with ${seller}: ${quantity.toLocaleString("en")} packs of GTIN ${gtin14(gtin)}`, written };
+      return {
+        done: `order ${written.orderId} placed with ${seller}: ${quantity.toLocaleString("en")} packs of GTIN ${gtin14(gtin)}`,
+        written,
+      };
     },
   ),
   "order amend": simple(
@@ -660,18 +817,33 @@ const COMMANDS: Record<string, Command> = {
       return { done: `order ${id} amended`, written };
     },
   ),
-  "order confirm": simple("the seller confirms an order", "order confirm ORDER [--confirmation TEXT]", { confirmation: { type: "string" } }, async (c, ctx) => {
-    const id = idArg(ctx, "ORDER");
-    return { done: `order ${id} confirmed`, written: await c.confirmOrder(id, str(ctx, "confirmation")) };
-  }),
-  "order decline": simple("the seller declines an order", "order decline ORDER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const id = idArg(ctx, "ORDER");
-    return { done: `order ${id} declined`, written: await c.declineOrder(id, str(ctx, "reason")) };
-  }),
-  "order cancel": simple("either party cancels an order's open quantity", "order cancel ORDER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const id = idArg(ctx, "ORDER");
-    return { done: `order ${id} cancelled`, written: await c.cancelOrder(id, str(ctx, "reason")) };
-  }),
+  "order confirm": simple(
+    "the seller confirms an order",
+    "order confirm ORDER [--confirmation TEXT]",
+    { confirmation: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "ORDER");
+      return { done: `order ${id} confirmed`, written: await c.confirmOrder(id, str(ctx, "confirmation")) };
+    },
+  ),
+  "order decline": simple(
+    "the seller declines an order",
+    "order decline ORDER [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "ORDER");
+      return { done: `order ${id} declined`, written: await c.declineOrder(id, str(ctx, "reason")) };
+    },
+  ),
+  "order cancel": simple(
+    "either party cancels an order's open quantity",
+    "order cancel ORDER [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "ORDER");
+      return { done: `order ${id} cancelled`, written: await c.cancelOrder(id, str(ctx, "reason")) };
+    },
+  ),
   "order show": {
     summary: "show an order: its status (from its shipments), quantities and price",
     usage: "order show ORDER",
@@ -684,7 +856,14 @@ const COMMANDS: Record<string, Command> = {
   "price offer": simple(
     "the seller offers a buyer a price per pack, valid until a time",
     "price offer --buyer ADDRESS --gtin GTIN --price 1.25 --currency USD --valid-until TIME [--terms TEXT]",
-    { buyer: { type: "string" }, gtin: { type: "string" }, price: { type: "string" }, currency: { type: "string" }, "valid-until": { type: "string" }, terms: { type: "string" } },
+    {
+      buyer: { type: "string" },
+      gtin: { type: "string" },
+      price: { type: "string" },
+      currency: { type: "string" },
+      "valid-until": { type: "string" },
+      terms: { type: "string" },
+    },
     async (c, ctx) => {
       const price = priceArg(str(ctx, "price", true)!);
       const currency = str(ctx, "currency", true)!;
@@ -702,7 +881,12 @@ const COMMANDS: Record<string, Command> = {
   "price counter": simple(
     "answer an open offer with a price of your own (the currency defaults to the offer's)",
     "price counter OFFER --price 1.20 [--currency USD] --valid-until TIME [--terms TEXT]",
-    { price: { type: "string" }, currency: { type: "string" }, "valid-until": { type: "string" }, terms: { type: "string" } },
+    {
+      price: { type: "string" },
+      currency: { type: "string" },
+      "valid-until": { type: "string" },
+      terms: { type: "string" },
+    },
     async (c, ctx) => {
       const id = idArg(ctx, "OFFER");
       const price = priceArg(str(ctx, "price", true)!);
@@ -716,14 +900,24 @@ const COMMANDS: Record<string, Command> = {
       return { done: `price offer ${written.offerId} counters offer ${id}: ${counter.price} a pack`, written };
     },
   ),
-  "price accept": simple("accept an open offer: its price becomes the contract price", "price accept OFFER", {}, async (c, ctx) => {
-    const id = idArg(ctx, "OFFER");
-    return { done: `price offer ${id} accepted`, written: await c.acceptOffer(id) };
-  }),
-  "price decline": simple("decline an open offer", "price decline OFFER [--reason TEXT]", { reason: { type: "string" } }, async (c, ctx) => {
-    const id = idArg(ctx, "OFFER");
-    return { done: `price offer ${id} declined`, written: await c.declineOffer(id, str(ctx, "reason")) };
-  }),
+  "price accept": simple(
+    "accept an open offer: its price becomes the contract price",
+    "price accept OFFER",
+    {},
+    async (c, ctx) => {
+      const id = idArg(ctx, "OFFER");
+      return { done: `price offer ${id} accepted`, written: await c.acceptOffer(id) };
+    },
+  ),
+  "price decline": simple(
+    "decline an open offer",
+    "price decline OFFER [--reason TEXT]",
+    { reason: { type: "string" } },
+    async (c, ctx) => {
+      const id = idArg(ctx, "OFFER");
+      return { done: `price offer ${id} declined`, written: await c.declineOffer(id, str(ctx, "reason")) };
+    },
+  ),
   "price withdraw": simple("withdraw an open offer you made", "price withdraw OFFER", {}, async (c, ctx) => {
     const id = idArg(ctx, "OFFER");
     return { done: `price offer ${id} withdrawn`, written: await c.withdrawOffer(id) };
@@ -748,7 +942,8 @@ const COMMANDS: Record<string, Command> = {
       const region = str(ctx, "region");
       if (gtin && region) throw new UsageError("give --gtin or --region, not both");
       const who = distributor === ZeroAddress ? "no primary distributor" : `${distributor} primary distributor`;
-      if (region) return { done: `${who} for region ${region}`, written: await c.assignRegionalDistributor(region, distributor) };
+      if (region)
+        return { done: `${who} for region ${region}`, written: await c.assignRegionalDistributor(region, distributor) };
       const product = gtin ? gtinArg(gtin) : 0n;
       return {
         done: `${who} ${product ? `of GTIN ${gtin14(product)}` : "of all products"}`,
@@ -759,7 +954,12 @@ const COMMANDS: Record<string, Command> = {
   inventory: {
     summary: "an account's packs per lot and state (default: your key's), read from custody at one block",
     usage: "inventory [ACCOUNT] [--lot LOT ...] [--max-runs N] [--from-block N] [--block-range N]",
-    options: { lot: { type: "string", multiple: true }, "max-runs": { type: "string" }, "from-block": { type: "string" }, "block-range": { type: "string" } },
+    options: {
+      lot: { type: "string", multiple: true },
+      "max-runs": { type: "string" },
+      "from-block": { type: "string" },
+      "block-range": { type: "string" },
+    },
     async run(ctx) {
       const given = ctx.args[0];
       let holder: string;
@@ -768,15 +968,26 @@ const COMMANDS: Record<string, Command> = {
         try {
           holder = (await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") })).address;
         } catch (cause) {
-          throw new UsageError("give the ACCOUNT whose inventory to show, or a key (--keystore or --key-env)", { cause });
+          throw new UsageError("give the ACCOUNT whose inventory to show, or a key (--keystore or --key-env)", {
+            cause,
+          });
         }
       }
       const c = await readClient(ctx);
       const maxRunsText = str(ctx, "max-runs");
-      const options = { ...historyOptions(ctx), maxRuns: maxRunsText ? Number(bigintArg(maxRunsText, "--max-runs")) : undefined };
+      const options = {
+        ...historyOptions(ctx),
+        maxRuns: maxRunsText ? Number(bigintArg(maxRunsText, "--max-runs")) : undefined,
+      };
       const lots = strs(ctx, "lot").map(lotArg);
       const report = lots.length > 0 ? await c.inventory(holder, lots, options) : await c.inventoryOf(holder, options);
-      const lotNumbers = report.lots.length > 0 ? await c.history().lotNumbers(report.lots.map((l) => l.lotId), options) : new Map<string, string>();
+      const lotNumbers =
+        report.lots.length > 0
+          ? await c.history().lotNumbers(
+              report.lots.map((l) => l.lotId),
+              options,
+            )
+          : new Map<string, string>();
       return {
         lines: inventoryLines(report, lotNumbers),
         json: { ...report, lots: report.lots.map((l) => ({ ...l, lotNumber: lotNumbers.get(l.lotId) })) },
@@ -801,33 +1012,50 @@ const COMMANDS: Record<string, Command> = {
       const range = str(ctx, "range");
       if (range) {
         const r = rangeArg(range);
-        return { done: `packs ${r.start}-${r.end - 1} ${PackState[state]}`, written: await c.decommissionRange(r, state) };
+        return {
+          done: `packs ${r.start}-${r.end - 1} ${PackState[state]}`,
+          written: await c.decommissionRange(r, state),
+        };
       }
       const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
       return { done: `pack ${pack.serial} ${PackState[state]}`, written: await c.decommission(pack, state) };
     },
   ),
-  undo: simple("undo a decommission within its window", "undo --range LOT:START-END", { range: { type: "string" } }, async (c, ctx) => {
-    const r = rangeArg(str(ctx, "range", true)!);
-    return { done: `decommission of packs ${r.start}-${r.end - 1} undone`, written: await c.undoDecommission(r) };
-  }),
+  undo: simple(
+    "undo a decommission within its window",
+    "undo --range LOT:START-END",
+    { range: { type: "string" } },
+    async (c, ctx) => {
+      const r = rangeArg(str(ctx, "range", true)!);
+      return { done: `decommission of packs ${r.start}-${r.end - 1} undone`, written: await c.undoDecommission(r) };
+    },
+  ),
   quarantine: simple(
     "quarantine packs as suspect",
     "quarantine --range LOT:START-END [--range ...] [--evidence TEXT]",
     { range: { type: "string", multiple: true }, evidence: { type: "string" } },
-    async (c, ctx) => ({ done: "packs quarantined", written: await c.quarantine(strs(ctx, "range").map(rangeArg), str(ctx, "evidence")) }),
+    async (c, ctx) => ({
+      done: "packs quarantined",
+      written: await c.quarantine(strs(ctx, "range").map(rangeArg), str(ctx, "evidence")),
+    }),
   ),
   clear: simple(
     "a regulator clears suspect packs",
     "clear --range LOT:START-END [--range ...] [--decision TEXT]",
     { range: { type: "string", multiple: true }, decision: { type: "string" } },
-    async (c, ctx) => ({ done: "packs cleared", written: await c.clearSuspect(strs(ctx, "range").map(rangeArg), str(ctx, "decision")) }),
+    async (c, ctx) => ({
+      done: "packs cleared",
+      written: await c.clearSuspect(strs(ctx, "range").map(rangeArg), str(ctx, "decision")),
+    }),
   ),
   illegitimate: simple(
     "a regulator confirms suspect packs illegitimate",
     "illegitimate --range LOT:START-END [--range ...] [--decision TEXT]",
     { range: { type: "string", multiple: true }, decision: { type: "string" } },
-    async (c, ctx) => ({ done: "packs confirmed illegitimate", written: await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision")) }),
+    async (c, ctx) => ({
+      done: "packs confirmed illegitimate",
+      written: await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision")),
+    }),
   ),
   "report-clone": simple(
     "report a second scan of a decommissioned pack's code to the regulator",
@@ -845,7 +1073,13 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const scans = [...ctx.args];
       const file = str(ctx, "scans");
-      if (file) scans.push(...fs.readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
+      if (file)
+        scans.push(
+          ...fs
+            .readFileSync(file, "utf8")
+            .split(/\r?\n/)
+            .filter((l) => l.trim() !== ""),
+        );
       if (scans.length === 0) throw new UsageError("give at least one SCAN or --scans FILE");
       const manifests = new Map<string, Manifest>();
       for (const m of strs(ctx, "manifest")) {
@@ -862,15 +1096,17 @@ const COMMANDS: Record<string, Command> = {
         const root = (await c.lots.lotWords(lotId))[1];
         return manifests.get(`root:${root}`);
       };
-      const reports = await verifyPacks(c.custody, scans, {
+      const reports = await verifyPacks(c, scans, {
         manifests: byRoot,
         onProgress: (done, total) => total > 200 && progress(ctx, `  verified ${done} / ${total}`),
       });
-      const failed = reports.filter((r) => !r.verified).length;
+      const failed = reports.filter((r) => !r.verified && !r.cannotVerify).length;
+      const unverifiable = reports.filter((r) => r.cannotVerify).length;
       return {
         lines: reports.flatMap((r) => [`${r.gtin} ${r.lotNumber} ${r.serial}`, ...reportLines(r).map((l) => `  ${l}`)]),
         json: reports.length === 1 ? reports[0] : reports,
-        exitCode: failed > 0 ? 1 : 0,
+        // a pack that must not be supplied outranks one that could not be checked
+        exitCode: failed > 0 ? EXIT.notVerified : unverifiable > 0 ? EXIT.notFound : 0,
       };
     },
   },
@@ -882,12 +1118,16 @@ const COMMANDS: Record<string, Command> = {
       if (!m) throw new InvalidInputError("give LOT:INDEX");
       const c = await readClient(ctx);
       const s = await c.packStatus(lotArg(m[1]), Number(m[2]));
-      return { lines: [`pack ${s.index}: ${PackState[s.state]}, held by ${s.holder}`], json: { ...s, stateName: PackState[s.state] } };
+      return {
+        lines: [`pack ${s.index}: ${PackState[s.state]}, held by ${s.holder}`],
+        json: { ...s, stateName: PackState[s.state] },
+      };
     },
   },
   history: {
     summary: "the provenance timeline of a lot, a pack, a shipment, an order or a stakeholder",
-    usage: "history lot LOT | history pack LOT:INDEX | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
+    usage:
+      "history lot LOT | history pack LOT:INDEX | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
     options: { "from-block": { type: "string" }, "block-range": { type: "string" } },
     async run(ctx) {
       const c = await readClient(ctx);
@@ -921,22 +1161,40 @@ function commandList(): string {
 }
 
 function usage(): string {
-  return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found, 7 transaction failed, 8 partly done (an EPCIS import left steps to other parties), 70 internal.`;
+  return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found (verify: cannot verify, the serial list is not at hand), 7 transaction failed, 8 partly done (an EPCIS import left steps to other parties), 70 internal.`;
 }
 
 function commandHelp(name: string, c: Command): string {
   return `pharmachain ${c.usage}\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\n${GLOBAL_HELP}`;
 }
 
+/** The exit codes, one per kind of outcome (the README's table). */
+export const EXIT = {
+  done: 0,
+  /** a pack was not verified (do not supply) */
+  notVerified: 1,
+  usage: 2,
+  invalidInput: 3,
+  configuration: 4,
+  /** refused by the contracts */
+  refused: 5,
+  /** not found; also a pack that could not be verified for want of its lot's serial list */
+  notFound: 6,
+  transactionFailed: 7,
+  /** partly done: steps left for other parties' keys */
+  partlyDone: 8,
+  internal: 70,
+} as const;
+
 /** The exit code for an error, by its class. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return 2;
-  if (error instanceof InvalidInputError) return 3;
-  if (error instanceof ConfigurationError) return 4;
-  if (error instanceof ContractRevertError) return 5;
-  if (error instanceof NotFoundError) return 6;
-  if (error instanceof TransactionError) return 7;
-  return 70;
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof InvalidInputError) return EXIT.invalidInput;
+  if (error instanceof ConfigurationError) return EXIT.configuration;
+  if (error instanceof ContractRevertError) return EXIT.refused;
+  if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof TransactionError) return EXIT.transactionFailed;
+  return EXIT.internal;
 }
 
 /** Runs the tool on `argv` (without `node` and the script); resolves to the exit code. */
