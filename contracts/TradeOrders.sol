@@ -149,8 +149,16 @@ contract TradeOrders is ITradeOrders {
     }
 
     /// @inheritdoc ITradeOrders
-    function confirmOrder(uint64 orderId, bytes32 confirmationHash) external {
+    function confirmOrder(uint64 orderId, uint32 quantity, uint64 pricePerPack, bytes32 confirmationHash) external {
         OrderRecord storage o = _placedOrderOfSeller(orderId);
+        // The order's terms now, which an amendment may have changed since the seller read them. Its price is that
+        // of the offer it recorded when placed, valid then: no later lapse of the offer changes it.
+        uint32 orderQuantity = o.quantity;
+        uint40 offerId = o.offerId;
+        uint64 orderPrice = offerId == 0 ? 0 : _offers[offerId].pricePerPack;
+        if (quantity != orderQuantity || pricePerPack != orderPrice) {
+            revert TradeOrderChanged(orderId, quantity, pricePerPack, orderQuantity, orderPrice);
+        }
         o.status = OrderStatus.Confirmed;
         emit OrderConfirmed(orderId, msg.sender, o.buyer, confirmationHash);
     }

@@ -78,7 +78,13 @@ async function main(): Promise<void> {
   );
   const orderId = await o.orderCount();
   row("amend order", await gasOf(o.connect(w.distributor).amendOrder(orderId, 200, await later(), DOC)), CEILING);
-  row("confirm order", await gasOf(o.connect(w.manufacturer).confirmOrder(orderId, DOC)), CEILING);
+  // the seller names the quantity and price it confirms: the amended quantity, the contract price the order recorded
+  const { quantity, pricePerPack } = await o.order(orderId);
+  row(
+    "confirm order",
+    await gasOf(o.connect(w.manufacturer).confirmOrder(orderId, quantity, pricePerPack, DOC)),
+    CEILING,
+  );
   await o.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 5, await later(), DOC);
   row("decline order", await gasOf(o.connect(w.manufacturer).declineOrder(await o.orderCount(), DOC)), CEILING);
   await o.connect(w.distributor).placeOrder(w.manufacturer.address, GTIN, 5, await later(), DOC);
@@ -124,24 +130,34 @@ async function main(): Promise<void> {
   );
 
   // ---------------------------------------------------------------- shipments linked to an order vs not
-  // The same shape each time: one range of lot A starting a run, to the distributor, no transporter.
+  // The same shape each time: one range of lot A starting a run, to the distributor, no transporter. Each range's
+  // hint is the start of the run holding the pack before it, as the SDK looks it up.
+  const hint = async (start: number): Promise<number> => Number(await w.custody.findRun(w.lotA.lotId, start - 1));
   await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 0, 1, 0)]);
   await w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount());
   const plainShip = await gasOf(
-    w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 1, 5, 1)]),
+    w.custody
+      .connect(w.manufacturer)
+      .ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 1, 5, await hint(1))]),
   );
   const plainReceive = await gasOf(w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount()));
   const linkedShip = await gasOf(
-    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 5, end: 9, hint: 5 }]),
+    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [
+      { lot: w.lotA, start: 5, end: 9, hint: await hint(5) },
+    ]),
   );
   const linkedReceive = await gasOf(w.custody.connect(w.distributor).receiveShipment(await w.custody.shipmentCount()));
   const linkedShip2 = await gasOf(
-    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [{ lot: w.lotA, start: 9, end: 13, hint: 9 }]),
+    shipForOrder(w, w.manufacturer, orderId, w.distributor.address, [
+      { lot: w.lotA, start: 9, end: 13, hint: await hint(9) },
+    ]),
   );
   const linkedReject = await gasOf(
     w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC),
   );
-  await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 13, 15, 13)]);
+  await w.custody
+    .connect(w.manufacturer)
+    .ship(w.distributor.address, ZERO, DOC, [range(w.lotA.lotId, 13, 15, await hint(13))]);
   const plainReject = await gasOf(
     w.custody.connect(w.distributor).rejectShipment(await w.custody.shipmentCount(), DOC),
   );

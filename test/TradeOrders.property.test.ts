@@ -41,9 +41,7 @@ async function propertyFixture(): Promise<TradeWorld> {
   ] as const) {
     await w.custody
       .connect(w.manufacturer)
-      .ship(to.address, ethers.ZeroAddress, DOC, [
-        range(w.lotB.lotId, start, start + UNITS / 2, start === 0 ? 0 : start),
-      ]);
+      .ship(to.address, ethers.ZeroAddress, DOC, [range(w.lotB.lotId, start, start + UNITS / 2)]);
     await w.custody.connect(to).receiveShipment(await w.custody.shipmentCount());
   }
   return w;
@@ -166,12 +164,14 @@ class TradeModel {
     return OK;
   }
 
-  answer(id: number, by: ActorName, to: OrderStatus.Confirmed | OrderStatus.Declined): Outcome {
+  /** A confirmation names the quantity it confirms (`quantity`; the price is always 0: no offer is accepted here). */
+  answer(id: number, by: ActorName, to: OrderStatus.Confirmed | OrderStatus.Declined, quantity?: number): Outcome {
     if (!isTrader(ROLES[by])) return refusedBy("orders", "UnauthorisedAccount");
     const o = this.order(id);
     if (o === undefined) return refusedBy("orders", "TradeUnknownOrder");
     if (by !== o.seller) return refusedBy("orders", "TradeNotOrderParty");
     if (o.stored !== OrderStatus.Placed) return refusedBy("orders", "TradeInvalidOrderStatus");
+    if (quantity !== undefined && quantity !== o.quantity) return refusedBy("orders", "TradeOrderChanged");
     o.stored = to;
     return OK;
   }
@@ -302,6 +302,8 @@ type Op =
       byParty: boolean;
       other: ActorName;
       bySeller: boolean;
+      /** a confirmation names another quantity than the order's */
+      stale: boolean;
     }
   | {
       kind: "ship";
@@ -359,6 +361,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       byParty: mostly(6),
       other: actor,
       bySeller: mostly(2),
+      stale: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
   {
@@ -495,7 +498,9 @@ class Runner {
         break;
       end++;
     }
-    return { lot: first.lot, start: first.index, end, hint: first.runStart };
+    // the hint of a write: the run holding the pack before the range (0 for pack 0)
+    const before = this.packs.find((p) => p.lot === first.lot && p.index === first.index - 1);
+    return { lot: first.lot, start: first.index, end, hint: before?.runStart ?? 0 };
   }
 
   private pickOrder(n: number, fitting: boolean, fits: (o: ModelOrder) => boolean): number {
@@ -580,9 +585,11 @@ class Runner {
         );
         if (expected.ok && o.thenConfirm) {
           const id = model.orders.length;
-          const confirmed = model.answer(id, seller, OrderStatus.Confirmed);
+          const confirmed = model.answer(id, seller, OrderStatus.Confirmed, o.quantity);
           this.note("confirm", confirmed, `${seller} confirms order ${id}`);
-          await this.send(confirmed, () => w.orders.connect(this.signers[seller]).confirmOrder(id, DOC, TX));
+          await this.send(confirmed, () =>
+            w.orders.connect(this.signers[seller]).confirmOrder(id, o.quantity, 0, DOC, TX),
+          );
         }
         return;
       }
@@ -597,15 +604,19 @@ class Runner {
         const order = model.order(id);
         const by: ActorName =
           o.byParty && order ? (o.kind === "cancel" && !o.bySeller ? order.buyer : order.seller) : o.other;
+        // a confirmation names the order's quantity as the model has it, or, when `stale`, one more pack
+        const named = (order?.quantity ?? 1) + (o.stale ? 1 : 0);
         const expected =
           o.kind === "cancel"
             ? model.cancel(id, by)
-            : model.answer(id, by, o.kind === "confirm" ? OrderStatus.Confirmed : OrderStatus.Declined);
-        this.note(o.kind, expected, `${by} ${o.kind}s order ${id}`);
+            : o.kind === "confirm"
+              ? model.answer(id, by, OrderStatus.Confirmed, named)
+              : model.answer(id, by, OrderStatus.Declined);
+        this.note(o.kind, expected, `${by} ${o.kind}s order ${id}${o.kind === "confirm" ? ` (${named} packs)` : ""}`);
         const c = w.orders.connect(this.signers[by]);
         await this.send(expected, () =>
           o.kind === "confirm"
-            ? c.confirmOrder(id, DOC, TX)
+            ? c.confirmOrder(id, named, 0, DOC, TX)
             : o.kind === "decline"
               ? c.declineOrder(id, DOC, TX)
               : c.cancelOrder(id, DOC, TX),

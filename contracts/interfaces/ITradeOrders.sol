@@ -10,13 +10,14 @@ import {IProductLots} from "./IProductLots.sol";
  * @notice The paper's trade operations (PharmaChain, Heliyon 2023, section 4.4) on top of custody.
  *
  * - **Orders.** A buyer places a purchase order with a seller: a product (GTIN), a quantity of packs, a requested
- *   delivery date and the hash of its order document. The seller confirms or declines it. Orders follow the trade path
- *   manufacturer → distributor → distributor → dispenser, and returns go backwards (dispenser → distributor →
- *   manufacturer); both parties must be authorised. A confirmed order is filled by shipments made with
- *   {IPackCustody-shipForOrder}: each must come from the order's seller, go to its buyer, carry only packs of its
- *   product and no more than its open quantity. Its status (partly shipped, shipped, delivered) follows those shipments
- *   and is never set by hand: custody reports each linked shipment's creation and settlement here; a rejected,
- *   cancelled or voided shipment gives its packs back to the order's open quantity.
+ *   delivery date and the hash of its order document, and may amend it until the seller answers. The seller declines
+ *   it, or confirms it naming the quantity and price it confirms, so that an amendment landing first makes the
+ *   confirmation fail. Orders follow the trade path manufacturer → distributor → distributor → dispenser, and returns
+ *   go backwards (dispenser → distributor → manufacturer); both parties must be authorised. A confirmed order is filled
+ *   by shipments made with {IPackCustody-shipForOrder}: each must come from the order's seller, go to its buyer, carry
+ *   only packs of its product and no more than its open quantity. Its status (partly shipped, shipped, delivered)
+ *   follows those shipments and is never set by hand: custody reports each linked shipment's creation and settlement
+ *   here; a rejected, cancelled or voided shipment gives its packs back to the order's open quantity.
  * - **Prices.** A seller offers a price per pack (in millionths of the currency unit) in an ISO 4217 currency, valid
  *   until a time; the buyer accepts, declines or counters, and so on in turns, each round an offer of its own. An
  *   accepted offer is the contract price of (seller, buyer, product) for orders placed before its `validUntil`, and the
@@ -301,6 +302,17 @@ interface ITradeOrders {
     error TradeUnknownOrder(uint64 orderId);
     error TradeNotOrderParty(uint64 orderId, address account);
     error TradeInvalidOrderStatus(uint64 orderId, OrderStatus status);
+    /**
+     * @dev The seller confirmed `expectedQuantity` packs at `expectedPricePerPack`, but the order is for `quantity`
+     * packs at `pricePerPack`: the buyer amended it after the seller read it. Read it again, then confirm or decline.
+     */
+    error TradeOrderChanged(
+        uint64 orderId,
+        uint32 expectedQuantity,
+        uint64 expectedPricePerPack,
+        uint32 quantity,
+        uint64 pricePerPack
+    );
     /// @dev The shipment goes to another buyer than the order's.
     error TradeWrongBuyer(uint64 orderId, address buyer);
     /// @dev One lot number per range, to prove each range's lot is of the order's product.
@@ -362,13 +374,22 @@ interface ITradeOrders {
     function amendOrder(uint64 orderId, uint32 quantity, uint64 deliverBy, bytes32 documentHash) external;
 
     /**
-     * @notice The seller confirms the order (the paper's ConfirmOrderManu), with the hash of its acknowledgement.
-     * Requirements: the caller is the order's seller and authorised; the order is `Placed`.
+     * @notice The seller confirms the order (the paper's ConfirmOrderManu) as it read it, `quantity` packs at
+     * `pricePerPack`, with the hash of its acknowledgement. Naming them binds the confirmation to what the seller saw:
+     * an amendment by the buyer that lands first, by chance or by front-running, makes it fail instead of confirming
+     * other terms. The price is the one the order recorded when it was placed (`order(orderId).pricePerPack`, 0 when
+     * none applied), which stays the order's when its offer later lapses for new orders. The delivery date and the
+     * order document are not stored, so not compared: the acknowledgement names the document it answers.
+     * Requirements: the caller is the order's seller and authorised; the order is `Placed`; `quantity` and
+     * `pricePerPack` are the order's.
      * Emits an {OrderConfirmed} event.
      * @param orderId the order.
+     * @param quantity the packs confirmed: the order's quantity as the seller read it.
+     * @param pricePerPack the price of a pack confirmed, in millionths of the currency unit: the order's as the seller
+     * read it, 0 for an order without a contract price.
      * @param confirmationHash the hash of the seller's acknowledgement.
      */
-    function confirmOrder(uint64 orderId, bytes32 confirmationHash) external;
+    function confirmOrder(uint64 orderId, uint32 quantity, uint64 pricePerPack, bytes32 confirmationHash) external;
 
     /**
      * @notice The seller declines the order.

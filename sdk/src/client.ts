@@ -844,11 +844,34 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  /** The seller confirms a placed order, with its acknowledgement's hash. */
+  /**
+   * The seller confirms a placed order, with its acknowledgement's hash, naming the quantity and the price per pack it
+   * confirms (`pricePerPack` as `"1.25"` in currency units or a bigint in millionths, as {@link OrderRecord} has it;
+   * 0 for an order without a contract price). The contract refuses the confirmation with `TradeOrderChanged` when the
+   * order is not for those any more: an amendment by the buyer that lands first cannot make the seller confirm other
+   * terms.
+   *
+   * What `terms` leaves out is read from the order just before sending, so the confirmation binds to that read, not
+   * to what the seller looked at earlier: an amendment made before the read is confirmed. To confirm what a person
+   * reviewed, pass the quantity and price they were shown.
+   */
   readonly confirmOrder = this.operation(
     this.ordersOf,
     "confirmOrder",
-    (orderId: bigint, confirmation?: HashInput) => [orderId, toBytes32(confirmation)],
+    async (
+      orderId: bigint,
+      confirmation?: HashInput,
+      terms: { quantity?: number | bigint; pricePerPack?: PriceInput } = {},
+    ) => {
+      // the order as stored (all zero when unknown, which the contract then refuses by name)
+      const read =
+        terms.quantity === undefined || terms.pricePerPack === undefined
+          ? await this.read(() => this.orders.order(orderId))
+          : undefined;
+      const quantity = terms.quantity ?? read!.quantity;
+      const pricePerPack = terms.pricePerPack === undefined ? read!.pricePerPack : parsePrice(terms.pricePerPack);
+      return [orderId, quantity, pricePerPack, toBytes32(confirmation)];
+    },
     () => ({}),
   );
 

@@ -326,6 +326,12 @@ export function formatPrice(pricePerPack: bigint, currency: string): string {
   return code ? `${millionthsToDecimal(pricePerPack)} ${code}` : millionthsToDecimal(pricePerPack);
 }
 
+/** A price per pack in millionths of the order's currency unit, 0 for none: "at 1.25 a pack". */
+function atPrice(value: unknown): string {
+  const millionths = bigintOf(value);
+  return millionths === 0n ? "without a contract price" : `at ${millionthsToDecimal(millionths)} a pack`;
+}
+
 /** A text argument, quoted. */
 function quoted(value: unknown): string {
   return JSON.stringify(stringOf(value));
@@ -560,6 +566,13 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `Order ${num(a.orderId)} was not placed by ${account(a.buyer)}: a shipment for an order goes to the order's buyer.`,
   TradeLotNumbersMismatch: (a) =>
     `Give one lot number for each range of packs: the shipment has ${count(a.ranges, "range")} and ` +
+  TradeOrderChanged: (a) =>
+    `Order ${num(a.orderId)} is for ${count(a.quantity, "pack")} ${atPrice(a.pricePerPack)}, not the ` +
+    `${count(a.expectedQuantity, "pack")} ${atPrice(a.expectedPricePerPack)} confirmed: ` +
+    (bigintOf(a.quantity) !== bigintOf(a.expectedQuantity)
+      ? "the buyer amended it after it was read. "
+      : "its price is the one recorded when it was placed. ") +
+    "Read the order again, then confirm it as it is or decline it.",
     `${count(a.lotNumbers, "lot number")}.`,
   TradeWrongProduct: (a) =>
     `Lot ${lot(a.lotId)} is not of the product of order ${num(a.orderId)}, or the lot number given for it is wrong: ` +

@@ -113,7 +113,7 @@ export async function placeOrder(
   return w.orders.orderCount();
 }
 
-/** An order placed and confirmed. */
+/** An order placed and confirmed, naming the quantity and price it was placed with. */
 export async function confirmedOrder(
   w: TradeWorld,
   buyer: HardhatEthersSigner,
@@ -121,7 +121,8 @@ export async function confirmedOrder(
   t: OrderTerms = {},
 ): Promise<bigint> {
   const id = await placeOrder(w, buyer, seller, t);
-  await w.orders.connect(seller).confirmOrder(id, bytes32("order acknowledgement"));
+  const { quantity, pricePerPack } = await w.orders.order(id);
+  await w.orders.connect(seller).confirmOrder(id, quantity, pricePerPack, bytes32("order acknowledgement"));
   return id;
 }
 
@@ -147,7 +148,7 @@ export function shipForOrder(
     buyer,
     transporter,
     bytes32("shipping notice"),
-    ranges.map((r) => range(r.lot.lotId, r.start, r.end, r.hint ?? r.start)),
+    ranges.map((r) => range(r.lot.lotId, r.start, r.end, r.hint ?? 0)),
     ranges.map((r) => r.lot.lotNumber),
   );
 }

@@ -292,6 +292,59 @@ describe("SDK client: trade", function () {
         .and.to.contain("order Delivered");
     });
 
+    it("confirms the quantity and price given, else those read just before sending; refuses them once amended", async function () {
+      const w = await loadFixture(sdkWorld);
+      const { offerId } = await w.as(w.manufacturer).offerPrice({
+        buyer: w.distributor.address,
+        gtin: GTIN,
+        price: "1.25",
+        currency: "USD",
+        validUntil: await inAMonth(),
+      });
+      await w.as(w.distributor).acceptOffer(offerId);
+      const { orderId } = await w
+        .as(w.distributor)
+        .placeOrder({ seller: w.manufacturer.address, gtin: GTIN, quantity: 10 });
+      const seller = w.as(w.manufacturer);
+      const seen = await seller.order(orderId); // what the seller reviews: 10 packs at 1.25 USD
+      expect(seen).to.include({ quantity: 10, price: "1.25 USD" });
+
+      // The buyer's amendment lands first: the seller's confirmation of what it saw is refused, sent or dry-run.
+      await w.as(w.distributor).amendOrder(orderId, { quantity: 4_000_000_000 });
+      const terms = { quantity: seen.quantity, pricePerPack: seen.pricePerPack };
+      const changed = await revert(seller.confirmOrder(orderId, "ack", terms), "TradeOrderChanged");
+      expect(changed.args).to.deep.equal({
+        orderId,
+        expectedQuantity: 10n,
+        expectedPricePerPack: 1_250_000n,
+        quantity: 4_000_000_000n,
+        pricePerPack: 1_250_000n,
+      });
+      expect(changed.shortMessage).to.equal(
+        `Order ${orderId} is for 4000000000 packs at 1.25 a pack, not the 10 packs at 1.25 a pack confirmed: the buyer ` +
+          "amended it after it was read. Read the order again, then confirm it as it is or decline it.",
+      );
+      await revert(
+        seller.confirmOrder.dryRun(orderId, "ack", { quantity: 10, pricePerPack: "1.25" }),
+        "TradeOrderChanged",
+      );
+      const price = await revert(
+        seller.confirmOrder(orderId, "ack", { quantity: 4_000_000_000, pricePerPack: "1.2" }),
+        "TradeOrderChanged",
+      );
+      expect(price.shortMessage).to.contain("its price is the one recorded when it was placed");
+      expect((await w.base.order(orderId)).statusName).to.equal("Placed");
+
+      // Terms left out are read just before sending: the confirmation names the order as it is then.
+      await w.as(w.distributor).amendOrder(orderId, { quantity: 12 });
+      expect((await seller.confirmOrder.dryRun(orderId)).gas > 0n).to.equal(true);
+      const confirmed = await seller.confirmOrder(orderId, "ack", { pricePerPack: "1.25" });
+      const sent = await ethers.provider.getTransaction(confirmed.tx.hash);
+      const named = w.orders.interface.decodeFunctionData("confirmOrder", sent!.data);
+      expect([...named]).to.deep.equal([orderId, 12n, 1_250_000n, ethers.id("ack")]);
+      expect((await w.base.order(orderId)).statusName).to.equal("Confirmed");
+    });
+
     it("follows partial shipments, a rejection that reopens packs, and cancellation; a pharmacy orders from a distributor", async function () {
       const w = await loadFixture(sdkWorld);
       const { orderId } = await w

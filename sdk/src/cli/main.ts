@@ -818,12 +818,29 @@ const COMMANDS: Record<string, Command> = {
     },
   ),
   "order confirm": simple(
-    "the seller confirms an order",
-    "order confirm ORDER [--confirmation TEXT]",
-    { confirmation: { type: "string" } },
+    "the seller confirms an order for the quantity and price shown (or given); refused if the buyer has amended it",
+    "order confirm ORDER [--quantity N] [--price 1.25 (0 without a contract price)] [--confirmation TEXT]",
+    { quantity: { type: "string" }, price: { type: "string" }, confirmation: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "ORDER");
-      return { done: `order ${id} confirmed`, written: await c.confirmOrder(id, str(ctx, "confirmation")) };
+      // What is confirmed is named in the transaction: the quantity and price given, else those read here and shown.
+      const o = await c.order(id);
+      const givenQuantity = str(ctx, "quantity");
+      const givenPrice = str(ctx, "price");
+      const quantity = givenQuantity === undefined ? o.quantity : quantityArg(givenQuantity);
+      const pricePerPack = givenPrice === undefined ? o.pricePerPack : parsePrice(givenPrice);
+      const price =
+        givenPrice === undefined
+          ? o.price === undefined
+            ? "without a contract price"
+            : `at ${o.price} a pack`
+          : pricePerPack === 0n
+            ? "without a contract price"
+            : `at ${`${givenPrice} ${o.currency}`.trim()} a pack`;
+      const terms = `${quantity.toLocaleString("en")} packs of GTIN ${gtin14(o.gtin)} ${price}`;
+      progress(ctx, `confirming order ${id} of ${o.buyer}: ${terms}`);
+      const written = await c.confirmOrder(id, str(ctx, "confirmation"), { quantity, pricePerPack });
+      return { done: `order ${id} confirmed: ${terms}`, written: { ...written, orderId: id, quantity, pricePerPack } };
     },
   ),
   "order decline": simple(
