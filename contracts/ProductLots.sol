@@ -30,7 +30,11 @@ contract ProductLots is IProductLots, EIP712 {
 
     /**
      * @dev A lot as stored: what custody reads on every operation in the first slot; the manufacturer's own signature
-     * is a flag, and a signer it authorised takes a slot only when one signed.
+     * is a flag, and a signer it authorised takes a slot only when one signed. `voided` survives {voidLot} (which clears
+     * the rest): a lot with this id was voided at least once, so an attestation for it must be looked up in
+     * `_voidedAttestations`; it shares the slot that commissioning writes anyway, so reading it costs a lot that was never
+     * voided next to nothing. `pendingDigest` is the digest of the attestation a `Pending` lot was recorded from, kept
+     * only while the lot is pending (to void it), so that a lot released at once pays nothing for it.
      */
     struct LotRecord {
         address manufacturer;
@@ -43,14 +47,17 @@ contract ProductLots is IProductLots, EIP712 {
         uint40 releasedAt;
         uint40 recalledAt;
         bool manufacturerSigned;
+        bool voided;
         bytes32 serialsRoot;
         bytes32 dataHash;
         address regulatorSigner;
         address delegateSigner;
+        bytes32 pendingDigest;
     }
 
     mapping(bytes32 lotId => LotRecord) private _lots;
     mapping(address manufacturer => mapping(address signer => bool)) private _signers;
+    mapping(bytes32 digest => bool) private _voidedAttestations;
 
     /**
      * @notice Products and lots that take roles and the pause switch from `registry_`.
@@ -92,8 +99,15 @@ contract ProductLots is IProductLots, EIP712 {
     }
 
     /// @inheritdoc IProductLots
+    /// @dev Withdrawing is open to a manufacturer in any status and while paused: a leaked key must be stoppable by the
+    /// one account that can stop it, whatever else is wrong. It only ever clears the caller's own entries.
     function setSigner(address signer, bool allowed) external {
-        _requireRole(msg.sender, Role.Manufacturer);
+        if (allowed) {
+            _requireRole(msg.sender, Role.Manufacturer);
+        } else {
+            (Role role, , ) = _REGISTRY.standing(msg.sender);
+            if (role != Role.Manufacturer) revert UnauthorisedAccount(msg.sender, Role.Manufacturer);
+        }
         if (signer == address(0)) revert LotsZeroAddress();
         // The manufacturer always signs for itself.
         if (signer == msg.sender) revert LotsInvalidSigner(signer, false);
@@ -120,11 +134,14 @@ contract ProductLots is IProductLots, EIP712 {
             revert LotsInvalidSigner(regulatorSignature.signer, true);
         }
         bytes32 digest = _hashTypedDataV4(_structHash(att));
+        LotRecord storage rec = _lots[lotId];
+        _refuseVoided(rec, digest);
+        // Each signer is checked as it stands now, so a release with both signatures re-checks both.
         if (byManufacturer) _checkSignature(digest, att.manufacturer, manufacturerSignature, false);
         if (byRegulator) _checkSignature(digest, att.manufacturer, regulatorSignature, true);
 
         bool released = byManufacturer && byRegulator;
-        _storeLot(att, manufacturerSignature.signer, regulatorSignature.signer, released);
+        _storeLot(rec, att, manufacturerSignature.signer, regulatorSignature.signer, released, digest);
         _emitCommissioned(att);
         if (byManufacturer) {
             emit LotSigned(lotId, manufacturerSignature.signer, false, manufacturerSignature.signature, att.deadline);
@@ -159,11 +176,18 @@ contract ProductLots is IProductLots, EIP712 {
         bool asRegulator = rec.manufacturerSigned;
         address other = asRegulator ? _manufacturerSignerOf(rec) : rec.regulatorSigner;
         if (sig.signer == other) revert LotsInvalidSigner(sig.signer, asRegulator);
-        _checkSignature(_hashTypedDataV4(_structHash(att)), att.manufacturer, sig, asRegulator);
+        // Releasing re-checks the first signer too: a regulator since suspended, revoked or lapsed, or a signer the
+        // manufacturer has since withdrawn, no longer stands behind the lot (the manufacturer's own standing is above).
+        if (!_mayStillSign(att.manufacturer, other, !asRegulator)) revert LotsInvalidSigner(other, !asRegulator);
+        bytes32 digest = _hashTypedDataV4(_structHash(att));
+        _refuseVoided(rec, digest);
+        _checkSignature(digest, att.manufacturer, sig, asRegulator);
         if (asRegulator) rec.regulatorSigner = sig.signer;
         else _recordManufacturerSigner(rec, sig.signer);
         rec.status = LotStatus.Released;
         rec.releasedAt = uint40(block.timestamp);
+        // Only a pending lot can be voided: a released one needs no digest (clearing the slot refunds most of its cost).
+        delete rec.pendingDigest;
         emit LotSigned(lotId, sig.signer, asRegulator, sig.signature, att.deadline);
         emit LotReleased(lotId);
     }
@@ -181,7 +205,11 @@ contract ProductLots is IProductLots, EIP712 {
     function voidLot(bytes32 lotId, bytes32 reasonHash) external {
         LotRecord storage rec = _lotRuledBy(lotId, msg.sender);
         if (rec.status != LotStatus.Pending) revert LotsNotPending(lotId);
+        _voidedAttestations[rec.pendingDigest] = true;
         delete _lots[lotId];
+        // Set again after the deletion, for good: from now on, attestations for this lot id are looked up in
+        // _voidedAttestations.
+        rec.voided = true;
         emit LotVoided(lotId, msg.sender, reasonHash);
     }
 
@@ -190,6 +218,13 @@ contract ProductLots is IProductLots, EIP712 {
     /// @inheritdoc IProductLots
     function attestationDigest(LotAttestation calldata att) external view returns (bytes32) {
         return _hashTypedDataV4(_structHash(att));
+    }
+
+    /// @inheritdoc IProductLots
+    /// @dev Named so that its selector (0xf953c1cf) sorts after those of `commissionLot`, `lotWord`, `lotWords`, `lot`
+    /// and `product`: the dispatcher compares selectors in order, so they pay nothing for this view.
+    function voidedAttestations(bytes32 digest) external view returns (bool) {
+        return _voidedAttestations[digest];
     }
 
     /// @inheritdoc IProductLots
@@ -308,14 +343,16 @@ contract ProductLots is IProductLots, EIP712 {
         if (_lots[att.lotId].status != LotStatus.None) revert LotsAlreadyCommissioned(att.lotId);
     }
 
+    /// @dev Records the lot from `att` in `rec`; a pending lot keeps `digest`, for {voidLot}.
     function _storeLot(
+        LotRecord storage rec,
         LotAttestation calldata att,
         address manufacturerSigner,
         address regulatorSigner,
-        bool released
+        bool released,
+        bytes32 digest
     ) private {
         uint40 now_ = uint40(block.timestamp);
-        LotRecord storage rec = _lots[att.lotId];
         rec.manufacturer = att.manufacturer;
         rec.expiresAt = uint40(att.expiresAt);
         rec.unitCount = att.unitCount;
@@ -327,6 +364,13 @@ contract ProductLots is IProductLots, EIP712 {
         rec.dataHash = att.dataHash;
         if (regulatorSigner != address(0)) rec.regulatorSigner = regulatorSigner;
         if (manufacturerSigner != address(0)) _recordManufacturerSigner(rec, manufacturerSigner);
+        if (!released) rec.pendingDigest = digest;
+    }
+
+    /// @dev Refuses an attestation that was voided. Only a lot id that was ever voided has voided attestations (the
+    /// digest covers the lot id), so a lot never voided skips the look-up.
+    function _refuseVoided(LotRecord storage rec, bytes32 digest) private view {
+        if (rec.voided && _voidedAttestations[digest]) revert LotsAttestationVoided(digest);
     }
 
     function _manufacturerSignerOf(LotRecord storage rec) private view returns (address) {
@@ -358,12 +402,16 @@ contract ProductLots is IProductLots, EIP712 {
         SignerSignature calldata sig,
         bool asRegulator
     ) private view {
-        bool allowed =
-            asRegulator ? _REGISTRY.isAuthorised(sig.signer, Role.Regulator) : isSigner(manufacturer, sig.signer);
-        if (!allowed) revert LotsInvalidSigner(sig.signer, asRegulator);
+        if (!_mayStillSign(manufacturer, sig.signer, asRegulator)) revert LotsInvalidSigner(sig.signer, asRegulator);
         if (!SignatureChecker.isValidSignatureNow(sig.signer, digest, sig.signature)) {
             revert LotsInvalidSignature(sig.signer);
         }
+    }
+
+    /// @dev Whether `signer` may sign now in the regulator's place (an authorised regulator) or in `manufacturer`'s (the
+    /// manufacturer, whose own standing the callers check, or a signer it authorises).
+    function _mayStillSign(address manufacturer, address signer, bool asRegulator) private view returns (bool) {
+        return asRegulator ? _REGISTRY.isAuthorised(signer, Role.Regulator) : isSigner(manufacturer, signer);
     }
 
     function _structHash(LotAttestation calldata att) private pure returns (bytes32) {

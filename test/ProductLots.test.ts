@@ -163,6 +163,39 @@ async function signedByBoth(w: World, att: LotAttestation, domain?: TypedDataDom
   return { m: sig(w.manufacturer.address, ms), r: sig(w.regulator.address, rs), ms, rs };
 }
 
+/**
+ * The attestation of the latest commissioning of `lotId` and the signatures it was recorded with, rebuilt from its
+ * `LotCommissioned` and `LotSigned` events alone, as anyone can.
+ */
+async function rebuiltFromEvents(
+  lots: ProductLots,
+  lotId: string,
+): Promise<{ att: LotAttestation; m: IProductLots.SignerSignatureStruct; r: IProductLots.SignerSignatureStruct }> {
+  const commissioned = (await lots.queryFilter(lots.filters.LotCommissioned(lotId))).at(-1);
+  if (commissioned === undefined) throw new Error(`lot ${lotId} was never commissioned`);
+  const signed = (await lots.queryFilter(lots.filters.LotSigned(lotId))).filter(
+    (e) => e.transactionHash === commissioned.transactionHash,
+  );
+  expect(signed.length).to.be.greaterThan(0);
+  const c = commissioned.args;
+  const att: LotAttestation = {
+    lotId: c.lotId,
+    gtin: c.gtin,
+    lotNumber: c.lotNumber,
+    expiresAt: c.expiresAt,
+    unitCount: Number(c.unitCount),
+    serialsRoot: c.serialsRoot,
+    dataHash: c.dataHash,
+    manufacturer: c.manufacturer,
+    deadline: signed[0].args.deadline,
+  };
+  const placed = (byRegulator: boolean) => {
+    const e = signed.find((x) => x.args.byRegulator === byRegulator);
+    return e === undefined ? NO_SIGNATURE : sig(e.args.signer, e.args.signature);
+  };
+  return { att, m: placed(false), r: placed(true) };
+}
+
 // ------------------------------------------------------------------ signer kinds
 
 /** A place's signer: its address, a valid signature, and a signature of the same attestation by a key it does not trust. */
@@ -175,6 +208,8 @@ interface Place {
 interface KindWorld {
   manufacturerPlace: Place;
   regulatorPlace: Place;
+  /** A signer the manufacturer authorised with `setSigner`, signing in its place. */
+  delegatePlace: Place;
   /** A signer with a valid signature that is neither the manufacturer nor a signer it authorised. */
   unlistedManufacturerSigner: Place;
   /** A signer with a valid signature that is not an authorised regulator. */
@@ -211,9 +246,12 @@ const SIGNER_KINDS: { name: string; setup(w: World): Promise<KindWorld> }[] = [
     name: "EOAs",
     async setup(w) {
       const domain = await domainOf(w);
+      const { lineKey } = await extraSigners();
+      await w.lots.connect(w.manufacturer).setSigner(lineKey.address, true);
       return {
         manufacturerPlace: eoaPlace(w.manufacturer, w.outsider, domain),
         regulatorPlace: eoaPlace(w.regulator, w.outsider, domain),
+        delegatePlace: eoaPlace(lineKey, w.outsider, domain),
         unlistedManufacturerSigner: eoaPlace(w.outsider, w.distributor, domain),
         unlistedRegulator: eoaPlace(w.distributor, w.outsider, domain),
       };
@@ -233,6 +271,7 @@ const SIGNER_KINDS: { name: string; setup(w: World): Promise<KindWorld> }[] = [
       return {
         manufacturerPlace: line.place,
         regulatorPlace: reg.place,
+        delegatePlace: line.place,
         unlistedManufacturerSigner: strangerM.place,
         unlistedRegulator: strangerR.place,
       };
@@ -462,6 +501,92 @@ describe("ProductLots", function () {
             .to.be.revertedWithCustomError(w.lots, "UnauthorisedAccount")
             .withArgs(caller.address, Role.Manufacturer);
         }
+      });
+
+      const lostStandings: [string, (w: World) => Promise<unknown>][] = [
+        [
+          "a suspended manufacturer",
+          (w) => w.registry.connect(w.regulator).suspend(w.manufacturer.address, bytes32("reason")),
+        ],
+        [
+          "a revoked manufacturer",
+          (w) => w.registry.connect(w.regulator).revoke(w.manufacturer.address, bytes32("reason")),
+        ],
+        ["a manufacturer whose licence has lapsed", (w) => time.increaseTo(w.licenceUntil)],
+      ];
+      for (const [label, lose] of lostStandings) {
+        it(`lets ${label} withdraw a signer, but not authorise one`, async function () {
+          const w = await loadFixture(worldFixture);
+          const { lineKey, strangerKey } = await extraSigners();
+          await w.lots.connect(w.manufacturer).setSigner(lineKey.address, true);
+          await lose(w);
+          expect(await w.registry.isAuthorised(w.manufacturer.address, Role.Manufacturer)).to.equal(false);
+          await expect(w.lots.connect(w.manufacturer).setSigner(lineKey.address, false))
+            .to.emit(w.lots, "SignerAuthorised")
+            .withArgs(w.manufacturer.address, lineKey.address, false);
+          expect(await w.lots.isSigner(w.manufacturer.address, lineKey.address)).to.equal(false);
+          for (const signer of [lineKey, strangerKey]) {
+            await expect(w.lots.connect(w.manufacturer).setSigner(signer.address, true))
+              .to.be.revertedWithCustomError(w.lots, "UnauthorisedAccount")
+              .withArgs(w.manufacturer.address, Role.Manufacturer);
+            expect(await w.lots.isSigner(w.manufacturer.address, signer.address)).to.equal(false);
+          }
+        });
+      }
+
+      it("lets a manufacturer withdraw a signer while the protocol is paused, but not authorise one", async function () {
+        const w = await loadFixture(worldFixture);
+        const { lineKey, strangerKey } = await extraSigners();
+        await w.lots.connect(w.manufacturer).setSigner(lineKey.address, true);
+        await w.registry.connect(w.council).pause();
+        await expect(w.lots.connect(w.manufacturer).setSigner(lineKey.address, false))
+          .to.emit(w.lots, "SignerAuthorised")
+          .withArgs(w.manufacturer.address, lineKey.address, false);
+        expect(await w.lots.isSigner(w.manufacturer.address, lineKey.address)).to.equal(false);
+        await expect(w.lots.connect(w.manufacturer).setSigner(strangerKey.address, true)).to.be.revertedWithCustomError(
+          w.lots,
+          "ProtocolPaused",
+        );
+        expect(await w.lots.isSigner(w.manufacturer.address, strangerKey.address)).to.equal(false);
+        await w.registry.connect(w.council).unpause();
+        await expect(w.lots.connect(w.manufacturer).setSigner(strangerKey.address, true))
+          .to.emit(w.lots, "SignerAuthorised")
+          .withArgs(w.manufacturer.address, strangerKey.address, true);
+      });
+
+      it("refuses a withdrawal by an account that is not a manufacturer, paused or not; another manufacturer withdraws only its own", async function () {
+        const w = await loadFixture(worldFixture);
+        const { lineKey } = await extraSigners();
+        await w.lots.connect(w.manufacturer).setSigner(lineKey.address, true);
+        for (const paused of [false, true]) {
+          if (paused) await w.registry.connect(w.council).pause();
+          for (const caller of [w.distributor, w.regulator, w.outsider, w.manufacturer2]) {
+            if (caller === w.manufacturer2) {
+              // Another manufacturer withdraws only its own signers: the manufacturer's stays.
+              await expect(w.lots.connect(caller).setSigner(lineKey.address, false))
+                .to.emit(w.lots, "SignerAuthorised")
+                .withArgs(caller.address, lineKey.address, false);
+              continue;
+            }
+            await expect(w.lots.connect(caller).setSigner(lineKey.address, false))
+              .to.be.revertedWithCustomError(w.lots, "UnauthorisedAccount")
+              .withArgs(caller.address, Role.Manufacturer);
+          }
+        }
+        expect(await w.lots.isSigner(w.manufacturer.address, lineKey.address)).to.equal(true);
+      });
+
+      it("refuses to withdraw the zero address or the manufacturer itself, whatever its standing", async function () {
+        const w = await loadFixture(worldFixture);
+        await w.registry.connect(w.regulator).suspend(w.manufacturer.address, bytes32("reason"));
+        await w.registry.connect(w.council).pause();
+        await expect(w.lots.connect(w.manufacturer).setSigner(ethers.ZeroAddress, false)).to.be.revertedWithCustomError(
+          w.lots,
+          "LotsZeroAddress",
+        );
+        await expect(w.lots.connect(w.manufacturer).setSigner(w.manufacturer.address, false))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(w.manufacturer.address, false);
       });
     });
   });
@@ -806,6 +931,138 @@ describe("ProductLots", function () {
         await expect(w.lots.commissionLot(att, NO_SIGNATURE, sig(k.manufacturerPlace.address, ms)))
           .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
           .withArgs(k.manufacturerPlace.address, true);
+      });
+
+      for (const first of ["manufacturer", "regulator"] as const) {
+        it(`refuses a voided attestation signed first in the ${first} place, rebuilt from its events, with either or both signatures`, async function () {
+          const { w, k, att } = await setup();
+          const m = sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att));
+          const r = sig(k.regulatorPlace.address, await k.regulatorPlace.sign(att));
+          await w.lots.commissionLot(
+            att,
+            first === "manufacturer" ? m : NO_SIGNATURE,
+            first === "regulator" ? r : NO_SIGNATURE,
+          );
+          const digest = await w.lots.attestationDigest(att);
+          expect(await w.lots.voidedAttestations(digest)).to.equal(false);
+          const voider = first === "manufacturer" ? w.regulator : w.manufacturer;
+          await expect(w.lots.connect(voider).voidLot(att.lotId, bytes32("draft")))
+            .to.emit(w.lots, "LotVoided")
+            .withArgs(att.lotId, voider.address, bytes32("draft"));
+          expect(await w.lots.voidedAttestations(digest)).to.equal(true);
+
+          const rebuilt = await rebuiltFromEvents(w.lots, att.lotId);
+          expect(rebuilt.att).to.deep.equal(att);
+          const firstSignature = first === "manufacturer" ? rebuilt.m : rebuilt.r;
+          expect(firstSignature.signer).to.equal(first === "manufacturer" ? m.signer : r.signer);
+          const attempts: [IProductLots.SignerSignatureStruct, IProductLots.SignerSignatureStruct][] = [
+            first === "manufacturer" ? [rebuilt.m, NO_SIGNATURE] : [NO_SIGNATURE, rebuilt.r],
+            [m, NO_SIGNATURE],
+            [NO_SIGNATURE, r],
+            [m, r],
+          ];
+          for (const [ms, rs] of attempts) {
+            await expect(w.lots.connect(w.outsider).commissionLot(rebuilt.att, ms, rs))
+              .to.be.revertedWithCustomError(w.lots, "LotsAttestationVoided")
+              .withArgs(digest);
+          }
+          expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
+          expect(await w.lots.lotWord(att.lotId)).to.equal(0n);
+          expect(await w.lots.voidedAttestations(digest)).to.equal(true);
+        });
+      }
+
+      it("refuses to release a lot with a co-signature over a voided attestation, and accepts one over the corrected attestation", async function () {
+        const { w, k, att } = await setup();
+        const m = sig(k.manufacturerPlace.address, await k.manufacturerPlace.sign(att));
+        await w.lots.commissionLot(att, m, NO_SIGNATURE);
+        await w.lots.connect(w.regulator).voidLot(att.lotId, bytes32("draft"));
+        const corrected = { ...att, deadline: att.deadline + 1n };
+        await w.lots.commissionLot(
+          corrected,
+          NO_SIGNATURE,
+          sig(k.regulatorPlace.address, await k.regulatorPlace.sign(corrected)),
+        );
+        await expect(w.lots.cosignLot(att, m))
+          .to.be.revertedWithCustomError(w.lots, "LotsAttestationVoided")
+          .withArgs(await w.lots.attestationDigest(att));
+        let l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Pending);
+        expect(l.manufacturerSigner).to.equal(ethers.ZeroAddress);
+
+        const ms = await k.manufacturerPlace.sign(corrected);
+        await expect(w.lots.cosignLot(corrected, sig(k.manufacturerPlace.address, ms)))
+          .to.emit(w.lots, "LotSigned")
+          .withArgs(att.lotId, k.manufacturerPlace.address, false, ms, corrected.deadline);
+        l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Released);
+        expect(l.manufacturerSigner).to.equal(k.manufacturerPlace.address);
+        expect(l.regulatorSigner).to.equal(k.regulatorPlace.address);
+        expect(await w.lots.voidedAttestations(await w.lots.attestationDigest(corrected))).to.equal(false);
+      });
+
+      it("refuses to release a lot by co-signature once its first, regulator-place signer is suspended, and releases it once reinstated", async function () {
+        const { w, k, att } = await setup();
+        await w.lots.commissionLot(att, NO_SIGNATURE, sig(k.regulatorPlace.address, await k.regulatorPlace.sign(att)));
+        await w.registry.connect(w.council).suspend(k.regulatorPlace.address, bytes32("reason"));
+        const ms = await k.manufacturerPlace.sign(att);
+        await expect(w.lots.cosignLot(att, sig(k.manufacturerPlace.address, ms)))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(k.regulatorPlace.address, true);
+        let l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Pending);
+        expect(l.manufacturerSigner).to.equal(ethers.ZeroAddress);
+        expect(l.regulatorSigner).to.equal(k.regulatorPlace.address);
+
+        await w.registry.connect(w.council).reinstate(k.regulatorPlace.address);
+        await expect(w.lots.cosignLot(att, sig(k.manufacturerPlace.address, ms)))
+          .to.emit(w.lots, "LotReleased")
+          .withArgs(att.lotId);
+        l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Released);
+        expect(l.manufacturerSigner).to.equal(k.manufacturerPlace.address);
+      });
+
+      it("refuses to release a lot by co-signature once the manufacturer withdraws its first, delegated signer, and releases it once authorised again", async function () {
+        const { w, k, att } = await setup();
+        const d = k.delegatePlace;
+        await w.lots.commissionLot(att, sig(d.address, await d.sign(att)), NO_SIGNATURE);
+        await expect(w.lots.connect(w.manufacturer).setSigner(d.address, false))
+          .to.emit(w.lots, "SignerAuthorised")
+          .withArgs(w.manufacturer.address, d.address, false);
+        const rs = await k.regulatorPlace.sign(att);
+        await expect(w.lots.cosignLot(att, sig(k.regulatorPlace.address, rs)))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(d.address, false);
+        let l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Pending);
+        expect(l.manufacturerSigner).to.equal(d.address);
+        expect(l.regulatorSigner).to.equal(ethers.ZeroAddress);
+
+        await w.lots.connect(w.manufacturer).setSigner(d.address, true);
+        await expect(w.lots.cosignLot(att, sig(k.regulatorPlace.address, rs)))
+          .to.emit(w.lots, "LotReleased")
+          .withArgs(att.lotId);
+        l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Released);
+        expect(l.regulatorSigner).to.equal(k.regulatorPlace.address);
+      });
+
+      it("refuses both signatures at once when either signer has lost its standing", async function () {
+        const { w, k, att } = await setup();
+        const dm = sig(k.delegatePlace.address, await k.delegatePlace.sign(att));
+        const r = sig(k.regulatorPlace.address, await k.regulatorPlace.sign(att));
+        expect(await w.lots.commissionLot.staticCall(att, dm, r)).to.equal(att.lotId);
+        await w.registry.connect(w.council).suspend(k.regulatorPlace.address, bytes32("reason"));
+        await expect(w.lots.commissionLot(att, dm, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(k.regulatorPlace.address, true);
+        await w.registry.connect(w.council).reinstate(k.regulatorPlace.address);
+        await w.lots.connect(w.manufacturer).setSigner(k.delegatePlace.address, false);
+        await expect(w.lots.commissionLot(att, dm, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(k.delegatePlace.address, false);
+        expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
       });
     });
   }
@@ -1182,20 +1439,99 @@ describe("ProductLots", function () {
   });
 
   describe("voidLot", function () {
-    it("lets the manufacturer or a regulator void a pending lot, freeing its id", async function () {
+    it("lets the manufacturer or a regulator void a pending lot, freeing its id for a corrected attestation", async function () {
       const w = await loadFixture(worldFixture);
       for (const by of [w.manufacturer, w.regulator]) {
         const att = await attestationFor(w, manifestOf(), { lotNumber: `DRAFT-${by.address.slice(2, 8)}` });
-        const { m, r } = await signedByBoth(w, att);
+        const { r } = await signedByBoth(w, att);
         await w.lots.commissionLot(att, NO_SIGNATURE, r);
         const reason = bytes32("draft attestation");
         await expect(w.lots.connect(by).voidLot(att.lotId, reason))
           .to.emit(w.lots, "LotVoided")
           .withArgs(att.lotId, by.address, reason);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.None);
-        await w.lots.commissionLot(att, m, r);
+        expect(await w.lots.lotWord(att.lotId)).to.equal(0n);
+        const corrected = { ...att, deadline: att.deadline + 1n };
+        const both = await signedByBoth(w, corrected);
+        await expect(w.lots.commissionLot(corrected, both.m, both.r))
+          .to.emit(w.lots, "LotReleased")
+          .withArgs(att.lotId);
         expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Released);
+        await expectViewsAgree(w.lots, att.lotId);
       }
+    });
+
+    it("commissions corrected attestations of a voided lot number (a new deadline, manifest or batch record) and refuses every voided one", async function () {
+      const w = await loadFixture(worldFixture);
+      const draft = await attestationFor(w, manifestOf());
+      const corrections: LotAttestation[] = [
+        draft,
+        { ...draft, deadline: draft.deadline + 60n },
+        { ...draft, serialsRoot: manifestOf("V").root },
+        { ...draft, dataHash: bytes32("corrected batch record") },
+      ];
+      const voided: string[] = [];
+      for (const att of corrections.slice(0, -1)) {
+        const { m } = await signedByBoth(w, att);
+        await expect(w.lots.commissionLot(att, m, NO_SIGNATURE))
+          .to.emit(w.lots, "LotCommissioned")
+          .withArgs(
+            att.lotId,
+            att.gtin,
+            att.manufacturer,
+            att.lotNumber,
+            att.expiresAt,
+            att.unitCount,
+            att.serialsRoot,
+            att.dataHash,
+          );
+        await w.lots.connect(w.regulator).voidLot(att.lotId, bytes32("wrong"));
+        voided.push(await w.lots.attestationDigest(att));
+      }
+      expect(new Set(voided).size).to.equal(voided.length);
+      for (const [i, att] of corrections.slice(0, -1).entries()) {
+        const { m, r } = await signedByBoth(w, att);
+        await expect(w.lots.commissionLot(att, m, r))
+          .to.be.revertedWithCustomError(w.lots, "LotsAttestationVoided")
+          .withArgs(voided[i]);
+      }
+
+      const final = corrections[corrections.length - 1];
+      const { m, r, ms, rs } = await signedByBoth(w, final);
+      const tx = await w.lots.commissionLot(final, m, r);
+      await expect(tx)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(final.lotId, w.manufacturer.address, false, ms, final.deadline);
+      await expect(tx)
+        .to.emit(w.lots, "LotSigned")
+        .withArgs(final.lotId, w.regulator.address, true, rs, final.deadline);
+      await expect(tx).to.emit(w.lots, "LotReleased").withArgs(final.lotId);
+      const l = await w.lots.lot(final.lotId);
+      expect(l.status).to.equal(LotStatus.Released);
+      expect(l.dataHash).to.equal(final.dataHash);
+      expect(l.serialsRoot).to.equal(final.serialsRoot);
+      expect(l.commissionedAt).to.equal(await minedAt(tx));
+      await expectViewsAgree(w.lots, final.lotId);
+      for (const digest of voided) expect(await w.lots.voidedAttestations(digest)).to.equal(true);
+      expect(await w.lots.voidedAttestations(await w.lots.attestationDigest(final))).to.equal(false);
+    });
+
+    it("voids only the attestation the lot was recorded from, not the same lot of another product", async function () {
+      const w = await loadFixture(worldFixture);
+      const att = await attestationFor(w, manifestOf());
+      const { m } = await signedByBoth(w, att);
+      await w.lots.commissionLot(att, m, NO_SIGNATURE);
+      await w.lots.connect(w.manufacturer).voidLot(att.lotId, bytes32("draft"));
+      const other = await attestationFor(w, manifestOf(), { gtin: GTIN2, manufacturer: w.manufacturer2 });
+      expect(other.lotNumber).to.equal(att.lotNumber);
+      const domain = await domainOf(w);
+      const om = sig(w.manufacturer2.address, await signLotAttestation(w.manufacturer2, domain, other));
+      const or = sig(w.regulator.address, await signLotAttestation(w.regulator, domain, other));
+      await expect(w.lots.commissionLot(other, om, or))
+        .to.emit(w.lots, "LotReleased")
+        .withArgs(other.lotId);
+      expect(await w.lots.voidedAttestations(await w.lots.attestationDigest(other))).to.equal(false);
+      expect(await w.lots.voidedAttestations(await w.lots.attestationDigest(att))).to.equal(true);
     });
 
     it("refuses to void a released or unknown lot, or by another party", async function () {
@@ -1361,6 +1697,70 @@ describe("ProductLots", function () {
       await expect(w.lots.cosignLot(att, forged))
         .to.be.revertedWithCustomError(w.lots, "LotsInvalidSignature")
         .withArgs(w.regulator.address);
+    });
+
+    it("refuses a co-signature once the first regulator is revoked or its licence has lapsed", async function () {
+      const w = await loadFixture(worldFixture);
+      const { regulatorKey } = await extraSigners();
+      const until = BigInt(await time.latest()) + 2n * DAY;
+      await w.registry
+        .connect(w.council)
+        .appointRegulator(regulatorKey.address, bytes32("licence:short"), 0, JURISDICTION, until);
+      const domain = await domainOf(w);
+      const lapsed = await attestationFor(w, manifestOf(), { lotNumber: "LAPSED", deadlineIn: 7n * DAY });
+      await w.lots.commissionLot(
+        lapsed,
+        NO_SIGNATURE,
+        sig(regulatorKey.address, await signLotAttestation(regulatorKey, domain, lapsed)),
+      );
+      const revoked = await attestationFor(w, manifestOf(), { lotNumber: "REVOKED", deadlineIn: 7n * DAY });
+      await w.lots.commissionLot(
+        revoked,
+        NO_SIGNATURE,
+        sig(w.regulator2.address, await signLotAttestation(w.regulator2, domain, revoked)),
+      );
+      await w.registry.connect(w.council).revoke(w.regulator2.address, bytes32("reason"));
+      await time.increaseTo(until);
+      const cases: [LotAttestation, string][] = [
+        [lapsed, regulatorKey.address],
+        [revoked, w.regulator2.address],
+      ];
+      for (const [att, regulator] of cases) {
+        const ms = sig(w.manufacturer.address, await signLotAttestation(w.manufacturer, domain, att));
+        await expect(w.lots.cosignLot(att, ms))
+          .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+          .withArgs(regulator, true);
+        const l = await w.lots.lot(att.lotId);
+        expect(l.status).to.equal(LotStatus.Pending);
+        expect(l.regulatorSigner).to.equal(regulator);
+        expect(l.manufacturerSigner).to.equal(ethers.ZeroAddress);
+      }
+    });
+
+    it("refuses to release a lot whose first signer a suspended manufacturer withdrew, once it is reinstated", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lineKey } = await extraSigners();
+      await w.lots.connect(w.manufacturer).setSigner(lineKey.address, true);
+      const att = await attestationFor(w, manifestOf());
+      const domain = await domainOf(w);
+      await w.lots.commissionLot(
+        att,
+        sig(lineKey.address, await signLotAttestation(lineKey, domain, att)),
+        NO_SIGNATURE,
+      );
+      await w.registry.connect(w.regulator).suspend(w.manufacturer.address, bytes32("key leaked"));
+      await expect(w.lots.connect(w.manufacturer).setSigner(lineKey.address, false))
+        .to.emit(w.lots, "SignerAuthorised")
+        .withArgs(w.manufacturer.address, lineKey.address, false);
+      await w.registry.connect(w.regulator).reinstate(w.manufacturer.address);
+      const { r } = await signedByBoth(w, att, domain);
+      await expect(w.lots.cosignLot(att, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsInvalidSigner")
+        .withArgs(lineKey.address, false);
+      expect((await w.lots.lot(att.lotId)).status).to.equal(LotStatus.Pending);
+      await expect(w.lots.connect(w.regulator).voidLot(att.lotId, bytes32("key leaked")))
+        .to.emit(w.lots, "LotVoided")
+        .withArgs(att.lotId, w.regulator.address, bytes32("key leaked"));
     });
 
     it("refuses a co-signature once the manufacturer is suspended, and while the protocol is paused", async function () {

@@ -197,6 +197,8 @@ interface IProductLots {
     error LotsAlreadyRecalled(bytes32 lotId);
     /// @dev Only a `Pending` lot can be voided.
     error LotsNotPending(bytes32 lotId);
+    /// @dev The attestation with EIP-712 digest `digest` was voided: it can never record or release a lot again.
+    error LotsAttestationVoided(bytes32 digest);
 
     /**
      * @notice Registers a product under the caller, awaiting a regulator's approval.
@@ -227,7 +229,10 @@ interface IProductLots {
 
     /**
      * @notice Lets `signer` (a serialisation line's key, a Safe) sign lot attestations for the caller, or stops it.
-     * Requirements: the caller is an authorised manufacturer; `signer` is neither zero nor the caller.
+     * Withdrawing a signer is a defensive act (a leaked or lost key): any manufacturer may withdraw its own signers
+     * whatever its status (suspended, revoked, licence lapsed), even while the protocol is paused.
+     * Requirements: to allow, the caller is an authorised manufacturer and the protocol is not paused; to withdraw, the
+     * caller is registered as a manufacturer; `signer` is neither zero nor the caller.
      * Emits a {SignerAuthorised} event.
      * @param signer the signer.
      * @param allowed true to let it sign, false to stop it.
@@ -238,8 +243,9 @@ interface IProductLots {
      * @notice Records a lot from its attestation and one or both signatures; anyone may submit.
      * Requirements: the attestation is well-formed (`lotId` derived from GTIN and lot number, units > 0, not expired,
      * deadline not passed); the product is approved and is the attestation's manufacturer's, who is authorised; the lot
-     * is new; each given signature is from an allowed signer (the manufacturer or a signer it authorised; an authorised
-     * regulator), the two signers differ, and each signature verifies (ECDSA low-s or ERC-1271).
+     * is new; the attestation was not voided ({voidLot}); each given signature is from a signer allowed now (the
+     * manufacturer or a signer it authorises; an authorised regulator), the two signers differ, and each signature
+     * verifies (ECDSA low-s or ERC-1271).
      * Emits {LotCommissioned}, a {LotSigned} per signature, and {LotReleased} when both are given.
      * @param attestation the lot's attestation.
      * @param manufacturerSignature the signature in the manufacturer's place (`signer` 0: not given).
@@ -256,8 +262,9 @@ interface IProductLots {
      * @notice Adds the missing signature to a `Pending` lot, which is then `Released`.
      * Requirements: the lot is `Pending`, not recalled and not expired; `attestation` matches it (its `deadline` may differ from the
      * first signature's: each signature covers its own complete message, and each {LotSigned} event carries it);
-     * that deadline has not passed; `signature` is from an allowed signer for the missing place, not the signer of the
-     * other place, and verifies.
+     * that deadline has not passed and `attestation` was not voided; the manufacturer is authorised; `signature` is
+     * from an allowed signer for the missing place, not the signer of the other place, and verifies; and the first
+     * signer may still sign in its place (a regulator still authorised, a signer the manufacturer still authorises).
      * Emits {LotSigned} and {LotReleased}.
      * @param attestation the lot's attestation, as signed by the missing signer.
      * @param signature the missing signature.
@@ -277,6 +284,9 @@ interface IProductLots {
     /**
      * @notice Voids a `Pending` lot, freeing its id: a lot recorded from a draft or stale attestation with one
      * signature must not block the lot number for good. A pending lot's packs never moved, so nothing else refers to it.
+     * The attestation the lot was recorded from is voided for good (see {voidedAttestations}): it and its signatures,
+     * which anyone can rebuild from the events, can never record or release a lot again; a corrected attestation (any
+     * field different, such as a new deadline) can.
      * Requirements: the caller is the product's authorised manufacturer or an authorised regulator; the lot is
      * `Pending`.
      * Emits a {LotVoided} event.
@@ -291,6 +301,14 @@ interface IProductLots {
      * @return The EIP-712 digest.
      */
     function attestationDigest(LotAttestation calldata attestation) external view returns (bytes32);
+
+    /**
+     * @notice Whether the attestation with EIP-712 digest `digest` (see {attestationDigest}) was voided by {voidLot}:
+     * it can then never record or release a lot.
+     * @param digest the attestation's EIP-712 digest.
+     * @return Whether the attestation was voided.
+     */
+    function voidedAttestations(bytes32 digest) external view returns (bool);
 
     /**
      * @notice The product registered under `gtin` (all zero when none is).

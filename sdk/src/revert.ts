@@ -458,11 +458,12 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   LotsMissingSignatures: () =>
     "A signature is missing: give the manufacturer's or the regulator's signature (both to release the lot).",
   LotsInvalidSigner: (a) =>
-    a.asRegulator === true
+    (a.asRegulator === true
       ? `Account ${account(a.signer)} may not sign for the regulator: it must be an active, licensed regulator, other than ` +
         "the account that signed for the manufacturer."
       : `Account ${account(a.signer)} may not sign for the manufacturer: it must be the manufacturer or a signing key the ` +
-        "manufacturer authorised, other than the account that signs for the regulator (a manufacturer need not authorise itself).",
+        "manufacturer authorised, other than the account that signs for the regulator (a manufacturer need not authorise itself).") +
+    " A lot is released only while both of its signers may still sign.",
   LotsInvalidSignature: (a) =>
     `The signature given for ${account(a.signer)} is not valid: it was made with another key, for other lot data, or for ` +
     "another network or contract.",
@@ -473,6 +474,9 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   LotsAlreadyReleased: (a) => `Lot ${lot(a.lotId)} is already released: it has both signatures.`,
   LotsAlreadyRecalled: (a) => `Lot ${lot(a.lotId)} is already recalled.`,
   LotsNotPending: (a) => `Lot ${lot(a.lotId)} cannot be voided: only a lot still awaiting its second signature can be.`,
+  LotsAttestationVoided: (a) =>
+    `The lot attestation with digest ${hexOf(a.digest)} was voided, so it and its signatures can never record or release ` +
+    "a lot: sign a corrected attestation (a new deadline will do) instead.",
 
   // ---------------------------------------------------------------- OpenZeppelin, inherited by ProductLots (EIP-712)
   InvalidShortString: () => "The contract's name or version is not a valid short text.",
