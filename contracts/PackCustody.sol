@@ -14,6 +14,7 @@ import {Gs1} from "./libraries/Gs1.sol";
 
 /**
  * @title PackCustody
+ * @author PharmaChain
  * @notice Shipments, receipt, decommissioning, quarantine and verification of serialised packs, one run of
  * consecutive packs at a time (see {PackRuns}). Roles, licences and the pause switch come from the registry; lots from
  * ProductLots. Holds no ether.
@@ -31,9 +32,9 @@ contract PackCustody is IPackCustody {
     /// @notice How long the account that decommissioned a pack may undo it (EU FMD), except `Locked`: no limit.
     uint256 public constant UNDO_WINDOW = 10 days;
 
-    IStakeholderRegistry private immutable _registry;
-    IProductLots private immutable _lots;
-    ITradeOrders private immutable _orderBook;
+    IStakeholderRegistry private immutable _REGISTRY;
+    IProductLots private immutable _LOTS;
+    ITradeOrders private immutable _ORDER_BOOK;
 
     /**
      * @dev A shipment as stored: {Shipment} and the order it fills (0: none), in one word. 40 bits hold the packs of
@@ -53,21 +54,31 @@ contract PackCustody is IPackCustody {
     /// @dev uint48 as in a run's `aux`: 2^48 shipments is out of reach of any chain's gas.
     uint48 private _shipmentCount;
 
+    /**
+     * @notice Custody over the lots of `lots_`, with roles and the pause switch from `registry_`; deploys its order
+     * book.
+     * @param registry_ the stakeholder registry.
+     * @param lots_ the products and lots contract.
+     */
+    // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
+    // solhint-disable-next-line func-visibility
     constructor(IStakeholderRegistry registry_, IProductLots lots_) {
         if (address(registry_) == address(0) || address(lots_) == address(0)) revert CustodyZeroAddress();
-        _registry = registry_;
-        _lots = lots_;
-        _orderBook = new TradeOrders(registry_, lots_);
+        _REGISTRY = registry_;
+        _LOTS = lots_;
+        _ORDER_BOOK = new TradeOrders(registry_, lots_);
     }
 
     // ------------------------------------------------------------------ shipments
 
     /// @inheritdoc IPackCustody
-    function ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges)
-        external
-        returns (uint64 shipmentId)
-    {
-        (shipmentId,) = _ship(buyer, transporter, noticeHash, ranges, 0);
+    function ship(
+        address buyer,
+        address transporter,
+        bytes32 noticeHash,
+        PackRange[] calldata ranges
+    ) external returns (uint64 shipmentId) {
+        (shipmentId, ) = _ship(buyer, transporter, noticeHash, ranges, 0);
     }
 
     /// @inheritdoc IPackCustody
@@ -81,14 +92,17 @@ contract PackCustody is IPackCustody {
     ) external returns (uint64 shipmentId) {
         uint64 packs;
         (shipmentId, packs) = _ship(buyer, transporter, noticeHash, ranges, orderId);
-        _orderBook.onShipped(orderId, shipmentId, msg.sender, buyer, packs, ranges, lotNumbers);
+        _ORDER_BOOK.onShipped(orderId, shipmentId, msg.sender, buyer, packs, ranges, lotNumbers);
     }
 
     /// @dev A shipment by the caller, for `orderId` (0: none); returns its id and its number of packs.
-    function _ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges, uint64 orderId)
-        private
-        returns (uint64 shipmentId, uint64 packs)
-    {
+    function _ship(
+        address buyer,
+        address transporter,
+        bytes32 noticeHash,
+        PackRange[] calldata ranges,
+        uint64 orderId
+    ) private returns (uint64 shipmentId, uint64 packs) {
         Role sellerRole = _requireTrader(msg.sender);
         if (buyer == address(0) || buyer == msg.sender) revert CustodyInvalidBuyer(buyer);
         (Role buyerRole, bool buyerAuthorised) = _standing(buyer);
@@ -132,9 +146,10 @@ contract PackCustody is IPackCustody {
     function receiveShipment(uint64 shipmentId) external {
         ShipmentRecord storage s = _buyersShipment(shipmentId);
         ShipmentStatus status = s.status;
-        bool ready = s.viaTransporter
-            ? (status == ShipmentStatus.PickedUp || status == ShipmentStatus.HandedOver)
-            : status == ShipmentStatus.Created;
+        bool ready =
+            s.viaTransporter
+                ? (status == ShipmentStatus.PickedUp || status == ShipmentStatus.HandedOver)
+                : status == ShipmentStatus.Created;
         if (!ready) revert CustodyInvalidShipmentStatus(shipmentId, status);
         s.status = ShipmentStatus.Received;
         emit ShipmentReceived(shipmentId, msg.sender);
@@ -156,7 +171,7 @@ contract PackCustody is IPackCustody {
         ShipmentRecord storage s = _shipment(shipmentId);
         if (witness.start >= witness.end) revert CustodyInvalidRange(witness.lotId, witness.start, witness.end);
         // A run of this shipment is stored with the seller as holder until the shipment settles.
-        PackRuns.Run memory run = _runs[witness.lotId].load(witness.hint, witness.start, witness.end, 0, address(0));
+        (, PackRuns.Run memory run) = _runs[witness.lotId].locate(witness.hint, witness.start, 0, address(0));
         if (run.state != PackState.InTransit || run.aux != shipmentId) {
             revert CustodyNotInShipment(shipmentId, witness.lotId, witness.start);
         }
@@ -182,11 +197,21 @@ contract PackCustody is IPackCustody {
     /// @inheritdoc IPackCustody
     function decommission(PackProof calldata pack, PackState state) external {
         _checkDecommissionState(state, _requireTrader(msg.sender));
-        (IProductLots.LotStanding memory ls, PackRuns.Run memory run) = _provenPack(pack);
+        IProductLots.LotStanding memory ls = _provenLot(pack);
         _checkDecommissionable(pack.lotId, ls, state);
-        _requireActive(pack.lotId, run, pack.hint, pack.index);
-        if (run.holder != msg.sender) revert CustodyNotHolder(pack.lotId, pack.index, run.holder);
-        _runs[pack.lotId].setHead(pack.hint, run, pack.index, state, uint48(block.timestamp));
+        mapping(uint32 => PackRuns.Packed) storage lotRuns = _runs[pack.lotId];
+        (uint32 leftStart, uint256 left, uint32 runStart, uint256 run) = lotRuns.around(
+            pack.hint,
+            pack.index,
+            ls.unitCount,
+            ls.manufacturer
+        );
+        uint256 settled = _settled(run);
+        _requireActive(pack.lotId, settled, runStart, pack.index);
+        address holder = PackRuns.holderOf(settled);
+        if (holder != msg.sender) revert CustodyNotHolder(pack.lotId, pack.index, holder);
+        uint48 at = uint48(block.timestamp);
+        lotRuns.setHead(leftStart, left, runStart, run, msg.sender, pack.index, state, at, ls.unitCount);
         emit PacksDecommissioned(pack.lotId, msg.sender, state, pack.index, pack.index + 1);
     }
 
@@ -195,10 +220,7 @@ contract PackCustody is IPackCustody {
         _checkDecommissionState(state, _requireTrader(msg.sender));
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         _checkDecommissionable(r.lotId, ls, state);
-        PackRuns.Run memory run = _load(r, ls);
-        _requireActive(r.lotId, run, r.hint, r.start);
-        if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
-        _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, state, uint48(block.timestamp));
+        _rewrite(r, ls, Edit(Change.Decommission, state, uint48(block.timestamp), false), _NO_CARRY);
         emit PacksDecommissioned(r.lotId, msg.sender, state, r.start, r.end);
     }
 
@@ -208,37 +230,44 @@ contract PackCustody is IPackCustody {
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         if (ls.recalled) revert CustodyLotRecalled(r.lotId);
         if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(r.lotId, ls.expiresAt);
-        PackRuns.Run memory run = _load(r, ls);
-        if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
-        (PackState state, uint48 at) = PackRuns.stateOf(run, r.hint, r.start);
-        if (state < PackState.Dispensed || state == PackState.Destroyed || state == PackState.Stolen) {
-            revert CustodyUndoNotAllowed(r.lotId, r.start, state);
-        }
-        bool isHead = r.start == r.hint && run.head != PackState.Active;
-        // A head is one pack; the packs after it are Active.
-        if (isHead && r.end > r.start + 1) revert CustodyUndoNotAllowed(r.lotId, r.start + 1, run.state);
-        if (state != PackState.Locked && block.timestamp >= uint256(at) + UNDO_WINDOW) {
-            revert CustodyUndoWindowClosed(r.lotId, r.start, uint64(uint256(at) + UNDO_WINDOW));
-        }
-        if (isHead) _runs[r.lotId].clearHead(r.hint);
-        else _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, PackState.Active, 0);
-        emit DecommissionUndone(r.lotId, msg.sender, state, r.start, r.end);
+        _rewrite(r, ls, Edit(Change.Undo, PackState.Active, 0, false), _NO_CARRY);
     }
 
     // ------------------------------------------------------------------ suspect product
 
     /// @inheritdoc IPackCustody
     function quarantine(PackRange[] calldata ranges, bytes32 evidenceHash) external {
+        (Role role, bool authorised) = _standing(msg.sender);
+        if (!authorised) revert UnauthorisedAccount(msg.sender, role);
+        Edit memory edit = Edit(Change.Quarantine, PackState.Suspect, 0, role == Role.Regulator);
+        _rewriteAll(ranges, edit, true);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            emit PacksQuarantined(ranges[i].lotId, msg.sender, ranges[i].start, ranges[i].end, evidenceHash);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function reportSuspicion(PackRange[] calldata ranges, bytes32 evidenceHash) external {
         _requireAuthorised(msg.sender);
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
             IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
-            // A pending lot has no custody records, so that voiding it leaves nothing behind.
             if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
-            PackRuns.Run memory run = _load(r, ls);
-            _requireActive(r.lotId, run, r.hint, r.start);
-            _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, PackState.Suspect, 0);
-            emit PacksQuarantined(r.lotId, msg.sender, r.start, r.end, evidenceHash);
+            if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
+            (uint32 at, uint256 run) = _runs[r.lotId].locateWord(r.hint, r.start, ls.unitCount, ls.manufacturer);
+            uint32 from = r.start;
+            address holder = PackRuns.holderOf(_settled(run));
+            // One event per holder: runs of the same holder one after the other are reported together.
+            while (uint32(run) < r.end) {
+                at = uint32(run);
+                run = PackRuns.Packed.unwrap(_runs[r.lotId][at]);
+                address next = PackRuns.holderOf(_settled(run));
+                if (next != holder) {
+                    emit SuspicionReported(r.lotId, holder, msg.sender, from, at, evidenceHash);
+                    (from, holder) = (at, next);
+                }
+            }
+            emit SuspicionReported(r.lotId, holder, msg.sender, from, r.end, evidenceHash);
         }
     }
 
@@ -255,8 +284,15 @@ contract PackCustody is IPackCustody {
     /// @inheritdoc IPackCustody
     function reportClone(PackProof calldata pack) external {
         _requireAuthorised(msg.sender);
-        (, PackRuns.Run memory run) = _provenPack(pack);
-        (PackState state,) = PackRuns.stateOf(run, pack.hint, pack.index);
+        IProductLots.LotStanding memory ls = _provenLot(pack);
+        (uint32 runStart, PackRuns.Run memory run) = _runs[pack.lotId].locate(
+            pack.hint,
+            pack.index,
+            ls.unitCount,
+            ls.manufacturer
+        );
+        _resolve(run);
+        (PackState state, ) = PackRuns.stateOf(run, runStart, pack.index);
         if (state < PackState.Dispensed && state != PackState.Illegitimate) {
             revert CustodyNotDecommissioned(pack.lotId, pack.index, state);
         }
@@ -296,15 +332,15 @@ contract PackCustody is IPackCustody {
     function findRun(bytes32 lotId, uint32 index) external view returns (uint32 start) {
         IProductLots.LotStanding memory ls = _lotStanding(lotId);
         if (index >= ls.unitCount) revert CustodyUnknownPack(lotId, index);
-        (start,) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
+        (start, ) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
     }
 
     /// @inheritdoc IPackCustody
-    function runs(bytes32 lotId, uint32 fromStart, uint32 maxRuns)
-        external
-        view
-        returns (RunView[] memory page, uint32 next)
-    {
+    function runs(
+        bytes32 lotId,
+        uint32 fromStart,
+        uint32 maxRuns
+    ) external view returns (RunView[] memory page, uint32 next) {
         IProductLots.LotStanding memory ls = _lotStanding(lotId);
         if (fromStart >= ls.unitCount) revert CustodyUnknownPack(lotId, fromStart);
         page = new RunView[](maxRuns);
@@ -319,6 +355,8 @@ contract PackCustody is IPackCustody {
                 break;
             }
         }
+        // Shortens the page to the `n` runs read: a memory array's length can only be set in assembly.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(page, n)
         }
@@ -338,7 +376,7 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function orderBook() external view returns (address) {
-        return address(_orderBook);
+        return address(_ORDER_BOOK);
     }
 
     /// @inheritdoc IPackCustody
@@ -346,16 +384,20 @@ contract PackCustody is IPackCustody {
         return _shipmentCount;
     }
 
-    /// @notice The registry and the lots contract this contract relies on.
+    /**
+     * @notice The registry and the lots contract this contract relies on.
+     * @return registry the stakeholder registry.
+     * @return lots the products and lots contract.
+     */
     function dependencies() external view returns (address registry, address lots) {
-        return (address(_registry), address(_lots));
+        return (address(_REGISTRY), address(_LOTS));
     }
 
     // ------------------------------------------------------------------ internals: parties
 
     function _standing(address account) private view returns (Role role, bool authorised) {
         bool paused;
-        (role, authorised, paused) = _registry.standing(account);
+        (role, authorised, paused) = _REGISTRY.standing(account);
         if (paused) revert ProtocolPaused();
     }
 
@@ -388,7 +430,7 @@ contract PackCustody is IPackCustody {
     // ------------------------------------------------------------------ internals: lots and runs
 
     function _lotStanding(bytes32 lotId) private view returns (IProductLots.LotStanding memory) {
-        return _decodeLot(lotId, _lots.lotWord(lotId));
+        return _decodeLot(lotId, _LOTS.lotWord(lotId));
     }
 
     /// @dev Decodes {IProductLots-lotWord}: one call and one storage read per lot.
@@ -401,10 +443,12 @@ contract PackCustody is IPackCustody {
         if (ls.status == IProductLots.LotStatus.None) revert CustodyUnknownLot(lotId);
     }
 
-    function _checkShippable(bytes32 lotId, IProductLots.LotStanding memory ls, address buyer, Role buyerRole)
-        private
-        view
-    {
+    function _checkShippable(
+        bytes32 lotId,
+        IProductLots.LotStanding memory ls,
+        address buyer,
+        Role buyerRole
+    ) private view {
         if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(lotId);
         if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(lotId, ls.expiresAt);
         bool toItsManufacturer = buyer == ls.manufacturer;
@@ -413,23 +457,25 @@ contract PackCustody is IPackCustody {
         if (buyerRole == Role.Manufacturer && !toItsManufacturer) revert CustodyPathNotAllowed(msg.sender, buyer);
     }
 
-    function _shipRanges(PackRange[] calldata ranges, address buyer, Role buyerRole, uint48 id)
-        private
-        returns (uint64 packs)
-    {
+    function _shipRanges(
+        PackRange[] calldata ranges,
+        address buyer,
+        Role buyerRole,
+        uint48 id
+    ) private returns (uint64 packs) {
         bytes32 lastLotId;
         IProductLots.LotStanding memory ls;
+        Edit memory edit = Edit(Change.Ship, PackState.InTransit, id, false);
+        uint32 carried;
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
             if (i == 0 || r.lotId != lastLotId) {
                 ls = _lotStanding(r.lotId);
                 lastLotId = r.lotId;
                 _checkShippable(r.lotId, ls, buyer, buyerRole);
+                carried = _NO_CARRY;
             }
-            PackRuns.Run memory run = _load(r, ls);
-            if (run.holder != msg.sender) revert CustodyNotHolder(r.lotId, r.start, run.holder);
-            _requireActive(r.lotId, run, r.hint, r.start);
-            _runs[r.lotId].update(r.hint, run, r.start, r.end, msg.sender, PackState.InTransit, id);
+            carried = _rewrite(r, ls, edit, carried);
             packs += r.end - r.start;
             emit PacksShipped(r.lotId, id, r.start, r.end);
         }
@@ -437,7 +483,8 @@ contract PackCustody is IPackCustody {
 
     function _checkDecommissionState(PackState state, Role role) private view {
         if (state < PackState.Dispensed) revert CustodyInvalidDecommission(state);
-        if (state == PackState.Dispensed && role != Role.Dispenser) revert UnauthorisedAccount(msg.sender, Role.Dispenser);
+        if (state == PackState.Dispensed && role != Role.Dispenser)
+            revert UnauthorisedAccount(msg.sender, Role.Dispenser);
     }
 
     /// @dev Released lots only; once recalled or expired, packs can only be destroyed.
@@ -448,36 +495,19 @@ contract PackCustody is IPackCustody {
         if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(lotId, ls.expiresAt);
     }
 
-    /// @dev The lot of a pack named by index and serial, checked against the lot's manifest root, and its run.
-    function _provenPack(PackProof calldata p)
-        private
-        view
-        returns (IProductLots.LotStanding memory ls, PackRuns.Run memory run)
-    {
-        (uint256 word, bytes32 root) = _lots.lotWords(p.lotId);
+    /// @dev The lot of a pack named by index and serial, checked against the lot's manifest root.
+    function _provenLot(PackProof calldata p) private view returns (IProductLots.LotStanding memory ls) {
+        (uint256 word, bytes32 root) = _LOTS.lotWords(p.lotId);
         ls = _decodeLot(p.lotId, word);
         ls.serialsRoot = root;
         if (p.index >= ls.unitCount || !MerkleProof.verifyCalldata(p.proof, ls.serialsRoot, _leaf(p.index, p.serial))) {
             revert CustodyUnknownSerial(p.lotId, p.index, p.serial);
         }
-        run = _runs[p.lotId].load(p.hint, p.index, p.index + 1, ls.unitCount, ls.manufacturer);
-        _resolve(run);
     }
 
     /// @dev The normative manifest leaf: OpenZeppelin StandardMerkleTree of `(uint32 index, string serial)`.
     function _leaf(uint32 index, string calldata serial) private pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(index, serial))));
-    }
-
-    /// @dev The run holding the range, resolved.
-    function _load(PackRange calldata r, IProductLots.LotStanding memory ls)
-        private
-        view
-        returns (PackRuns.Run memory run)
-    {
-        if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-        run = _runs[r.lotId].load(r.hint, r.start, r.end, ls.unitCount, ls.manufacturer);
-        _resolve(run);
     }
 
     /**
@@ -498,9 +528,9 @@ contract PackCustody is IPackCustody {
         run.aux = 0;
     }
 
-    /// @dev Every pack of a range loaded from `run` is `Active` (a head at `start` never is).
-    function _requireActive(bytes32 lotId, PackRuns.Run memory run, uint32 hint, uint32 start) private pure {
-        (PackState state,) = PackRuns.stateOf(run, hint, start);
+    /// @dev Pack `start` of `run` (a word; it starts at `runStart`) is `Active`, and so are the run's packs after it.
+    function _requireActive(bytes32 lotId, uint256 run, uint32 runStart, uint32 start) private pure {
+        (PackState state, ) = PackRuns.stateOfWord(run, runStart, start);
         if (state >= PackState.Dispensed) revert CustodyAlreadyDecommissioned(lotId, start, state);
         if (state != PackState.Active) revert CustodyPackNotActive(lotId, start, state);
     }
@@ -508,25 +538,156 @@ contract PackCustody is IPackCustody {
     /// @dev A regulator's ruling on suspect packs: cleared (`Active`) or confirmed `Illegitimate`.
     function _ruleOnSuspect(PackRange[] calldata ranges, PackState to, bytes32 decisionHash) private {
         _requireRole(msg.sender, Role.Regulator);
+        Change change = to == PackState.Active ? Change.Clear : Change.Illegitimate;
+        _rewriteAll(ranges, Edit(change, to, 0, true), false);
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
-            PackRuns.Run memory run = _load(r, _lotStanding(r.lotId));
-            (PackState state,) = PackRuns.stateOf(run, r.hint, r.start);
-            if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, r.start, state);
-            _runs[r.lotId].update(r.hint, run, r.start, r.end, run.holder, to, 0);
             if (to == PackState.Active) emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
             else emit PacksIllegitimate(r.lotId, msg.sender, r.start, r.end, decisionHash);
         }
     }
 
-    function _runView(bytes32 lotId, uint32 start, IProductLots.LotStanding memory ls)
-        private
-        view
-        returns (RunView memory)
-    {
-        PackRuns.Run memory run = _runs[lotId].load(start, start, start + 1, ls.unitCount, ls.manufacturer);
+    function _runView(
+        bytes32 lotId,
+        uint32 start,
+        IProductLots.LotStanding memory ls
+    ) private view returns (RunView memory) {
+        (, PackRuns.Run memory run) = _runs[lotId].locate(start, start, ls.unitCount, ls.manufacturer);
         _resolve(run);
         return RunView(start, run.end, run.holder, run.state, run.head, run.aux);
+    }
+
+    // ------------------------------------------------------------------ internals: range writes
+
+    /// @dev What a range write does to the runs it touches.
+    enum Change {
+        Ship,
+        Decommission,
+        Undo,
+        Quarantine,
+        Clear,
+        Illegitimate
+    }
+
+    /// @dev A range write: the change, the state and aux it writes, and whether the caller is a regulator.
+    struct Edit {
+        Change change;
+        PackState state;
+        uint48 aux;
+        bool byRegulator;
+    }
+
+    /// @dev No run start carried over from a previous range of the same lot.
+    uint32 private constant _NO_CARRY = type(uint32).max;
+
+    /**
+     * @dev Applies `edit` to `[r.start, r.end)`, across every run it touches: each run is settled, checked against the
+     * change's custody rule (the error names the first pack that breaks it) and rewritten, merging with equal
+     * neighbours. `carried` is a run start left by the previous range of the same lot in this call (or {_NO_CARRY});
+     * the walk starts from it when it is nearer than the hint. Returns the start of the last run written, to carry on.
+     */
+    function _rewrite(
+        PackRange calldata r,
+        IProductLots.LotStanding memory ls,
+        Edit memory edit,
+        uint32 carried
+    ) private returns (uint32) {
+        if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
+        uint32 from = r.hint;
+        // The previous range's last run start is known to be one: taken when nearer, or when an earlier range's merge
+        // deleted the run start the hint names.
+        if (carried < r.start && (carried > from || (from != 0 && PackRuns.Packed.unwrap(_runs[r.lotId][from]) == 0))) {
+            from = carried;
+        }
+        mapping(uint32 => PackRuns.Packed) storage lotRuns = _runs[r.lotId];
+        PackRuns.Walk memory w = lotRuns.begin(from, r.start, r.end, ls.unitCount, ls.manufacturer);
+        while (true) {
+            uint32 a = w.at > r.start ? w.at : r.start;
+            uint32 runEnd = uint32(w.run);
+            uint32 b = runEnd < r.end ? runEnd : r.end;
+            lotRuns.put(w, a, b, _change(r.lotId, w.at, _settled(w.run), a, b, edit));
+            if (b == r.end) break;
+            lotRuns.next(w);
+        }
+        lotRuns.finish(w);
+        return w.pendingStart;
+    }
+
+    /// @dev {_rewrite} for each range, carrying the walk over between ranges of the same lot. `released`: the lot
+    /// must be released (a pending lot has no custody records, so that voiding it leaves nothing behind).
+    function _rewriteAll(PackRange[] calldata ranges, Edit memory edit, bool released) private {
+        bytes32 lastLotId;
+        IProductLots.LotStanding memory ls;
+        uint32 carried;
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            if (i == 0 || r.lotId != lastLotId) {
+                ls = _lotStanding(r.lotId);
+                if (released && ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
+                lastLotId = r.lotId;
+                carried = _NO_CARRY;
+            }
+            carried = _rewrite(r, ls, edit, carried);
+        }
+    }
+
+    /**
+     * @dev Checks that packs `[a, b)` of `run` (a settled word; it starts at `runStart`) may take `edit`, and returns
+     * the word they become. Every pack of a run shares its holder and state, but for a head, its first pack, which is
+     * decommissioned.
+     */
+    function _change(
+        bytes32 lotId,
+        uint32 runStart,
+        uint256 run,
+        uint32 a,
+        uint32 b,
+        Edit memory edit
+    ) private returns (uint256) {
+        (PackState first, uint48 at) = PackRuns.stateOfWord(run, runStart, a);
+        Change change = edit.change;
+        address holder = PackRuns.holderOf(run);
+        if (change == Change.Ship || change == Change.Quarantine) {
+            if (holder != msg.sender && !edit.byRegulator) revert CustodyNotHolder(lotId, a, holder);
+            _requireActive(lotId, run, runStart, a);
+        } else if (change == Change.Decommission) {
+            _requireActive(lotId, run, runStart, a);
+            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+        } else if (change == Change.Undo) {
+            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+            _requireUndoable(lotId, a, first, at);
+            // Only a head's first pack is decommissioned; the packs after it are `Active`.
+            PackState rest = PackRuns.stateOfRun(run);
+            if (b > a + 1 && rest != first) revert CustodyUndoNotAllowed(lotId, a + 1, rest);
+            emit DecommissionUndone(lotId, msg.sender, first, a, b);
+        } else if (first != PackState.Suspect) {
+            revert CustodyNotSuspect(lotId, a, first);
+        }
+        return PackRuns.runWord(b, holder, edit.state, edit.aux);
+    }
+
+    /// @dev Pack `index`, in `state` since `at`, may be undone now by its holder.
+    function _requireUndoable(bytes32 lotId, uint32 index, PackState state, uint48 at) private view {
+        if (state < PackState.Dispensed || state == PackState.Destroyed || state == PackState.Stolen) {
+            revert CustodyUndoNotAllowed(lotId, index, state);
+        }
+        if (state != PackState.Locked && block.timestamp >= uint256(at) + UNDO_WINDOW) {
+            revert CustodyUndoWindowClosed(lotId, index, uint64(uint256(at) + UNDO_WINDOW));
+        }
+    }
+
+    /**
+     * @dev A run word settled: a run shipped in a shipment that has since been received is held by the buyer, one
+     * rejected, cancelled or voided by the seller, `Active` either way; a run of an open shipment, and any other run,
+     * is as stored.
+     */
+    function _settled(uint256 run) private view returns (uint256) {
+        if (PackRuns.stateOfRun(run) != PackState.InTransit) return run;
+        ShipmentRecord storage s = _shipments[uint64(PackRuns.auxOf(run))];
+        ShipmentStatus status = s.status;
+        if (status == ShipmentStatus.Received) return PackRuns.runWord(uint32(run), s.buyer, PackState.Active, 0);
+        if (status < ShipmentStatus.Rejected) return run;
+        return PackRuns.runWord(uint32(run), PackRuns.holderOf(run), PackState.Active, 0);
     }
 
     // ------------------------------------------------------------------ internals: shipments
@@ -538,12 +699,14 @@ contract PackCustody is IPackCustody {
     /// @dev Tells the order book that a shipment made for an order settled, after the settlement is recorded.
     function _reportSettlement(ShipmentRecord storage s, uint64 shipmentId, ShipmentStatus status) private {
         uint40 orderId = s.orderId;
-        if (orderId != 0) _orderBook.onShipmentSettled(orderId, shipmentId, status, s.packCount);
+        if (orderId != 0) _ORDER_BOOK.onShipmentSettled(orderId, shipmentId, status, s.packCount);
     }
 
     function _isOpen(ShipmentStatus status) private pure returns (bool) {
-        return status == ShipmentStatus.Created || status == ShipmentStatus.PickedUp
-            || status == ShipmentStatus.HandedOver;
+        return
+            status == ShipmentStatus.Created ||
+            status == ShipmentStatus.PickedUp ||
+            status == ShipmentStatus.HandedOver;
     }
 
     function _shipment(uint64 shipmentId) private view returns (ShipmentRecord storage s) {
@@ -560,11 +723,10 @@ contract PackCustody is IPackCustody {
     }
 
     /// @dev The shipment, if the caller is its authorised transporter and it is in the `expected` status.
-    function _transportedShipment(uint64 shipmentId, ShipmentStatus expected)
-        private
-        view
-        returns (ShipmentRecord storage s)
-    {
+    function _transportedShipment(
+        uint64 shipmentId,
+        ShipmentStatus expected
+    ) private view returns (ShipmentRecord storage s) {
         (Role role, bool authorised) = _standing(msg.sender);
         s = _shipment(shipmentId);
         if (_transporters[shipmentId] != msg.sender) revert CustodyNotParty(shipmentId, msg.sender);
@@ -576,32 +738,41 @@ contract PackCustody is IPackCustody {
     // ------------------------------------------------------------------ internals: verification
 
     function _verify(PackQuery calldata q) private view returns (Verification memory v) {
-        if (q.gtin != 0 && _lots.product(q.gtin).status == IProductLots.ProductStatus.None) {
+        if (q.gtin != 0 && _LOTS.product(q.gtin).status == IProductLots.ProductStatus.None) {
             v.verdict = Verdict.UnknownProduct;
             return v;
         }
-        IProductLots.Lot memory l = _lots.lot(q.lotId);
-        if (l.status == IProductLots.LotStatus.None) {
+        IProductLots.Lot memory lotInfo = _LOTS.lot(q.lotId);
+        if (lotInfo.status == IProductLots.LotStatus.None) {
             v.verdict = Verdict.UnknownLot;
             return v;
         }
-        v.manufacturer = l.manufacturer;
-        v.manufacturerSigner = l.manufacturerSigner;
-        v.regulatorSigner = l.regulatorSigner;
-        v.commissionedAt = l.commissionedAt;
-        v.releasedAt = l.releasedAt;
-        v.recalledAt = l.recalledAt;
-        v.expiresAt = l.expiresAt;
-        if (q.index >= l.unitCount || !MerkleProof.verifyCalldata(q.proof, l.serialsRoot, _leaf(q.index, q.serial))) {
+        v.manufacturer = lotInfo.manufacturer;
+        v.manufacturerSigner = lotInfo.manufacturerSigner;
+        v.regulatorSigner = lotInfo.regulatorSigner;
+        v.commissionedAt = lotInfo.commissionedAt;
+        v.releasedAt = lotInfo.releasedAt;
+        v.recalledAt = lotInfo.recalledAt;
+        v.expiresAt = lotInfo.expiresAt;
+        if (
+            q.index >= lotInfo.unitCount ||
+            !MerkleProof.verifyCalldata(q.proof, lotInfo.serialsRoot, _leaf(q.index, q.serial))
+        ) {
             v.verdict = Verdict.UnknownSerial;
             return v;
         }
-        if ((q.gtin != 0 && q.gtin != l.gtin) || (q.expiresAt != 0 && q.expiresAt != l.expiresAt)) {
+        if ((q.gtin != 0 && q.gtin != lotInfo.gtin) || (q.expiresAt != 0 && q.expiresAt != lotInfo.expiresAt)) {
             v.verdict = Verdict.LotOrExpiryMismatch;
             return v;
         }
 
-        (uint32 start, PackRuns.Run memory run) = _locate(q.lotId, q.index, q.hint, l.unitCount, l.manufacturer);
+        (uint32 start, PackRuns.Run memory run) = _locate(
+            q.lotId,
+            q.index,
+            q.hint,
+            lotInfo.unitCount,
+            lotInfo.manufacturer
+        );
         _resolve(run);
         (PackState state, uint48 aux) = PackRuns.stateOf(run, start, q.index);
         v.state = state;
@@ -609,23 +780,27 @@ contract PackCustody is IPackCustody {
         if (state == PackState.InTransit) v.shipmentId = aux;
         else if (state >= PackState.Dispensed) v.decommissionedAt = aux;
 
-        if (l.status != IProductLots.LotStatus.Released) v.verdict = Verdict.LotNotReleased;
-        else if (l.recalled) v.verdict = Verdict.Recalled;
-        else if (block.timestamp >= l.expiresAt) v.verdict = Verdict.Expired;
+        if (lotInfo.status != IProductLots.LotStatus.Released) v.verdict = Verdict.LotNotReleased;
+        else if (lotInfo.recalled) v.verdict = Verdict.Recalled;
+        else if (block.timestamp >= lotInfo.expiresAt) v.verdict = Verdict.Expired;
         else if (state == PackState.Illegitimate) v.verdict = Verdict.Illegitimate;
         else if (state == PackState.Suspect) v.verdict = Verdict.Suspect;
         else if (state >= PackState.Dispensed) v.verdict = Verdict.Decommissioned;
         else v.verdict = Verdict.Verified;
     }
 
-    /// @dev The run holding `index`: from the hint when it is right, else by a walk over the lot's runs.
-    function _locate(bytes32 lotId, uint32 index, uint32 hint, uint32 unitCount, address manufacturer)
-        private
-        view
-        returns (uint32 start, PackRuns.Run memory run)
-    {
-        run = PackRuns.decode(_runs[lotId][hint]);
-        if (run.end != 0 && hint <= index && index < run.end) return (hint, run);
+    /// @dev The run holding `index`: walked to from the hint when it is a run start at or before `index`, else from the
+    /// lot's first run.
+    function _locate(
+        bytes32 lotId,
+        uint32 index,
+        uint32 hint,
+        uint32 unitCount,
+        address manufacturer
+    ) private view returns (uint32 start, PackRuns.Run memory run) {
+        if (hint <= index && (hint == 0 || PackRuns.Packed.unwrap(_runs[lotId][hint]) != 0)) {
+            return _runs[lotId].locate(hint, index, unitCount, manufacturer);
+        }
         return _runs[lotId].find(index, unitCount, manufacturer);
     }
 }

@@ -1,6 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { ethers, network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse } from "ethers";
 import { Manifest } from "../sdk/src/manifest";
 import {
   DAY,
@@ -23,6 +25,7 @@ import {
   worldFixture,
 } from "./helpers/fixture";
 import { signLotAttestation } from "../sdk/src/attestation";
+import { OrderStatus } from "../sdk/src/enums";
 
 const UNITS = 10;
 const NOTICE = bytes32("shipping notice 1");
@@ -63,15 +66,95 @@ async function toDispenser(w: CustodyWorld): Promise<void> {
 }
 
 async function expectPack(
-  w: CustodyWorld,
+  w: World & { lotId: string },
   index: number,
   state: PackState,
   holder: string,
   lotId = w.lotId,
 ): Promise<void> {
   const s = await w.custody.packStatus(lotId, index);
-  expect(s.state).to.equal(state);
-  expect(s.holder).to.equal(holder);
+  expect(s.state, `state of pack ${index}`).to.equal(state);
+  expect(s.holder, `holder of pack ${index}`).to.equal(holder);
+}
+
+/** Every pack of `[start, end)` is in `state`, held by `holder`. */
+async function expectPacks(
+  w: World & { lotId: string },
+  start: number,
+  end: number,
+  state: PackState,
+  holder: string,
+): Promise<void> {
+  for (let i = start; i < end; i++) await expectPack(w, i, state, holder);
+}
+
+type Layout = [number, number, string, number, number, number][];
+
+/** Every run of a lot as the `runs` view gives it (settled): [start, end, holder, state, head, aux]. */
+async function layout(w: World, lotId: string): Promise<Layout> {
+  const [page, next] = await w.custody.runs(lotId, 0, 100);
+  expect(next).to.equal(0);
+  return page.map((r) => [Number(r.start), Number(r.end), r.holder, Number(r.state), Number(r.head), Number(r.aux)]);
+}
+
+/** The hint for a range starting at `start`: the start of the run holding the pack before it (0 for pack 0). */
+async function hintFor(w: World, lotId: string, start: number): Promise<number> {
+  return start === 0 ? 0 : Number(await w.custody.findRun(lotId, start - 1));
+}
+
+const BIG = 1_000;
+
+interface BigLotWorld extends World {
+  manifest: Manifest;
+  lotId: string;
+}
+
+/** The world with one released lot of 1,000 packs made by `manufacturer`. */
+async function bigLotFixture(): Promise<BigLotWorld> {
+  const w = await worldFixture();
+  const manifest = Manifest.fromSerials(serialsFor("SN-K-", BIG));
+  const { lotId } = await commission(w, manifest, { lotNumber: "LOT-K" });
+  return { ...w, manifest, lotId };
+}
+
+/** `from` ships `[start, end)` of `w.lotId` to `to`, which receives it; returns the shipment id. */
+async function deliver(
+  w: World & { lotId: string },
+  from: HardhatEthersSigner,
+  to: HardhatEthersSigner,
+  start: number,
+  end: number,
+): Promise<bigint> {
+  const hint = await hintFor(w, w.lotId, start);
+  await w.custody.connect(from).ship(to.address, ZERO, NOTICE, [range(w.lotId, start, end, hint)]);
+  const id = await w.custody.shipmentCount();
+  await w.custody.connect(to).receiveShipment(id);
+  return id;
+}
+
+/** The distributor receives `[700, 750)` and `[750, 800)` of the 1,000-pack lot in two shipments (1 and 2). */
+async function twoShipmentsToDistributor(w: BigLotWorld): Promise<void> {
+  await deliver(w, w.manufacturer, w.distributor, 700, 750);
+  await deliver(w, w.manufacturer, w.distributor, 750, 800);
+}
+
+/** The `SuspicionReported` events of a transaction: [lotId, holder, reporter, start, end, evidenceHash]. */
+async function suspicions(w: World, tx: Promise<ContractTransactionResponse>): Promise<unknown[][]> {
+  const receipt = await (await tx).wait();
+  const out: unknown[][] = [];
+  for (const log of receipt!.logs) {
+    const e = w.custody.interface.parseLog(log);
+    if (e?.name !== "SuspicionReported") continue;
+    out.push([
+      e.args.lotId,
+      e.args.holder,
+      e.args.reporter,
+      Number(e.args.start),
+      Number(e.args.end),
+      e.args.evidenceHash,
+    ]);
+  }
+  return out;
 }
 
 function query(
@@ -240,7 +323,7 @@ describe("PackCustody", function () {
       await refused(w.dispenser, w.dispenser2.address);
       // allowed: a dispenser returns to a distributor, a distributor to the lot's manufacturer
       await w.custody.connect(w.dispenser).ship(w.distributor2.address, ZERO, NOTICE, [range(w.lotId, 0, 1, 0)]);
-      await w.custody.connect(w.distributor).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotId, 5, 10, 5)]);
+      await w.custody.connect(w.distributor).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotId, 5, 10)]);
       await w.custody.connect(w.manufacturer).receiveShipment(4);
       await expectPack(w, 7, PackState.Active, w.manufacturer.address);
     });
@@ -276,25 +359,96 @@ describe("PackCustody", function () {
         .withArgs(w.lotId, 5, 11);
     });
 
-    it("refuses a hint that is not the start of the run holding the range", async function () {
+    it("refuses a hint at or after the range's first pack, naming the range", async function () {
       const w = await loadFixture(custodyFixture);
       const ship = (r: ReturnType<typeof range>) =>
         w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
-      // untouched lot: the only run starts at 0
-      await expect(ship(range(w.lotId, 2, 4, 2)))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(2, 2, 4);
+      const refused = (r: ReturnType<typeof range>) =>
+        expect(ship(r))
+          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+          .withArgs(r.hint, r.start, r.end);
+      // a range that does not start at 0 needs a run start before its first pack: the start itself is too late
+      await refused(range(w.lotId, 2, 4, 2));
+      await refused(range(w.lotId, 2, 4, 7));
+      // a range from pack 0 takes 0
+      await refused(range(w.lotId, 0, 3, 1));
       await ship(range(w.lotId, 2, 4, 0)); // runs: [0,2) [2,4) [4,10)
-      await expect(ship(range(w.lotId, 5, 6, 3)))
+      await refused(range(w.lotId, 5, 6, 5));
+      await refused(range(w.lotId, 4, 6, 4));
+      await refused(range(w.lotId, 2, 3, 2));
+      // the same for other range writes
+      await expect(w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 6, 4), PackState.Destroyed))
         .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(3, 5, 6);
-      await expect(ship(range(w.lotId, 1, 3, 0)))
+        .withArgs(4, 4, 6);
+      await expect(w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 6, 8, 6)], bytes32("e")))
         .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(0, 1, 3);
-      await expect(ship(range(w.lotId, 5, 6, 6)))
+        .withArgs(6, 6, 8);
+      // one pack proven by its serial: a run start at or before the pack before it (0 for pack 0)
+      const destroy = (index: number, hint: number) =>
+        w.custody
+          .connect(w.manufacturer)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], hint), PackState.Destroyed);
+      const refusedPack = (index: number, hint: number) =>
+        expect(destroy(index, hint))
+          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+          .withArgs(hint, index, index + 1);
+      await refusedPack(6, 6);
+      await refusedPack(6, 8);
+      await refusedPack(4, 4);
+      await refusedPack(0, 2);
+      await expectPack(w, 6, PackState.Active, w.manufacturer.address);
+      await expectPack(w, 4, PackState.Active, w.manufacturer.address);
+    });
+
+    it("refuses a hint before the range that is not a run start, naming the range", async function () {
+      const w = await loadFixture(custodyFixture);
+      const ship = (r: ReturnType<typeof range>) =>
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
+      await ship(range(w.lotId, 2, 4, 0)); // runs: [0,2) [2,4) [4,10)
+      for (const r of [range(w.lotId, 5, 6, 3), range(w.lotId, 6, 8, 1)]) {
+        await expect(ship(r))
+          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+          .withArgs(r.hint, r.start, r.end);
+      }
+      const pack = packProof(w.manifest, w.lotId, w.manifest.serials[6], 3);
+      await expect(w.custody.connect(w.manufacturer).decommission(pack, PackState.Destroyed))
         .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(6, 5, 6);
-      await ship(range(w.lotId, 5, 6, 4));
+        .withArgs(3, 6, 7);
+    });
+
+    it("walks forward from any run start before the range, or from the nearest one findRun gives", async function () {
+      const w = await loadFixture(custodyFixture);
+      const ship = (r: ReturnType<typeof range>) =>
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
+      await ship(range(w.lotId, 2, 4)); // runs: [0,2) [2,4) [4,10)
+      // 0 always works; 2 is a run start before pack 5 - 1 = 4, walked forward from
+      await ship(range(w.lotId, 5, 6, 2));
+      // pack 4's own run start: the nearest
+      expect(await w.custody.findRun(w.lotId, 4)).to.equal(4);
+      await ship(range(w.lotId, 6, 7, 4));
+      await ship(range(w.lotId, 8, 9, await hintFor(w, w.lotId, 8)));
+      expect((await layout(w, w.lotId)).map(([start, end, , state]) => [start, end, state])).to.deep.equal([
+        [0, 2, PackState.Active],
+        [2, 4, PackState.InTransit],
+        [4, 5, PackState.Active],
+        [5, 6, PackState.InTransit],
+        [6, 7, PackState.InTransit],
+        [7, 8, PackState.Active],
+        [8, 9, PackState.InTransit],
+        [9, 10, PackState.Active],
+      ]);
+      // a pack proven by its serial: a run start at or before the pack before it
+      await w.custody
+        .connect(w.manufacturer)
+        .decommission(
+          packProof(w.manifest, w.lotId, w.manifest.serials[9], await hintFor(w, w.lotId, 9)),
+          PackState.Destroyed,
+        );
+      await w.custody
+        .connect(w.manufacturer)
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[1], 0), PackState.Destroyed);
+      await expectPack(w, 9, PackState.Destroyed, w.manufacturer.address);
+      await expectPack(w, 1, PackState.Destroyed, w.manufacturer.address);
     });
 
     it("refuses packs the seller does not hold", async function () {
@@ -312,14 +466,66 @@ describe("PackCustody", function () {
       await expect(ship(range(w.lotId, 0, 2, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
         .withArgs(w.lotId, 0, PackState.InTransit);
-      await w.custody.connect(w.dispenser).quarantine([range(w.lotId, 2, 4, 2)], bytes32("evidence"));
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 2, 4, 0)], bytes32("evidence"));
       await expect(ship(range(w.lotId, 3, 4, 2)))
         .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
         .withArgs(w.lotId, 3, PackState.Suspect);
-      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 6, 4), PackState.Sample);
-      await expect(ship(range(w.lotId, 4, 5, 4)))
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 6, 2), PackState.Sample);
+      await expect(ship(range(w.lotId, 4, 5, await hintFor(w, w.lotId, 4))))
         .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
         .withArgs(w.lotId, 4, PackState.Sample);
+    });
+
+    it("names the first pack that breaks the rule: the holder before the state when shipping, the state before the holder when decommissioning", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 5); // the distributor holds [0, 5)
+      await w.custody.connect(w.manufacturer).ship(w.distributor2.address, ZERO, NOTICE, [range(w.lotId, 5, 7)]);
+      const ship = (from: HardhatEthersSigner, r: ReturnType<typeof range>) =>
+        w.custody.connect(from).ship(w.dispenser.address, ZERO, NOTICE, [r]);
+      const destroy = (from: HardhatEthersSigner, r: ReturnType<typeof range>) =>
+        w.custody.connect(from).decommissionRange(r, PackState.Destroyed);
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      // the distributor's range runs into packs in transit, still the manufacturer's
+      await expect(ship(w.distributor, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 5, M);
+      await expect(destroy(w.distributor, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 5, PackState.InTransit);
+      // the manufacturer's range starts with the distributor's packs
+      await expect(ship(w.manufacturer, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 3, D);
+      await expect(destroy(w.manufacturer, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 3, D);
+      await expect(ship(w.manufacturer, range(w.lotId, 5, 10)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 5, PackState.InTransit);
+      // quarantined packs of the distributor's: the first pack in index order is named
+      await w.custody.connect(w.distributor).quarantine([range(w.lotId, 1, 3)], bytes32("evidence"));
+      await expect(ship(w.manufacturer, range(w.lotId, 1, 3)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 1, D);
+      await expect(destroy(w.manufacturer, range(w.lotId, 1, 3)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 1, PackState.Suspect);
+      await expect(ship(w.distributor, range(w.lotId, 0, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 1, PackState.Suspect);
+      await expect(destroy(w.distributor, range(w.lotId, 0, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 1, PackState.Suspect);
+      // nothing moved
+      expect(
+        (await layout(w, w.lotId)).map(([start, end, holder, state]) => [start, end, holder, state]),
+      ).to.deep.equal([
+        [0, 1, D, PackState.Active],
+        [1, 3, D, PackState.Suspect],
+        [3, 5, D, PackState.Active],
+        [5, 7, M, PackState.InTransit],
+        [7, 10, M, PackState.Active],
+      ]);
     });
 
     it("refuses a lot that is pending, expired, or recalled unless the packs go back to its manufacturer", async function () {
@@ -336,9 +542,7 @@ describe("PackCustody", function () {
 
       await toDistributor(w, 0, 5);
       await w.lots.connect(w.regulator).recallLot(w.lotId, bytes32("contamination"));
-      await expect(
-        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 5, 6, 5)]),
-      )
+      await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 5, 6)]))
         .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
         .withArgs(w.lotId);
       await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 5, 0)]))
@@ -350,6 +554,345 @@ describe("PackCustody", function () {
       await expect(w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId2, 0, 1)]))
         .to.be.revertedWithCustomError(w.custody, "CustodyLotExpired")
         .withArgs(w.lotId2, w.expiresAt2);
+    });
+  });
+
+  describe("ranges across runs", function () {
+    it("ships a range spanning two shipments the seller received in one range, to a pharmacy that receives it", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await twoShipmentsToDistributor(w);
+      const [M, D, P] = [w.manufacturer.address, w.distributor.address, w.dispenser.address];
+      const A = PackState.Active;
+      // two received shipments next to each other stay two runs until they are written
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 700, M, A, A, 0],
+        [700, 750, D, A, A, 0],
+        [750, 800, D, A, A, 0],
+        [800, BIG, M, A, A, 0],
+      ]);
+      const hint = await hintFor(w, w.lotId, 740);
+      expect(hint).to.equal(700);
+      await expect(w.custody.connect(w.distributor).ship(P, ZERO, NOTICE, [range(w.lotId, 740, 760, hint)]))
+        .to.emit(w.custody, "ShipmentCreated")
+        .withArgs(3, D, P, ZERO, NOTICE, 20)
+        .and.to.emit(w.custody, "PacksShipped")
+        .withArgs(w.lotId, 3, 740, 760);
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 700, M, A, A, 0],
+        [700, 740, D, A, A, 0],
+        [740, 760, D, PackState.InTransit, A, 3],
+        [760, 800, D, A, A, 0],
+        [800, BIG, M, A, A, 0],
+      ]);
+      await expect(w.custody.connect(w.dispenser).receiveShipment(3))
+        .to.emit(w.custody, "ShipmentReceived")
+        .withArgs(3, P);
+      await expectPacks(w, 740, 760, A, P);
+      await expectPack(w, 739, A, D);
+      await expectPack(w, 760, A, D);
+    });
+
+    it("ships a range over packs whose quarantine was cleared, across the runs the quarantine left", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await deliver(w, w.manufacturer, w.distributor, 900, BIG);
+      const [M, D, P] = [w.manufacturer.address, w.distributor.address, w.dispenser.address];
+      const A = PackState.Active;
+      const hint = await hintFor(w, w.lotId, 950);
+      expect(hint).to.equal(900);
+      const evidence = bytes32("one case with a broken seal");
+      await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 950, 960, hint)], evidence))
+        .to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, 950, 960, evidence);
+      await expectPacks(w, 950, 960, PackState.Suspect, D);
+      const decision = bytes32("seal damaged in handling");
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 950, 960, hint)], decision))
+        .to.emit(w.custody, "PacksCleared")
+        .withArgs(w.lotId, w.regulator.address, 950, 960, decision);
+      // [950, 1000) now spans three runs
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 900, M, A, A, 0],
+        [900, 950, D, A, A, 0],
+        [950, 960, D, A, A, 0],
+        [960, BIG, D, A, A, 0],
+      ]);
+      await expect(
+        w.custody
+          .connect(w.distributor)
+          .ship(P, ZERO, NOTICE, [range(w.lotId, 950, BIG, await hintFor(w, w.lotId, 950))]),
+      )
+        .to.emit(w.custody, "ShipmentCreated")
+        .withArgs(2, D, P, ZERO, NOTICE, 50)
+        .and.to.emit(w.custody, "PacksShipped")
+        .withArgs(w.lotId, 2, 950, BIG);
+      await w.custody.connect(w.dispenser).receiveShipment(2);
+      await expectPacks(w, 950, BIG, A, P);
+      await expectPack(w, 949, A, D);
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 900, M, A, A, 0],
+        [900, 950, D, A, A, 0],
+        [950, BIG, P, A, A, 0],
+      ]);
+    });
+
+    it("ships a range over a pack whose dispense was undone", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await twoShipmentsToDistributor(w);
+      await w.custody
+        .connect(w.distributor)
+        .ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 740, 760, await hintFor(w, w.lotId, 740))]);
+      await w.custody.connect(w.dispenser).receiveShipment(3);
+      const [D, P] = [w.distributor.address, w.dispenser.address];
+      const hint = await hintFor(w, w.lotId, 750);
+      expect(hint).to.equal(740);
+      await expect(
+        w.custody
+          .connect(w.dispenser)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[750], hint), PackState.Dispensed),
+      )
+        .to.emit(w.custody, "PacksDecommissioned")
+        .withArgs(w.lotId, P, PackState.Dispensed, 750, 751);
+      await expectPack(w, 750, PackState.Dispensed, P);
+      await time.increase(DAY);
+      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 750, 751, hint)))
+        .to.emit(w.custody, "DecommissionUndone")
+        .withArgs(w.lotId, P, PackState.Dispensed, 750, 751);
+      await expectPack(w, 750, PackState.Active, P);
+      // the pharmacy returns the 20 packs to its distributor in one range, over the pack undone
+      await expect(
+        w.custody
+          .connect(w.dispenser)
+          .ship(D, ZERO, NOTICE, [range(w.lotId, 740, 760, await hintFor(w, w.lotId, 740))]),
+      )
+        .to.emit(w.custody, "ShipmentCreated")
+        .withArgs(4, P, D, ZERO, NOTICE, 20)
+        .and.to.emit(w.custody, "PacksShipped")
+        .withArgs(w.lotId, 4, 740, 760);
+      await expectPacks(w, 740, 760, PackState.InTransit, P);
+      await w.custody.connect(w.distributor).receiveShipment(4);
+      await expectPacks(w, 740, 760, PackState.Active, D);
+    });
+
+    it("decommissions a range spanning the runs of two shipments, in one range", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await twoShipmentsToDistributor(w);
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      const A = PackState.Active;
+      await expect(
+        w.custody.connect(w.distributor).decommissionRange(range(w.lotId, 720, 780, 700), PackState.Destroyed),
+      )
+        .to.emit(w.custody, "PacksDecommissioned")
+        .withArgs(w.lotId, D, PackState.Destroyed, 720, 780);
+      const at = await time.latest();
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 700, M, A, A, 0],
+        [700, 720, D, A, A, 0],
+        [720, 780, D, PackState.Destroyed, A, at],
+        [780, 800, D, A, A, 0],
+        [800, BIG, M, A, A, 0],
+      ]);
+      for (const i of [720, 749, 750, 779]) {
+        const s = await w.custody.packStatus(w.lotId, i);
+        expect(s.state).to.equal(PackState.Destroyed);
+        expect(s.holder).to.equal(D);
+        expect(s.decommissionedAt).to.equal(at);
+        expect(s.runStart).to.equal(720);
+      }
+      await expectPack(w, 719, A, D);
+      await expectPack(w, 780, A, D);
+    });
+
+    it("quarantines and clears a range spanning the runs of two shipments, in one range", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await twoShipmentsToDistributor(w);
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      const A = PackState.Active;
+      const evidence = bytes32("cartons with a different font");
+      await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 710, 790, 700)], evidence))
+        .to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, 710, 790, evidence);
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 700, M, A, A, 0],
+        [700, 710, D, A, A, 0],
+        [710, 790, D, PackState.Suspect, A, 0],
+        [790, 800, D, A, A, 0],
+        [800, BIG, M, A, A, 0],
+      ]);
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 705, 790)], evidence))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 705, A);
+      const decision = bytes32("genuine: a second printer");
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 710, 790, 700)], decision))
+        .to.emit(w.custody, "PacksCleared")
+        .withArgs(w.lotId, w.regulator.address, 710, 790, decision);
+      await expectPacks(w, 705, 795, A, D);
+    });
+
+    it("refuses to ship a range with a dispensed pack inside it, naming that pack", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await deliver(w, w.manufacturer, w.distributor, 0, 100);
+      await deliver(w, w.distributor, w.dispenser, 0, 100);
+      const P = w.dispenser.address;
+      await w.custody
+        .connect(w.dispenser)
+        .decommission(
+          packProof(w.manifest, w.lotId, w.manifest.serials[17], await hintFor(w, w.lotId, 17)),
+          PackState.Dispensed,
+        );
+      const ship = (...ranges: ReturnType<typeof range>[]) =>
+        w.custody.connect(w.dispenser).ship(w.distributor.address, ZERO, NOTICE, ranges);
+      await expect(ship(range(w.lotId, 10, 30)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
+        .withArgs(w.lotId, 17, PackState.Dispensed);
+      // with more decommissioned packs after it, the first in index order is named
+      await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 20, 25, 17), PackState.Sample);
+      await expect(ship(range(w.lotId, 10, 30)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
+        .withArgs(w.lotId, 17, PackState.Dispensed);
+      await expect(ship(range(w.lotId, 18, 30, 17)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
+        .withArgs(w.lotId, 20, PackState.Sample);
+      expect(await w.custody.shipmentCount()).to.equal(2);
+      await expectPacks(w, 10, 17, PackState.Active, P);
+      // the packs around it still ship
+      await expect(ship(range(w.lotId, 10, 17), range(w.lotId, 18, 20)))
+        .to.emit(w.custody, "ShipmentCreated")
+        .withArgs(3, P, w.distributor.address, ZERO, NOTICE, 9);
+      await expectPack(w, 17, PackState.Dispensed, P);
+      await expectPack(w, 18, PackState.InTransit, P);
+    });
+
+    it("refuses to ship a range partly held by another party, naming the first pack not held and its holder", async function () {
+      const w = await loadFixture(bigLotFixture);
+      const [M, D, P] = [w.manufacturer.address, w.distributor.address, w.dispenser.address];
+      await deliver(w, w.manufacturer, w.distributor, 700, 750);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(D, ZERO, NOTICE, [range(w.lotId, 750, 800, await hintFor(w, w.lotId, 750))]);
+      const ship = (start: number, end: number) =>
+        w.custody.connect(w.distributor).ship(P, ZERO, NOTICE, [range(w.lotId, start, end)]);
+      // in transit to the distributor: still the manufacturer's
+      await expect(ship(740, 760))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 750, M);
+      await w.custody.connect(w.distributor).receiveShipment(2);
+      await deliver(w, w.distributor, w.dispenser, 750, 760);
+      await expect(ship(730, 770))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 750, P);
+      await expect(ship(790, 810))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 800, M);
+      await expect(ship(690, 710))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 690, M);
+      await expectPacks(w, 730, 750, PackState.Active, D);
+      await expectPacks(w, 760, 770, PackState.Active, D);
+    });
+
+    it("ships a range spanning runs for an order", async function () {
+      const w = await loadFixture(bigLotFixture);
+      await twoShipmentsToDistributor(w);
+      const orders = await ethers.getContractAt("TradeOrders", await w.custody.orderBook());
+      const deliverBy = BigInt(await time.latest()) + 30n * DAY;
+      await orders.connect(w.dispenser).placeOrder(w.distributor.address, GTIN, 20, deliverBy, bytes32("order"));
+      const orderId = await orders.orderCount();
+      await orders.connect(w.distributor).confirmOrder(orderId, 20, 0, bytes32("acknowledgement"));
+      await expect(
+        w.custody
+          .connect(w.distributor)
+          .shipForOrder(orderId, w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 740, 760, 700)], ["LOT-K"]),
+      )
+        .to.emit(w.custody, "PacksShipped")
+        .withArgs(w.lotId, 3, 740, 760)
+        .and.to.emit(orders, "OrderShipped")
+        .withArgs(orderId, 3, 20, OrderStatus.Shipped);
+      expect(await w.custody.shipmentOrder(3)).to.equal(orderId);
+      await w.custody.connect(w.dispenser).receiveShipment(3);
+      await expectPacks(w, 740, 760, PackState.Active, w.dispenser.address);
+      expect((await orders.order(orderId)).received).to.equal(20);
+    });
+  });
+
+  describe("merging runs", function () {
+    it("walks on from the previous range when an earlier range's merge deleted the run start a hint names", async function () {
+      const w = await loadFixture(custodyFixture);
+      const M = w.manufacturer.address;
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 2, 4), range(w.lotId, 6, 8)], bytes32("seal"));
+      const hint = await hintFor(w, w.lotId, 6);
+      expect(hint).to.equal(4);
+      // clearing [2,4) merges [0,2), [2,4) and [4,6) into one run: the run start 4 is gone when [6,8) comes
+      await w.custody
+        .connect(w.regulator)
+        .clearSuspect([range(w.lotId, 2, 4, 0), range(w.lotId, 6, 8, hint)], bytes32("cleared"));
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, UNITS, M, PackState.Active, PackState.Active, 0]]);
+      // alone, such a hint is refused, naming the range
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 2, 4)], bytes32("seal"));
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 6, 8, 1)], bytes32("x")))
+        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+        .withArgs(1, 6, 8);
+    });
+
+    it("merges a shipment's ranges that touch into one run, in either order", async function () {
+      const w = await loadFixture(custodyFixture);
+      const M = w.manufacturer.address;
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 0, 3), range(w.lotId, 3, 6)]);
+      await w.custody
+        .connect(w.manufacturer)
+        .ship(w.distributor2.address, ZERO, NOTICE, [range(w.lotId, 8, 10), range(w.lotId, 6, 8)]);
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 6, M, PackState.InTransit, PackState.Active, 1],
+        [6, 10, M, PackState.InTransit, PackState.Active, 2],
+      ]);
+      // the records absorbed are gone: they are no run start
+      for (const gone of [3, 8]) {
+        await expect(w.custody.runs(w.lotId, gone, 1))
+          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+          .withArgs(gone, gone, gone + 1);
+      }
+    });
+
+    it("merges quarantined packs back with their neighbours when cleared", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 5);
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      const A = PackState.Active;
+      const before = await layout(w, w.lotId);
+      expect(before).to.deep.equal([
+        [0, 5, D, A, A, 0],
+        [5, 10, M, A, A, 0],
+      ]);
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 6, 8, 0)], bytes32("evidence"));
+      expect(await layout(w, w.lotId)).to.have.length(4);
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 6, 8, 5)], bytes32("cleared")))
+        .to.emit(w.custody, "PacksCleared")
+        .withArgs(w.lotId, w.regulator.address, 6, 8, bytes32("cleared"));
+      expect(await layout(w, w.lotId)).to.deep.equal(before);
+      for (const gone of [6, 8]) {
+        await expect(w.custody.runs(w.lotId, gone, 1))
+          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
+          .withArgs(gone, gone, gone + 1);
+      }
+    });
+
+    it("merges packs returned to the manufacturer with its other packs once they are written", async function () {
+      const w = await loadFixture(custodyFixture);
+      const [M, D2] = [w.manufacturer.address, w.distributor2.address];
+      const A = PackState.Active;
+      await toDistributor(w, 0, 5);
+      await w.custody.connect(w.distributor).ship(M, ZERO, NOTICE, [range(w.lotId, 0, 5)]);
+      await w.custody.connect(w.manufacturer).receiveShipment(2);
+      // settled, but stored as the shipment's until written
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 5, M, A, A, 0],
+        [5, 10, M, A, A, 0],
+      ]);
+      await w.custody.connect(w.manufacturer).ship(D2, ZERO, NOTICE, [range(w.lotId, 0, 10)]);
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, M, PackState.InTransit, A, 3]]);
+      await w.custody.connect(w.distributor2).receiveShipment(3);
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, D2, A, A, 0]]);
+      expect(await w.custody.findRun(w.lotId, 7)).to.equal(0);
     });
   });
 
@@ -448,7 +991,7 @@ describe("PackCustody", function () {
       await expectPack(w, 5, PackState.Active, w.dispenser.address);
       await w.custody
         .connect(w.distributor)
-        .ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0), range(w.lotId, 6, 10, 6)]);
+        .ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 0, 4, 0), range(w.lotId, 6, 10, 4)]);
       await w.custody.connect(w.dispenser2).receiveShipment(3);
       await expectPack(w, 0, PackState.Active, w.dispenser2.address);
       await expectPack(w, 9, PackState.Active, w.dispenser2.address);
@@ -516,7 +1059,7 @@ describe("PackCustody", function () {
       await w.custody
         .connect(w.manufacturer)
         .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 4)]);
-      await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 4, 6, 4)]);
+      await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 4, 6, 0)]);
       await expect(w.custody.connect(w.distributor).cancelShipment(1, range(w.lotId, 0, 4, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyNotParty")
         .withArgs(1, w.distributor.address);
@@ -677,22 +1220,54 @@ describe("PackCustody", function () {
       await expectPack(w, 5, PackState.InTransit, w.dispenser.address);
     });
 
+    it("merges two dispenses of neighbouring packs in the same block into one run", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDispenser(w);
+      const P = w.dispenser.address;
+      const dispense = (index: number) =>
+        w.custody
+          .connect(w.dispenser)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], 0), PackState.Dispensed, {
+            gasLimit: 1_000_000,
+          });
+      await network.provider.send("evm_setAutomine", [false]);
+      let sent: ContractTransactionResponse[];
+      try {
+        sent = [await dispense(4), await dispense(5)];
+        await network.provider.send("evm_mine", []);
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      const receipts = await Promise.all(sent.map((tx) => tx.wait()));
+      expect(receipts.map((r) => r!.blockNumber)).to.deep.equal([receipts[0]!.blockNumber, receipts[0]!.blockNumber]);
+      const at = await time.latest();
+      const A = PackState.Active;
+      expect((await layout(w, w.lotId)).slice(1)).to.deep.equal([
+        [4, 6, P, PackState.Dispensed, A, at],
+        [6, 10, P, A, A, 0],
+      ]);
+      await expectPack(w, 3, A, P);
+    });
+
     it("refuses a second dispense of the same pack, at any pharmacy (a cloned code)", async function () {
       const w = await loadFixture(custodyFixture);
       await toDistributor(w);
       await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 5, 0)]);
-      await w.custody.connect(w.distributor).ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 5, 10, 5)]);
+      await w.custody.connect(w.distributor).ship(w.dispenser2.address, ZERO, NOTICE, [range(w.lotId, 5, 10, 0)]);
       await w.custody.connect(w.dispenser).receiveShipment(2);
       await w.custody.connect(w.dispenser2).receiveShipment(3);
       const pack = packProof(w.manifest, w.lotId, w.manifest.serials[2], 0);
       await w.custody.connect(w.dispenser).decommission(pack, PackState.Dispensed);
-      await expect(w.custody.connect(w.dispenser).decommission({ ...pack, hint: 2 }, PackState.Dispensed))
+      await expect(w.custody.connect(w.dispenser).decommission(pack, PackState.Dispensed))
         .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
         .withArgs(w.lotId, 2, PackState.Dispensed);
-      await expect(w.custody.connect(w.dispenser2).decommission({ ...pack, hint: 2 }, PackState.Dispensed))
+      const before = Number(await w.custody.findRun(w.lotId, 1));
+      await expect(w.custody.connect(w.dispenser2).decommission({ ...pack, hint: before }, PackState.Dispensed))
         .to.be.revertedWithCustomError(w.custody, "CustodyAlreadyDecommissioned")
         .withArgs(w.lotId, 2, PackState.Dispensed);
-      // the pharmacy then reports the clone through a separate call, which keeps its event
+      // the pharmacy then reports the clone through a separate call, which keeps its event; its hint may be the
+      // start of the pack's own run
+      expect(await w.custody.findRun(w.lotId, 2)).to.equal(2);
       await expect(w.custody.connect(w.dispenser2).reportClone({ ...pack, hint: 2 }))
         .to.emit(w.custody, "CloneReported")
         .withArgs(w.lotId, w.dispenser2.address, 2, pack.serial, PackState.Dispensed, w.dispenser.address);
@@ -714,7 +1289,7 @@ describe("PackCustody", function () {
 
     it("reports a clone of an illegitimate pack", async function () {
       const w = await loadFixture(custodyFixture);
-      await w.custody.connect(w.distributor).quarantine([range(w.lotId, 0, 3, 0)], bytes32("evidence"));
+      await w.custody.connect(w.regulator).quarantine([range(w.lotId, 0, 3, 0)], bytes32("evidence"));
       await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 0, 3, 0)], bytes32("ruling"));
       const pack = packProof(w.manifest, w.lotId, w.manifest.serials[1], 0);
       await expect(w.custody.connect(w.dispenser).reportClone(pack))
@@ -823,7 +1398,8 @@ describe("PackCustody", function () {
         PackState.Locked,
       ];
       for (let i = 0; i < states.length; i++) {
-        await expect(w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, i, i + 1, i), states[i]))
+        const hint = i === 0 ? 0 : Number(await w.custody.findRun(w.lotId, i - 1));
+        await expect(w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, i, i + 1, hint), states[i]))
           .to.emit(w.custody, "PacksDecommissioned")
           .withArgs(w.lotId, w.manufacturer.address, states[i], i, i + 1);
         await expectPack(w, i, states[i], w.manufacturer.address);
@@ -840,14 +1416,16 @@ describe("PackCustody", function () {
         .connect(w.dispenser)
         .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 0), PackState.Dispensed);
       await time.increase(9n * DAY);
-      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 4, 5, 4)))
+      // the hint: the start of the run holding the pack before the range
+      const hint = Number(await w.custody.findRun(w.lotId, 3));
+      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 4, 5, hint)))
         .to.emit(w.custody, "DecommissionUndone")
         .withArgs(w.lotId, w.dispenser.address, PackState.Dispensed, 4, 5);
       await expectPack(w, 4, PackState.Active, w.dispenser.address);
       // and dispense it again
       await w.custody
         .connect(w.dispenser)
-        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], 4), PackState.Dispensed);
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[4], hint), PackState.Dispensed);
       await expectPack(w, 4, PackState.Dispensed, w.dispenser.address);
     });
 
@@ -858,21 +1436,28 @@ describe("PackCustody", function () {
       await expectPack(w, 2, PackState.Sample, w.manufacturer.address);
       await expectPack(w, 3, PackState.Active, w.manufacturer.address);
       await expectPack(w, 5, PackState.Sample, w.manufacturer.address);
-      await w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 2, 3, 2));
+      await w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 2, 3, 0));
       await expectPack(w, 2, PackState.Active, w.manufacturer.address);
+      // the packs undone merge with the active packs around them
+      const [runs] = await w.custody.runs(w.lotId, 0, 10);
+      expect(runs.map((r) => [Number(r.start), Number(r.end), Number(r.state)])).to.deep.equal([
+        [0, 5, PackState.Active],
+        [5, 6, PackState.Sample],
+        [6, 10, PackState.Active],
+      ]);
     });
 
     it("refuses an undo after 10 days, but not for a locked pack", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 0, 2, 0), PackState.Exported);
       const at = BigInt(await time.latest());
-      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 2, 4, 2), PackState.Locked);
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 2, 4, 0), PackState.Locked);
       await time.increaseTo(at + 10n * DAY);
       await expect(w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 0, 2, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyUndoWindowClosed")
         .withArgs(w.lotId, 0, at + 10n * DAY);
       await time.increase(30n * DAY);
-      await w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 2, 4, 2));
+      await w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 2, 4, 0));
       await expectPack(w, 3, PackState.Active, w.manufacturer.address);
     });
 
@@ -880,23 +1465,100 @@ describe("PackCustody", function () {
       const w = await loadFixture(custodyFixture);
       await toDispenser(w);
       await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 0, 1, 0), PackState.Stolen);
-      await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 1, 2, 1), PackState.Destroyed);
+      await w.custody.connect(w.dispenser).decommissionRange(range(w.lotId, 1, 2, 0), PackState.Destroyed);
       await w.custody
         .connect(w.dispenser)
-        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[2], 2), PackState.Dispensed);
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[2], 1), PackState.Dispensed);
       const undo = (r: ReturnType<typeof range>) => w.custody.connect(w.dispenser).undoDecommission(r);
       await expect(undo(range(w.lotId, 0, 1, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
         .withArgs(w.lotId, 0, PackState.Stolen);
-      await expect(undo(range(w.lotId, 1, 2, 1)))
+      await expect(undo(range(w.lotId, 1, 2, 0)))
         .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
         .withArgs(w.lotId, 1, PackState.Destroyed);
       await expect(undo(range(w.lotId, 3, 4, 2)))
         .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
         .withArgs(w.lotId, 3, PackState.Active);
-      await expect(undo(range(w.lotId, 2, 4, 2)))
+      await expect(undo(range(w.lotId, 2, 4, 1)))
         .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
         .withArgs(w.lotId, 3, PackState.Active);
+    });
+
+    it("undoes decommissions of different states and times in one range, one event each, merging the packs back", async function () {
+      const w = await loadFixture(custodyFixture);
+      const M = w.manufacturer.address;
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 2, 4), PackState.Sample);
+      await w.custody
+        .connect(w.manufacturer)
+        .decommissionRange(range(w.lotId, 4, 6, await hintFor(w, w.lotId, 4)), PackState.Exported);
+      expect((await layout(w, w.lotId)).map(([start, end, , state]) => [start, end, state])).to.deep.equal([
+        [0, 2, PackState.Active],
+        [2, 4, PackState.Sample],
+        [4, 6, PackState.Exported],
+        [6, 10, PackState.Active],
+      ]);
+      await expect(w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, 2, 6)))
+        .to.emit(w.custody, "DecommissionUndone")
+        .withArgs(w.lotId, M, PackState.Sample, 2, 4)
+        .and.to.emit(w.custody, "DecommissionUndone")
+        .withArgs(w.lotId, M, PackState.Exported, 4, 6);
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, M, PackState.Active, PackState.Active, 0]]);
+    });
+
+    it("merges a dispensed pack back into its run when the dispense is undone", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDispenser(w);
+      const P = w.dispenser.address;
+      const A = PackState.Active;
+      const dispense = (index: number) =>
+        w.custody
+          .connect(w.dispenser)
+          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], 0), PackState.Dispensed);
+      await dispense(0);
+      const at0 = await time.latest();
+      await dispense(4);
+      const at4 = await time.latest();
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 4, P, A, PackState.Dispensed, at0],
+        [4, 10, P, A, PackState.Dispensed, at4],
+      ]);
+      await expect(w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 4, 5)))
+        .to.emit(w.custody, "DecommissionUndone")
+        .withArgs(w.lotId, P, PackState.Dispensed, 4, 5);
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, P, A, PackState.Dispensed, at0]]);
+      await w.custody.connect(w.dispenser).undoDecommission(range(w.lotId, 0, 1));
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, P, A, A, 0]]);
+    });
+
+    it("names the first pack an undo fails on: not the caller's, not undoable, or past its window", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 8, 10);
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 0, 2), PackState.Sample);
+      const at = BigInt(await time.latest());
+      await time.increase(5n * DAY);
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 2, 4), PackState.Exported);
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 5), PackState.Stolen);
+      await time.increaseTo(at + 10n * DAY);
+      const undo = (start: number, end: number) =>
+        w.custody.connect(w.manufacturer).undoDecommission(range(w.lotId, start, end));
+      await expect(undo(0, 4))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoWindowClosed")
+        .withArgs(w.lotId, 0, at + 10n * DAY);
+      await expect(undo(2, 6))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 4, PackState.Stolen);
+      await expect(undo(5, 9))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUndoNotAllowed")
+        .withArgs(w.lotId, 5, PackState.Active);
+      // the holder first: the distributor's packs, although active, are not the manufacturer's to undo
+      await expect(undo(8, 10))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 8, w.distributor.address);
+      await expectPack(w, 2, PackState.Exported, w.manufacturer.address);
+      await expect(undo(2, 4))
+        .to.emit(w.custody, "DecommissionUndone")
+        .withArgs(w.lotId, w.manufacturer.address, PackState.Exported, 2, 4);
+      await expectPacks(w, 2, 4, PackState.Active, w.manufacturer.address);
     });
 
     it("refuses an undo by another account, or once the lot is recalled or expired", async function () {
@@ -921,23 +1583,191 @@ describe("PackCustody", function () {
   });
 
   describe("suspect product", function () {
-    it("lets any stakeholder quarantine packs, which then cannot move until a regulator clears them", async function () {
+    it("lets the holder quarantine its packs, which then cannot move until a regulator clears them", async function () {
       const w = await loadFixture(custodyFixture);
       await toDistributor(w);
       const evidence = bytes32("photo of a misprinted carton");
-      await expect(w.custody.connect(w.dispenser).quarantine([range(w.lotId, 2, 5, 0)], evidence))
+      await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 2, 5, 0)], evidence))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, w.dispenser.address, 2, 5, evidence);
+        .withArgs(w.lotId, w.distributor.address, 2, 5, evidence);
       await expectPack(w, 3, PackState.Suspect, w.distributor.address);
-      await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 2, 5, 2)]))
+      await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 2, 5, 0)]))
         .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
         .withArgs(w.lotId, 2, PackState.Suspect);
       const decision = bytes32("genuine: printing defect");
-      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 2, 5, 2)], decision))
+      const hint = Number(await w.custody.findRun(w.lotId, 1));
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 2, 5, hint)], decision))
         .to.emit(w.custody, "PacksCleared")
         .withArgs(w.lotId, w.regulator.address, 2, 5, decision);
       await expectPack(w, 3, PackState.Active, w.distributor.address);
-      await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 2, 5, 2)]);
+      await w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 2, 5, 0)]);
+      await expectPack(w, 4, PackState.InTransit, w.distributor.address);
+    });
+
+    it("refuses a quarantine by a stakeholder that does not hold every pack, naming the first pack it does not hold", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 5); // the distributor holds [0, 5), the manufacturer [5, 10)
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      const evidence = bytes32("a price too good");
+      const quarantine = (by: HardhatEthersSigner, ...ranges: ReturnType<typeof range>[]) =>
+        w.custody.connect(by).quarantine(ranges, evidence);
+      // the transporter, a rival pharmacy, a distributor that does not hold them
+      for (const by of [w.transporter, w.dispenser, w.distributor2]) {
+        await expect(quarantine(by, range(w.lotId, 2, 4)))
+          .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+          .withArgs(w.lotId, 2, D);
+      }
+      await expect(quarantine(w.distributor, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 5, M);
+      await expect(quarantine(w.manufacturer, range(w.lotId, 3, 8)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 3, D);
+      await expect(quarantine(w.distributor, range(w.lotId, 0, 2), range(w.lotId, 4, 6)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 5, M);
+      await expectPacks(w, 0, 5, PackState.Active, D);
+      await expectPacks(w, 5, 10, PackState.Active, M);
+      // the holder quarantines its own packs, in two ranges
+      await expect(quarantine(w.distributor, range(w.lotId, 0, 2), range(w.lotId, 3, 5, 2)))
+        .to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, 0, 2, evidence)
+        .and.to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, 3, 5, evidence);
+      await expectPacks(w, 0, 2, PackState.Suspect, D);
+      await expectPack(w, 2, PackState.Active, D);
+      await expectPacks(w, 3, 5, PackState.Suspect, D);
+      // packs that are not active: the first is named
+      await expect(quarantine(w.distributor, range(w.lotId, 2, 4)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 3, PackState.Suspect);
+    });
+
+    it("lets a regulator quarantine anyone's packs, across holders, in one range; the holders keep them", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 5);
+      const [M, D, R] = [w.manufacturer.address, w.distributor.address, w.regulator.address];
+      const evidence = bytes32("laboratory report");
+      await expect(w.custody.connect(w.regulator).quarantine([range(w.lotId, 3, 8)], evidence))
+        .to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, R, 3, 8, evidence);
+      await expectPacks(w, 3, 5, PackState.Suspect, D);
+      await expectPacks(w, 5, 8, PackState.Suspect, M);
+      await expectPack(w, 2, PackState.Active, D);
+      await expectPack(w, 8, PackState.Active, M);
+      const decision = bytes32("counterfeit");
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 2, 8)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 2, PackState.Active);
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 3, 9, 0)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 8, PackState.Active);
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 3, 8)], decision))
+        .to.emit(w.custody, "PacksIllegitimate")
+        .withArgs(w.lotId, R, 3, 8, decision);
+      await expectPacks(w, 3, 5, PackState.Illegitimate, D);
+      await expectPacks(w, 5, 8, PackState.Illegitimate, M);
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 3, 8)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 3, PackState.Illegitimate);
+    });
+
+    it("clears suspect packs in several ranges, naming the first pack that is not suspect", async function () {
+      const w = await loadFixture(custodyFixture);
+      const [M, R] = [w.manufacturer.address, w.regulator.address];
+      await w.custody
+        .connect(w.manufacturer)
+        .quarantine([range(w.lotId, 2, 4), range(w.lotId, 6, 8, 2)], bytes32("evidence"));
+      const decision = bytes32("genuine");
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 2, 8)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 4, PackState.Active);
+      // clearing [2, 4) merges it with the runs around it, so a later range of the lot in the same call takes a hint at
+      // or before the earlier range's (here 0), which stays a run start
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 2, 4), range(w.lotId, 5, 8)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 5, PackState.Active);
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 2, 4), range(w.lotId, 6, 8)], decision))
+        .to.emit(w.custody, "PacksCleared")
+        .withArgs(w.lotId, R, 2, 4, decision)
+        .and.to.emit(w.custody, "PacksCleared")
+        .withArgs(w.lotId, R, 6, 8, decision);
+      expect(await layout(w, w.lotId)).to.deep.equal([[0, 10, M, PackState.Active, PackState.Active, 0]]);
+    });
+
+    it("lets any authorised stakeholder report a suspicion, once per holder of each range, changing nothing", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 3);
+      await toDistributor(w, 3, 6); // the distributor holds [0, 6) in two runs
+      await w.custody.connect(w.manufacturer).ship(w.distributor2.address, ZERO, NOTICE, [range(w.lotId, 6, 8)]);
+      const [M, D] = [w.manufacturer.address, w.distributor.address];
+      const evidence = bytes32("seal broken on a carton");
+      const before = await layout(w, w.lotId);
+      // the transporter cannot quarantine the distributor's packs; it reports them
+      await expect(w.custody.connect(w.transporter).quarantine([range(w.lotId, 1, 9)], evidence))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 1, D);
+      expect(
+        await suspicions(
+          w,
+          w.custody.connect(w.transporter).reportSuspicion([range(w.lotId, 1, 9), range(w.lotId2, 2, 4)], evidence),
+        ),
+      ).to.deep.equal([
+        [w.lotId, D, w.transporter.address, 1, 6, evidence],
+        [w.lotId, M, w.transporter.address, 6, 9, evidence],
+        [w.lotId2, M, w.transporter.address, 2, 4, evidence],
+      ]);
+      // a rival pharmacy, with a hint at the range's own first pack; a distributor; a regulator
+      await expect(w.custody.connect(w.dispenser).reportSuspicion([range(w.lotId, 3, 5, 3)], evidence))
+        .to.emit(w.custody, "SuspicionReported")
+        .withArgs(w.lotId, D, w.dispenser.address, 3, 5, evidence);
+      expect(
+        await suspicions(w, w.custody.connect(w.distributor2).reportSuspicion([range(w.lotId, 7, 10, 6)], evidence)),
+      ).to.deep.equal([[w.lotId, M, w.distributor2.address, 7, 10, evidence]]);
+      expect(
+        await suspicions(w, w.custody.connect(w.regulator).reportSuspicion([range(w.lotId, 0, 10)], evidence)),
+      ).to.deep.equal([
+        [w.lotId, D, w.regulator.address, 0, 6, evidence],
+        [w.lotId, M, w.regulator.address, 6, 10, evidence],
+      ]);
+      // nothing changed
+      expect(await layout(w, w.lotId)).to.deep.equal(before);
+      await expectPacks(w, 0, 6, PackState.Active, D);
+      await expectPacks(w, 6, 8, PackState.InTransit, M);
+      await expectPack(w, 8, PackState.Active, M);
+    });
+
+    it("refuses a suspicion report by an unauthorised account, about a lot not released, or outside the lot", async function () {
+      const w = await loadFixture(custodyFixture);
+      const report = (by: HardhatEthersSigner, r: ReturnType<typeof range>) =>
+        w.custody.connect(by).reportSuspicion([r], bytes32("evidence"));
+      await expect(report(w.outsider, range(w.lotId, 0, 1)))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
+      await w.registry.connect(w.regulator).suspend(w.distributor2.address, bytes32("inspection"));
+      await expect(report(w.distributor2, range(w.lotId, 0, 1)))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.distributor2.address, Role.Distributor);
+      const manifest = Manifest.fromSerials(serialsFor("S-", 3));
+      const att = await attestationFor(w, manifest, { lotNumber: "PENDING-S" });
+      const ms = await signLotAttestation(w.manufacturer, await domainOf(w), att);
+      await w.lots.commissionLot(att, sig(w.manufacturer.address, ms), NO_SIGNATURE);
+      await expect(report(w.distributor, range(att.lotId, 0, 1)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyLotNotReleased")
+        .withArgs(att.lotId);
+      const unknown = bytes32("no such lot");
+      await expect(report(w.distributor, range(unknown, 0, 1)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyUnknownLot")
+        .withArgs(unknown);
+      for (const [start, end] of [
+        [3, 3],
+        [4, 2],
+        [5, UNITS + 1],
+      ]) {
+        await expect(report(w.distributor, range(w.lotId, start, end)))
+          .to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange")
+          .withArgs(w.lotId, start, end);
+      }
     });
 
     it("lets a regulator confirm suspect packs illegitimate, for good", async function () {
@@ -949,10 +1779,10 @@ describe("PackCustody", function () {
         .withArgs(w.lotId, w.regulator.address, 1, 3, decision);
       await expectPack(w, 1, PackState.Illegitimate, w.manufacturer.address);
       await expectPack(w, 0, PackState.Suspect, w.manufacturer.address);
-      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 1, 3, 1)], decision))
+      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 1, 3, 0)], decision))
         .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
         .withArgs(w.lotId, 1, PackState.Illegitimate);
-      await expect(w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 1, 3, 1)], decision))
+      await expect(w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 1, 3, 0)], decision))
         .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
         .withArgs(w.lotId, 1, PackState.Illegitimate);
     });
@@ -1153,6 +1983,9 @@ describe("PackCustody", function () {
         w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 0, 1)], ethers.ZeroHash),
       ).to.be.revertedWithCustomError(w.custody, paused);
       await expect(w.custody.connect(w.dispenser).reportClone(pack)).to.be.revertedWithCustomError(w.custody, paused);
+      await expect(
+        w.custody.connect(w.dispenser).reportSuspicion([range(w.lotId, 0, 1)], ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(w.custody, paused);
       await expect(w.custody.connect(w.distributor).receiveShipment(1)).to.be.revertedWithCustomError(
         w.custody,
         paused,

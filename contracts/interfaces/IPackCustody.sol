@@ -5,10 +5,14 @@ import {PackState} from "../Common.sol";
 
 /**
  * @title Per-pack custody and verification
+ * @author PharmaChain
  * @notice Packs are addressed as `(lotId, index)`, the index being the pack's place in the lot's manifest. Every pack
- * has one holder (its owning party) and one state. Operations take index ranges `[start, end)` with a `hint`: the
- * start of the run of consecutive packs that holds the range (see {findRun} and {runs}); the contract checks it, so
- * gas does not depend on the number of packs.
+ * has one holder (its owning party) and one state. Operations take index ranges `[start, end)` of any length: the
+ * caller's range may span any number of the runs of consecutive packs the contract stores, and costs O(runs touched),
+ * never O(packs). Each range carries a `hint`, a run start from which the contract walks forward to the range (see
+ * {PackRange}, {findRun} and {runs}); the contract checks it. A refusal names the custody rule broken and the first
+ * pack that breaks it. Neighbouring runs left with the same holder and state merge, so a lot's run count reflects
+ * real differences in custody, not its history.
  *
  * Receipt, rejection and cancellation settle a shipment in O(1), whatever its size: runs shipped in it keep pointing
  * at the shipment and take their new holder from its final status when they are next read or changed.
@@ -25,7 +29,7 @@ interface IPackCustody {
         Voided
     }
 
-    /// @dev The normative verification verdict (DESIGN.md section 6), in the order the checks are made.
+    /// @dev The normative verification verdict (docs/ARCHITECTURE.md section 7), in the order the checks are made.
     enum Verdict {
         Verified,
         UnknownProduct,
@@ -40,11 +44,15 @@ interface IPackCustody {
         Decommissioned
     }
 
+    /// @dev A range of packs `[start, end)` of one lot, across any number of runs.
     struct PackRange {
         bytes32 lotId;
         uint32 start;
         uint32 end;
-        /// @dev the start of the run that holds `[start, end)`.
+        /// @dev a run start at or before pack `start - 1` (0 when `start` is 0): `findRun(lotId, start - 1)` is the
+        /// nearest; any earlier run start works, at the cost of walking the runs in between; 0 always works. The run
+        /// before the range must be known, so that the range merges with it when equal. Within one call, ranges of
+        /// the same lot also start from where the previous one ended, when that is nearer.
         uint32 hint;
     }
 
@@ -52,7 +60,7 @@ interface IPackCustody {
     struct PackProof {
         bytes32 lotId;
         uint32 index;
-        /// @dev the start of the run that holds the pack.
+        /// @dev a run start at or before `index` (`findRun(lotId, index)` is the nearest; 0 always works).
         uint32 hint;
         string serial;
         bytes32[] proof;
@@ -115,6 +123,15 @@ interface IPackCustody {
         uint48 aux;
     }
 
+    /**
+     * @notice A shipment was created: its packs are `InTransit`, still the seller's.
+     * @param shipmentId the shipment.
+     * @param seller the seller, which holds the packs.
+     * @param buyer the buyer.
+     * @param transporter the transporter, 0 for none.
+     * @param noticeHash the hash of the dispatch notice.
+     * @param packCount the number of packs shipped.
+     */
     event ShipmentCreated(
         uint64 indexed shipmentId,
         address indexed seller,
@@ -123,22 +140,173 @@ interface IPackCustody {
         bytes32 noticeHash,
         uint64 packCount
     );
+
+    /**
+     * @notice A range of packs of a lot was shipped in a shipment.
+     * @param lotId the lot.
+     * @param shipmentId the shipment.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     */
     event PacksShipped(bytes32 indexed lotId, uint64 indexed shipmentId, uint32 start, uint32 end);
+
+    /**
+     * @notice The transporter picked the shipment up.
+     * @param shipmentId the shipment.
+     * @param transporter the transporter.
+     * @param gln where (a GS1 Global Location Number), 0 if not given.
+     */
     event ShipmentPickedUp(uint64 indexed shipmentId, address indexed transporter, uint64 gln);
+
+    /**
+     * @notice The transporter handed the shipment over to the buyer.
+     * @param shipmentId the shipment.
+     * @param transporter the transporter.
+     * @param gln where (a GS1 Global Location Number), 0 if not given.
+     */
     event ShipmentHandedOver(uint64 indexed shipmentId, address indexed transporter, uint64 gln);
+
+    /**
+     * @notice The buyer received the shipment: it holds the packs, `Active`.
+     * @param shipmentId the shipment.
+     * @param buyer the buyer.
+     */
     event ShipmentReceived(uint64 indexed shipmentId, address indexed buyer);
+
+    /**
+     * @notice The buyer refused the shipment: the packs are back with the seller, `Active`.
+     * @param shipmentId the shipment.
+     * @param buyer the buyer.
+     * @param reasonHash the hash of the reason document.
+     */
     event ShipmentRejected(uint64 indexed shipmentId, address indexed buyer, bytes32 reasonHash);
+
+    /**
+     * @notice The seller withdrew the shipment before pick-up: the packs are `Active` again.
+     * @param shipmentId the shipment.
+     * @param seller the seller.
+     */
     event ShipmentCancelled(uint64 indexed shipmentId, address indexed seller);
+
+    /**
+     * @notice A regulator voided an open shipment: the packs are back with the seller, `Active`.
+     * @param shipmentId the shipment.
+     * @param regulator the regulator.
+     * @param reasonHash the hash of the reason document.
+     */
     event ShipmentVoided(uint64 indexed shipmentId, address indexed regulator, bytes32 reasonHash);
-    /// @dev For one pack (proven by its serial, which the manifest maps to `start`) and for ranges alike.
-    event PacksDecommissioned(bytes32 indexed lotId, address indexed by, PackState indexed state, uint32 start, uint32 end);
-    event DecommissionUndone(bytes32 indexed lotId, address indexed by, PackState indexed previous, uint32 start, uint32 end);
+
+    /**
+     * @notice Packs left the supply chain (EU FMD decommission).
+     * @dev For one pack (proven by its serial, which the manifest maps to `start`) and for ranges alike.
+     * @param lotId the lot.
+     * @param by the holder that decommissioned them.
+     * @param state the decommission state.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     */
+    event PacksDecommissioned(
+        bytes32 indexed lotId,
+        address indexed by,
+        PackState indexed state,
+        uint32 start,
+        uint32 end
+    );
+
+    /**
+     * @notice A decommission was undone: the packs are `Active` again.
+     * @param lotId the lot.
+     * @param by the holder that undid it.
+     * @param previous the decommission state undone.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     */
+    event DecommissionUndone(
+        bytes32 indexed lotId,
+        address indexed by,
+        PackState indexed previous,
+        uint32 start,
+        uint32 end
+    );
+
+    /**
+     * @notice Packs were quarantined as suspect.
+     * @param lotId the lot.
+     * @param by the stakeholder that quarantined them.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     * @param evidenceHash the hash of the evidence.
+     */
     event PacksQuarantined(bytes32 indexed lotId, address indexed by, uint32 start, uint32 end, bytes32 evidenceHash);
-    event PacksCleared(bytes32 indexed lotId, address indexed regulator, uint32 start, uint32 end, bytes32 decisionHash);
-    event PacksIllegitimate(bytes32 indexed lotId, address indexed regulator, uint32 start, uint32 end, bytes32 decisionHash);
-    /// @dev A decommissioned or illegitimate pack's code was scanned again: the sign of a cloned code.
+
+    /**
+     * @notice A stakeholder that may not quarantine packs (it does not hold them) reported a suspicion about them, for
+     * their holder and the regulators; no state changed. One event per holder of the range's packs.
+     * @param lotId the lot.
+     * @param holder the packs' holder, whom the alert is for (with the regulators).
+     * @param reporter the stakeholder that reported it.
+     * @param start the first pack of this holder's part of the range.
+     * @param end the pack after its last.
+     * @param evidenceHash the hash of the evidence.
+     */
+    event SuspicionReported(
+        bytes32 indexed lotId,
+        address indexed holder,
+        address indexed reporter,
+        uint32 start,
+        uint32 end,
+        bytes32 evidenceHash
+    );
+
+    /**
+     * @notice A regulator cleared suspect packs: they are `Active` again.
+     * @param lotId the lot.
+     * @param regulator the regulator.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     * @param decisionHash the hash of the decision document.
+     */
+    event PacksCleared(
+        bytes32 indexed lotId,
+        address indexed regulator,
+        uint32 start,
+        uint32 end,
+        bytes32 decisionHash
+    );
+
+    /**
+     * @notice A regulator confirmed suspect packs illegitimate, for good.
+     * @param lotId the lot.
+     * @param regulator the regulator.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     * @param decisionHash the hash of the decision document.
+     */
+    event PacksIllegitimate(
+        bytes32 indexed lotId,
+        address indexed regulator,
+        uint32 start,
+        uint32 end,
+        bytes32 decisionHash
+    );
+
+    /**
+     * @notice A scan of a pack that already left the supply chain was reported.
+     * @dev A decommissioned or illegitimate pack's code was scanned again: the sign of a cloned code.
+     * @param lotId the lot.
+     * @param reporter the stakeholder that reported it.
+     * @param index the pack.
+     * @param serial the pack's serial.
+     * @param state the pack's state (a decommission state or `Illegitimate`).
+     * @param holder the pack's holder.
+     */
     event CloneReported(
-        bytes32 indexed lotId, address indexed reporter, uint32 index, string serial, PackState state, address holder
+        bytes32 indexed lotId,
+        address indexed reporter,
+        uint32 index,
+        string serial,
+        PackState state,
+        address holder
     );
 
     error CustodyZeroAddress();
@@ -177,10 +345,18 @@ interface IPackCustody {
      * dispenser or back to the lot's manufacturer; dispenser → distributor or back to the lot's manufacturer); a
      * transporter, if named, is authorised.
      * Emits a {ShipmentCreated} event and a {PacksShipped} event per range.
+     * @param buyer the buyer.
+     * @param transporter the transporter, 0 for none (the buyer then receives from `Created`).
+     * @param noticeHash the hash of the dispatch notice.
+     * @param ranges the ranges (see {PackRange}).
+     * @return shipmentId the new shipment's id.
      */
-    function ship(address buyer, address transporter, bytes32 noticeHash, PackRange[] calldata ranges)
-        external
-        returns (uint64 shipmentId);
+    function ship(
+        address buyer,
+        address transporter,
+        bytes32 noticeHash,
+        PackRange[] calldata ranges
+    ) external returns (uint64 shipmentId);
 
     /**
      * @notice Ships as {ship} does, to fill order `orderId` of the {orderBook}, which records the shipment against
@@ -190,6 +366,13 @@ interface IPackCustody {
      * `ranges[i].lotId` and that lot is of the order's product, and the packs do not exceed the order's open quantity.
      * Emits the events of {ship} and the order book's {ITradeOrders-OrderShipped}. Receiving, rejecting, cancelling or
      * voiding the shipment also emits the order book's {ITradeOrders-OrderShipmentSettled}.
+     * @param orderId the order the shipment fills.
+     * @param buyer the buyer, the order's.
+     * @param transporter the transporter, 0 for none.
+     * @param noticeHash the hash of the dispatch notice.
+     * @param ranges the ranges (see {PackRange}).
+     * @param lotNumbers the lot number of each range's lot, in the order of `ranges`.
+     * @return shipmentId the new shipment's id.
      */
     function shipForOrder(
         uint64 orderId,
@@ -204,6 +387,8 @@ interface IPackCustody {
      * @notice The named transporter confirms it picked the shipment up, at location `gln` (0 if none).
      * Requirements: the caller is the shipment's transporter and authorised; the shipment is `Created`.
      * Emits a {ShipmentPickedUp} event.
+     * @param shipmentId the shipment.
+     * @param gln where (a GS1 Global Location Number with a valid check digit), 0 for none.
      */
     function pickUp(uint64 shipmentId, uint64 gln) external;
 
@@ -211,6 +396,8 @@ interface IPackCustody {
      * @notice The transporter confirms it handed the shipment over to the buyer, at location `gln` (0 if none).
      * Requirements: the caller is the shipment's transporter and authorised; the shipment is `PickedUp`.
      * Emits a {ShipmentHandedOver} event.
+     * @param shipmentId the shipment.
+     * @param gln where (a GS1 Global Location Number with a valid check digit), 0 for none.
      */
     function handOver(uint64 shipmentId, uint64 gln) external;
 
@@ -221,6 +408,7 @@ interface IPackCustody {
      * which records where the goods physically are; then, as for every recalled pack, the packs can only go back to
      * the lot's manufacturer or be destroyed, and, as for every expired pack, only be destroyed.
      * Emits a {ShipmentReceived} event.
+     * @param shipmentId the shipment.
      */
     function receiveShipment(uint64 shipmentId) external;
 
@@ -228,6 +416,8 @@ interface IPackCustody {
      * @notice The buyer refuses the shipment: its packs return to the seller, `Active`.
      * Requirements: the caller is the buyer and authorised; the shipment is not yet received, rejected or cancelled.
      * Emits a {ShipmentRejected} event.
+     * @param shipmentId the shipment.
+     * @param reasonHash the hash of the reason document.
      */
     function rejectShipment(uint64 shipmentId, bytes32 reasonHash) external;
 
@@ -236,6 +426,8 @@ interface IPackCustody {
      * Requirements: the caller is authorised and is the seller, shown by `witness`, any one range of the shipment
      * (the seller is not stored, to keep shipping cheap); the shipment is `Created`.
      * Emits a {ShipmentCancelled} event.
+     * @param shipmentId the shipment.
+     * @param witness any one range shipped in it.
      */
     function cancelShipment(uint64 shipmentId, PackRange calldata witness) external;
 
@@ -244,6 +436,8 @@ interface IPackCustody {
      * the goods were on the road): its packs return to the seller, `Active`, where the regulator can quarantine them.
      * Requirements: the caller is an authorised regulator; the shipment is `Created`, `PickedUp` or `HandedOver`.
      * Emits a {ShipmentVoided} event.
+     * @param shipmentId the shipment.
+     * @param reasonHash the hash of the reason document.
      */
     function voidShipment(uint64 shipmentId, bytes32 reasonHash) external;
 
@@ -254,39 +448,67 @@ interface IPackCustody {
      * the lot is released; if it is recalled or expired, only `Destroyed` is allowed.
      * Emits a {PacksDecommissioned} event for `[index, index + 1)` (the serial is not repeated in it: the lot's manifest
      * maps the index to it, and the proof was checked).
+     * @param pack the pack, with its serial and the Merkle proof of it.
+     * @param state the decommission state.
      */
     function decommission(PackProof calldata pack, PackState state) external;
 
     /**
      * @notice Decommissions a range of packs, as {decommission} does one.
+     * Requirements: those of {decommission} for every pack; the first pack that is not `Active`, or not the caller's,
+     * is named in the error.
      * Emits a {PacksDecommissioned} event.
+     * @param range the packs (see {PackRange}).
+     * @param state the decommission state.
      */
     function decommissionRange(PackRange calldata range, PackState state) external;
 
     /**
      * @notice Undoes a decommission within 10 days, by the account that made it (`Locked`: no time limit).
-     * Requirements: the caller is authorised and holds the packs, all in the same decommission state made at the same
-     * time; not `Stolen` or `Destroyed`; the lot neither recalled nor expired.
-     * Emits a {DecommissionUndone} event.
+     * Requirements: the caller is authorised and holds the packs, each decommissioned (not `Stolen` or `Destroyed`)
+     * within its undo window; the lot neither recalled nor expired. The first pack that fails is named in the error.
+     * The packs become `Active` again and merge with equal neighbours.
+     * Emits a {DecommissionUndone} event for each run of packs undone (one state and time each).
+     * @param range the packs (see {PackRange}).
      */
     function undoDecommission(PackRange calldata range) external;
 
     /**
-     * @notice Quarantines `Active` packs as suspect, with the evidence's hash: they cannot move until cleared.
-     * Requirements: the caller is any authorised stakeholder; the lot is released.
+     * @notice Quarantines `Active` packs as suspect, with the evidence's hash: they cannot move until cleared. Their
+     * holder keeps them.
+     * Requirements: the caller is an authorised regulator, or an authorised stakeholder holding every pack (anyone
+     * else reports a suspicion with {reportSuspicion}: nobody can freeze another party's stock); every pack is
+     * `Active`; the lot is released.
      * Emits a {PacksQuarantined} event per range.
+     * @param ranges the ranges (see {PackRange}).
+     * @param evidenceHash the hash of the evidence.
      */
     function quarantine(PackRange[] calldata ranges, bytes32 evidenceHash) external;
 
     /**
+     * @notice Reports a suspicion about packs the caller does not hold (a seal seen broken, a price too good), for
+     * their holder and the regulators, who may quarantine them. Changes no state.
+     * Requirements: the caller is any authorised stakeholder; the lot is released; each range lies in the lot.
+     * `hint` may also be a run start at or before `start` itself.
+     * Emits a {SuspicionReported} event per holder of each range's packs.
+     * @param ranges the ranges (see {PackRange}).
+     * @param evidenceHash the hash of the evidence.
+     */
+    function reportSuspicion(PackRange[] calldata ranges, bytes32 evidenceHash) external;
+
+    /**
      * @notice A regulator clears suspect packs: they are `Active` again.
      * Emits a {PacksCleared} event per range.
+     * @param ranges the ranges (see {PackRange}).
+     * @param decisionHash the hash of the decision document.
      */
     function clearSuspect(PackRange[] calldata ranges, bytes32 decisionHash) external;
 
     /**
      * @notice A regulator confirms suspect packs illegitimate, for good.
      * Emits a {PacksIllegitimate} event per range.
+     * @param ranges the ranges (see {PackRange}).
+     * @param decisionHash the hash of the decision document.
      */
     function confirmIllegitimate(PackRange[] calldata ranges, bytes32 decisionHash) external;
 
@@ -296,35 +518,80 @@ interface IPackCustody {
      * Requirements: the caller is any authorised stakeholder; the proof puts `serial` at `index`; the pack is
      * decommissioned or illegitimate.
      * Emits a {CloneReported} event.
+     * @param pack the pack, with its serial and the Merkle proof of it.
      */
     function reportClone(PackProof calldata pack) external;
 
-    /// @notice The normative verdict for one pack (DESIGN.md section 6).
+    /**
+     * @notice The normative verdict for one pack (docs/ARCHITECTURE.md section 7).
+     * @param query the pack and what the scanner read.
+     * @return The verdict, with the pack's state and holder and the lot's signers, times and expiry.
+     */
     function verify(PackQuery calldata query) external view returns (Verification memory);
 
-    /// @notice The verdicts for many packs.
+    /**
+     * @notice The verdicts for many packs.
+     * @param queries the packs.
+     * @return The verifications, in the order of `queries`.
+     */
     function verifyBatch(PackQuery[] calldata queries) external view returns (Verification[] memory);
 
-    /// @notice The state and holder of one pack.
+    /**
+     * @notice The state and holder of one pack.
+     * @param lotId the lot.
+     * @param index the pack.
+     * @return The pack's state, holder, shipment or decommission time, and run start.
+     */
     function packStatus(bytes32 lotId, uint32 index) external view returns (PackStatus memory);
 
-    /// @notice The start of the run holding `index`: the hint to pass for it.
+    /**
+     * @notice The start of the run holding `index`: the hint for a pack at `index`, or for a range starting at
+     * `index + 1`.
+     * @param lotId the lot.
+     * @param index the pack.
+     * @return The start of its run.
+     */
     function findRun(bytes32 lotId, uint32 index) external view returns (uint32);
 
-    /// @notice Up to `maxRuns` (at least 1) runs of a lot from the run starting at `fromStart` (0 for the first), and
-    /// the start of the next run (0 when there is none).
-    function runs(bytes32 lotId, uint32 fromStart, uint32 maxRuns)
-        external
-        view
-        returns (RunView[] memory page, uint32 next);
+    /**
+     * @notice Up to `maxRuns` (at least 1) runs of a lot from the run starting at `fromStart` (0 for the first), and
+     * the start of the next run (0 when there is none).
+     * @param lotId the lot.
+     * @param fromStart the start of the first run to read.
+     * @param maxRuns the most runs to read.
+     * @return page the runs read.
+     * @return next the start of the next run, 0 when there is none.
+     */
+    function runs(
+        bytes32 lotId,
+        uint32 fromStart,
+        uint32 maxRuns
+    ) external view returns (RunView[] memory page, uint32 next);
 
+    /**
+     * @notice A shipment and its transporter.
+     * @param shipmentId the shipment.
+     * @return The shipment (all zero when there is none).
+     * @return transporter the transporter, 0 for none.
+     */
     function shipment(uint64 shipmentId) external view returns (Shipment memory, address transporter);
 
+    /**
+     * @notice The number of shipments made, which is the id of the latest.
+     * @return The number of shipments.
+     */
     function shipmentCount() external view returns (uint64);
 
-    /// @notice The order a shipment fills (see {shipForOrder}), 0 when none.
+    /**
+     * @notice The order a shipment fills (see {shipForOrder}), 0 when none.
+     * @param shipmentId the shipment.
+     * @return orderId the order.
+     */
     function shipmentOrder(uint64 shipmentId) external view returns (uint64 orderId);
 
-    /// @notice The order book ({ITradeOrders}) custody deployed, and reports shipments made for its orders to.
+    /**
+     * @notice The order book ({ITradeOrders}) custody deployed, and reports shipments made for its orders to.
+     * @return The order book's address.
+     */
     function orderBook() external view returns (address);
 }

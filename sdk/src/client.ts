@@ -73,7 +73,10 @@ export interface Operation<A extends unknown[], R> {
 /** A hash argument: a 32-byte hex value as it is, or a text that is hashed (keccak256 of its UTF-8 bytes). */
 export type HashInput = string | undefined;
 
-/** An index range `[start, end)` of one lot; `hint` (the start of the run holding it) is looked up when omitted. */
+/**
+ * An index range `[start, end)` of one lot, across any number of runs; `hint` (a run start at or before pack
+ * `start - 1`, 0 for a range at 0) is looked up when omitted.
+ */
 export interface PackRangeInput {
   lotId: string;
   start: number;
@@ -87,6 +90,7 @@ export interface PackRef {
   index: number;
   serial: string;
   proof: readonly string[];
+  /** a run start at or before pack `index - 1` (0 for pack 0); looked up when omitted. */
   hint?: number;
 }
 
@@ -732,10 +736,24 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  /** Quarantines ranges as suspect, with the evidence's hash. */
+  /**
+   * Quarantines ranges as suspect, with the evidence's hash: the holder of the packs, or a regulator. Anyone else
+   * reports a suspicion ({@link reportSuspicion}).
+   */
   readonly quarantine = this.operation(
     this.custodyOf,
     "quarantine",
+    async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [await this.hinted(ranges), toBytes32(evidence)],
+    () => ({}),
+  );
+
+  /**
+   * Reports a suspicion about packs the caller does not hold, with the evidence's hash: an event for their holder and
+   * the regulators; no state changes.
+   */
+  readonly reportSuspicion = this.operation(
+    this.custodyOf,
+    "reportSuspicion",
     async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [await this.hinted(ranges), toBytes32(evidence)],
     () => ({}),
   );
@@ -1267,7 +1285,13 @@ export class PharmaChainClient {
     return first;
   }
 
-  /** Fills in missing hints: the start of the run that holds each range's first pack. */
+  /**
+   * Fills in missing hints: the start of the run holding the pack before each range (0 for a range at 0), so that
+   * the contract knows the run the range may join. A later range of the same lot in one call takes the lowest hint
+   * of the earlier ones when that is lower: the contract's writes for a range never delete a run start at or before
+   * its own hint, so that one is still a run start when the later range comes (the contract also carries its walk
+   * over from the previous range of the same lot, when that is nearer).
+   */
   private async hinted(ranges: readonly PackRangeInput[]): Promise<PackRangeInput[]> {
     if (ranges.length === 0) throw new InvalidInputError("give at least one pack range");
     const found = await Promise.all(
@@ -1275,26 +1299,30 @@ export class PharmaChainClient {
         if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end <= r.start) {
           throw new InvalidInputError(`range [${r.start}, ${r.end}) of lot ${r.lotId} is not a non-empty index range`);
         }
-        const hint = r.hint ?? Number(await this.read(() => this.custody.findRun(r.lotId, r.start)));
+        const hint = r.hint ?? (await this.runBefore(r.lotId, r.start));
         return { lotId: r.lotId, start: r.start, end: r.end, hint };
       }),
     );
-    // The contract changes the ranges one after the other, each splitting its run at its start and end: a looked-up
-    // hint of a later range of the same lot moves up to the last such boundary at or before its start.
-    const cuts = new Map<string, number[]>();
+    const lowest = new Map<string, number>();
     found.forEach((r, i) => {
-      const lotCuts = cuts.get(r.lotId.toLowerCase()) ?? [];
-      if (ranges[i].hint === undefined) r.hint = Math.max(r.hint, ...lotCuts.filter((c) => c <= r.start));
-      lotCuts.push(r.start, r.end);
-      cuts.set(r.lotId.toLowerCase(), lotCuts);
+      const key = r.lotId.toLowerCase();
+      const low = lowest.get(key);
+      if (ranges[i].hint === undefined && low !== undefined) r.hint = Math.min(r.hint!, low);
+      lowest.set(key, Math.min(low ?? r.hint!, r.hint!));
     });
     return found;
+  }
+
+  /** The start of the run holding pack `index - 1` (0 for pack 0): the hint for a write starting at `index`. */
+  private async runBefore(lotId: string, index: number): Promise<number> {
+    if (index === 0) return 0;
+    return Number(await this.read(() => this.custody.findRun(lotId, index - 1)));
   }
 
   private async packProof(
     pack: PackRef,
   ): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {
-    const hint = pack.hint ?? Number(await this.read(() => this.custody.findRun(pack.lotId, pack.index)));
+    const hint = pack.hint ?? (await this.runBefore(pack.lotId, pack.index));
     return { lotId: pack.lotId, index: pack.index, hint, serial: pack.serial, proof: [...pack.proof] };
   }
 

@@ -75,6 +75,7 @@ const CUSTODY_LOT_EVENTS = [
   "PacksDecommissioned",
   "DecommissionUndone",
   "PacksQuarantined",
+  "SuspicionReported",
   "PacksCleared",
   "PacksIllegitimate",
   "CloneReported",
@@ -361,6 +362,8 @@ export function summarise(name: string, a: Record<string, unknown>): string {
       return `${range(a)}: ${PackState[Number(a.previous)]} undone by ${a.by}`;
     case "PacksQuarantined":
       return `${range(a)} quarantined as suspect by ${a.by}`;
+    case "SuspicionReported":
+      return `suspicion about ${range(a)} reported by ${a.reporter} to their holder ${a.holder}`;
     case "PacksCleared":
       return `${range(a)} cleared by regulator ${a.regulator}`;
     case "PacksIllegitimate":

@@ -566,10 +566,6 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     "confirms, declines and ships it, and either of them may cancel it.",
   TradeInvalidOrderStatus: (a) =>
     `Order ${num(a.orderId)} is ${orderStatus(a.status)}, which does not allow this step.`,
-  TradeWrongBuyer: (a) =>
-    `Order ${num(a.orderId)} was not placed by ${account(a.buyer)}: a shipment for an order goes to the order's buyer.`,
-  TradeLotNumbersMismatch: (a) =>
-    `Give one lot number for each range of packs: the shipment has ${count(a.ranges, "range")} and ` +
   TradeOrderChanged: (a) =>
     `Order ${num(a.orderId)} is for ${count(a.quantity, "pack")} ${atPrice(a.pricePerPack)}, not the ` +
     `${count(a.expectedQuantity, "pack")} ${atPrice(a.expectedPricePerPack)} confirmed: ` +
@@ -577,6 +573,10 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
       ? "the buyer amended it after it was read. "
       : "its price is the one recorded when it was placed. ") +
     "Read the order again, then confirm it as it is or decline it.",
+  TradeWrongBuyer: (a) =>
+    `Order ${num(a.orderId)} was not placed by ${account(a.buyer)}: a shipment for an order goes to the order's buyer.`,
+  TradeLotNumbersMismatch: (a) =>
+    `Give one lot number for each range of packs: the shipment has ${count(a.ranges, "range")} and ` +
     `${count(a.lotNumbers, "lot number")}.`,
   TradeWrongProduct: (a) =>
     `Lot ${lot(a.lotId)} is not of the product of order ${num(a.orderId)}, or the lot number given for it is wrong: ` +
@@ -607,8 +607,9 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
 
   // ---------------------------------------------------------------- PackRuns, the custody library
   PackRunsInvalidHint: (a) =>
-    `The position given for packs from ${num(a.start)} up to, not including, ${num(a.end)} (hint ${num(a.hint)}) is out ` +
-    "of date, as the lot's custody has changed: read it again and retry.",
+    `The position given for packs from ${num(a.start)} up to, not including, ${num(a.end)} (hint ${num(a.hint)}) is not ` +
+    "the start of a run of packs before them (the lot's custody may have changed since it was read): read it again " +
+    "with findRun of the pack before the first, or give 0, and retry.",
 
   // ---------------------------------------------------------------- Solidity built-ins
   Error: (a) => {

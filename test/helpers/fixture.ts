@@ -180,7 +180,8 @@ export async function commission(
   return { lotId: att.lotId, att };
 }
 
-export function range(lotId: string, start: number, end: number, hint = start) {
+/** A range of packs; `hint` 0 (always a run start, at the cost of walking the lot's runs) unless given. */
+export function range(lotId: string, start: number, end: number, hint = 0) {
   return { lotId, start, end, hint };
 }
 

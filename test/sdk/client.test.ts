@@ -656,13 +656,23 @@ describe("SDK client", function () {
     it("quarantines, clears, and confirms illegitimate", async function () {
       const w = await loadFixture(clientWorld);
       const lot = await newLot(w, "LOT-Q1", 10);
-      await w.as(w.distributor).quarantine(
-        [
-          { lotId: lot.lotId, start: 1, end: 3 },
-          { lotId: lot.lotId, start: 5, end: 8 },
-        ],
-        "tampered seal",
-      );
+      const suspect = [
+        { lotId: lot.lotId, start: 1, end: 3 },
+        { lotId: lot.lotId, start: 5, end: 8 },
+      ];
+      // a party that does not hold the packs cannot freeze them: it reports a suspicion, which changes nothing
+      const notHeld = await revert(w.as(w.distributor).quarantine(suspect, "tampered seal"), "CustodyNotHolder");
+      expect(notHeld.args).to.deep.equal({ lotId: lot.lotId, index: 1n, holder: w.manufacturer.address });
+      const reported = await w.as(w.distributor).reportSuspicion(suspect, "tampered seal");
+      const custody = w.admin.custody;
+      const events = await custody.queryFilter(custody.filters.SuspicionReported(lot.lotId), reported.tx.blockNumber);
+      expect(events.map((e) => [e.args.holder, e.args.reporter, e.args.start, e.args.end])).to.deep.equal([
+        [w.manufacturer.address, w.distributor.address, 1n, 3n],
+        [w.manufacturer.address, w.distributor.address, 5n, 8n],
+      ]);
+      expect((await w.admin.packStatus(lot.lotId, 1)).state).to.equal(PackState.Active);
+      // the holder quarantines them
+      await w.as(w.manufacturer).quarantine(suspect, "tampered seal");
       for (const i of [1, 2, 5, 6, 7])
         expect((await w.admin.packStatus(lot.lotId, i)).state).to.equal(PackState.Suspect);
       expect((await w.admin.packStatus(lot.lotId, 4)).state).to.equal(PackState.Active);
@@ -733,7 +743,7 @@ describe("SDK client", function () {
       // every third pack suspect: 27 runs
       const ranges = [];
       for (let i = 1; i < 40; i += 3) ranges.push({ lotId: lot.lotId, start: i, end: i + 1 });
-      await w.as(w.distributor).quarantine(ranges, "spot check");
+      await w.as(w.regulator).quarantine(ranges, "spot check");
       const all = await w.admin.runs(lot.lotId);
       expect(all.length).to.equal(27);
       let expected = 0;
