@@ -4,7 +4,7 @@
  * (GS1 Lightweight Messaging Standard for Verification of Product Identifiers: `verified`,
  * `verificationFailureReason`, `additionalInfo`) and the EU hub's (NMVS) return code and pack status.
  */
-import { ZeroAddress } from "ethers";
+import { FunctionFragment, Interface, ZeroAddress } from "ethers";
 import type { IPackCustody, PackCustody, ProductLots } from "./contracts";
 import { LotStatus, PackState, Verdict } from "./enums";
 import { ConfigurationError, InvalidInputError } from "./errors";
@@ -262,6 +262,7 @@ export interface VerificationReaders {
 }
 
 type LotRecord = Awaited<ReturnType<ProductLots["lot"]>>;
+type VerificationResults = Awaited<ReturnType<PackCustody["verifyBatch"]>>;
 
 /** A scan prepared for the chain: its lot, its manifest's answer, and the query when a real proof could be built. */
 interface Prepared {
@@ -284,6 +285,7 @@ interface Prepared {
  */
 export class PackVerifier {
   private readonly releasedRoots = new Map<string, string>();
+  private fragment?: FunctionFragment;
 
   constructor(
     private readonly readers: VerificationReaders,
@@ -307,10 +309,10 @@ export class PackVerifier {
     for (let from = 0; from < prepared.length; from += batchSize) {
       const chunk = prepared.slice(from, from + batchSize);
       const queried = chunk.filter((p) => p.query !== undefined);
-      let results: Awaited<ReturnType<PackCustody["verifyBatch"]>> | undefined;
+      let results: VerificationResults | undefined;
       if (queried.length > 0) {
         try {
-          results = await this.readers.custody.verifyBatch(queried.map((p) => p.query!));
+          results = await this.verifyBatch(queried.map((p) => p.query!));
         } catch (error) {
           throw explainError(error);
         }
@@ -322,6 +324,24 @@ export class PackVerifier {
       this.options.onProgress?.(Math.min(from + batchSize, prepared.length), prepared.length);
     }
     return reports;
+  }
+
+  /**
+   * One `verifyBatch` call. A TypeChain contract is called through its runner with the call encoded directly (its
+   * interface's fragment looked up once), which spares ethers' name resolution and argument checks on every scan;
+   * any other reader is called as it is.
+   */
+  private async verifyBatch(queries: IPackCustody.PackQueryStruct[]): Promise<VerificationResults> {
+    const custody = this.readers.custody as Partial<PackCustody>;
+    const runner = custody.runner;
+    if (custody.interface && typeof custody.target === "string" && typeof runner?.call === "function") {
+      // the generic Interface: TypeChain's typed one takes names only
+      const iface: Interface = custody.interface;
+      const fragment = (this.fragment ??= iface.getFunction("verifyBatch")!);
+      const raw = await runner.call({ to: custody.target, data: iface.encodeFunctionData(fragment, [queries]) });
+      return iface.decodeFunctionResult(fragment, raw)[0] as VerificationResults;
+    }
+    return this.readers.custody.verifyBatch(queries);
   }
 
   /** Verifies one pack. */
