@@ -169,6 +169,12 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(sub.code).to.equal(0);
     expect(sub.stdout).to.contain("ship --to BUYER --range LOT:START-END");
     expect((await cli(["teleport"])).code).to.equal(2);
+    const typo = await cli(["shp"]);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.contain('did you mean "ship"?');
+    const version = await cli(["--version"]);
+    expect(version.code).to.equal(0);
+    expect(version.stdout.trim()).to.match(/^pharmachain \d+\.\d+\.\d+$/);
     const badOption = await cli(["ship", "--colour", "red"]);
     expect(badOption.code).to.equal(2);
     expect(badOption.stderr).to.contain("--colour");
@@ -179,7 +185,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     for (const [party, role, gln] of [
       ["manufacturer", "manufacturer", "614141000005"],
       ["distributor", "distributor", "614141073467"],
-      ["dispenser", "dispenser", "614141000012"],
+      ["dispenser", "pharmacy", "614141000012"], // the trade's name for a dispenser
     ] as const) {
       await ok(
         ["stakeholder", "apply", "--role", role, "--gln", gln, "--jurisdiction", "US", "--licence", `${party} licence`],
@@ -190,6 +196,12 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const shown = await ok(["stakeholder", "show", address("distributor"), "--json"]);
     expect(shown.json.roleName).to.equal("Distributor");
     expect(shown.json.authorised).to.equal(true);
+    const stranger = await cli(["stakeholder", "show", "0x000000000000000000000000000000000000dEaD"]);
+    expect(stranger.code, "an unknown account is not found").to.equal(6);
+    expect(stranger.stderr).to.contain("is not a stakeholder");
+    const me = await ok(["account", "show", "--json"], "dispenser");
+    expect(me.json).to.deep.include({ address: address("dispenser"), roleName: "Dispenser", authorised: true });
+    expect(BigInt(me.json.balanceWei as string) > 0n).to.equal(true);
 
     await ok(["product", "register", GTIN, "--metadata", "Example 10 mg"], "manufacturer");
     await ok(["product", "approve", GTIN], "regulator");
@@ -198,7 +210,18 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const serials = Array.from({ length: 1000 }, (_, i) => `S${String(i).padStart(6, "0")}`);
     fs.writeFileSync(path.join(dir, "serials.csv"), "serial\n" + serials.join("\n") + "\n");
     const built = await ok(["manifest", "build", "serials.csv", "--out", "manifest.json", "--json"]);
-    expect(built.json.size).to.equal(1000);
+    expect(built.json).to.deep.include({ size: 1000, first: "S000000", last: "S000999" });
+    const rebuilt = await cli(["manifest", "build", "serials.csv", "--out", "manifest.json"]);
+    expect(rebuilt.code, "an existing manifest is not overwritten without --force").to.equal(3);
+    expect(rebuilt.stderr).to.contain("--force");
+    // a serial line's file of several columns needs --column
+    fs.writeFileSync(path.join(dir, "rows.csv"), serials.map((s) => `${GTIN};${s};${LOT}`).join("\n") + "\n");
+    const ambiguous = await cli(["manifest", "build", "rows.csv", "--out", "rows.json"]);
+    expect(ambiguous.code).to.equal(3);
+    expect(ambiguous.stderr).to.contain("--column");
+    const byColumn = await ok(["manifest", "build", "rows.csv", "--column", "2", "--out", "rows.json", "--json"]);
+    expect(byColumn.json.root).to.equal(built.json.root);
+    expect((await cli(["manifest", "build", "nowhere.csv", "--out", "x.json"])).code).to.equal(6);
     const expiry = new Date(Date.now() + 400 * 86400_000).toISOString().slice(2, 10).replace(/-/g, "");
     await ok([
       "lot",

@@ -75,6 +75,11 @@ export interface ManifestBuildOptions {
 export interface ManifestReadOptions extends ManifestBuildOptions {
   /** `csv` or `json`; by default `json` when the first character that is not white space is `[` or `{`. */
   format?: "csv" | "json";
+  /**
+   * CSV: the column that holds the serial, by its header's name or by its number (1 for the first). Needed when the
+   * rows have several columns and the header has no serial column it recognises (`serial`, `SN`, `Serial Number`…).
+   */
+  column?: string | number;
 }
 
 /** A Merkle proof for one pack: its sibling hashes from the leaf up, as `MerkleProof.verify` takes them. */
@@ -146,7 +151,7 @@ export class Manifest {
    * `source` names the text in error messages.
    */
   static fromText(text: string, options: ManifestReadOptions & { source?: string } = {}): Manifest {
-    const reader = new SourceReader(options.format, false, options.source);
+    const reader = new SourceReader(options.format, false, options.source, options.column);
     reader.push(text);
     const read = reader.end();
     options.onProgress?.({ phase: "read", done: text.length, total: text.length });
@@ -155,14 +160,16 @@ export class Manifest {
 
   /**
    * Builds the manifest of a file, streamed:
-   * - CSV: one serial per line, taken as it is; or a header row with a `serial` column (any case; `,`, `;` or tab
-   *   separated, RFC 4180 quotes) and that column of every other row. CRLF, a byte-order mark and blank lines at the
-   *   end are fine; a blank line elsewhere is refused.
+   * - CSV: one serial per line (in RFC 4180 quotes when it contains `,` or `;`); or a header row whose serial column
+   *   is recognised (`serial`, `SN`, `Serial Number`, `SERIAL_NO`…, any case; `,`, `;` or tab separated, RFC 4180
+   *   quotes) or named by `column`, and that column of every other row. A header line is never taken as a serial; a
+   *   row of several columns is refused unless `column` says which; a row ending with a delimiter is refused. CRLF, a
+   *   byte-order mark and blank lines at the end are fine; a blank line elsewhere is refused.
    * - JSON: an array of serials, or an object with a `serials` array; a saved manifest (`save`) has its root checked.
    * Refuses duplicates and invalid serials naming the line, the index and the value, and an empty list.
    */
   static async fromFile(path: string, options: ManifestReadOptions = {}): Promise<Manifest> {
-    const read = await readFileSource(path, options.format, false, options.onProgress);
+    const read = await readFileSource(path, options.format, false, options.onProgress, options.column);
     return Manifest.checked(read, await runAsync(buildTree(read.list.serials, options.onProgress)), options.metadata);
   }
 
@@ -487,6 +494,7 @@ class SourceReader {
     private readonly format: "csv" | "json" | undefined,
     private readonly savedOnly: boolean,
     private readonly source: string | undefined,
+    private readonly column?: string | number,
   ) {}
 
   push(chunk: string): void {
@@ -522,7 +530,7 @@ class SourceReader {
 
   private start(mode: "csv" | "json"): void {
     this.mode = mode;
-    if (mode === "csv") this.csv = new CsvReader(this.source);
+    if (mode === "csv") this.csv = new CsvReader(this.source, this.column);
   }
 }
 
@@ -539,16 +547,41 @@ interface CsvHeader {
   columns: number;
 }
 
-/** A CSV text line by line: one serial a line, or a header row with a `serial` column. */
+/** Header cells taken for the serial column (compared in lower case, spaces, `_`, `-`, `.` and `#` left out). */
+const SERIAL_HEADERS = new Set(["serial", "serials", "sn", "serialnumber", "serialno", "serialnr", "sgtinserial"]);
+
+function isSerialHeader(cell: string): boolean {
+  return SERIAL_HEADERS.has(
+    cell
+      .trim()
+      .toLowerCase()
+      .replace(/[\s_.#-]/g, ""),
+  );
+}
+
+const DELIMITERS = [",", ";", "\t"] as const;
+
+/**
+ * A CSV text line by line: one serial a line, or a header row with a serial column (recognised, or named by
+ * `column`), or rows of several columns of which `column` (a number from 1) holds the serial.
+ */
 class CsvReader {
   private line = 0;
   private rest = "";
   private header: CsvHeader | undefined;
+  /** Rows without a header read by column: their delimiter and width, set from the first row. */
+  private layout: CsvHeader | undefined;
   private blankLine: number | undefined;
   private readonly list: SerialList;
 
-  constructor(private readonly source: string | undefined) {
+  constructor(
+    private readonly source: string | undefined,
+    private readonly column?: string | number,
+  ) {
     this.list = new SerialList((index) => index + 1 + (this.header ? 1 : 0), source);
+    if (typeof column === "number" && (!Number.isInteger(column) || column < 1)) {
+      throw new ManifestError(`the serial column is given as ${column}: give a column number from 1, or its name`);
+    }
   }
 
   push(chunk: string): void {
@@ -580,10 +613,72 @@ class CsvReader {
       });
     }
     if (line === 1) {
-      this.header = csvHeader(text);
+      this.header = this.headerOf(text);
       if (this.header) return;
     }
-    this.list.add(this.header ? this.cell(text, line, this.header) : text);
+    if (this.header) {
+      this.list.add(this.cell(text, line, this.header));
+      return;
+    }
+    if (typeof this.column === "number") {
+      this.layout ??= layoutOf(text, this.column, this.source);
+      this.list.add(this.cell(text, line, this.layout));
+      return;
+    }
+    this.list.add(this.single(text, line));
+  }
+
+  /** The header, when line 1 is one: it has a recognised serial cell, or the cell `column` names. */
+  private headerOf(text: string): CsvHeader | undefined {
+    for (const delimiter of DELIMITERS) {
+      const cells = splitCsvRow(text, delimiter);
+      if (!cells) continue;
+      const named =
+        typeof this.column === "string"
+          ? cells.findIndex((c) => c.trim().toLowerCase() === (this.column as string).trim().toLowerCase())
+          : -1;
+      const recognised = cells.findIndex(isSerialHeader);
+      if (named !== -1) return { delimiter, column: named, columns: cells.length };
+      if (recognised !== -1 && typeof this.column !== "string") {
+        const column = typeof this.column === "number" ? this.column - 1 : recognised;
+        if (column >= cells.length) {
+          throw new ManifestError(`the header has ${cells.length} columns: there is no column ${column + 1}`, {
+            details: joinDetails(undefined, this.source),
+          });
+        }
+        return { delimiter, column, columns: cells.length };
+      }
+    }
+    if (typeof this.column === "string") {
+      throw new ManifestError(`line 1 has no column named "${this.column}"`, {
+        details: joinDetails("name a header cell, or give the column's number from 1", this.source),
+      });
+    }
+    return undefined;
+  }
+
+  /** A line of one serial: in quotes when it holds a delimiter; several columns need `column`. */
+  private single(text: string, line: number): string {
+    const where = `line ${line} (index ${this.list.serials.length})`;
+    for (const delimiter of DELIMITERS) {
+      const cells = splitCsvRow(text, delimiter);
+      if (cells && cells.length > 1) {
+        if (cells[cells.length - 1] === "" && cells.length === 2) {
+          throw new ManifestError(`${where} ends with a delimiter ("${delimiter === "\t" ? "tab" : delimiter}")`, {
+            details: joinDetails("remove it, or quote a serial that ends with it", this.source),
+          });
+        }
+        throw new ManifestError(`${where} has ${cells.length} columns: say which holds the serial (--column NAME|N)`, {
+          details: joinDetails(
+            `a serial that contains "${delimiter}" is written in quotes, as in "A${delimiter}B"`,
+            this.source,
+          ),
+        });
+      }
+    }
+    const cells = splitCsvRow(text, ",");
+    if (cells && cells.length === 1 && text.startsWith('"')) return cells[0];
+    return text;
   }
 
   private cell(text: string, line: number, header: CsvHeader): string {
@@ -594,6 +689,9 @@ class CsvReader {
         details: joinDetails(undefined, this.source),
       });
     }
+    if (cells.length === header.columns + 1 && cells[cells.length - 1] === "") {
+      throw new ManifestError(`${where} ends with a delimiter`, { details: joinDetails(undefined, this.source) });
+    }
     if (cells.length !== header.columns) {
       throw new ManifestError(`${where} has ${cells.length} columns but the header has ${header.columns}`, {
         details: joinDetails(`quote a serial that contains the delimiter, as in "A${header.delimiter}B"`, this.source),
@@ -603,14 +701,20 @@ class CsvReader {
   }
 }
 
-/** The header of a CSV whose first line has a `serial` cell (any case), trying `,`, `;` and tab. */
-function csvHeader(line: string): CsvHeader | undefined {
-  for (const delimiter of [",", ";", "\t"]) {
-    const cells = splitCsvRow(line, delimiter);
-    const column = cells ? cells.findIndex((cell) => cell.trim().toLowerCase() === "serial") : -1;
-    if (cells && column !== -1) return { delimiter, column, columns: cells.length };
+/** Rows without a header read by column number: the delimiter that splits the first row into the most columns. */
+function layoutOf(text: string, column: number, source: string | undefined): CsvHeader {
+  let best: CsvHeader | undefined;
+  for (const delimiter of DELIMITERS) {
+    const cells = splitCsvRow(text, delimiter);
+    if (cells && (!best || cells.length > best.columns))
+      best = { delimiter, column: column - 1, columns: cells.length };
   }
-  return undefined;
+  if (!best || column > best.columns) {
+    throw new ManifestError(`line 1 has ${best?.columns ?? 1} columns: there is no column ${column}`, {
+      details: joinDetails(undefined, source),
+    });
+  }
+  return best;
 }
 
 /** The cells of one CSV row (RFC 4180 quotes, `""` for a quote); undefined when the quotes are malformed. */
@@ -804,6 +908,7 @@ async function readFileSource(
   format: "csv" | "json" | undefined,
   savedOnly: boolean,
   onProgress: ManifestBuildOptions["onProgress"],
+  column?: string | number,
 ): Promise<SourceRead> {
   let size: number;
   try {
@@ -814,7 +919,7 @@ async function readFileSource(
       cause,
     });
   }
-  const reader = new SourceReader(format, savedOnly, path);
+  const reader = new SourceReader(format, savedOnly, path, column);
   const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<string>) {

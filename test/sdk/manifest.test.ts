@@ -39,6 +39,11 @@ function random(seed: number): () => number {
 }
 
 /** `count` distinct serials of 1-20 AI 82 characters; the first ones together use every character of the set. */
+/** A serial as one line of a CSV file: in quotes when it holds a delimiter or starts with a quote. */
+function csvLine(serial: string): string {
+  return /[,;\t]|^"/.test(serial) ? `"${serial.replace(/"/g, '""')}"` : serial;
+}
+
 function randomSerials(count: number, seed: number): string[] {
   const next = random(seed);
   const serials = new Set<string>();
@@ -274,11 +279,46 @@ describe("SDK manifest", function () {
       root = Manifest.fromSerials(serials).root;
     });
 
-    it("reads one serial a line, taken as it is", async function () {
-      const m = await Manifest.fromFile(file("plain.csv", `${serials.join("\n")}\n`));
+    it("reads one serial a line, in quotes when it holds a delimiter", async function () {
+      const lines = serials.map(csvLine);
+      expect(lines.some((l) => l.startsWith('"'))).to.equal(true);
+      const m = await Manifest.fromFile(file("plain.csv", `${lines.join("\n")}\n`));
       expect(m.serials).to.deep.equal(serials);
       expect(m.root).to.equal(root);
-      expect((await Manifest.fromFile(file("plain-no-eol.txt", serials.join("\n")))).root).to.equal(root);
+      expect((await Manifest.fromFile(file("plain-no-eol.txt", lines.join("\n")))).root).to.equal(root);
+    });
+
+    it("recognises a header line by its serial column's name, and never takes it as a serial", async function () {
+      for (const header of ["SN", "Serial Number", "SERIAL_NO", "serial", "Serial No.", "serial#"]) {
+        const m = Manifest.fromText(`${header}\nA1\nA2\n`);
+        expect(m.serials, header).to.deep.equal(["A1", "A2"]);
+      }
+      const m = Manifest.fromText("GTIN;SN;LOT\n09506000134352;A1;L1\n09506000134352;A2;L1\n");
+      expect(m.serials).to.deep.equal(["A1", "A2"]);
+    });
+
+    it("refuses rows of several columns unless --column says which holds the serial, by name or number", async function () {
+      const rows = "09506000134352,A1,L1\n09506000134352,A2,L1\n";
+      let e = refusal(() => Manifest.fromText(rows));
+      expect(e.shortMessage).to.equal("line 1 (index 0) has 3 columns: say which holds the serial (--column NAME|N)");
+      expect(Manifest.fromText(rows, { column: 2 }).serials).to.deep.equal(["A1", "A2"]);
+      const headed = `gtin,code,lot\n${rows}`;
+      e = refusal(() => Manifest.fromText(headed));
+      expect(e.shortMessage).to.equal("line 1 (index 0) has 3 columns: say which holds the serial (--column NAME|N)");
+      expect(Manifest.fromText(headed, { column: "Code" }).serials).to.deep.equal(["A1", "A2"]);
+      e = refusal(() => Manifest.fromText(headed, { column: "serial" }));
+      expect(e.shortMessage).to.equal('line 1 has no column named "serial"');
+      e = refusal(() => Manifest.fromText(rows, { column: 4 }));
+      expect(e.shortMessage).to.equal("line 1 has 3 columns: there is no column 4");
+      e = refusal(() => Manifest.fromText(rows, { column: 0 }));
+      expect(e.shortMessage).to.contain("give a column number from 1");
+    });
+
+    it("refuses a row that ends with a delimiter", async function () {
+      let e = refusal(() => Manifest.fromText("A1\nA2,\n"));
+      expect(e.shortMessage).to.equal('line 2 (index 1) ends with a delimiter (",")');
+      e = refusal(() => Manifest.fromText("serial,lot\nA1,L1\nA2,L1,\n"));
+      expect(e.shortMessage).to.equal("line 3 (index 1) ends with a delimiter");
     });
 
     it("reads a header row's serial column, with CRLF, a byte-order mark, quotes and blank lines at the end", async function () {
@@ -445,7 +485,7 @@ describe("SDK manifest", function () {
   describe("progress and scale", function () {
     it("reports each phase in order, ending with done = total", async function () {
       const events: ManifestProgress[] = [];
-      const csv = file("progress.csv", `${randomSerials(120_000, 5).join("\n")}\n`);
+      const csv = file("progress.csv", `${randomSerials(120_000, 5).map(csvLine).join("\n")}\n`);
       const m = await Manifest.fromFile(csv, { onProgress: (p) => events.push(p) });
       const phases = [...new Set(events.map((e) => e.phase))];
       expect(phases).to.deep.equal(["read", "hash", "tree"]);

@@ -126,7 +126,11 @@ export async function networkOf(p: Provider): Promise<bigint> {
   try {
     return (await p.getNetwork()).chainId;
   } catch (cause) {
-    throw new ConfigurationError("cannot reach the network: is the node running and --rpc right?", { cause });
+    const url = p instanceof JsonRpcProvider ? p._getConnection().url : undefined;
+    throw new ConfigurationError(
+      `cannot reach the network${url ? ` at ${url}` : ""}: is the node running, and --rpc (or $PHARMACHAIN_RPC) right?`,
+      { cause },
+    );
   }
 }
 

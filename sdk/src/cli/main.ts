@@ -8,7 +8,7 @@
  */
 import fs from "fs";
 import { parseArgs } from "util";
-import { Wallet, ZeroAddress, isHexString } from "ethers";
+import { Wallet, ZeroAddress, formatEther, isHexString } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -101,7 +101,8 @@ const GLOBAL_HELP = `Options for every command:
   --chain-id N         for offline signing without --rpc
   --json               print one JSON document instead of text
   -q, --quiet          no progress on standard error
-  -h, --help           help for the command`;
+  -h, --help           help for the command
+  -V, --version        the tool's version`;
 
 // ------------------------------------------------------------------ helpers
 
@@ -201,24 +202,35 @@ function historyOptions(ctx: Context): HistoryOptions {
   };
 }
 
+/** Names the trade uses for roles: a pharmacy or hospital dispenses, a wholesaler distributes. */
+const ROLE_ALIASES: Record<string, string> = {
+  pharmacy: "Dispenser",
+  hospital: "Dispenser",
+  wholesaler: "Distributor",
+  "3pl": "Transporter",
+};
+
 function enumArg<E extends Record<string, string | number>>(
   e: E,
   value: string,
   what: string,
   allowed?: readonly number[],
 ): E[keyof E] {
-  const v = enumByName(e, value);
+  const alias = (e as unknown) === Role ? ROLE_ALIASES[value.toLowerCase()] : undefined;
+  const v = enumByName(e, alias ?? value);
   if (v === undefined || (allowed && !allowed.includes(v as number))) {
     const names = Object.keys(e).filter(
       (k) => Number.isNaN(Number(k)) && (!allowed || allowed.includes(e[k] as number)),
     );
-    throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}`);
+    const aliases = (e as unknown) === Role ? ` (or ${Object.keys(ROLE_ALIASES).join(", ")})` : "";
+    throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}${aliases}`);
   }
   return v;
 }
 
-async function loadManifest(ctx: Context, file: string): Promise<Manifest> {
+async function loadManifest(ctx: Context, file: string, column?: string | number): Promise<Manifest> {
   return Manifest.fromFile(file, {
+    column,
     onProgress: (p) => {
       if (p.done === p.total || p.done % 100_000 === 0)
         progress(ctx, `  ${p.phase}: ${p.done.toLocaleString("en")} / ${p.total.toLocaleString("en")}`);
@@ -321,11 +333,31 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "account show": {
-    summary: "print the address of the configured key and, with a network, its standing",
-    usage: "account show",
+    summary: "print the address of the configured key and, with --rpc or $PHARMACHAIN_RPC, its balance and standing",
+    usage: "account show [--offline]",
+    options: { offline: { type: "boolean" } },
     async run(ctx) {
       const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
-      return { lines: [wallet.address], json: { address: wallet.address } };
+      const online =
+        !ctx.values.offline && (str(ctx, "rpc") !== undefined || process.env.PHARMACHAIN_RPC !== undefined);
+      if (!online) return { lines: [wallet.address], json: { address: wallet.address } };
+      const c = await readClient(ctx);
+      const [balance, s] = await Promise.all([c.provider.getBalance(wallet.address), c.stakeholder(wallet.address)]);
+      const authorised = s.role !== Role.None && (await c.isAuthorised(s.account, s.role));
+      const standing =
+        s.status === StakeholderStatus.None
+          ? "not a stakeholder (apply with `pharmachain stakeholder apply`)"
+          : `${Role[s.role]}, ${StakeholderStatus[s.status]}${authorised ? " (authorised now)" : " (not authorised now)"}`;
+      return {
+        lines: [wallet.address, `  balance ${formatEther(balance)} ether`, `  ${standing}`],
+        json: {
+          address: wallet.address,
+          balanceWei: balance,
+          roleName: Role[s.role],
+          statusName: StakeholderStatus[s.status],
+          authorised,
+        },
+      };
     },
   },
   deploy: {
@@ -464,6 +496,9 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const c = await readClient(ctx);
       const s = await c.stakeholder(address(arg(ctx, 0, "ACCOUNT"), "account"));
+      if (s.status === StakeholderStatus.None) {
+        throw new NotFoundError(`${s.account} is not a stakeholder: it never applied for a role on this deployment`);
+      }
       const authorised = s.role !== Role.None && (await c.isAuthorised(s.account, s.role));
       return {
         lines: [
@@ -512,22 +547,35 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "manifest build": {
-    summary: "build a lot's manifest (Merkle tree of its serials) from a CSV or JSON file; offline",
-    usage: "manifest build SERIALS_FILE --out MANIFEST.json",
-    options: { out: { type: "string" } },
+    summary:
+      "build a lot's manifest (Merkle tree of its serials, in packing order) from a CSV or JSON file; offline. " +
+      "CSV: one serial a line (quoted when it holds , or ;), or a header with a serial column (serial, SN, " +
+      "Serial Number…); --column NAME|N (N from 1) says which column otherwise. Example: manifest build " +
+      "serials.csv --column SN --out manifest.json",
+    usage: "manifest build SERIALS_FILE --out MANIFEST.json [--column NAME|N] [--force]",
+    options: { out: { type: "string" }, column: { type: "string" }, force: { type: "boolean" } },
     async run(ctx) {
       const file = arg(ctx, 0, "SERIALS_FILE");
       const out = str(ctx, "out", true)!;
+      const given = str(ctx, "column");
+      const column = given === undefined ? undefined : /^\d+$/.test(given) ? Number(given) : given;
+      if (fs.existsSync(out) && !ctx.values.force) {
+        throw new InvalidInputError(`${out} exists already: give --force to replace it, or another --out`);
+      }
+      if (!fs.existsSync(file)) throw new NotFoundError(`no serial file at ${file}`);
       const started = Date.now();
-      const manifest = await loadManifest(ctx, file);
+      const manifest = await loadManifest(ctx, file, column);
       await manifest.save(out);
       const seconds = (Date.now() - started) / 1000;
+      const first = manifest.serials[0];
+      const last = manifest.serials[manifest.size - 1];
       return {
         lines: [
           `manifest of ${manifest.size.toLocaleString("en")} serials, root ${manifest.root}`,
+          `  first serial ${first} (index 0), last ${last} (index ${manifest.size - 1})`,
           `  written to ${out} in ${seconds.toFixed(1)} s`,
         ],
-        json: { root: manifest.root, size: manifest.size, file: out, seconds },
+        json: { root: manifest.root, size: manifest.size, first, last, file: out, seconds },
       };
     },
   },
@@ -1185,6 +1233,50 @@ function commandHelp(name: string, c: Command): string {
   return `pharmachain ${c.usage}\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\n${GLOBAL_HELP}`;
 }
 
+/** The SDK's version, from its package.json (five folders above this file in the build, two in the sources). */
+function sdkVersion(): string {
+  for (const up of ["../../../../..", "../.."]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(`${__dirname}/${up}/package.json`, "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "@pharmachain/sdk" && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return "unknown";
+}
+
+/** The command nearest to what was typed (edit distance at most a third of its length), if any. */
+export function closestCommand(typed: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of Object.keys(COMMANDS)) {
+    for (const candidate of [name, name.split(" ")[0]]) {
+      const d = editDistance(typed.toLowerCase(), candidate);
+      if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    }
+  }
+  return best !== undefined && bestDistance > 0 && bestDistance <= Math.max(1, Math.floor(typed.length / 3))
+    ? best
+    : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
 /** The exit codes, one per kind of outcome (the README's table). */
 export const EXIT = {
   done: 0,
@@ -1220,10 +1312,24 @@ export async function main(argv: string[]): Promise<number> {
   const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && COMMANDS[n] !== undefined);
   const json = argv.includes("--json");
   if (!name) {
+    if (argv.includes("--version") || argv.includes("-V")) {
+      process.stdout.write(`pharmachain ${sdkVersion()}\n`);
+      return 0;
+    }
     const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h") || words[0] === "help";
-    (wantsHelp ? process.stdout : process.stderr).write(usage() + "\n");
-    if (!wantsHelp) process.stderr.write(`\nunknown command "${words.slice(0, 2).join(" ")}"\n`);
-    return wantsHelp ? 0 : 2;
+    if (wantsHelp) {
+      process.stdout.write(usage() + "\n");
+      return 0;
+    }
+    // the first one or two words (a later word may be an option's value)
+    const tries = [words.slice(0, 2).join(" "), words[0] ?? ""];
+    const found = tries.map((t) => [t, closestCommand(t)] as const).find(([, g]) => g !== undefined);
+    const [typed, guess] = found ?? [words[0] ?? "", undefined];
+    process.stderr.write(
+      `unknown command "${typed}"${guess ? `: did you mean "${guess}"?` : ""}\n` +
+        "`pharmachain --help` lists the commands.\n",
+    );
+    return 2;
   }
   const command = COMMANDS[name];
   const consumed = name.split(" ").length;
