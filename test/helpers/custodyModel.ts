@@ -1,16 +1,22 @@
 /**
  * A plain model of PackCustody's documented rules (IPackCustody NatSpec, docs/ARCHITECTURE.md section 6), for property tests.
  * No chain: every pack of every lot has one holder and one state, shipments are settled eagerly, and each operation
- * either applies and returns `{ ok: true }` or changes nothing and returns the custom error the contract should raise
- * (`error` is left undefined where the name depends on how the contract stores runs, not on the rules).
+ * either applies and returns `{ ok: true }` (with the events the rules name, where the model checks them) or changes
+ * nothing and returns the custom error the contract must raise, and its arguments where the rules fix them.
  *
- * The model knows nothing of runs, except one fact the caller passes in: whether a range lies inside one run
- * (`inOneRun`), since a range that does not is refused whatever the packs' states.
+ * The model is exact per pack. A range operation applies its ranges one after the other (a later range sees the earlier
+ * ones' effects), and refuses at the first pack, in range order then index order, that breaks the operation's rule,
+ * naming the rule that pack breaks first (see each operation). It knows nothing of runs, but for two facts the caller
+ * passes in: whether the range's `hint` is valid (the caller knows the runs), and, for a single-pack decommission, the
+ * end of the run holding the pack (the contract rewrites the rest of that run, settled: see {@link ModelPack}).
  */
 import { DAY, PackState, Role, ShipmentStatus } from "./fixture";
 
 /** How long the account that decommissioned a pack may undo it, except `Locked`. */
 export const UNDO_WINDOW = 10n * DAY;
+
+/** An argument of an expected error or event. */
+export type Arg = string | number | bigint;
 
 export interface ModelPack {
   holder: string;
@@ -19,6 +25,13 @@ export interface ModelPack {
   shipmentId: number;
   /** when the pack was decommissioned, else 0. */
   decommissionedAt: bigint;
+  /**
+   * The shipment the contract still stores the pack under (its run `InTransit`, held by the seller, `aux` the
+   * shipment), else 0. Set when the pack is shipped; kept when the shipment settles (settling is O(1): reads resolve
+   * the run through the shipment's status); cleared when the pack is next written: by a range write over it, or by a
+   * single-pack decommission of it or of an earlier pack of its run (which stores the rest of that run settled).
+   */
+  storedShipment: number;
 }
 
 export interface ModelLot {
@@ -36,9 +49,19 @@ export interface PackSpan {
   readonly end: number;
 }
 
-/** A range as sent, and whether it lies inside one run of the chain (the hint is the start of that run). */
+/** A range as sent: its hint, and whether that hint is valid for the call (which only the runs can tell). */
 export interface RangeArg extends PackSpan {
-  readonly inOneRun: boolean;
+  readonly hint: number;
+  readonly hintValid: boolean;
+}
+
+/** One pack as sent to `decommission`: its hint, and the end of the chain's run holding it before the call. */
+export interface PackArg {
+  readonly lot: number;
+  readonly index: number;
+  readonly hint: number;
+  readonly hintValid: boolean;
+  readonly runEnd: number;
 }
 
 export interface ModelShipment {
@@ -51,16 +74,28 @@ export interface ModelShipment {
   readonly packCount: number;
 }
 
-export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: string | undefined };
+export interface ExpectedEvent {
+  readonly name: string;
+  readonly args: readonly Arg[];
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly events?: readonly ExpectedEvent[] }
+  | { readonly ok: false; readonly error: string; readonly args?: readonly Arg[] };
 
 const OK: Outcome = { ok: true };
 
-function refused(error?: string): Outcome {
-  return { ok: false, error };
+function refused(error: string, args?: readonly Arg[]): Outcome & { ok: false } {
+  return { ok: false, error, args };
 }
 
 export function isDecommissioned(state: PackState): boolean {
   return state >= PackState.Dispensed;
+}
+
+/** A decommission state that may be undone (in its window, but for `Locked`). */
+export function isUndoable(state: PackState): boolean {
+  return isDecommissioned(state) && state !== PackState.Destroyed && state !== PackState.Stolen;
 }
 
 export function isOpen(status: ShipmentStatus): boolean {
@@ -74,7 +109,7 @@ function isTrader(role: Role): boolean {
 }
 
 /** Manufacturer → distributor | dispenser; distributor → distributor | dispenser | manufacturer; dispenser → distributor | manufacturer. */
-function pathAllowed(from: Role, to: Role): boolean {
+export function pathAllowed(from: Role, to: Role): boolean {
   switch (to) {
     case Role.Distributor:
       return isTrader(from);
@@ -87,13 +122,28 @@ function pathAllowed(from: Role, to: Role): boolean {
   }
 }
 
-/** The error for a pack that is not `Active`. */
-function notActive(state: PackState): string {
-  return isDecommissioned(state) ? "CustodyAlreadyDecommissioned" : "CustodyPackNotActive";
-}
-
 function copyPacks(lots: readonly ModelLot[]): ModelPack[][] {
   return lots.map((l) => l.packs.map((p) => ({ ...p })));
+}
+
+function plain(holder: string, state: PackState): ModelPack {
+  return { holder, state, shipmentId: 0, decommissionedAt: 0n, storedShipment: 0 };
+}
+
+/** The maximal parts of `[start, end)` whose packs share `keyOf`, in order. */
+function segments(
+  packs: readonly ModelPack[],
+  start: number,
+  end: number,
+  keyOf: (p: ModelPack) => string,
+): { start: number; end: number; first: ModelPack }[] {
+  const out: { start: number; end: number; first: ModelPack }[] = [];
+  for (let k = start; k < end; k++) {
+    const last = out[out.length - 1];
+    if (last !== undefined && keyOf(last.first) === keyOf(packs[k])) last.end = k + 1;
+    else out.push({ start: k, end: k + 1, first: packs[k] });
+  }
+  return out;
 }
 
 export interface LotSetup {
@@ -102,6 +152,9 @@ export interface LotSetup {
   expiresAt: bigint;
   unitCount: number;
 }
+
+/** The rule of a range operation for one pack: the refusal it earns, if any. */
+type PackRule = (p: ModelPack, lotId: string, index: number) => Outcome | undefined;
 
 export class CustodyModel {
   readonly lots: ModelLot[];
@@ -116,12 +169,7 @@ export class CustodyModel {
       manufacturer: l.manufacturer,
       expiresAt: l.expiresAt,
       recalled: false,
-      packs: Array.from({ length: l.unitCount }, () => ({
-        holder: l.manufacturer,
-        state: PackState.Active,
-        shipmentId: 0,
-        decommissionedAt: 0n,
-      })),
+      packs: Array.from({ length: l.unitCount }, () => plain(l.manufacturer, PackState.Active)),
     }));
   }
 
@@ -149,41 +197,37 @@ export class CustodyModel {
 
   // ---------------------------------------------------------------- shipments
 
+  /** Per pack: the seller holds it (`CustodyNotHolder`), then it is `Active`. */
   ship(seller: string, buyer: string, transporter: string | null, ranges: readonly RangeArg[], now: bigint): Outcome {
     const sellerRole = this.roleOf(seller);
     if (!isTrader(sellerRole)) return refused("UnauthorisedAccount");
-    if (buyer === seller) return refused("CustodyInvalidBuyer");
+    if (buyer === seller) return refused("CustodyInvalidBuyer", [buyer]);
     const buyerRole = this.roleOf(buyer);
     if (buyerRole === Role.None) return refused("UnauthorisedAccount");
-    if (!pathAllowed(sellerRole, buyerRole)) return refused("CustodyPathNotAllowed");
+    if (!pathAllowed(sellerRole, buyerRole)) return refused("CustodyPathNotAllowed", [seller, buyer]);
     if (transporter !== null && this.roleOf(transporter) !== Role.Transporter) return refused("UnauthorisedAccount");
     if (ranges.length === 0) return refused("CustodyEmptyShipment");
 
     const id = this.shipments.length + 1;
-    const next = copyPacks(this.lots);
-    const touched = new Set<string>();
-    let packCount = 0;
-    for (let i = 0; i < ranges.length; i++) {
-      const r = ranges[i];
-      if (i === 0 || r.lot !== ranges[i - 1].lot) {
-        const lot = this.lots[r.lot];
-        if (now >= lot.expiresAt) return refused("CustodyLotExpired");
-        const toItsManufacturer = buyer === lot.manufacturer;
-        if (lot.recalled && !toItsManufacturer) return refused("CustodyLotRecalled");
-        if (buyerRole === Role.Manufacturer && !toItsManufacturer) return refused("CustodyPathNotAllowed");
-      }
-      const refusal = this.checkRange(next, touched, r, (p) => {
-        if (p.holder !== seller) return "CustodyNotHolder";
-        return p.state === PackState.Active ? undefined : notActive(p.state);
-      });
-      if (refusal) return refusal;
-      for (let k = r.start; k < r.end; k++) {
-        next[r.lot][k] = { holder: seller, state: PackState.InTransit, shipmentId: id, decommissionedAt: 0n };
-        touched.add(`${r.lot}:${k}`);
-      }
-      packCount += r.end - r.start;
-    }
-    this.commit(next);
+    const result = this.applyRanges(
+      ranges,
+      (lot) => {
+        const l = this.lots[lot];
+        if (now >= l.expiresAt) return refused("CustodyLotExpired", [l.lotId, l.expiresAt]);
+        const toItsManufacturer = buyer === l.manufacturer;
+        if (l.recalled && !toItsManufacturer) return refused("CustodyLotRecalled", [l.lotId]);
+        if (buyerRole === Role.Manufacturer && !toItsManufacturer) {
+          return refused("CustodyPathNotAllowed", [seller, buyer]);
+        }
+        return undefined;
+      },
+      (p, lotId, k) => {
+        if (p.holder !== seller) return refused("CustodyNotHolder", [lotId, k, p.holder]);
+        return this.requireActive(p, lotId, k);
+      },
+      () => ({ holder: seller, state: PackState.InTransit, shipmentId: id, decommissionedAt: 0n, storedShipment: id }),
+    );
+    if (!result.ok) return result;
     this.shipments.push({
       id,
       seller,
@@ -191,7 +235,7 @@ export class CustodyModel {
       transporter,
       status: ShipmentStatus.Created,
       ranges: ranges.map(({ lot, start, end }) => ({ lot, start, end })),
-      packCount,
+      packCount: ranges.reduce((n, r) => n + r.end - r.start, 0),
     });
     return OK;
   }
@@ -206,45 +250,48 @@ export class CustodyModel {
 
   receive(id: number, caller: string): Outcome {
     const s = this.shipment(id);
-    if (!s) return refused("CustodyUnknownShipment");
-    if (s.buyer !== caller) return refused("CustodyNotParty");
+    if (!s) return refused("CustodyUnknownShipment", [id]);
+    if (s.buyer !== caller) return refused("CustodyNotParty", [id, caller]);
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
     const ready =
       s.transporter !== null
         ? s.status === ShipmentStatus.PickedUp || s.status === ShipmentStatus.HandedOver
         : s.status === ShipmentStatus.Created;
-    if (!ready) return refused("CustodyInvalidShipmentStatus");
+    if (!ready) return refused("CustodyInvalidShipmentStatus", [id, s.status]);
     this.settle(s, ShipmentStatus.Received, s.buyer);
     return OK;
   }
 
   reject(id: number, caller: string): Outcome {
     const s = this.shipment(id);
-    if (!s) return refused("CustodyUnknownShipment");
-    if (s.buyer !== caller) return refused("CustodyNotParty");
+    if (!s) return refused("CustodyUnknownShipment", [id]);
+    if (s.buyer !== caller) return refused("CustodyNotParty", [id, caller]);
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
-    if (!isOpen(s.status)) return refused("CustodyInvalidShipmentStatus");
+    if (!isOpen(s.status)) return refused("CustodyInvalidShipmentStatus", [id, s.status]);
     this.settle(s, ShipmentStatus.Rejected, s.seller);
     return OK;
   }
 
   /**
-   * The seller withdraws shipment `id` while it is `Created`, showing `witness`, a range shipped in shipment
-   * `witnessOf` (`id` itself, or another one to show a wrong witness).
+   * The seller withdraws shipment `id` while it is `Created`, showing `witness`, a range whose first pack's run must
+   * still be stored under shipment `id` (so a witness of another shipment, or of packs rewritten since, is refused):
+   * its hint is a run start at or before the pack.
    */
-  cancel(id: number, caller: string, witness: PackSpan, witnessOf: number): Outcome {
+  cancel(id: number, caller: string, witness: RangeArg): Outcome {
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
     const s = this.shipment(id);
-    if (!s) return refused("CustodyUnknownShipment");
-    if (witnessOf !== id) {
-      // The witness's run still points at its own shipment while that one is open; after, it may have been rewritten.
-      const other = this.shipment(witnessOf);
-      return refused(other && isOpen(other.status) ? "CustodyNotInShipment" : undefined);
+    if (!s) return refused("CustodyUnknownShipment", [id]);
+    const lotId = this.lots[witness.lot].lotId;
+    if (witness.start >= witness.end) return refused("CustodyInvalidRange", [lotId, witness.start, witness.end]);
+    if (!witness.hintValid) {
+      return refused("PackRunsInvalidHint", [witness.hint, witness.start, witness.start + 1]);
     }
-    // A settled shipment's runs may have been rewritten since: refused, for one reason or another.
-    if (!isOpen(s.status)) return refused();
-    if (caller !== s.seller) return refused("CustodyNotParty");
-    if (s.status !== ShipmentStatus.Created) return refused("CustodyInvalidShipmentStatus");
+    if (this.pack(witness.lot, witness.start).storedShipment !== id) {
+      return refused("CustodyNotInShipment", [id, lotId, witness.start]);
+    }
+    // The run is stored with the seller as holder.
+    if (caller !== s.seller) return refused("CustodyNotParty", [id, caller]);
+    if (s.status !== ShipmentStatus.Created) return refused("CustodyInvalidShipmentStatus", [id, s.status]);
     this.settle(s, ShipmentStatus.Cancelled, s.seller);
     return OK;
   }
@@ -253,97 +300,127 @@ export class CustodyModel {
   voidShipment(id: number, caller: string): Outcome {
     if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
     const s = this.shipment(id);
-    if (!s) return refused("CustodyUnknownShipment");
-    if (!isOpen(s.status)) return refused("CustodyInvalidShipmentStatus");
+    if (!s) return refused("CustodyUnknownShipment", [id]);
+    if (!isOpen(s.status)) return refused("CustodyInvalidShipmentStatus", [id, s.status]);
     this.settle(s, ShipmentStatus.Voided, s.seller);
     return OK;
   }
 
   // ---------------------------------------------------------------- decommissioning
 
-  decommission(
-    caller: string,
-    lot: number,
-    index: number,
-    state: PackState,
-    serialMatches: boolean,
-    now: bigint,
-  ): Outcome {
-    const early = this.checkDecommission(caller, lot, state, now, serialMatches);
+  /** One pack, proven by its serial: it is `Active`, then the caller holds it. */
+  decommission(caller: string, pack: PackArg, state: PackState, serialMatches: boolean, now: bigint): Outcome {
+    const early = this.checkDecommission(caller, pack.lot, state, now, serialMatches);
     if (early) return early;
-    const p = this.pack(lot, index);
-    if (p.state !== PackState.Active) return refused(notActive(p.state));
-    if (p.holder !== caller) return refused("CustodyNotHolder");
-    this.lots[lot].packs[index] = { holder: caller, state, shipmentId: 0, decommissionedAt: now };
+    if (!pack.hintValid) return refused("PackRunsInvalidHint", [pack.hint, pack.index, pack.index + 1]);
+    const lot = this.lots[pack.lot];
+    const p = lot.packs[pack.index];
+    const refusal =
+      this.requireActive(p, lot.lotId, pack.index) ??
+      (p.holder === caller ? undefined : refused("CustodyNotHolder", [lot.lotId, pack.index, p.holder]));
+    if (refusal) return refusal;
+    lot.packs[pack.index] = { ...plain(caller, state), decommissionedAt: now };
+    // The rest of the pack's run is stored again, settled.
+    for (let k = pack.index + 1; k < pack.runEnd; k++) lot.packs[k].storedShipment = 0;
     return OK;
   }
 
+  /** Per pack: it is `Active`, then the caller holds it. */
   decommissionRange(caller: string, r: RangeArg, state: PackState, now: bigint): Outcome {
     const early = this.checkDecommission(caller, r.lot, state, now, true);
     if (early) return early;
-    const next = copyPacks(this.lots);
-    const refusal = this.checkRange(next, new Set(), r, (p) => {
-      if (p.state !== PackState.Active) return notActive(p.state);
-      return p.holder === caller ? undefined : "CustodyNotHolder";
-    });
-    if (refusal) return refusal;
-    for (let k = r.start; k < r.end; k++)
-      next[r.lot][k] = { holder: caller, state, shipmentId: 0, decommissionedAt: now };
-    this.commit(next);
-    return OK;
+    return this.applyRanges(
+      [r],
+      () => undefined,
+      (p, lotId, k) =>
+        this.requireActive(p, lotId, k) ??
+        (p.holder === caller ? undefined : refused("CustodyNotHolder", [lotId, k, p.holder])),
+      () => ({ ...plain(caller, state), decommissionedAt: now }),
+    );
   }
 
-  /** Undoes the decommission of `r`: same holder, same state, same time; not Stolen or Destroyed; in the window. */
+  /**
+   * Undoes the decommission of `r`. Per pack: the caller holds it (`CustodyNotHolder`); it is decommissioned, not
+   * `Stolen` or `Destroyed` (`CustodyUndoNotAllowed`); its undo window is open, but for `Locked`
+   * (`CustodyUndoWindowClosed`). Packs may have different decommission states and times: one `DecommissionUndone` per
+   * part of one state and time.
+   */
   undo(caller: string, r: RangeArg, now: bigint): Outcome {
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
     const lot = this.lots[r.lot];
-    if (lot.recalled) return refused("CustodyLotRecalled");
-    if (now >= lot.expiresAt) return refused("CustodyLotExpired");
-    if (!r.inOneRun) return refused("PackRunsInvalidHint");
-    const first = this.pack(r.lot, r.start);
-    if (first.holder !== caller) return refused("CustodyNotHolder");
-    const state = first.state;
-    if (!isDecommissioned(state) || state === PackState.Destroyed || state === PackState.Stolen) {
-      return refused("CustodyUndoNotAllowed");
-    }
-    for (let k = r.start + 1; k < r.end; k++) {
-      const p = this.pack(r.lot, k);
-      if (p.holder !== caller || p.state !== state || p.decommissionedAt !== first.decommissionedAt) {
-        return refused("CustodyUndoNotAllowed");
-      }
-    }
-    if (state !== PackState.Locked && now >= first.decommissionedAt + UNDO_WINDOW) {
-      return refused("CustodyUndoWindowClosed");
-    }
-    for (let k = r.start; k < r.end; k++) {
-      lot.packs[k] = { holder: caller, state: PackState.Active, shipmentId: 0, decommissionedAt: 0n };
-    }
-    return OK;
+    if (lot.recalled) return refused("CustodyLotRecalled", [lot.lotId]);
+    if (now >= lot.expiresAt) return refused("CustodyLotExpired", [lot.lotId, lot.expiresAt]);
+    const before = lot.packs;
+    const result = this.applyRanges(
+      [r],
+      () => undefined,
+      (p, lotId, k) => {
+        if (p.holder !== caller) return refused("CustodyNotHolder", [lotId, k, p.holder]);
+        if (!isUndoable(p.state)) return refused("CustodyUndoNotAllowed", [lotId, k, p.state]);
+        const closesAt = p.decommissionedAt + UNDO_WINDOW;
+        if (p.state !== PackState.Locked && now >= closesAt) {
+          return refused("CustodyUndoWindowClosed", [lotId, k, closesAt]);
+        }
+        return undefined;
+      },
+      (p) => plain(p.holder, PackState.Active),
+    );
+    if (!result.ok) return result;
+    const events = segments(before, r.start, r.end, (p) => `${p.state}@${p.decommissionedAt}`).map((s) => ({
+      name: "DecommissionUndone",
+      args: [lot.lotId, caller, s.first.state, s.start, s.end],
+    }));
+    return { ok: true, events };
   }
 
   // ---------------------------------------------------------------- suspect product
 
+  /** A regulator, or any authorised party holding every pack. Per pack: held (unless a regulator), then `Active`. */
   quarantine(caller: string, ranges: readonly RangeArg[]): Outcome {
+    const role = this.roleOf(caller);
+    if (role === Role.None) return refused("UnauthorisedAccount");
+    const byRegulator = role === Role.Regulator;
+    return this.applyRanges(
+      ranges,
+      () => undefined,
+      (p, lotId, k) => {
+        if (!byRegulator && p.holder !== caller) return refused("CustodyNotHolder", [lotId, k, p.holder]);
+        return this.requireActive(p, lotId, k);
+      },
+      (p) => plain(p.holder, PackState.Suspect),
+    );
+  }
+
+  /**
+   * Anyone authorised reports a suspicion about any packs: no state changes; one `SuspicionReported` per part of one
+   * holder of each range. The hint is a run start at or before `start` itself.
+   */
+  reportSuspicion(caller: string, ranges: readonly RangeArg[], evidenceHash: string): Outcome {
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
-    return this.rule(ranges, (p) => (p.state === PackState.Active ? undefined : notActive(p.state)), PackState.Suspect);
+    const events: ExpectedEvent[] = [];
+    for (const r of ranges) {
+      const lot = this.lots[r.lot];
+      if (r.start >= r.end || r.end > lot.packs.length)
+        return refused("CustodyInvalidRange", [lot.lotId, r.start, r.end]);
+      if (!r.hintValid) return refused("PackRunsInvalidHint", [r.hint, r.start, r.start + 1]);
+      for (const s of segments(lot.packs, r.start, r.end, (p) => p.holder)) {
+        events.push({
+          name: "SuspicionReported",
+          args: [lot.lotId, s.first.holder, caller, s.start, s.end, evidenceHash],
+        });
+      }
+    }
+    return { ok: true, events };
   }
 
+  /** A regulator; every pack `Suspect` (`CustodyNotSuspect`). */
   clearSuspect(caller: string, ranges: readonly RangeArg[]): Outcome {
-    if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
-    return this.rule(
-      ranges,
-      (p) => (p.state === PackState.Suspect ? undefined : "CustodyNotSuspect"),
-      PackState.Active,
-    );
+    return this.ruleOnSuspect(caller, ranges, PackState.Active);
   }
 
+  /** A regulator; every pack `Suspect` (`CustodyNotSuspect`). */
   confirmIllegitimate(caller: string, ranges: readonly RangeArg[]): Outcome {
-    if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
-    return this.rule(
-      ranges,
-      (p) => (p.state === PackState.Suspect ? undefined : "CustodyNotSuspect"),
-      PackState.Illegitimate,
-    );
+    return this.ruleOnSuspect(caller, ranges, PackState.Illegitimate);
   }
 
   // ---------------------------------------------------------------- lots
@@ -373,19 +450,20 @@ export class CustodyModel {
 
   private transport(id: number, caller: string, from: ShipmentStatus, to: ShipmentStatus): Outcome {
     const s = this.shipment(id);
-    if (!s) return refused("CustodyUnknownShipment");
-    if (s.transporter !== caller) return refused("CustodyNotParty");
+    if (!s) return refused("CustodyUnknownShipment", [id]);
+    if (s.transporter !== caller) return refused("CustodyNotParty", [id, caller]);
     if (this.roleOf(caller) !== Role.Transporter) return refused("UnauthorisedAccount");
-    if (s.status !== from) return refused("CustodyInvalidShipmentStatus");
+    if (s.status !== from) return refused("CustodyInvalidShipmentStatus", [id, s.status]);
     s.status = to;
     return OK;
   }
 
+  /** The shipment's packs go to `holder`, `Active`; the contract still stores them under the shipment. */
   private settle(s: ModelShipment, status: ShipmentStatus, holder: string): void {
     s.status = status;
     for (const r of s.ranges) {
       for (let k = r.start; k < r.end; k++) {
-        this.lots[r.lot].packs[k] = { holder, state: PackState.Active, shipmentId: 0, decommissionedAt: 0n };
+        this.lots[r.lot].packs[k] = { ...plain(holder, PackState.Active), storedShipment: s.id };
       }
     }
   }
@@ -400,62 +478,64 @@ export class CustodyModel {
   ): Outcome | undefined {
     const role = this.roleOf(caller);
     if (!isTrader(role)) return refused("UnauthorisedAccount");
-    if (!isDecommissioned(state)) return refused("CustodyInvalidDecommission");
+    if (!isDecommissioned(state)) return refused("CustodyInvalidDecommission", [state]);
     if (state === PackState.Dispensed && role !== Role.Dispenser) return refused("UnauthorisedAccount");
     if (!serialMatches) return refused("CustodyUnknownSerial");
     if (state === PackState.Destroyed) return undefined;
     const l = this.lots[lot];
-    if (l.recalled) return refused("CustodyLotRecalled");
-    if (now >= l.expiresAt) return refused("CustodyLotExpired");
+    if (l.recalled) return refused("CustodyLotRecalled", [l.lotId]);
+    if (now >= l.expiresAt) return refused("CustodyLotExpired", [l.lotId, l.expiresAt]);
     return undefined;
+  }
+
+  /** The refusal of a pack that is not `Active`: already decommissioned, or else not active. */
+  private requireActive(p: ModelPack, lotId: string, index: number): Outcome | undefined {
+    if (p.state === PackState.Active) return undefined;
+    const error = isDecommissioned(p.state) ? "CustodyAlreadyDecommissioned" : "CustodyPackNotActive";
+    return refused(error, [lotId, index, p.state]);
+  }
+
+  private ruleOnSuspect(caller: string, ranges: readonly RangeArg[], to: PackState): Outcome {
+    if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
+    return this.applyRanges(
+      ranges,
+      () => undefined,
+      (p, lotId, k) => (p.state === PackState.Suspect ? undefined : refused("CustodyNotSuspect", [lotId, k, p.state])),
+      (p) => plain(p.holder, to),
+    );
   }
 
   /**
-   * Checks a range of `packs` against `problem` (the error for a pack, or undefined when it may change): the range's
-   * first pack names the error; any other pack that differs from the first in holder, or fails, refuses the range
-   * with no name (the contract would not see it as one run). A range over a pack already changed in the same call
-   * (`touched`) is refused with no name either: the contract may then fail on the hint.
+   * A range write: each range in turn, on the packs as the ranges before it left them. For each range: the lot's
+   * checks (`lotCheck`, when the range's lot differs from the previous range's), the range lies in the lot, the hint
+   * is valid, then every pack in index order passes `rule`; then its packs become `write(pack)`. All or nothing.
    */
-  private checkRange(
-    packs: ModelPack[][],
-    touched: ReadonlySet<string>,
-    r: RangeArg,
-    problem: (p: ModelPack) => string | undefined,
-  ): Outcome | undefined {
-    const unitCount = packs[r.lot].length;
-    if (r.start >= r.end || r.end > unitCount) return refused("CustodyInvalidRange");
-    let overlaps = false;
-    for (let k = r.start; k < r.end; k++) if (touched.has(`${r.lot}:${k}`)) overlaps = true;
-    if (!r.inOneRun) return refused(overlaps ? undefined : "PackRunsInvalidHint");
-    const first = packs[r.lot][r.start];
-    const error = problem(first);
-    if (error) return refused(overlaps ? undefined : error);
-    for (let k = r.start + 1; k < r.end; k++) {
-      const p = packs[r.lot][k];
-      if (p.holder !== first.holder || problem(p)) return refused();
-    }
-    return undefined;
-  }
-
-  /** quarantine, clearSuspect, confirmIllegitimate: each range in turn, its packs keep their holder. */
-  private rule(ranges: readonly RangeArg[], problem: (p: ModelPack) => string | undefined, to: PackState): Outcome {
+  private applyRanges(
+    ranges: readonly RangeArg[],
+    lotCheck: (lot: number) => Outcome | undefined,
+    rule: PackRule,
+    write: (p: ModelPack) => ModelPack,
+  ): Outcome {
     const next = copyPacks(this.lots);
-    const touched = new Set<string>();
-    for (const r of ranges) {
-      const refusal = this.checkRange(next, touched, r, problem);
-      if (refusal) return refusal;
-      for (let k = r.start; k < r.end; k++) {
-        next[r.lot][k] = { holder: next[r.lot][k].holder, state: to, shipmentId: 0, decommissionedAt: 0n };
-        touched.add(`${r.lot}:${k}`);
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i];
+      if (i === 0 || r.lot !== ranges[i - 1].lot) {
+        const refusal = lotCheck(r.lot);
+        if (refusal) return refusal;
       }
+      const lotId = this.lots[r.lot].lotId;
+      const packs = next[r.lot];
+      if (r.start >= r.end || r.end > packs.length) return refused("CustodyInvalidRange", [lotId, r.start, r.end]);
+      if (!r.hintValid) return refused("PackRunsInvalidHint", [r.hint, r.start, r.end]);
+      for (let k = r.start; k < r.end; k++) {
+        const refusal = rule(packs[k], lotId, k);
+        if (refusal) return refusal;
+      }
+      for (let k = r.start; k < r.end; k++) packs[k] = write(packs[k]);
     }
-    this.commit(next);
-    return OK;
-  }
-
-  private commit(packs: ModelPack[][]): void {
-    packs.forEach((p, i) => {
+    next.forEach((p, i) => {
       this.lots[i].packs = p;
     });
+    return OK;
   }
 }
