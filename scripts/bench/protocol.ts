@@ -152,6 +152,29 @@ export async function measureProtocol(
   metrics.set("gas.shipReceive.ranges100.packs", 100 * 10);
   progress(`  100 ranges: ship ${split.tx.gasUsed} + receive ${splitReceived.tx.gasUsed}`);
 
+  // ------------------------------------------------------------ the first split of a fresh lot: ship + receive half of it
+  const splitLot = await commission("BENCH-SPLIT", Manifest.fromSerials(serials20("SPLIT-", 1000)));
+  const halfShipped = await as(manufacturer).ship({
+    buyer: distributor.address,
+    ranges: [{ lotId: splitLot.lotId, start: 0, end: 500 }],
+  });
+  const halfReceived = await as(distributor).receiveShipment(halfShipped.shipmentId);
+  metrics.set("gas.shipReceive.partial", halfShipped.tx.gasUsed + halfReceived.tx.gasUsed);
+  progress(`  first split of a fresh lot: ship ${halfShipped.tx.gasUsed} + receive ${halfReceived.tx.gasUsed}`);
+
+  // ------------------------------------------------------------ each further range of a shipment, cut from a run's middle
+  // One range of 10 packs, then 100 ranges of 10 packs 20 apart, all from the middle of the distributor's run.
+  const cutAt = (base: number, k: number) => ({ lotId, start: base + k * 20 + 5, end: base + k * 20 + 15 });
+  const oneCut = await as(distributor).ship({ buyer: dispenser.address, ranges: [cutAt(at(0.3), 0)] });
+  const hundredCuts = await as(distributor).ship({
+    buyer: dispenser.address,
+    ranges: Array.from({ length: 100 }, (_, k) => cutAt(at(0.35), k)),
+  });
+  metrics.set("gas.ship.oneRange", oneCut.tx.gasUsed);
+  metrics.set("gas.ship.hundredRanges", hundredCuts.tx.gasUsed);
+  metrics.set("gas.ship.perExtraRange", Math.round(Number(hundredCuts.tx.gasUsed - oneCut.tx.gasUsed) / 99));
+  progress(`  per further range of a shipment: ${metrics.get("gas.ship.perExtraRange")}`);
+
   // ------------------------------------------------------------ through a transporter
   const viaStart = at(0.5);
   const viaEnd = at(0.6);
@@ -223,6 +246,65 @@ export async function measureProtocol(
   const hundred = Array.from({ length: 100 }, () => query(Math.floor(rand() * size)));
   const batchGas = metrics.set("gas.verifyBatch.100", await reader.custody.verifyBatch.estimateGas(hundred));
   metrics.set("gas.verifyBatch.100.perPack", Math.round(batchGas / 100));
+
+  // ------------------------------------------------------------ verify without a hint in a lot of many runs
+  if (!sizes.quick) {
+    // 10,000 runs: 50 shipments of 100 one-pack ranges, 3 packs apart, each cutting a run's middle (two runs each).
+    const runsManifest = Manifest.fromSerials(serials20("RUNS-", 15_100));
+    const runsLot = await commission("BENCH-RUNS", runsManifest);
+    const noHintAt = async (): Promise<{ runs: number; gas: number | null }> => {
+      const runCount = (await reader.runs(runsLot.lotId)).length;
+      const last = 15_099;
+      const p = runsManifest.proofAt(last);
+      const q = { lotId: runsLot.lotId, index: last, serial: p.serial, proof: p.proof, gtin: GTIN, expiresAt: 0n };
+      try {
+        return { runs: runCount, gas: Number(await reader.custody.verify.estimateGas({ ...q, hint: 0 })) };
+      } catch {
+        return { runs: runCount, gas: null }; // over the per-transaction gas cap
+      }
+    };
+    let measured: { runs: number; gas: number | null } | undefined;
+    for (let s = 0; s < 50; s++) {
+      const cuts = Array.from({ length: 100 }, (_, k) => {
+        // the hint: the run holding the pack before, which starts after the previous cut (0 for the first)
+        const start = (s * 100 + k) * 3 + 1;
+        return { lotId: runsLot.lotId, start, end: start + 1, hint: Math.max(0, start - 2) };
+      });
+      await as(manufacturer).ship({ buyer: distributor.address, ranges: cuts });
+      if (s === 9) measured = await noHintAt();
+    }
+    const full = await noHintAt();
+    metrics.set("gas.verify.noHint.runs", full.runs);
+    if (full.gas !== null) {
+      metrics.set("gas.verify.noHint.10000runs", full.gas);
+    } else if (measured?.gas != null) {
+      // Over the cap: the walk's cost per run, from the lot at 2,000 runs, carried to 10,000.
+      const perRun = measured.gas / measured.runs;
+      metrics.set("gas.verify.noHint.perRun", Math.round(perRun));
+      metrics.set("gas.verify.noHint.10000runs", Math.round(perRun * full.runs), { extrapolated: true });
+    }
+    progress(`  verify without a hint, ${full.runs} runs: ${full.gas ?? "over the per-transaction cap"}`);
+
+    // Dispense one pack of a lot of 2^20 packs (a 20-level proof), the first after a receipt.
+    const big = Manifest.fromSerials(serials20("MEGA-", 1_048_576));
+    const bigLot = await commission("BENCH-MEGA", big);
+    const mid = 524_288;
+    const toPharmacy = await as(manufacturer).ship({
+      buyer: dispenser.address,
+      ranges: [{ lotId: bigLot.lotId, start: mid, end: mid + 100 }],
+    });
+    await as(dispenser).receiveShipment(toPharmacy.shipmentId);
+    const p = big.proofAt(mid + 37);
+    const megaDispensed = await as(dispenser).dispense({
+      lotId: bigLot.lotId,
+      index: mid + 37,
+      serial: p.serial,
+      proof: p.proof,
+    });
+    metrics.set("gas.dispense.1048576", megaDispensed.tx.gasUsed);
+    metrics.set("gas.dispense.1048576.proofLevels", p.proof.length);
+    progress(`  dispense in a lot of 1,048,576 packs: ${megaDispensed.tx.gasUsed}`);
+  }
 
   // ------------------------------------------------------------ recall (the 1,000-pack lot, held by the distributor)
   const recalled = await as(manufacturer).recallLot(lots.get(1_000)?.lotId ?? lotId, "CAPA");
