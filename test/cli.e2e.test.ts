@@ -80,14 +80,15 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
   /** What the lifecycle made, for the EPCIS steps after it. */
   const made = { lotId: "", expiry: "", toDistributor: "", forOrder: "" };
 
-  function cli(args: string[], party?: Party): Promise<CliResult> {
+  function cli(args: string[], party?: Party, input?: string): Promise<CliResult> {
     const env: NodeJS.ProcessEnv = { ...process.env, PHARMACHAIN_KEYSTORE_PASSWORD: PASSWORD };
     delete env.PHARMACHAIN_PRIVATE_KEY;
     const full = [...args, "--rpc", node.url];
     if (!args.includes("--deployment")) full.push("--deployment", deploymentDir);
     if (party) full.push("--keystore", path.join(dir, `${party}.json`));
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...full], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BIN, ...full], { cwd: dir, env, stdio: "pipe" });
+      child.stdin.end(input ?? "");
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -318,10 +319,13 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
 
     // Verification from a Digital Link, a dispense from an element string, then the second scan of that code.
     const link = `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/${serials[5]}?17=${expiry}`;
+    // --json is always an array of answers, one a scan
+    const first = (r: CliResult): Record<string, unknown> => (r.json as unknown as Record<string, unknown>[])[0];
     const genuine = await cli(["verify", link, "--manifest", "manifest.json", "--json"]);
     expect(genuine.code).to.equal(0);
-    expect(genuine.json.verdictName).to.equal("verified");
-    expect(genuine.json.holder).to.equal(address("dispenser"));
+    expect(genuine.json).to.be.an("array").with.length(1);
+    expect(first(genuine).verdictName).to.equal("verified");
+    expect(first(genuine).holder).to.equal(address("dispenser"));
 
     await ok(
       ["dispense", `(01)${GTIN}(17)${expiry}(10)${LOT}(21)${serials[5]}`, "--manifest", "manifest.json"],
@@ -329,9 +333,9 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     );
     const clone = await cli(["verify", link, "--manifest", "manifest.json", "--json"]);
     expect(clone.code).to.equal(1);
-    expect(clone.json.verdictName).to.equal("decommissioned");
-    expect((clone.json.eu as { returnCode: string }).returnCode).to.equal("NMVS_NC_PCK_22");
-    expect((clone.json.dscsa as { verified: boolean }).verified).to.equal(false);
+    expect(first(clone).verdictName).to.equal("decommissioned");
+    expect((first(clone).eu as { returnCode: string }).returnCode).to.equal("NMVS_NC_PCK_22");
+    expect((first(clone).dscsa as { verified: boolean }).verified).to.equal(false);
 
     const unknown = await cli([
       "verify",
@@ -341,18 +345,42 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       "--json",
     ]);
     expect(unknown.code).to.equal(1);
-    expect(unknown.json.verdictName).to.equal("unknown serial");
+    expect(first(unknown).verdictName).to.equal("unknown serial");
 
     // Without the lot's serial list, a genuine pack is "cannot verify" (exit 6), never an unknown serial.
     const genuineLink = `https://id.gs1.org/01/${GTIN}/10/${LOT}/21/${serials[6]}?17=${expiry}`;
     const blind = await cli(["verify", genuineLink, "--json"]);
     expect(blind.code).to.equal(6);
-    expect(blind.json).to.deep.include({ verdictName: "cannot verify", verified: false, cannotVerify: true });
-    expect((blind.json.eu as { returnCode: string | null }).returnCode).to.equal(null);
+    expect(first(blind)).to.deep.include({ verdictName: "cannot verify", verified: false, cannotVerify: true });
+    expect((first(blind).eu as { returnCode: string | null }).returnCode).to.equal(null);
     const blindText = await cli(["verify", genuineLink]);
     expect(blindText.code).to.equal(6);
     expect(blindText.stdout).to.contain("NOT VERIFIED (cannot verify)").and.to.contain("--manifest");
     expect(blindText.stdout).to.not.contain("0x0000000000000000000000000000000000000000");
+
+    // At a counter: one scan a line on standard input, each answered as it comes; manifests found in a folder; a scan
+    // that cannot be read is reported for itself, the others still verified, and the exit code is 3 at the end.
+    fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
+    fs.copyFileSync(path.join(dir, "manifest.json"), path.join(dir, "manifests", "lot.json"));
+    const counter = await cli(
+      ["verify", "--scans", "-", "--manifest-dir", "manifests", "--json-lines"],
+      undefined,
+      `${genuineLink}\nnot a scan\n\n${genuineLink}\n`,
+    );
+    expect(counter.code).to.equal(3);
+    const answers = counter.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(answers.map((a) => a.verdictName ?? `error: ${a.scan}`)).to.deep.equal([
+      "verified",
+      "error: not a scan",
+      "verified",
+    ]);
+    expect(answers[1].error).to.be.a("string").and.not.equal("");
+    const counterText = await cli(["verify", "--scans", "-", "--manifest-dir", "manifests"], undefined, `${link}\n`);
+    expect(counterText.code, "a clone's code at the counter").to.equal(1);
+    expect(counterText.stdout).to.contain("NOT VERIFIED (decommissioned)");
 
     // Provenance of the dispensed pack, from events.
     const history = await ok(["history", "pack", `${lotId}:5`, "--json"]);

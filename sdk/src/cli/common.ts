@@ -28,6 +28,8 @@ export interface Outcome {
   lines: string[];
   json: unknown;
   exitCode?: number;
+  /** Already written as it went (text mode): nothing more is printed but the JSON document with --json. */
+  silent?: boolean;
 }
 
 export type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };

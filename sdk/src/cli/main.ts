@@ -7,6 +7,8 @@
  * 8 partly done (an EPCIS import that left steps for other parties); 70 internal error.
  */
 import fs from "fs";
+import path from "path";
+import readline from "readline";
 import { parseArgs } from "util";
 import { Wallet, ZeroAddress, formatEther, isHexString } from "ethers";
 import {
@@ -50,7 +52,7 @@ import {
   signLotAttestation,
   verifyAttestationSignature,
 } from "../attestation";
-import { verifyPacks, VerificationReport } from "../verification";
+import { PackVerifier, VerificationReport, toPackScan } from "../verification";
 import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
 import { explainError } from "../revert";
 import { UsageError } from "./usage";
@@ -297,6 +299,19 @@ function reportLines(r: VerificationReport): string[] {
     lines.push(`  ${holder}manufacturer ${r.manufacturer}, regulator signer ${r.regulatorSigner}`);
   }
   return lines;
+}
+
+/** One scan's answer at the counter: its report, or why it could not be read. */
+interface ScanAnswer {
+  scan: string;
+  report?: VerificationReport;
+  error?: string;
+}
+
+function answerLines(a: ScanAnswer): string[] {
+  if (!a.report) return [a.scan, `  INVALID SCAN: ${a.error}`];
+  const r = a.report;
+  return [`${r.gtin} ${r.lotNumber} ${r.serial}`, ...reportLines(r).map((l) => `  ${l}`)];
 }
 
 // ------------------------------------------------------------------ commands
@@ -1132,46 +1147,114 @@ const COMMANDS: Record<string, Command> = {
     },
   ),
   verify: {
-    summary: "verify packs from their scanned codes (Digital Link, element string or DataMatrix payload)",
-    usage: "verify SCAN [SCAN ...] [--manifest MANIFEST ...] [--scans FILE]",
-    options: { manifest: { type: "string", multiple: true }, scans: { type: "string" } },
+    summary:
+      "verify packs from their scanned codes (Digital Link, element string or DataMatrix payload). `--scans -` reads " +
+      "one scan a line from standard input (a keyboard-wedge scanner at a counter) and answers each as it comes, " +
+      "keeping the connection and the manifests warm; a scan that cannot be read is reported for that scan. " +
+      "Manifests: --manifest FILE (repeatable) or --manifest-dir DIR (every .json in it). Example: pharmachain " +
+      "verify --scans - --manifest-dir manifests/",
+    usage:
+      "verify SCAN [SCAN ...] [--scans FILE|-] [--manifest MANIFEST ...] [--manifest-dir DIR] [--json | --json-lines]",
+    options: {
+      manifest: { type: "string", multiple: true },
+      "manifest-dir": { type: "string" },
+      scans: { type: "string" },
+      "json-lines": { type: "boolean" },
+    },
     async run(ctx) {
       const scans = [...ctx.args];
       const file = str(ctx, "scans");
-      if (file)
+      const fromStdin = file === "-";
+      if (file && !fromStdin) {
+        if (!fs.existsSync(file)) throw new NotFoundError(`no scan file at ${file}`);
         scans.push(
           ...fs
             .readFileSync(file, "utf8")
             .split(/\r?\n/)
             .filter((l) => l.trim() !== ""),
         );
-      if (scans.length === 0) throw new UsageError("give at least one SCAN or --scans FILE");
+      }
+      if (scans.length === 0 && !fromStdin) throw new UsageError("give at least one SCAN, or --scans FILE or -");
+      const files = [...strs(ctx, "manifest")];
+      const dir = str(ctx, "manifest-dir");
+      if (dir) {
+        if (!fs.existsSync(dir)) throw new NotFoundError(`no manifest folder at ${dir}`);
+        for (const name of fs.readdirSync(dir).sort()) if (name.endsWith(".json")) files.push(path.join(dir, name));
+      }
+      // manifests by lot id when they name it, else by root: the verifier checks each against the lot's root anyway
       const manifests = new Map<string, Manifest>();
-      for (const m of strs(ctx, "manifest")) {
+      for (const m of files) {
         const manifest = await loadManifest(ctx, m);
-        const meta = manifest.metadata;
-        if (meta?.lotId) manifests.set(meta.lotId.toLowerCase(), manifest);
-        else manifests.set(`root:${manifest.root}`, manifest);
+        manifests.set(`root:${manifest.root}`, manifest);
+        if (manifest.metadata?.lotId) manifests.set(manifest.metadata.lotId.toLowerCase(), manifest);
       }
       const c = await readClient(ctx);
       const byRoot = async (lotId: string): Promise<Manifest | undefined> => {
         const direct = manifests.get(lotId.toLowerCase());
         if (direct) return direct;
-        if (![...manifests.keys()].some((k) => k.startsWith("root:"))) return undefined;
+        if (manifests.size === 0) return undefined;
         const root = (await c.lots.lotWords(lotId))[1];
         return manifests.get(`root:${root}`);
       };
-      const reports = await verifyPacks(c, scans, {
+      const verifier = new PackVerifier(c, {
         manifests: byRoot,
         onProgress: (done, total) => total > 200 && progress(ctx, `  verified ${done} / ${total}`),
       });
+      const jsonLines = ctx.values["json-lines"] === true;
+      const answers: ScanAnswer[] = [];
+      const answer = async (scan: string): Promise<ScanAnswer> => {
+        try {
+          toPackScan(scan);
+        } catch (error) {
+          const e = error instanceof PharmaChainError ? error : explainError(error);
+          return { scan, error: e.shortMessage };
+        }
+        return { scan, report: await verifier.verifyOne(scan) };
+      };
+      const show = (a: ScanAnswer): void => {
+        if (jsonLines)
+          process.stdout.write(toJson(a.report ?? { scan: a.scan, error: a.error }).replace(/\n\s*/g, "") + "\n");
+        else if (!ctx.json) process.stdout.write(answerLines(a).join("\n") + "\n");
+      };
+      if (fromStdin) {
+        const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+        for await (const line of lines) {
+          if (line.trim() === "") continue;
+          const a = await answer(line.trim());
+          answers.push(a);
+          show(a);
+        }
+      }
+      if (scans.length > 0) {
+        // given at once: verified in batches; unreadable scans answered on their own
+        const readable = scans.filter((scan) => {
+          try {
+            toPackScan(scan);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        const reports = await verifier.verify(readable);
+        let k = 0;
+        for (const scan of scans) {
+          const a = readable[k] === scan ? { scan, report: reports[k++] } : await answer(scan);
+          answers.push(a);
+          show(a);
+        }
+      }
+      const reports = answers.flatMap((a) => (a.report ? [a.report] : []));
       const failed = reports.filter((r) => !r.verified && !r.cannotVerify).length;
+      const invalid = answers.filter((a) => a.error !== undefined).length;
       const unverifiable = reports.filter((r) => r.cannotVerify).length;
       return {
-        lines: reports.flatMap((r) => [`${r.gtin} ${r.lotNumber} ${r.serial}`, ...reportLines(r).map((l) => `  ${l}`)]),
-        json: reports.length === 1 ? reports[0] : reports,
-        // a pack that must not be supplied outranks one that could not be checked
-        exitCode: failed > 0 ? EXIT.notVerified : unverifiable > 0 ? EXIT.notFound : 0,
+        // already written, one scan at a time; --json prints one array of every answer
+        lines: [],
+        silent: !ctx.json,
+        json: answers.map((a) => a.report ?? { scan: a.scan, error: a.error }),
+        // a pack that must not be supplied outranks a scan that could not be read, which outranks one not checked
+        exitCode:
+          failed > 0 ? EXIT.notVerified : invalid > 0 ? EXIT.invalidInput : unverifiable > 0 ? EXIT.notFound : 0,
       };
     },
   },
@@ -1357,7 +1440,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const outcome = await command.run(ctx);
-    process.stdout.write((json ? toJson(outcome.json) : outcome.lines.join("\n")) + "\n");
+    if (json || !outcome.silent) process.stdout.write((json ? toJson(outcome.json) : outcome.lines.join("\n")) + "\n");
     return outcome.exitCode ?? 0;
   } catch (raw) {
     const error = raw instanceof PharmaChainError ? raw : explainError(raw);
