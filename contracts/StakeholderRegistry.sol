@@ -12,10 +12,13 @@ import {Gs1} from "./libraries/Gs1.sol";
  * @author PharmaChain
  * @notice The regulator council is the admin (`DEFAULT_ADMIN_ROLE`), handed over only through OpenZeppelin's two-step,
  * delayed admin transfer; it may be a Safe. It appoints regulators and pauses the whole protocol in an emergency.
- * Regulators approve, suspend, reinstate, renew and revoke every other party.
+ * Regulators approve, suspend, reinstate, renew and revoke every other party; a revocation, which cannot be undone,
+ * needs two keys (see {revoke}). The council's defensive actions on a regulator (suspend, revoke) work while paused.
  */
 contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminRules, Pausable {
     mapping(address account => Stakeholder) private _stakeholders;
+    /// @dev The regulator that proposed revoking a non-regulator's record, until confirmed or cleared by reinstatement.
+    mapping(address account => address proposer) private _revocationProposers;
 
     /**
      * @notice A registry administered by `council`, with no stakeholders yet.
@@ -28,11 +31,22 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
 
     // ------------------------------------------------------------------ modifiers
 
+    /// @dev Refuses the call while the protocol is paused.
     modifier whenActive() {
         if (paused()) revert ProtocolPaused();
         _;
     }
 
+    /// @dev Like {whenActive}, except for the admin acting on a regulator's record: the pause must not block the
+    /// council's remedy against a rogue regulator. Applied to the defensive rulings only (suspend, revoke).
+    modifier whenActiveOrCouncilOnRegulator(address account) {
+        if (paused() && !(_stakeholders[account].role == Role.Regulator && hasRole(DEFAULT_ADMIN_ROLE, msg.sender))) {
+            revert ProtocolPaused();
+        }
+        _;
+    }
+
+    /// @dev Refuses a caller that is not an authorised regulator.
     modifier onlyRegulator() {
         if (!_isAuthorised(_stakeholders[msg.sender], Role.Regulator)) {
             revert UnauthorisedAccount(msg.sender, Role.Regulator);
@@ -148,8 +162,8 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     }
 
     /// @inheritdoc IStakeholderRegistry
-    function suspend(address account, bytes32 reasonHash) external whenActive {
-        Stakeholder storage s = _ruledRecord(account);
+    function suspend(address account, bytes32 reasonHash) external whenActiveOrCouncilOnRegulator(account) {
+        Stakeholder storage s = _ruledRecord(account, false);
         if (s.status != StakeholderStatus.Active) revert RegistryInvalidStatus(account, s.status);
         s.status = StakeholderStatus.Suspended;
         s.updatedAt = uint64(block.timestamp);
@@ -158,8 +172,10 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
 
     /// @inheritdoc IStakeholderRegistry
     function reinstate(address account) external whenActive {
-        Stakeholder storage s = _ruledRecord(account);
+        Stakeholder storage s = _ruledRecord(account, false);
         if (s.status != StakeholderStatus.Suspended) revert RegistryInvalidStatus(account, s.status);
+        // Reinstating is a ruling that the account is in good standing again: any proposed revocation lapses.
+        delete _revocationProposers[account];
         s.status = StakeholderStatus.Active;
         s.updatedAt = uint64(block.timestamp);
         emit StakeholderReinstated(account, msg.sender);
@@ -167,7 +183,7 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
 
     /// @inheritdoc IStakeholderRegistry
     function renew(address account, uint64 validUntil, bytes32 licenceHash) external whenActive {
-        Stakeholder storage s = _ruledRecord(account);
+        Stakeholder storage s = _ruledRecord(account, false);
         if (s.status != StakeholderStatus.Active && s.status != StakeholderStatus.Suspended) {
             revert RegistryInvalidStatus(account, s.status);
         }
@@ -179,9 +195,21 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     }
 
     /// @inheritdoc IStakeholderRegistry
-    function revoke(address account, bytes32 reasonHash) external whenActive {
-        Stakeholder storage s = _ruledRecord(account);
+    function revoke(address account, bytes32 reasonHash) external whenActiveOrCouncilOnRegulator(account) {
+        address proposer = _revocationProposers[account];
+        // The admin may be the second key on a non-regulator's record, never the first.
+        Stakeholder storage s = _ruledRecord(account, proposer != address(0));
         if (s.status == StakeholderStatus.Revoked) revert RegistryInvalidStatus(account, s.status);
+        // A regulator's record: the admin (the council, itself the second key by design) revokes at once.
+        if (s.role != Role.Regulator) {
+            if (proposer == address(0)) {
+                _revocationProposers[account] = msg.sender;
+                emit RevocationProposed(account, msg.sender, reasonHash);
+                return;
+            }
+            if (proposer == msg.sender) revert RegistrySameApprover(account, msg.sender);
+            delete _revocationProposers[account];
+        }
         s.status = StakeholderStatus.Revoked;
         s.updatedAt = uint64(block.timestamp);
         emit StakeholderRevoked(account, msg.sender, reasonHash);
@@ -192,6 +220,11 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
     /// @inheritdoc IStakeholderRegistry
     function stakeholder(address account) external view returns (Stakeholder memory) {
         return _stakeholders[account];
+    }
+
+    /// @inheritdoc IStakeholderRegistry
+    function revocationProposer(address account) external view returns (address) {
+        return _revocationProposers[account];
     }
 
     /// @inheritdoc IStakeholderRegistry
@@ -219,14 +252,17 @@ contract StakeholderRegistry is IStakeholderRegistry, AccessControlDefaultAdminR
         if (s.status == StakeholderStatus.None) revert RegistryUnknownStakeholder(account);
     }
 
-    /// @dev The record a ruling applies to: a regulator's record is the admin's to rule on, anyone else's a regulator's;
-    /// nobody rules on its own record.
-    function _ruledRecord(address account) private view returns (Stakeholder storage s) {
+    /// @dev The record a ruling applies to: a regulator's record is the admin's to rule on, anyone else's a regulator's
+    /// (or the admin's too when `adminToo`, for confirming a proposed revocation); nobody rules on its own record.
+    function _ruledRecord(address account, bool adminToo) private view returns (Stakeholder storage s) {
         if (account == msg.sender) revert RegistryNotAllowed(msg.sender, account);
         s = _record(account);
         if (s.role == Role.Regulator) {
             if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert RegistryNotAllowed(msg.sender, account);
-        } else if (!_isAuthorised(_stakeholders[msg.sender], Role.Regulator)) {
+        } else if (
+            !_isAuthorised(_stakeholders[msg.sender], Role.Regulator) &&
+            !(adminToo && hasRole(DEFAULT_ADMIN_ROLE, msg.sender))
+        ) {
             revert UnauthorisedAccount(msg.sender, Role.Regulator);
         }
     }

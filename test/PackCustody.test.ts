@@ -1095,7 +1095,9 @@ describe("PackCustody", function () {
         .connect(w.manufacturer)
         .ship(w.distributor.address, w.transporter.address, NOTICE, [range(w.lotId, 0, 5)]);
       await w.custody.connect(w.transporter).pickUp(1, 0);
+      // revocation takes two keys: one regulator proposes, another confirms
       await w.registry.connect(w.regulator).revoke(w.distributor.address, bytes32("licence withdrawn"));
+      await w.registry.connect(w.regulator2).revoke(w.distributor.address, bytes32("licence withdrawn"));
       await expect(w.custody.connect(w.distributor).receiveShipment(1))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.distributor.address, Role.Distributor);

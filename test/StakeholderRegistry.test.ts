@@ -120,7 +120,9 @@ describe("StakeholderRegistry", function () {
         await registry.connect(w.regulator).suspend(w.distributor.address, REASON);
         return w.distributor;
       case Status.Revoked:
+        // Two keys: one regulator proposes, a different one confirms.
         await registry.connect(w.regulator).revoke(w.distributor.address, REASON);
+        await registry.connect(w.regulator2).revoke(w.distributor.address, REASON);
         return w.distributor;
     }
   }
@@ -498,6 +500,8 @@ describe("StakeholderRegistry", function () {
     /** Prepares a non-regulator record on which the ruling is valid; returns its address. */
     prepare: () => Promise<string>;
     call: (caller: HardhatEthersSigner, account: string) => Promise<ContractTransactionResponse>;
+    /** What the ruling changes (the record unless given; a revocation's first key changes only the proposal). */
+    observe?: (account: string) => Promise<unknown>;
   }
 
   const rulings: Ruling[] = [
@@ -525,8 +529,14 @@ describe("StakeholderRegistry", function () {
       name: "revoke",
       prepare: async () => (await accountIn(Status.Active)).address,
       call: (caller, account) => registry.connect(caller).revoke(account, REASON),
+      observe: async (account) => [await recordOf(registry, account), await registry.revocationProposer(account)],
     },
   ];
+
+  /** The state `ruling` may change for `account`. */
+  function observed(ruling: Ruling, account: string): Promise<unknown> {
+    return ruling.observe ? ruling.observe(account) : recordOf(registry, account);
+  }
 
   for (const ruling of rulings) {
     describe(`${ruling.name}: refusals shared by every ruling`, function () {
@@ -534,19 +544,19 @@ describe("StakeholderRegistry", function () {
         it(`refuses ${ruling.name} by ${label}`, async function () {
           const account = await ruling.prepare();
           const caller = await makeCaller();
-          const before = await recordOf(registry, account);
+          const before = await observed(ruling, account);
           await expect(ruling.call(caller, account))
             .to.be.revertedWithCustomError(registry, "UnauthorisedAccount")
             .withArgs(caller.address, Role.Regulator);
-          expect(await recordOf(registry, account)).to.deep.equal(before);
+          expect(await observed(ruling, account)).to.deep.equal(before);
         });
       }
 
       it(`lets an authorised regulator ${ruling.name} the same record`, async function () {
         const account = await ruling.prepare();
-        const before = await recordOf(registry, account);
+        const before = await observed(ruling, account);
         await ruling.call(w.regulator, account);
-        expect(await recordOf(registry, account)).to.not.deep.equal(before);
+        expect(await observed(ruling, account)).to.not.deep.equal(before);
       });
 
       it(`refuses ${ruling.name} of an account without a record`, async function () {
@@ -594,11 +604,23 @@ describe("StakeholderRegistry", function () {
           .withArgs(w.manufacturer.address, account);
       });
 
-      it(`refuses ${ruling.name} of a regulator by the admin while the protocol is paused`, async function () {
-        const account = await prepareRegulator();
-        await registry.connect(w.council).pause();
-        await expect(ruling.call(w.council, account)).to.be.revertedWithCustomError(registry, "ProtocolPaused");
-      });
+      if (ruling.name === "suspend" || ruling.name === "revoke") {
+        // The council's defensive actions on a regulator are the remedy the pause must not block.
+        it(`lets the admin ${ruling.name} a regulator while the protocol is paused`, async function () {
+          const account = await prepareRegulator();
+          await registry.connect(w.council).pause();
+          const before = await recordOf(registry, account);
+          await ruling.call(w.council, account);
+          expect(await recordOf(registry, account)).to.not.deep.equal(before);
+          expect(await registry.isAuthorised(account, Role.Regulator)).to.equal(false);
+        });
+      } else {
+        it(`refuses ${ruling.name} of a regulator by the admin while the protocol is paused`, async function () {
+          const account = await prepareRegulator();
+          await registry.connect(w.council).pause();
+          await expect(ruling.call(w.council, account)).to.be.revertedWithCustomError(registry, "ProtocolPaused");
+        });
+      }
     });
   }
 
@@ -863,17 +885,36 @@ describe("StakeholderRegistry", function () {
 
   describe("revoke", function () {
     for (const status of [Status.Applied, Status.Active, Status.Suspended]) {
-      it(`revokes a record that is ${Status[status]} for good`, async function () {
+      it(`only proposes the revocation of a record that is ${Status[status]} on a regulator's first call`, async function () {
         const account = await accountIn(status);
         const before = await recordOf(registry, account.address);
-        const tx = registry.connect(w.regulator).revoke(account.address, REASON);
-        await expect(tx).to.emit(registry, "StakeholderRevoked").withArgs(account.address, w.regulator.address, REASON);
+        const standingBefore = await standingOf(registry, account.address);
+        await expect(registry.connect(w.regulator).revoke(account.address, REASON))
+          .to.emit(registry, "RevocationProposed")
+          .withArgs(account.address, w.regulator.address, REASON)
+          .and.not.to.emit(registry, "StakeholderRevoked");
+        expect(await recordOf(registry, account.address)).to.deep.equal(before);
+        expect(await standingOf(registry, account.address)).to.deep.equal(standingBefore);
+        expect(await registry.revocationProposer(account.address)).to.equal(w.regulator.address);
+      });
+
+      it(`revokes a record that is ${Status[status]} for good once a second regulator confirms`, async function () {
+        const account = await accountIn(status);
+        const before = await recordOf(registry, account.address);
+        await registry.connect(w.regulator).revoke(account.address, REASON);
+        const CONFIRMED = bytes32("reason:confirmed");
+        const tx = registry.connect(w.regulator2).revoke(account.address, CONFIRMED);
+        await expect(tx)
+          .to.emit(registry, "StakeholderRevoked")
+          .withArgs(account.address, w.regulator2.address, CONFIRMED)
+          .and.not.to.emit(registry, "RevocationProposed");
         const at = await minedAt(tx);
         expect(await recordOf(registry, account.address)).to.deep.equal({
           ...before,
           status: Status.Revoked,
           updatedAt: at,
         });
+        expect(await registry.revocationProposer(account.address)).to.equal(ethers.ZeroAddress);
         expect(await registry.isAuthorised(account.address, before.role)).to.equal(false);
         expect(await standingOf(registry, account.address)).to.deep.equal([before.role, false, false]);
         await expect(registry.connect(w.regulator).reinstate(account.address))
@@ -881,6 +922,56 @@ describe("StakeholderRegistry", function () {
           .withArgs(account.address, Status.Revoked);
       });
     }
+
+    it("lets the council confirm a regulator's proposed revocation", async function () {
+      await registry.connect(w.regulator).revoke(w.distributor.address, REASON);
+      await expect(registry.connect(w.council).revoke(w.distributor.address, REASON))
+        .to.emit(registry, "StakeholderRevoked")
+        .withArgs(w.distributor.address, w.council.address, REASON);
+      expect((await recordOf(registry, w.distributor.address)).status).to.equal(Status.Revoked);
+    });
+
+    it("refuses the proposer's own confirmation: RegistrySameApprover, the proposal kept", async function () {
+      await registry.connect(w.regulator).revoke(w.distributor.address, REASON);
+      const before = await recordOf(registry, w.distributor.address);
+      await expect(registry.connect(w.regulator).revoke(w.distributor.address, REASON))
+        .to.be.revertedWithCustomError(registry, "RegistrySameApprover")
+        .withArgs(w.distributor.address, w.regulator.address);
+      expect(await recordOf(registry, w.distributor.address)).to.deep.equal(before);
+      expect(await registry.revocationProposer(w.distributor.address)).to.equal(w.regulator.address);
+    });
+
+    it("re-checks the confirmer's standing only: a suspended regulator cannot confirm, nor can it be the second key later", async function () {
+      await registry.connect(w.regulator).revoke(w.distributor.address, REASON);
+      await registry.connect(w.council).suspend(w.regulator2.address, REASON);
+      await expect(registry.connect(w.regulator2).revoke(w.distributor.address, REASON))
+        .to.be.revertedWithCustomError(registry, "UnauthorisedAccount")
+        .withArgs(w.regulator2.address, Role.Regulator);
+      // The proposer losing its standing does not void the proposal: a second authorised key still confirms it.
+      await registry.connect(w.council).reinstate(w.regulator2.address);
+      await registry.connect(w.council).suspend(w.regulator.address, REASON);
+      await expect(registry.connect(w.regulator2).revoke(w.distributor.address, REASON))
+        .to.emit(registry, "StakeholderRevoked")
+        .withArgs(w.distributor.address, w.regulator2.address, REASON);
+    });
+
+    it("clears a proposed revocation when the account is reinstated", async function () {
+      const account = await accountIn(Status.Suspended);
+      await registry.connect(w.regulator).revoke(account.address, REASON);
+      await registry.connect(w.regulator2).reinstate(account.address);
+      expect(await registry.revocationProposer(account.address)).to.equal(ethers.ZeroAddress);
+      // The next call proposes afresh rather than confirming the cleared proposal.
+      await expect(registry.connect(w.regulator2).revoke(account.address, REASON))
+        .to.emit(registry, "RevocationProposed")
+        .withArgs(account.address, w.regulator2.address, REASON);
+      expect((await recordOf(registry, account.address)).status).to.equal(Status.Active);
+      // Nor may the council revoke alone once the proposal is gone.
+      await registry.connect(w.regulator).suspend(account.address, REASON);
+      await registry.connect(w.regulator).reinstate(account.address);
+      await expect(registry.connect(w.council).revoke(account.address, REASON))
+        .to.be.revertedWithCustomError(registry, "UnauthorisedAccount")
+        .withArgs(w.council.address, Role.Regulator);
+    });
 
     it("lets the admin revoke a regulator, who can then no longer rule", async function () {
       const before = await recordOf(registry, w.regulator2.address);
@@ -1106,6 +1197,45 @@ describe("StakeholderRegistry", function () {
         expect(await registry.paused()).to.equal(true);
       });
     }
+
+    it("lets the council suspend and revoke a rogue regulator while paused; everything else stays paused", async function () {
+      await registry.connect(w.regulator).revoke(w.manufacturer.address, REASON); // a proposal pending before the pause
+      await registry.connect(w.council).pause();
+      await expect(registry.connect(w.council).suspend(w.regulator2.address, REASON))
+        .to.emit(registry, "StakeholderSuspended")
+        .withArgs(w.regulator2.address, w.council.address, REASON);
+      await expect(registry.connect(w.council).revoke(w.regulator2.address, REASON))
+        .to.emit(registry, "StakeholderRevoked")
+        .withArgs(w.regulator2.address, w.council.address, REASON);
+      expect(await standingOf(registry, w.regulator2.address)).to.deep.equal([Role.Regulator, false, true]);
+      expect(await registry.paused()).to.equal(true);
+
+      const stillPaused: [string, () => Promise<ContractTransactionResponse>][] = [
+        ["a regulator's suspension", () => registry.connect(w.regulator).suspend(w.distributor.address, REASON)],
+        [
+          "a regulator's proposed revocation",
+          () => registry.connect(w.regulator).revoke(w.distributor.address, REASON),
+        ],
+        ["a regulator's approval", () => registry.connect(w.regulator).approve(w.distributor.address, w.licenceUntil)],
+        ["the council's confirmation", () => registry.connect(w.council).revoke(w.manufacturer.address, REASON)],
+        ["the council's reinstatement", () => registry.connect(w.council).reinstate(w.regulator.address)],
+        [
+          "the council's renewal",
+          () => registry.connect(w.council).renew(w.regulator.address, w.licenceUntil, LICENCE),
+        ],
+        [
+          "the council's appointment",
+          () =>
+            registry
+              .connect(w.council)
+              .appointRegulator(newRegulator.address, LICENCE, 0, JURISDICTION, w.licenceUntil),
+        ],
+      ];
+      for (const [label, call] of stillPaused) {
+        await expect(call(), label).to.be.revertedWithCustomError(registry, "ProtocolPaused");
+      }
+      expect((await recordOf(registry, w.manufacturer.address)).status).to.equal(Status.Active);
+    });
 
     it("refuses to pause twice", async function () {
       await registry.connect(w.council).pause();

@@ -98,10 +98,19 @@ interface IStakeholderRegistry {
     event LicenceRenewed(address indexed account, address indexed by, uint64 validUntil, bytes32 licenceHash);
 
     /**
+     * @notice A regulator proposed revoking a non-regulator's record (the first of two keys); the record is unchanged
+     * until a different authorised regulator, or the admin, confirms with {revoke}. A reinstatement clears the proposal.
+     * @param account the stakeholder or applicant.
+     * @param proposer the regulator that proposed the revocation.
+     * @param reasonHash the hash of the reason document.
+     */
+    event RevocationProposed(address indexed account, address indexed proposer, bytes32 reasonHash);
+
+    /**
      * @notice A record was revoked for good (or an application refused).
      * @param account the stakeholder.
-     * @param by the regulator (the admin, for a regulator) that revoked it.
-     * @param reasonHash the hash of the reason document.
+     * @param by the confirming regulator or admin (the second key); the admin alone, for a regulator's record.
+     * @param reasonHash the hash of the reason document given by `by`.
      */
     event StakeholderRevoked(address indexed account, address indexed by, bytes32 reasonHash);
 
@@ -130,6 +139,8 @@ interface IStakeholderRegistry {
     error RegistryNotAllowed(address caller, address account);
     /// @dev The zero address cannot be registered.
     error RegistryZeroAddress();
+    /// @dev `approver` proposed revoking `account` and cannot also confirm it: the second key must be another's.
+    error RegistrySameApprover(address account, address approver);
 
     /**
      * @notice Applies to join in `role` with a licence reference, a GLN and a jurisdiction.
@@ -160,8 +171,10 @@ interface IStakeholderRegistry {
     function approve(address account, uint64 validUntil) external;
 
     /**
-     * @notice Suspends an active stakeholder: it keeps its record but may do nothing until reinstated.
-     * Requirements: a regulator (the admin for a regulator's record); the record is `Active`.
+     * @notice Suspends an active stakeholder: it keeps its record but may do nothing until reinstated. Immediate, as it
+     * can be undone; the admin may suspend a regulator also while the protocol is paused.
+     * Requirements: a regulator (the admin for a regulator's record); the record is `Active`; the protocol is not paused,
+     * unless the admin suspends a regulator.
      * Emits a {StakeholderSuspended} event.
      * @param account the stakeholder to suspend.
      * @param reasonHash the hash of the reason document.
@@ -169,7 +182,7 @@ interface IStakeholderRegistry {
     function suspend(address account, bytes32 reasonHash) external;
 
     /**
-     * @notice Lifts a suspension.
+     * @notice Lifts a suspension, and clears any revocation proposed for the account (see {revoke}).
      * Requirements: a regulator (the admin for a regulator's record); the record is `Suspended`.
      * Emits a {StakeholderReinstated} event.
      * @param account the suspended stakeholder.
@@ -188,9 +201,16 @@ interface IStakeholderRegistry {
     function renew(address account, uint64 validUntil, bytes32 licenceHash) external;
 
     /**
-     * @notice Revokes a record for good (also how an application is refused).
-     * Requirements: a regulator (the admin for a regulator's record); the record is `Applied`, `Active` or `Suspended`.
-     * Emits a {StakeholderRevoked} event.
+     * @notice Revokes a record for good (also how an application is refused). It cannot be undone, so it needs two keys:
+     * for a non-regulator's record, an authorised regulator's first call only proposes it ({RevocationProposed}); it
+     * takes effect when a different authorised regulator, or the admin, calls again for the same account
+     * ({StakeholderRevoked}). A confirmation re-checks the confirmer's standing only: a proposal survives its proposer's
+     * suspension, expiry or revocation. Reinstating the account clears its proposal. A regulator's record is revoked by
+     * the admin alone and at once (the council is itself the second key), also while the protocol is paused.
+     * Requirements: an authorised regulator (to confirm a pending proposal, the admin too; the admin alone for a
+     * regulator's record); not the proposer confirming its own proposal; the record is `Applied`, `Active` or
+     * `Suspended`; the protocol is not paused, unless the admin revokes a regulator.
+     * Emits a {RevocationProposed} or a {StakeholderRevoked} event.
      * @param account the stakeholder or applicant.
      * @param reasonHash the hash of the reason document.
      */
@@ -210,6 +230,13 @@ interface IStakeholderRegistry {
      * @return The account's record.
      */
     function stakeholder(address account) external view returns (Stakeholder memory);
+
+    /**
+     * @notice The regulator that proposed revoking `account`, awaiting a second key (see {revoke}); zero when none.
+     * @param account the account.
+     * @return The proposer, or the zero address.
+     */
+    function revocationProposer(address account) external view returns (address);
 
     /**
      * @notice Whether `account` may act in `role` now: record `Active`, licence unexpired.

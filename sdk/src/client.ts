@@ -474,11 +474,16 @@ export class PharmaChainClient {
     () => ({}),
   );
 
+  /**
+   * Revokes a stakeholder for good, with two keys: a regulator's first call only proposes the revocation, which takes
+   * effect when a different regulator, or the council, calls again for the same account (the council revokes a
+   * regulator alone). `revoked` tells which happened: false for a proposal, true when the record is now revoked.
+   */
   readonly revokeStakeholder = this.operation(
     this.registryOf,
     "revoke",
     (account: string, reason?: HashInput) => [account, toBytes32(reason)],
-    () => ({}),
+    (receipt) => ({ revoked: this.events(receipt, this.registry.interface, "StakeholderRevoked").length > 0 }),
   );
 
   readonly updateMetadata = this.operation(

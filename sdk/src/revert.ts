@@ -413,6 +413,9 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `Account ${account(a.caller)} may not rule on the registration of ${account(a.account)}: nobody rules on their own ` +
     "registration, and only the regulator council rules on a regulator's.",
   RegistryZeroAddress: () => "The zero address cannot be registered: give a real account.",
+  RegistrySameApprover: (a) =>
+    `Account ${account(a.approver)} proposed revoking ${account(a.account)} and cannot also confirm it: a revocation ` +
+    "needs a second key, another regulator or the regulator council.",
 
   // ---------------------------------------------------------------- OpenZeppelin, inherited by StakeholderRegistry
   AccessControlUnauthorizedAccount: (a) =>

@@ -483,12 +483,16 @@ const COMMANDS: Record<string, Command> = {
     },
   ),
   "stakeholder revoke": simple(
-    "revoke a stakeholder for good",
+    "propose revoking a stakeholder, or confirm another regulator's proposal (revoked for good)",
     "stakeholder revoke ACCOUNT [--reason TEXT]",
     { reason: { type: "string" } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
-      return { done: `${account} revoked`, written: await c.revokeStakeholder(account, str(ctx, "reason")) };
+      const written = await c.revokeStakeholder(account, str(ctx, "reason"));
+      const done = written.revoked
+        ? `${account} revoked`
+        : `${account} revocation proposed: a second regulator or the council must confirm`;
+      return { done, written };
     },
   ),
   "stakeholder renew": simple(
