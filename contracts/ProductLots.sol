@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
-import {Role, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
+import {Role, StakeholderStatus, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
 import {Gs1} from "./libraries/Gs1.sol";
 
 /**
@@ -115,6 +116,23 @@ contract ProductLots is IProductLots, EIP712 {
         emit SignerAuthorised(msg.sender, signer, allowed);
     }
 
+    /// @inheritdoc IProductLots
+    /// @dev Lots bind their manufacturer at commissioning ({LotRecord.manufacturer}), so they are unaffected.
+    function transferProduct(uint64 gtin, address successor) external {
+        _requireCouncil();
+        Product storage p = _products[gtin];
+        if (p.status == ProductStatus.None) revert ProductsUnknownProduct(gtin);
+        address from = p.manufacturer;
+        if (_REGISTRY.stakeholder(from).status != StakeholderStatus.Revoked) {
+            revert ProductsManufacturerNotRevoked(gtin, from);
+        }
+        (Role role, bool authorised, bool paused) = _REGISTRY.standing(successor);
+        if (paused) revert ProtocolPaused();
+        if (!authorised || role != Role.Manufacturer) revert ProductsInvalidSuccessor(gtin, successor);
+        p.manufacturer = successor;
+        emit ProductTransferred(gtin, from, successor);
+    }
+
     // ------------------------------------------------------------------ lots
 
     /// @inheritdoc IProductLots
@@ -213,6 +231,18 @@ contract ProductLots is IProductLots, EIP712 {
         emit LotVoided(lotId, msg.sender, reasonHash);
     }
 
+    /// @inheritdoc IProductLots
+    /// @dev Deliberately not gated by the pause (remedial); `recalledAt` is cleared, so `lot()` shows no recall.
+    function liftRecall(bytes32 lotId, bytes32 reasonHash) external {
+        _requireCouncil();
+        LotRecord storage rec = _lots[lotId];
+        if (rec.status == LotStatus.None) revert LotsUnknownLot(lotId);
+        if (!rec.recalled) revert LotsNotRecalled(lotId);
+        rec.recalled = false;
+        rec.recalledAt = 0;
+        emit RecallLifted(lotId, msg.sender, reasonHash);
+    }
+
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc IProductLots
@@ -299,6 +329,11 @@ contract ProductLots is IProductLots, EIP712 {
         (Role r, bool authorised, bool paused) = _REGISTRY.standing(account);
         if (paused) revert ProtocolPaused();
         if (!authorised || r != role) revert UnauthorisedAccount(account, role);
+    }
+
+    /// @dev The caller must be the council: the registry's `DEFAULT_ADMIN_ROLE` (0x00) holder. Not gated by the pause.
+    function _requireCouncil() private view {
+        if (!IAccessControl(address(_REGISTRY)).hasRole(bytes32(0), msg.sender)) revert LotsNotCouncil(msg.sender);
     }
 
     /// @dev A lot that `account` may recall or void: it is the lot's authorised manufacturer or a regulator.

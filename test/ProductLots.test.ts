@@ -21,12 +21,14 @@ import {
   JURISDICTION,
   NO_SIGNATURE,
   Role,
+  Status,
   World,
   YEAR,
   attestationFor,
   bytes32,
   commission,
   domainOf,
+  range,
   serialsFor,
   sig,
   worldFixture,
@@ -510,7 +512,11 @@ describe("ProductLots", function () {
         ],
         [
           "a revoked manufacturer",
-          (w) => w.registry.connect(w.regulator).revoke(w.manufacturer.address, bytes32("reason")),
+          // two keys: one regulator proposes, another confirms
+          async (w) => {
+            await w.registry.connect(w.regulator).revoke(w.manufacturer.address, bytes32("reason"));
+            return w.registry.connect(w.regulator2).revoke(w.manufacturer.address, bytes32("reason"));
+          },
         ],
         ["a manufacturer whose licence has lapsed", (w) => time.increaseTo(w.licenceUntil)],
       ];
@@ -1873,6 +1879,178 @@ describe("ProductLots", function () {
       expect(l.status).to.equal(LotStatus.Pending);
       expect(l.recalled).to.equal(true);
       await expectViewsAgree(w.lots, att.lotId);
+    });
+  });
+
+  describe("liftRecall (the council)", function () {
+    it("lets the council lift a recall: the lot reads not recalled, recalledAt cleared, and can be recalled again", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lotId } = await commission(w, manifestOf());
+      await w.lots.connect(w.regulator).recallLot(lotId, bytes32("contamination"));
+      await expect(w.lots.connect(w.council).liftRecall(lotId, bytes32("mistaken")))
+        .to.emit(w.lots, "RecallLifted")
+        .withArgs(lotId, w.council.address, bytes32("mistaken"));
+      const l = await w.lots.lot(lotId);
+      expect(l.recalled).to.equal(false);
+      expect(l.recalledAt).to.equal(0n);
+      expect(l.status).to.equal(LotStatus.Released);
+      expect(decodeLotWord(await w.lots.lotWord(lotId)).recalled).to.equal(0n);
+      await expectViewsAgree(w.lots, lotId);
+      const again = await w.lots.connect(w.manufacturer).recallLot(lotId, bytes32("real"));
+      expect((await w.lots.lot(lotId)).recalledAt).to.equal(await minedAt(again));
+    });
+
+    it("lets the packs of a lifted lot be shipped again through custody", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lotId } = await commission(w, manifestOf());
+      await w.lots.connect(w.manufacturer).recallLot(lotId, bytes32("r"));
+      const ship = () =>
+        w.custody
+          .connect(w.manufacturer)
+          .ship(w.distributor.address, ethers.ZeroAddress, ethers.ZeroHash, [range(lotId, 0, 1)]);
+      await expect(ship()).to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled").withArgs(lotId);
+      await w.lots.connect(w.council).liftRecall(lotId, bytes32("mistaken"));
+      await expect(ship()).to.emit(w.custody, "PacksShipped");
+    });
+
+    it("lifts a recall while the protocol is paused (a remedial act)", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lotId } = await commission(w, manifestOf());
+      await w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"));
+      await w.registry.connect(w.council).pause();
+      await expect(w.lots.connect(w.council).liftRecall(lotId, bytes32("mistaken"))).to.emit(w.lots, "RecallLifted");
+      expect((await w.lots.lot(lotId)).recalled).to.equal(false);
+    });
+
+    it("refuses anyone but the council, paused or not: regulators, the manufacturer, an outsider", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lotId } = await commission(w, manifestOf());
+      await w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"));
+      for (const paused of [false, true]) {
+        if (paused) await w.registry.connect(w.council).pause();
+        for (const caller of [w.regulator, w.regulator2, w.manufacturer, w.outsider]) {
+          await expect(w.lots.connect(caller).liftRecall(lotId, bytes32("r")))
+            .to.be.revertedWithCustomError(w.lots, "LotsNotCouncil")
+            .withArgs(caller.address);
+        }
+      }
+      expect((await w.lots.lot(lotId)).recalled).to.equal(true);
+    });
+
+    it("refuses an unknown lot and a lot that is not recalled", async function () {
+      const w = await loadFixture(worldFixture);
+      const unknown = lotIdOf(GTIN, "NEVER");
+      await expect(w.lots.connect(w.council).liftRecall(unknown, bytes32("r")))
+        .to.be.revertedWithCustomError(w.lots, "LotsUnknownLot")
+        .withArgs(unknown);
+      const { lotId } = await commission(w, manifestOf());
+      await expect(w.lots.connect(w.council).liftRecall(lotId, bytes32("r")))
+        .to.be.revertedWithCustomError(w.lots, "LotsNotRecalled")
+        .withArgs(lotId);
+      await w.lots.connect(w.regulator).recallLot(lotId, bytes32("r"));
+      await w.lots.connect(w.council).liftRecall(lotId, bytes32("r"));
+      await expect(w.lots.connect(w.council).liftRecall(lotId, bytes32("r")))
+        .to.be.revertedWithCustomError(w.lots, "LotsNotRecalled")
+        .withArgs(lotId);
+    });
+
+    it("lets a pending lot whose recall is lifted be co-signed", async function () {
+      const w = await loadFixture(worldFixture);
+      const att = await attestationFor(w, manifestOf());
+      const { m, r } = await signedByBoth(w, att);
+      await w.lots.commissionLot(att, m, NO_SIGNATURE);
+      await w.lots.connect(w.regulator).recallLot(att.lotId, bytes32("r"));
+      await w.lots.connect(w.council).liftRecall(att.lotId, bytes32("mistaken"));
+      await expect(w.lots.cosignLot(att, r)).to.emit(w.lots, "LotReleased").withArgs(att.lotId);
+    });
+  });
+
+  describe("transferProduct (the council)", function () {
+    /** Revokes `manufacturer` in the registry: a second regulator confirms when the first call only proposes. */
+    async function revoke(w: World, manufacturer: HardhatEthersSigner): Promise<void> {
+      await w.registry.connect(w.regulator).revoke(manufacturer.address, bytes32("revoked"));
+      if ((await w.registry.stakeholder(manufacturer.address)).status !== BigInt(Status.Revoked)) {
+        await w.registry.connect(w.regulator2).revoke(manufacturer.address, bytes32("revoked"));
+      }
+      expect((await w.registry.stakeholder(manufacturer.address)).status).to.equal(Status.Revoked);
+    }
+
+    it("moves a revoked manufacturer's product to a successor, who alone commissions new lots; old lots keep their manufacturer", async function () {
+      const w = await loadFixture(worldFixture);
+      const { lotId: oldLot } = await commission(w, manifestOf(), { lotNumber: "OLD" });
+      await revoke(w, w.manufacturer);
+      await expect(w.lots.connect(w.council).transferProduct(GTIN, w.manufacturer2.address))
+        .to.emit(w.lots, "ProductTransferred")
+        .withArgs(GTIN, w.manufacturer.address, w.manufacturer2.address);
+      const p = await w.lots.product(GTIN);
+      expect(p.manufacturer).to.equal(w.manufacturer2.address);
+      expect(p.status).to.equal(ProductStatus.Approved);
+      expect((await w.lots.lot(oldLot)).manufacturer).to.equal(w.manufacturer.address);
+
+      const { lotId } = await commission(w, manifestOf("N"), { lotNumber: "NEW", manufacturer: w.manufacturer2 });
+      const l = await w.lots.lot(lotId);
+      expect(l.manufacturer).to.equal(w.manufacturer2.address);
+      expect(l.manufacturerSigner).to.equal(w.manufacturer2.address);
+      expect(l.status).to.equal(LotStatus.Released);
+
+      const att = await attestationFor(w, manifestOf("X"), { lotNumber: "BY-OLD" });
+      const { m, r } = await signedByBoth(w, att);
+      await expect(w.lots.commissionLot(att, m, r))
+        .to.be.revertedWithCustomError(w.lots, "LotsWrongManufacturer")
+        .withArgs(GTIN, w.manufacturer.address, w.manufacturer2.address);
+    });
+
+    it("refuses anyone but the council", async function () {
+      const w = await loadFixture(worldFixture);
+      await revoke(w, w.manufacturer);
+      for (const caller of [w.regulator, w.manufacturer2, w.manufacturer, w.outsider]) {
+        await expect(w.lots.connect(caller).transferProduct(GTIN, w.manufacturer2.address))
+          .to.be.revertedWithCustomError(w.lots, "LotsNotCouncil")
+          .withArgs(caller.address);
+      }
+      expect((await w.lots.product(GTIN)).manufacturer).to.equal(w.manufacturer.address);
+    });
+
+    it("refuses an unknown product", async function () {
+      const w = await loadFixture(worldFixture);
+      const gtin = gtinNumbered(1);
+      await expect(w.lots.connect(w.council).transferProduct(gtin, w.manufacturer2.address))
+        .to.be.revertedWithCustomError(w.lots, "ProductsUnknownProduct")
+        .withArgs(gtin);
+    });
+
+    it("refuses a successor that is not an authorised manufacturer", async function () {
+      const w = await loadFixture(worldFixture);
+      await revoke(w, w.manufacturer);
+      await w.registry.connect(w.regulator).suspend(w.manufacturer2.address, bytes32("suspended"));
+      for (const successor of [w.distributor, w.outsider, w.regulator, w.manufacturer, w.manufacturer2]) {
+        await expect(w.lots.connect(w.council).transferProduct(GTIN, successor.address))
+          .to.be.revertedWithCustomError(w.lots, "ProductsInvalidSuccessor")
+          .withArgs(GTIN, successor.address);
+      }
+      await expect(w.lots.connect(w.council).transferProduct(GTIN, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(w.lots, "ProductsInvalidSuccessor")
+        .withArgs(GTIN, ethers.ZeroAddress);
+    });
+
+    it("refuses a product whose manufacturer is not revoked (active or only suspended)", async function () {
+      const w = await loadFixture(worldFixture);
+      await expect(w.lots.connect(w.council).transferProduct(GTIN, w.manufacturer2.address))
+        .to.be.revertedWithCustomError(w.lots, "ProductsManufacturerNotRevoked")
+        .withArgs(GTIN, w.manufacturer.address);
+      await w.registry.connect(w.regulator).suspend(w.manufacturer.address, bytes32("suspended"));
+      await expect(w.lots.connect(w.council).transferProduct(GTIN, w.manufacturer2.address))
+        .to.be.revertedWithCustomError(w.lots, "ProductsManufacturerNotRevoked")
+        .withArgs(GTIN, w.manufacturer.address);
+    });
+
+    it("refuses while the protocol is paused (a transfer is not remedial)", async function () {
+      const w = await loadFixture(worldFixture);
+      await revoke(w, w.manufacturer);
+      await w.registry.connect(w.council).pause();
+      await expect(
+        w.lots.connect(w.council).transferProduct(GTIN, w.manufacturer2.address),
+      ).to.be.revertedWithCustomError(w.lots, "ProtocolPaused");
     });
   });
 });

@@ -167,11 +167,31 @@ interface IProductLots {
      */
     event LotVoided(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
 
+    /**
+     * @notice The council lifted a mistaken recall: the lot reads not recalled again and its packs can move.
+     * @param lotId the lot.
+     * @param by the council (the registry's `DEFAULT_ADMIN_ROLE` holder) that lifted it.
+     * @param reasonHash the hash of the reason document.
+     */
+    event RecallLifted(bytes32 indexed lotId, address indexed by, bytes32 reasonHash);
+
+    /**
+     * @notice The council moved a revoked manufacturer's product to a successor, which makes its lots from now on.
+     * @param gtin the product's GTIN-14 value.
+     * @param from the revoked manufacturer.
+     * @param to the successor manufacturer.
+     */
+    event ProductTransferred(uint64 indexed gtin, address indexed from, address indexed to);
+
     /// @dev A GTIN must be a GTIN-14 value (14 digits at most) with a valid check digit.
     error ProductsInvalidGtin(uint64 gtin);
     error ProductsAlreadyRegistered(uint64 gtin);
     error ProductsUnknownProduct(uint64 gtin);
     error ProductsInvalidStatus(uint64 gtin, ProductStatus status);
+    /// @dev A product moves only away from a manufacturer whose registry record is `Revoked`.
+    error ProductsManufacturerNotRevoked(uint64 gtin, address manufacturer);
+    /// @dev A product's successor must be an authorised manufacturer (active, licensed).
+    error ProductsInvalidSuccessor(uint64 gtin, address successor);
     error LotsZeroAddress();
     error LotsZeroUnits();
     error LotsInvalidLotNumber(string lotNumber);
@@ -199,6 +219,10 @@ interface IProductLots {
     error LotsNotPending(bytes32 lotId);
     /// @dev The attestation with EIP-712 digest `digest` was voided: it can never record or release a lot again.
     error LotsAttestationVoided(bytes32 digest);
+    /// @dev `account` is not the council: the registry's `DEFAULT_ADMIN_ROLE` holder.
+    error LotsNotCouncil(address account);
+    /// @dev Only a recalled lot's recall can be lifted.
+    error LotsNotRecalled(bytes32 lotId);
 
     /**
      * @notice Registers a product under the caller, awaiting a regulator's approval.
@@ -294,6 +318,34 @@ interface IProductLots {
      * @param reasonHash the hash of the reason document.
      */
     function voidLot(bytes32 lotId, bytes32 reasonHash) external;
+
+    /**
+     * @notice Lifts a mistaken recall: the lot reads not recalled, its `recalledAt` is cleared (the {LotRecalled} and
+     * {RecallLifted} events keep the history), and custody, which reads the recalled bit of {lotWord}, lets its packs
+     * move again; a pending lot can be co-signed again, and the lot can be recalled again.
+     * Lifting a recall is remedial, so it works while the protocol is paused.
+     * Requirements: the caller is the council (the registry's `DEFAULT_ADMIN_ROLE` holder); the lot exists and is
+     * recalled.
+     * Emits a {RecallLifted} event.
+     * @param lotId the lot.
+     * @param reasonHash the hash of the reason document.
+     */
+    function liftRecall(bytes32 lotId, bytes32 reasonHash) external;
+
+    /**
+     * @notice Moves a revoked manufacturer's product to a successor account (a merger, a lost key). From then on the
+     * successor, and the signers it authorises, attest and commission the product's new lots; the revoked manufacturer
+     * can no longer. Lots already recorded are unaffected: each keeps the manufacturer recorded at commissioning as its
+     * manufacturer and signer of record (only a regulator can now recall or void them, and a lot still pending on the
+     * revoked manufacturer cannot be released, only voided). The product keeps its status.
+     * Requirements: the caller is the council (the registry's `DEFAULT_ADMIN_ROLE` holder); the protocol is not paused
+     * (a transfer is not remedial); the product is registered; its manufacturer's registry record is `Revoked`;
+     * `successor` is an authorised manufacturer.
+     * Emits a {ProductTransferred} event.
+     * @param gtin the product's GTIN-14 value.
+     * @param successor the manufacturer that takes the product over.
+     */
+    function transferProduct(uint64 gtin, address successor) external;
 
     /**
      * @notice The EIP-712 digest a signer signs for `attestation` on this chain and contract.

@@ -605,6 +605,22 @@ export class PharmaChainClient {
     () => ({}),
   );
 
+  /** The council lifts a mistaken recall (also while the protocol is paused). */
+  readonly liftRecall = this.operation(
+    this.lotsOf,
+    "liftRecall",
+    (lotId: string, reason?: HashInput) => [lotId, toBytes32(reason)],
+    () => ({}),
+  );
+
+  /** The council moves a revoked manufacturer's product to a successor manufacturer; recorded lots are unaffected. */
+  readonly transferProduct = this.operation(
+    this.lotsOf,
+    "transferProduct",
+    (gtin: bigint, successor: string) => [gtin, successor],
+    () => ({}),
+  );
+
   async product(gtin: bigint): Promise<ProductRecord> {
     const p = await this.read(() => this.lots.product(gtin));
     return {

@@ -69,7 +69,7 @@ const ORDER_EVENTS = [
 /** Ids per topic list of one `eth_getLogs` query (providers limit a filter's size). */
 const TOPIC_CHUNK = 200;
 
-const LOT_EVENTS = ["LotCommissioned", "LotSigned", "LotReleased", "LotRecalled", "LotVoided"];
+const LOT_EVENTS = ["LotCommissioned", "LotSigned", "LotReleased", "LotRecalled", "RecallLifted", "LotVoided"];
 const CUSTODY_LOT_EVENTS = [
   "PacksShipped",
   "PacksDecommissioned",
@@ -352,6 +352,8 @@ export function summarise(name: string, a: Record<string, unknown>): string {
       return "lot released: both signatures recorded";
     case "LotRecalled":
       return `lot recalled by ${a.by}`;
+    case "RecallLifted":
+      return `recall lifted by the council ${a.by}`;
     case "LotVoided":
       return `pending lot voided by ${a.by}`;
     case "PacksShipped":

@@ -441,6 +441,10 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   ProductsUnknownProduct: (a) => `Product ${gtin(a.gtin)} is not registered.`,
   ProductsInvalidStatus: (a) =>
     `Product ${gtin(a.gtin)} is ${productStatus(a.status)}: only a product awaiting approval can be approved or rejected.`,
+  ProductsManufacturerNotRevoked: (a) =>
+    `Product ${gtin(a.gtin)} cannot move to a successor: its manufacturer ${account(a.manufacturer)} is not revoked.`,
+  ProductsInvalidSuccessor: (a) =>
+    `Product ${gtin(a.gtin)} cannot move to ${account(a.successor)}: the successor must be an active, licensed manufacturer.`,
 
   // ---------------------------------------------------------------- ProductLots: lots
   LotsZeroAddress: () => "An account is missing: the zero address was given.",
@@ -480,6 +484,9 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   LotsAttestationVoided: (a) =>
     `The lot attestation with digest ${hexOf(a.digest)} was voided, so it and its signatures can never record or release ` +
     "a lot: sign a corrected attestation (a new deadline will do) instead.",
+  LotsNotCouncil: (a) =>
+    `Account ${account(a.account)} is not the regulator council: only the council can lift a recall or move a product.`,
+  LotsNotRecalled: (a) => `Lot ${lot(a.lotId)} is not recalled, so there is no recall to lift.`,
 
   // ---------------------------------------------------------------- OpenZeppelin, inherited by ProductLots (EIP-712)
   InvalidShortString: () => "The contract's name or version is not a valid short text.",
