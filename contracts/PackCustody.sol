@@ -516,16 +516,11 @@ contract PackCustody is IPackCustody {
      */
     function _resolve(PackRuns.Run memory run) private view {
         if (run.state != PackState.InTransit) return;
-        ShipmentRecord storage s = _shipments[uint64(run.aux)];
-        ShipmentStatus status = s.status;
-        if (status == ShipmentStatus.Received) {
-            run.holder = s.buyer;
-        } else if (status < ShipmentStatus.Rejected) {
-            // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
-            return;
-        }
-        run.state = PackState.Active;
-        run.aux = 0;
+        // One rule for settling, {_settled}'s (a run in transit has no head).
+        uint256 settled = _settled(PackRuns.runWord(run.end, run.holder, run.state, run.aux));
+        run.holder = PackRuns.holderOf(settled);
+        run.state = PackRuns.stateOfRun(settled);
+        run.aux = PackRuns.auxOf(settled);
     }
 
     /// @dev Pack `start` of `run` (a word; it starts at `runStart`) is `Active`, and so are the run's packs after it.
@@ -686,6 +681,7 @@ contract PackCustody is IPackCustody {
         ShipmentRecord storage s = _shipments[uint64(PackRuns.auxOf(run))];
         ShipmentStatus status = s.status;
         if (status == ShipmentStatus.Received) return PackRuns.runWord(uint32(run), s.buyer, PackState.Active, 0);
+        // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
         if (status < ShipmentStatus.Rejected) return run;
         return PackRuns.runWord(uint32(run), PackRuns.holderOf(run), PackState.Active, 0);
     }
