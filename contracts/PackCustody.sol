@@ -8,6 +8,7 @@ import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
 import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
 import {TradeOrders} from "./TradeOrders.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
 import {PackRuns} from "./libraries/PackRuns.sol";
 import {Gs1} from "./libraries/Gs1.sol";
@@ -53,6 +54,10 @@ contract PackCustody is IPackCustody {
     mapping(uint64 shipmentId => address) private _transporters;
     /// @dev uint48 as in a run's `aux`: 2^48 shipments is out of reach of any chain's gas.
     uint48 private _shipmentCount;
+    /// @dev Rulings of illegitimacy proposed by a first key, awaiting the second (see {confirmIllegitimate}).
+    mapping(bytes32 proposalId => address) private _illegitimacyProposers;
+    /// @dev Clone reports taken: keccak256(lotId, index, reporter).
+    mapping(bytes32 report => bool) private _cloneReports;
 
     /**
      * @notice Custody over the lots of `lots_`, with roles and the pause switch from `registry_`; deploys its order
@@ -220,7 +225,7 @@ contract PackCustody is IPackCustody {
         _checkDecommissionState(state, _requireTrader(msg.sender));
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         _checkDecommissionable(r.lotId, ls, state);
-        _rewrite(r, ls, Edit(Change.Decommission, state, uint48(block.timestamp), false), _NO_CARRY);
+        _rewrite(r, ls, Edit(Change.Decommission, state, uint48(block.timestamp), false, 0), _NO_CARRY);
         emit PacksDecommissioned(r.lotId, msg.sender, state, r.start, r.end);
     }
 
@@ -230,7 +235,7 @@ contract PackCustody is IPackCustody {
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         if (ls.recalled) revert CustodyLotRecalled(r.lotId);
         if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(r.lotId, ls.expiresAt);
-        _rewrite(r, ls, Edit(Change.Undo, PackState.Active, 0, false), _NO_CARRY);
+        _rewrite(r, ls, Edit(Change.Undo, PackState.Active, 0, false, 0), _NO_CARRY);
     }
 
     // ------------------------------------------------------------------ suspect product
@@ -239,11 +244,8 @@ contract PackCustody is IPackCustody {
     function quarantine(PackRange[] calldata ranges, bytes32 evidenceHash) external {
         (Role role, bool authorised) = _standing(msg.sender);
         if (!authorised) revert UnauthorisedAccount(msg.sender, role);
-        Edit memory edit = Edit(Change.Quarantine, PackState.Suspect, 0, role == Role.Regulator);
-        _rewriteAll(ranges, edit, true);
-        for (uint256 i = 0; i < ranges.length; ++i) {
-            emit PacksQuarantined(ranges[i].lotId, msg.sender, ranges[i].start, ranges[i].end, evidenceHash);
-        }
+        // {_change} emits {PacksQuarantined} for each run touched, with its holder.
+        _rewriteAll(ranges, Edit(Change.Quarantine, PackState.Suspect, 0, role == Role.Regulator, evidenceHash), true);
     }
 
     /// @inheritdoc IPackCustody
@@ -273,12 +275,41 @@ contract PackCustody is IPackCustody {
 
     /// @inheritdoc IPackCustody
     function clearSuspect(PackRange[] calldata ranges, bytes32 decisionHash) external {
+        _requireRole(msg.sender, Role.Regulator);
         _ruleOnSuspect(ranges, PackState.Active, decisionHash);
     }
 
     /// @inheritdoc IPackCustody
     function confirmIllegitimate(PackRange[] calldata ranges, bytes32 decisionHash) external {
-        _ruleOnSuspect(ranges, PackState.Illegitimate, decisionHash);
+        if (!_isRuler(msg.sender)) revert UnauthorisedAccount(msg.sender, Role.Regulator);
+        bytes32 id = decisionHash;
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            id = keccak256(abi.encode(id, ranges[i].lotId, ranges[i].start, ranges[i].end));
+        }
+        address proposer = _illegitimacyProposers[id];
+        if (proposer == msg.sender) revert CustodySameApprover(id, msg.sender);
+        if (proposer != address(0) && _isRuler(proposer)) {
+            delete _illegitimacyProposers[id];
+            _ruleOnSuspect(ranges, PackState.Illegitimate, decisionHash);
+            return;
+        }
+        // A first key, or a lapsed proposal taken over: the packs must be suspect now too.
+        _illegitimacyProposers[id] = msg.sender;
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            PackRange calldata r = ranges[i];
+            _requireSuspect(r, _lotStanding(r.lotId));
+            emit IllegitimacyProposed(r.lotId, id, msg.sender, r.start, r.end, decisionHash);
+        }
+    }
+
+    /// @inheritdoc IPackCustody
+    function destroyIllegitimate(PackRange[] calldata ranges) external {
+        _requireAuthorised(msg.sender);
+        uint48 at = uint48(block.timestamp);
+        _rewriteAll(ranges, Edit(Change.Destroy, PackState.Destroyed, at, false, 0), true);
+        for (uint256 i = 0; i < ranges.length; ++i) {
+            emit PacksDecommissioned(ranges[i].lotId, msg.sender, PackState.Destroyed, ranges[i].start, ranges[i].end);
+        }
     }
 
     /// @inheritdoc IPackCustody
@@ -296,6 +327,9 @@ contract PackCustody is IPackCustody {
         if (state < PackState.Dispensed && state != PackState.Illegitimate) {
             revert CustodyNotDecommissioned(pack.lotId, pack.index, state);
         }
+        bytes32 report = keccak256(abi.encode(pack.lotId, pack.index, msg.sender));
+        if (_cloneReports[report]) revert CustodyCloneAlreadyReported(pack.lotId, pack.index, msg.sender);
+        _cloneReports[report] = true;
         emit CloneReported(pack.lotId, msg.sender, pack.index, pack.serial, state, run.holder);
     }
 
@@ -370,6 +404,11 @@ contract PackCustody is IPackCustody {
     }
 
     /// @inheritdoc IPackCustody
+    function illegitimacyProposer(bytes32 proposalId) external view returns (address) {
+        return _illegitimacyProposers[proposalId];
+    }
+
+    /// @inheritdoc IPackCustody
     function shipmentOrder(uint64 shipmentId) external view returns (uint64) {
         return _shipments[shipmentId].orderId;
     }
@@ -420,6 +459,12 @@ contract PackCustody is IPackCustody {
         if (!authorised || !trader) revert UnauthorisedAccount(account, trader ? role : Role.None);
     }
 
+    /// @dev An authorised regulator, or the council (the registry's `DEFAULT_ADMIN_ROLE`): a key that may rule.
+    function _isRuler(address account) private view returns (bool) {
+        (Role role, bool authorised) = _standing(account);
+        return (authorised && role == Role.Regulator) || IAccessControl(address(_REGISTRY)).hasRole(0, account);
+    }
+
     function _pathAllowed(Role from, Role to) private pure returns (bool) {
         if (to == Role.Distributor) return true; // from any trader
         if (to == Role.Dispenser) return from == Role.Manufacturer || from == Role.Distributor;
@@ -465,7 +510,7 @@ contract PackCustody is IPackCustody {
     ) private returns (uint64 packs) {
         bytes32 lastLotId;
         IProductLots.LotStanding memory ls;
-        Edit memory edit = Edit(Change.Ship, PackState.InTransit, id, false);
+        Edit memory edit = Edit(Change.Ship, PackState.InTransit, id, false, 0);
         uint32 carried;
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
@@ -530,11 +575,27 @@ contract PackCustody is IPackCustody {
         if (state != PackState.Active) revert CustodyPackNotActive(lotId, start, state);
     }
 
-    /// @dev A regulator's ruling on suspect packs: cleared (`Active`) or confirmed `Illegitimate`.
+    /// @dev Every pack of `r` is `Suspect` (settled), else the first that is not is named. Reads only.
+    function _requireSuspect(PackRange calldata r, IProductLots.LotStanding memory ls) private view {
+        if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
+        // The hint as a write takes it (a run start at or before the pack before the range), so that a proposal
+        // and its completion accept the same hints.
+        PackRuns.Walk memory w = _runs[r.lotId].begin(r.hint, r.start, r.end, ls.unitCount, ls.manufacturer);
+        (uint32 at, uint256 run) = (w.at, w.run);
+        uint32 from = r.start;
+        while (true) {
+            (PackState state, ) = PackRuns.stateOfWord(_settled(run), at, from);
+            if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, from, state);
+            if (uint32(run) >= r.end) return;
+            (at, from) = (uint32(run), uint32(run));
+            run = PackRuns.Packed.unwrap(_runs[r.lotId][at]);
+        }
+    }
+
+    /// @dev A ruling on suspect packs (the caller's right to rule is checked): cleared (`Active`) or `Illegitimate`.
     function _ruleOnSuspect(PackRange[] calldata ranges, PackState to, bytes32 decisionHash) private {
-        _requireRole(msg.sender, Role.Regulator);
         Change change = to == PackState.Active ? Change.Clear : Change.Illegitimate;
-        _rewriteAll(ranges, Edit(change, to, 0, true), false);
+        _rewriteAll(ranges, Edit(change, to, 0, true, 0), false);
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
             if (to == PackState.Active) emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
@@ -561,15 +622,18 @@ contract PackCustody is IPackCustody {
         Undo,
         Quarantine,
         Clear,
-        Illegitimate
+        Illegitimate,
+        Destroy
     }
 
-    /// @dev A range write: the change, the state and aux it writes, and whether the caller is a regulator.
+    /// @dev A range write: the change, the state and aux it writes, whether the caller is a regulator, and the hash of
+    /// the evidence the change's events carry (quarantine).
     struct Edit {
         Change change;
         PackState state;
         uint48 aux;
         bool byRegulator;
+        bytes32 note;
     }
 
     /// @dev No run start carried over from a previous range of the same lot.
@@ -645,6 +709,10 @@ contract PackCustody is IPackCustody {
         if (change == Change.Ship || change == Change.Quarantine) {
             if (holder != msg.sender && !edit.byRegulator) revert CustodyNotHolder(lotId, a, holder);
             _requireActive(lotId, run, runStart, a);
+            if (change == Change.Quarantine) emit PacksQuarantined(lotId, holder, msg.sender, a, b, edit.note);
+        } else if (change == Change.Destroy) {
+            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+            if (first != PackState.Illegitimate) revert CustodyNotIllegitimate(lotId, a, first);
         } else if (change == Change.Decommission) {
             _requireActive(lotId, run, runStart, a);
             if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);

@@ -1252,7 +1252,11 @@ class Runner {
           send = () => as(o.caller).clearSuspect(args, bytes32("cleared"), TX);
         } else {
           expected = model.confirmIllegitimate(this.address(o.caller), ranges);
-          send = () => as(o.caller).confirmIllegitimate(args, bytes32("illegitimate"), TX);
+          // Two keys: the caller proposes (refusals come from this first call), the council completes.
+          send = async () => {
+            await (await as(o.caller).confirmIllegitimate(args, bytes32("illegitimate"), TX)).wait();
+            return w.custody.connect(w.council).confirmIllegitimate(args, bytes32("illegitimate"), TX);
+          };
         }
         what = `${o.caller} ${o.kind === "clear" ? "clears" : "confirms illegitimate"} ${this.showAll(ranges)}`;
         break;

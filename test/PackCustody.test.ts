@@ -102,6 +102,12 @@ async function hintFor(w: World, lotId: string, start: number): Promise<number> 
   return start === 0 ? 0 : Number(await w.custody.findRun(lotId, start - 1));
 }
 
+/** A ruling of illegitimacy with its two keys: proposed by the regulator, completed by the second regulator. */
+async function confirmIllegitimate(w: World, ranges: ReturnType<typeof range>[], decision = bytes32("ruling")) {
+  await w.custody.connect(w.regulator).confirmIllegitimate(ranges, decision);
+  return w.custody.connect(w.regulator2).confirmIllegitimate(ranges, decision);
+}
+
 const BIG = 1_000;
 
 interface BigLotWorld extends World {
@@ -602,7 +608,7 @@ describe("PackCustody", function () {
       const evidence = bytes32("one case with a broken seal");
       await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 950, 960, hint)], evidence))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, D, 950, 960, evidence);
+        .withArgs(w.lotId, D, D, 950, 960, evidence);
       await expectPacks(w, 950, 960, PackState.Suspect, D);
       const decision = bytes32("seal damaged in handling");
       await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 950, 960, hint)], decision))
@@ -709,7 +715,9 @@ describe("PackCustody", function () {
       const evidence = bytes32("cartons with a different font");
       await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 710, 790, 700)], evidence))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, D, 710, 790, evidence);
+        .withArgs(w.lotId, D, D, 710, 750, evidence) // one event per run: the two shipments' runs
+        .and.to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, D, 750, 790, evidence);
       expect(await layout(w, w.lotId)).to.deep.equal([
         [0, 700, M, A, A, 0],
         [700, 710, D, A, A, 0],
@@ -1292,7 +1300,7 @@ describe("PackCustody", function () {
     it("reports a clone of an illegitimate pack", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.regulator).quarantine([range(w.lotId, 0, 3, 0)], bytes32("evidence"));
-      await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 0, 3, 0)], bytes32("ruling"));
+      await confirmIllegitimate(w, [range(w.lotId, 0, 3, 0)]);
       const pack = packProof(w.manifest, w.lotId, w.manifest.serials[1], 0);
       await expect(w.custody.connect(w.dispenser).reportClone(pack))
         .to.emit(w.custody, "CloneReported")
@@ -1591,7 +1599,7 @@ describe("PackCustody", function () {
       const evidence = bytes32("photo of a misprinted carton");
       await expect(w.custody.connect(w.distributor).quarantine([range(w.lotId, 2, 5, 0)], evidence))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, w.distributor.address, 2, 5, evidence);
+        .withArgs(w.lotId, w.distributor.address, w.distributor.address, 2, 5, evidence);
       await expectPack(w, 3, PackState.Suspect, w.distributor.address);
       await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 2, 5, 0)]))
         .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
@@ -1633,9 +1641,9 @@ describe("PackCustody", function () {
       // the holder quarantines its own packs, in two ranges
       await expect(quarantine(w.distributor, range(w.lotId, 0, 2), range(w.lotId, 3, 5, 2)))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, D, 0, 2, evidence)
+        .withArgs(w.lotId, D, D, 0, 2, evidence)
         .and.to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, D, 3, 5, evidence);
+        .withArgs(w.lotId, D, D, 3, 5, evidence);
       await expectPacks(w, 0, 2, PackState.Suspect, D);
       await expectPack(w, 2, PackState.Active, D);
       await expectPacks(w, 3, 5, PackState.Suspect, D);
@@ -1652,7 +1660,9 @@ describe("PackCustody", function () {
       const evidence = bytes32("laboratory report");
       await expect(w.custody.connect(w.regulator).quarantine([range(w.lotId, 3, 8)], evidence))
         .to.emit(w.custody, "PacksQuarantined")
-        .withArgs(w.lotId, R, 3, 8, evidence);
+        .withArgs(w.lotId, D, R, 3, 5, evidence)
+        .and.to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, M, R, 5, 8, evidence);
       await expectPacks(w, 3, 5, PackState.Suspect, D);
       await expectPacks(w, 5, 8, PackState.Suspect, M);
       await expectPack(w, 2, PackState.Active, D);
@@ -1664,9 +1674,10 @@ describe("PackCustody", function () {
       await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 3, 9, 0)], decision))
         .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
         .withArgs(w.lotId, 8, PackState.Active);
-      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 3, 8)], decision))
+      await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 3, 8)], decision);
+      await expect(w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 3, 8)], decision))
         .to.emit(w.custody, "PacksIllegitimate")
-        .withArgs(w.lotId, R, 3, 8, decision);
+        .withArgs(w.lotId, w.regulator2.address, 3, 8, decision);
       await expectPacks(w, 3, 5, PackState.Illegitimate, D);
       await expectPacks(w, 5, 8, PackState.Illegitimate, M);
       await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 3, 8)], decision))
@@ -1772,13 +1783,14 @@ describe("PackCustody", function () {
       }
     });
 
-    it("lets a regulator confirm suspect packs illegitimate, for good", async function () {
+    it("lets two regulators confirm suspect packs illegitimate, for good", async function () {
       const w = await loadFixture(custodyFixture);
       await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 0, 4, 0)], bytes32("evidence"));
       const decision = bytes32("counterfeit");
-      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 1, 3, 0)], decision))
+      await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 1, 3, 0)], decision);
+      await expect(w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 1, 3, 0)], decision))
         .to.emit(w.custody, "PacksIllegitimate")
-        .withArgs(w.lotId, w.regulator.address, 1, 3, decision);
+        .withArgs(w.lotId, w.regulator2.address, 1, 3, decision);
       await expectPack(w, 1, PackState.Illegitimate, w.manufacturer.address);
       await expectPack(w, 0, PackState.Suspect, w.manufacturer.address);
       await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 1, 3, 0)], decision))
@@ -1803,6 +1815,169 @@ describe("PackCustody", function () {
       await expect(w.custody.connect(w.outsider).quarantine([range(w.lotId, 0, 1)], ethers.ZeroHash))
         .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
         .withArgs(w.outsider.address, Role.None);
+    });
+  });
+
+  describe("two keys for a ruling that cannot be undone; disposal; reports that cannot flood", function () {
+    /** The proposal id of a ruling: the decision hash folded with each range's lot, start and end (hints aside). */
+    function proposalId(decision: string, ranges: ReturnType<typeof range>[]): string {
+      let id = decision;
+      for (const r of ranges) {
+        id = ethers.keccak256(
+          ethers.AbiCoder.defaultAbiCoder().encode(
+            ["bytes32", "bytes32", "uint32", "uint32"],
+            [id, r.lotId, r.start, r.end],
+          ),
+        );
+      }
+      return id;
+    }
+
+    it("takes a regulator's ruling of illegitimacy as a proposal, completed by a second regulator or the council", async function () {
+      const w = await loadFixture(custodyFixture);
+      const [M, R, R2] = [w.manufacturer.address, w.regulator.address, w.regulator2.address];
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 0, 6, 0)], bytes32("evidence"));
+      const decision = bytes32("counterfeit: laboratory report 17");
+      const id = proposalId(decision, [range(w.lotId, 1, 3)]);
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 1, 3, 0)], decision))
+        .to.emit(w.custody, "IllegitimacyProposed")
+        .withArgs(w.lotId, id, R, 1, 3, decision)
+        .and.not.to.emit(w.custody, "PacksIllegitimate");
+      expect(await w.custody.illegitimacyProposer(id)).to.equal(R);
+      await expectPacks(w, 1, 3, PackState.Suspect, M);
+      // the proposer cannot be its own second key
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 1, 3, 0)], decision))
+        .to.be.revertedWithCustomError(w.custody, "CustodySameApprover")
+        .withArgs(id, R);
+      // another decision is another proposal
+      const other = bytes32("another decision");
+      await expect(w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 1, 3, 0)], other))
+        .to.emit(w.custody, "IllegitimacyProposed")
+        .withArgs(w.lotId, proposalId(other, [range(w.lotId, 1, 3)]), R2, 1, 3, other);
+      await expectPacks(w, 1, 3, PackState.Suspect, M);
+      // the second regulator completes it (the proposal names the packs, not the hint)
+      await expect(w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 1, 3)], decision))
+        .to.emit(w.custody, "PacksIllegitimate")
+        .withArgs(w.lotId, R2, 1, 3, decision);
+      await expectPacks(w, 1, 3, PackState.Illegitimate, M);
+      expect(await w.custody.illegitimacyProposer(id)).to.equal(ZERO);
+      // the council is a second key too
+      const ruling = bytes32("counterfeit: second batch");
+      await w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 4, 6, 3)], ruling);
+      await expect(w.custody.connect(w.council).confirmIllegitimate([range(w.lotId, 4, 6, 3)], ruling))
+        .to.emit(w.custody, "PacksIllegitimate")
+        .withArgs(w.lotId, w.council.address, 4, 6, ruling);
+      await expectPacks(w, 4, 6, PackState.Illegitimate, M);
+      await expectPack(w, 3, PackState.Suspect, M);
+    });
+
+    it("lets a proposal lapse when its proposer is no longer authorised: the next call proposes again", async function () {
+      const w = await loadFixture(custodyFixture);
+      const [M, R2] = [w.manufacturer.address, w.regulator2.address];
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 0, 2, 0)], bytes32("evidence"));
+      const decision = bytes32("counterfeit");
+      const id = proposalId(decision, [range(w.lotId, 0, 2)]);
+      await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 0, 2, 0)], decision);
+      await w.registry.connect(w.council).suspend(w.regulator.address, bytes32("rogue"));
+      await expect(w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotId, 0, 2, 0)], decision))
+        .to.emit(w.custody, "IllegitimacyProposed")
+        .withArgs(w.lotId, id, R2, 0, 2, decision)
+        .and.not.to.emit(w.custody, "PacksIllegitimate");
+      expect(await w.custody.illegitimacyProposer(id)).to.equal(R2);
+      await expectPacks(w, 0, 2, PackState.Suspect, M);
+      await expect(w.custody.connect(w.council).confirmIllegitimate([range(w.lotId, 0, 2, 0)], decision)).to.emit(
+        w.custody,
+        "PacksIllegitimate",
+      );
+    });
+
+    it("refuses a proposal by anyone but a regulator or the council, and on packs that are not suspect", async function () {
+      const w = await loadFixture(custodyFixture);
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 0, 2, 0)], bytes32("evidence"));
+      for (const by of [w.manufacturer, w.distributor, w.transporter, w.outsider]) {
+        await expect(w.custody.connect(by).confirmIllegitimate([range(w.lotId, 0, 1)], ethers.ZeroHash))
+          .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+          .withArgs(by.address, Role.Regulator);
+      }
+      // the packs are checked when proposed, not only when completed
+      await expect(w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 0, 3, 0)], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotSuspect")
+        .withArgs(w.lotId, 2, PackState.Active);
+      await expect(w.custody.connect(w.council).confirmIllegitimate([range(w.lotId, 3, 2, 0)], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(w.custody, "CustodyInvalidRange")
+        .withArgs(w.lotId, 3, 2);
+      await w.registry.connect(w.council).pause();
+      await expect(
+        w.custody.connect(w.council).confirmIllegitimate([range(w.lotId, 0, 1)], ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(w.custody, "ProtocolPaused");
+    });
+
+    it("lets the holder destroy packs confirmed illegitimate, so that they leave its stock; no one else", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w);
+      const D = w.distributor.address;
+      await w.custody.connect(w.distributor).quarantine([range(w.lotId, 0, 4, 0)], bytes32("evidence"));
+      await confirmIllegitimate(w, [range(w.lotId, 0, 4, 0)]);
+      await w.lots.connect(w.regulator).recallLot(w.lotId, bytes32("recall"));
+      await expect(w.custody.connect(w.manufacturer).destroyIllegitimate([range(w.lotId, 0, 4, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotHolder")
+        .withArgs(w.lotId, 0, D);
+      await expect(w.custody.connect(w.distributor).destroyIllegitimate([range(w.lotId, 2, 6, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotIllegitimate")
+        .withArgs(w.lotId, 4, PackState.Active);
+      await expect(w.custody.connect(w.outsider).destroyIllegitimate([range(w.lotId, 0, 4, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "UnauthorisedAccount")
+        .withArgs(w.outsider.address, Role.None);
+      // in a recalled lot too: disposal is the way out
+      await expect(w.custody.connect(w.distributor).destroyIllegitimate([range(w.lotId, 0, 3, 0)]))
+        .to.emit(w.custody, "PacksDecommissioned")
+        .withArgs(w.lotId, D, PackState.Destroyed, 0, 3);
+      await expectPacks(w, 0, 3, PackState.Destroyed, D);
+      await expectPack(w, 3, PackState.Illegitimate, D);
+      const v = await w.custody.verify(query(w, 1));
+      expect(v.verdict).to.equal(Verdict.Recalled); // the recall comes first in the verdict order
+      expect(v.state).to.equal(PackState.Destroyed);
+      expect(v.decommissionedAt).to.equal(await time.latest());
+      await expect(w.custody.connect(w.distributor).undoDecommission(range(w.lotId, 0, 3, 0)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyLotRecalled")
+        .withArgs(w.lotId);
+      await expect(w.custody.connect(w.distributor).destroyIllegitimate([range(w.lotId, 0, 1, 0)]))
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotIllegitimate")
+        .withArgs(w.lotId, 0, PackState.Destroyed);
+    });
+
+    it("takes one clone report per pack and reporter", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDispenser(w);
+      const pack = packProof(w.manifest, w.lotId, w.manifest.serials[2], 0);
+      await w.custody.connect(w.dispenser).decommission(pack, PackState.Dispensed);
+      await w.custody.connect(w.dispenser2).reportClone(pack);
+      await expect(w.custody.connect(w.dispenser2).reportClone({ ...pack, hint: 2 }))
+        .to.be.revertedWithCustomError(w.custody, "CustodyCloneAlreadyReported")
+        .withArgs(w.lotId, 2, w.dispenser2.address);
+      await expect(w.custody.connect(w.distributor).reportClone(pack)).to.emit(w.custody, "CloneReported");
+      const other = packProof(w.manifest, w.lotId, w.manifest.serials[3], 0);
+      await w.custody.connect(w.dispenser).decommission(other, PackState.Dispensed);
+      await expect(w.custody.connect(w.dispenser2).reportClone(other)).to.emit(w.custody, "CloneReported");
+    });
+
+    it("indexes quarantine events by holder: one event per holder's packs", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 5);
+      const [M, D, R] = [w.manufacturer.address, w.distributor.address, w.regulator.address];
+      const evidence = bytes32("laboratory report");
+      await expect(w.custody.connect(w.regulator).quarantine([range(w.lotId, 3, 8)], evidence))
+        .to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, D, R, 3, 5, evidence)
+        .and.to.emit(w.custody, "PacksQuarantined")
+        .withArgs(w.lotId, M, R, 5, 8, evidence);
+      const mine = await w.custody.queryFilter(w.custody.filters.PacksQuarantined(undefined, D));
+      expect(mine.map((e) => [Number(e.args.start), Number(e.args.end)])).to.deep.equal([[3, 5]]);
+      const suspicions = await w.custody.queryFilter(w.custody.filters.SuspicionReported(undefined, M));
+      expect(suspicions).to.have.length(0);
+      await w.custody.connect(w.transporter).reportSuspicion([range(w.lotId, 0, 10)], evidence);
+      const forM = await w.custody.queryFilter(w.custody.filters.SuspicionReported(undefined, M));
+      expect(forM.map((e) => [Number(e.args.start), Number(e.args.end)])).to.deep.equal([[5, 10]]);
     });
   });
 
@@ -1839,7 +2014,7 @@ describe("PackCustody", function () {
 
       await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 0, 2, 0)], bytes32("e"));
       expect(await verdict(query(w, 1))).to.equal(Verdict.Suspect);
-      await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotId, 0, 1, 0)], bytes32("r"));
+      await confirmIllegitimate(w, [range(w.lotId, 0, 1, 0)]);
       expect(await verdict(query(w, 0))).to.equal(Verdict.Illegitimate);
       await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 5, 6, 2), PackState.Destroyed);
       const destroyed = await w.custody.verify(query(w, 5));

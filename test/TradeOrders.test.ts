@@ -1032,6 +1032,7 @@ describe("TradeOrders", function () {
         .decommission(packProof(w.lotA.manifest, w.lotA.lotId, w.lotA.manifest.serials[1], 0), PackState.Dispensed);
       await w.custody.connect(w.regulator).quarantine([range(w.lotA.lotId, 4, 6)], bytes32("evidence"));
       await w.custody.connect(w.regulator).confirmIllegitimate([range(w.lotA.lotId, 5, 6)], bytes32("fake"));
+      await w.custody.connect(w.regulator2).confirmIllegitimate([range(w.lotA.lotId, 5, 6)], bytes32("fake"));
       await w.custody.connect(w.distributor).ship(w.manufacturer.address, ZERO, NOTICE, [range(w.lotA.lotId, 6, 7)]);
       // B: 3 packs to the pharmacy, on their way
       await w.custody.connect(w.manufacturer).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotB.lotId, 0, 3, 0)]);

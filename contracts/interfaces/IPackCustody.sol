@@ -230,14 +230,23 @@ interface IPackCustody {
     );
 
     /**
-     * @notice Packs were quarantined as suspect.
+     * @notice Packs were quarantined as suspect. One event per run of packs the range touches (consecutive packs of
+     * one holder in one stored state), so that each holder finds what concerns it by its indexed address.
      * @param lotId the lot.
-     * @param by the stakeholder that quarantined them.
-     * @param start the range's first pack.
-     * @param end the pack after the range's last.
+     * @param holder the packs' holder, who keeps them.
+     * @param by the stakeholder that quarantined them: the holder or a regulator.
+     * @param start the first pack of this part of the range.
+     * @param end the pack after its last.
      * @param evidenceHash the hash of the evidence.
      */
-    event PacksQuarantined(bytes32 indexed lotId, address indexed by, uint32 start, uint32 end, bytes32 evidenceHash);
+    event PacksQuarantined(
+        bytes32 indexed lotId,
+        address indexed holder,
+        address indexed by,
+        uint32 start,
+        uint32 end,
+        bytes32 evidenceHash
+    );
 
     /**
      * @notice A stakeholder that may not quarantine packs (it does not hold them) reported a suspicion about them, for
@@ -275,9 +284,28 @@ interface IPackCustody {
     );
 
     /**
-     * @notice A regulator confirmed suspect packs illegitimate, for good.
+     * @notice A first key (a regulator, or the council) proposed to confirm suspect packs illegitimate; a second,
+     * different key completes it by the same call ({confirmIllegitimate}). No state changed yet.
      * @param lotId the lot.
-     * @param regulator the regulator.
+     * @param proposalId the proposal: see {confirmIllegitimate}.
+     * @param proposer the first key.
+     * @param start the range's first pack.
+     * @param end the pack after the range's last.
+     * @param decisionHash the hash of the decision document.
+     */
+    event IllegitimacyProposed(
+        bytes32 indexed lotId,
+        bytes32 indexed proposalId,
+        address indexed proposer,
+        uint32 start,
+        uint32 end,
+        bytes32 decisionHash
+    );
+
+    /**
+     * @notice Suspect packs were confirmed illegitimate, for good, by a second key (see {IllegitimacyProposed}).
+     * @param lotId the lot.
+     * @param regulator the second key: a regulator or the council.
      * @param start the range's first pack.
      * @param end the pack after the range's last.
      * @param decisionHash the hash of the decision document.
@@ -335,6 +363,9 @@ interface IPackCustody {
     error CustodyNotDecommissioned(bytes32 lotId, uint32 index, PackState state);
     /// @dev A location must be 0 (none given) or a 13-digit GLN with a valid check digit.
     error CustodyInvalidGln(uint64 gln);
+    error CustodySameApprover(bytes32 proposalId, address account);
+    error CustodyNotIllegitimate(bytes32 lotId, uint32 index, PackState state);
+    error CustodyCloneAlreadyReported(bytes32 lotId, uint32 index, address reporter);
 
     /**
      * @notice Ships ranges of one or more lots to `buyer`, optionally through `transporter`; the packs are then in
@@ -479,7 +510,7 @@ interface IPackCustody {
      * Requirements: the caller is an authorised regulator, or an authorised stakeholder holding every pack (anyone
      * else reports a suspicion with {reportSuspicion}: nobody can freeze another party's stock); every pack is
      * `Active`; the lot is released.
-     * Emits a {PacksQuarantined} event per range.
+     * Emits a {PacksQuarantined} event per holder's run of packs in each range.
      * @param ranges the ranges (see {PackRange}).
      * @param evidenceHash the hash of the evidence.
      */
@@ -505,18 +536,42 @@ interface IPackCustody {
     function clearSuspect(PackRange[] calldata ranges, bytes32 decisionHash) external;
 
     /**
-     * @notice A regulator confirms suspect packs illegitimate, for good.
-     * Emits a {PacksIllegitimate} event per range.
+     * @notice Confirms suspect packs illegitimate, for good, with two keys: the first call (by an authorised
+     * regulator or the council) proposes, the same call by a different one completes. The proposal is named by
+     * `proposalId`: `decisionHash` folded with each range, `id = keccak256(abi.encode(id, lotId, start, end))` from
+     * `id = decisionHash` (hints aside). A proposal whose proposer is no longer authorised has lapsed: the call
+     * proposes again, as its caller's.
+     * Requirements: the caller is an authorised regulator or the council, not the proposer; every pack is `Suspect`
+     * (checked when proposed and when completed); the protocol is not paused.
+     * Emits an {IllegitimacyProposed} event per range when proposing, a {PacksIllegitimate} event per range when
+     * completing.
      * @param ranges the ranges (see {PackRange}).
      * @param decisionHash the hash of the decision document.
      */
     function confirmIllegitimate(PackRange[] calldata ranges, bytes32 decisionHash) external;
 
     /**
+     * @notice The holder destroys packs confirmed illegitimate (their disposition): they become `Destroyed` and leave
+     * its stock, also in a recalled or expired lot. Final.
+     * Requirements: the caller is an authorised stakeholder holding every pack; every pack is `Illegitimate`.
+     * Emits a {PacksDecommissioned} event (state `Destroyed`) per range.
+     * @param ranges the ranges (see {PackRange}).
+     */
+    function destroyIllegitimate(PackRange[] calldata ranges) external;
+
+    /**
+     * @notice Who proposed a ruling of illegitimacy not yet completed (see {confirmIllegitimate}).
+     * @param proposalId the proposal.
+     * @return The proposer, or the zero address when there is none.
+     */
+    function illegitimacyProposer(bytes32 proposalId) external view returns (address);
+
+    /**
      * @notice Reports a scan of a pack that already left the supply chain (a cloned code), for the regulator. This is
      * a separate call because the refused second dispense keeps no event.
-     * Requirements: the caller is any authorised stakeholder; the proof puts `serial` at `index`; the pack is
-     * decommissioned or illegitimate.
+     * Requirements: the caller is any authorised stakeholder that has not reported this pack before (one report per
+     * pack and reporter: the reports cannot flood); the proof puts `serial` at `index`; the pack is decommissioned or
+     * illegitimate.
      * Emits a {CloneReported} event.
      * @param pack the pack, with its serial and the Merkle proof of it.
      */

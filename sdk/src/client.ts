@@ -6,6 +6,7 @@
  * with a readable sentence.
  */
 import {
+  AbiCoder,
   BaseContract,
   ContractRunner,
   Interface,
@@ -19,6 +20,7 @@ import {
   getAddress,
   id as utf8Hash,
   isHexString,
+  keccak256,
 } from "ethers";
 import {
   Deployment,
@@ -787,11 +789,42 @@ export class PharmaChainClient {
     () => ({}),
   );
 
-  /** A regulator confirms suspect packs illegitimate (final). */
+  /**
+   * Confirms suspect packs illegitimate (final), with two keys: the first call (a regulator or the council) proposes,
+   * the same call with the same ranges and decision by a different regulator or the council completes it.
+   * `confirmed` says which happened; `proposalId` names the proposal (see {@link illegitimacyProposalId}).
+   */
   readonly confirmIllegitimate = this.operation(
     this.custodyOf,
     "confirmIllegitimate",
     async (ranges: readonly PackRangeInput[], decision?: HashInput) => [await this.hinted(ranges), toBytes32(decision)],
+    (receipt) => {
+      const proposed = this.events(receipt, this.custody.interface, "IllegitimacyProposed");
+      if (proposed.length > 0) return { confirmed: false, proposalId: String(proposed[0].args.proposalId) };
+      const done = this.events(receipt, this.custody.interface, "PacksIllegitimate");
+      const ranges = done.map((e) => ({
+        lotId: String(e.args.lotId),
+        start: Number(e.args.start),
+        end: Number(e.args.end),
+      }));
+      return { confirmed: true, proposalId: illegitimacyProposalId(ranges, String(done[0].args.decisionHash)) };
+    },
+  );
+
+  /** Who proposed the ruling of illegitimacy `proposalId` that awaits its second key (null: none). */
+  async illegitimacyProposer(proposalId: string): Promise<string | null> {
+    const proposer = await this.read(() => this.custody.illegitimacyProposer(proposalId));
+    return proposer === ZeroAddress ? null : proposer;
+  }
+
+  /**
+   * The holder destroys packs confirmed illegitimate (their disposition): they become `Destroyed` and leave its stock,
+   * also in a recalled or expired lot.
+   */
+  readonly destroyIllegitimate = this.operation(
+    this.custodyOf,
+    "destroyIllegitimate",
+    async (ranges: readonly PackRangeInput[]) => [await this.hinted(ranges)],
     () => ({}),
   );
 
@@ -1406,4 +1439,20 @@ export interface SignerSignatureInput {
 
 function signerSignature(s: SignerSignatureInput | undefined): SignerSignatureInput {
   return s ?? { signer: ZeroAddress, signature: "0x" };
+}
+
+/**
+ * The id of a ruling of illegitimacy (see `confirmIllegitimate`): the decision hash folded with each range's lot, start
+ * and end, `id = keccak256(abi.encode(id, lotId, start, end))` from `id = decision` (hints aside).
+ */
+export function illegitimacyProposalId(
+  ranges: readonly { lotId: string; start: number; end: number }[],
+  decision: string,
+): string {
+  const coder = AbiCoder.defaultAbiCoder();
+  let id = decision;
+  for (const r of ranges) {
+    id = keccak256(coder.encode(["bytes32", "bytes32", "uint32", "uint32"], [id, r.lotId, r.start, r.end]));
+  }
+  return id;
 }

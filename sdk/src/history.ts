@@ -77,6 +77,7 @@ const CUSTODY_LOT_EVENTS = [
   "PacksQuarantined",
   "SuspicionReported",
   "PacksCleared",
+  "IllegitimacyProposed",
   "PacksIllegitimate",
   "CloneReported",
 ];
@@ -363,13 +364,17 @@ export function summarise(name: string, a: Record<string, unknown>): string {
     case "DecommissionUndone":
       return `${range(a)}: ${PackState[Number(a.previous)]} undone by ${a.by}`;
     case "PacksQuarantined":
-      return `${range(a)} quarantined as suspect by ${a.by}`;
+      return a.holder === a.by
+        ? `${range(a)} quarantined as suspect by their holder ${a.by}`
+        : `${range(a)} of ${a.holder} quarantined as suspect by ${a.by}`;
     case "SuspicionReported":
       return `suspicion about ${range(a)} reported by ${a.reporter} to their holder ${a.holder}`;
     case "PacksCleared":
       return `${range(a)} cleared by regulator ${a.regulator}`;
     case "PacksIllegitimate":
-      return `${range(a)} confirmed illegitimate by regulator ${a.regulator}`;
+      return `${range(a)} confirmed illegitimate by ${a.regulator}, the second key`;
+    case "IllegitimacyProposed":
+      return `${range(a)} proposed illegitimate by ${a.proposer}: awaits a second regulator or the council`;
     case "CloneReported":
       return `clone reported by ${a.reporter}: serial ${a.serial} (pack ${a.index}) was already ${PackState[Number(a.state)]}`;
     case "ShipmentCreated":

@@ -545,6 +545,15 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     "that has already left the supply chain.",
   CustodyInvalidGln: (a) =>
     `${gln(a.gln)} is not a valid location: give a 13-digit GLN with a valid check digit, or none.`,
+  CustodySameApprover: (a) =>
+    `Account ${account(a.account)} proposed this ruling (${lot(a.proposalId)}) and cannot also complete it: ` +
+    "confirming packs illegitimate needs a second key, another regulator or the regulator council.",
+  CustodyNotIllegitimate: (a) =>
+    `${capitalise(pack(a.index, a.lotId))} is ${packState(a.state)}: only packs confirmed illegitimate are destroyed ` +
+    "this way; destroy other packs with decommission.",
+  CustodyCloneAlreadyReported: (a) =>
+    `Account ${account(a.reporter)} has already reported a clone of ${pack(a.index, a.lotId)}: one report per pack ` +
+    "and reporter is kept.",
 
   // ---------------------------------------------------------------- TradeOrders, custody's order book
   TradeZeroAddress: () =>

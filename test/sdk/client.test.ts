@@ -19,7 +19,7 @@ import {
 } from "ethers";
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { PharmaChainClient, toBytes32 } from "../../sdk/src/client";
+import { PharmaChainClient, illegitimacyProposalId, toBytes32 } from "../../sdk/src/client";
 import { deployProtocol } from "../../sdk/src/deploy";
 import { ConfigurationError, ContractRevertError, InvalidInputError, NotFoundError } from "../../sdk/src/errors";
 import { LotStatus, PackState, ProductStatus, Role, ShipmentStatus, StakeholderStatus } from "../../sdk/src/enums";
@@ -679,7 +679,17 @@ describe("SDK client", function () {
       await revert(w.as(w.manufacturer).clearSuspect([{ lotId: lot.lotId, start: 1, end: 3 }]), "UnauthorisedAccount");
       await w.as(w.regulator).clearSuspect([{ lotId: lot.lotId, start: 1, end: 3 }], "false alarm");
       expect((await w.admin.packStatus(lot.lotId, 2)).state).to.equal(PackState.Active);
-      await w.as(w.regulator).confirmIllegitimate([{ lotId: lot.lotId, start: 5, end: 8 }], "lab report");
+      // two keys: the regulator proposes, the council completes
+      const ruling = [{ lotId: lot.lotId, start: 5, end: 8 }];
+      const proposed = await w.as(w.regulator).confirmIllegitimate(ruling, "lab report");
+      expect(proposed.confirmed).to.equal(false);
+      expect(proposed.proposalId).to.equal(illegitimacyProposalId(ruling, toBytes32("lab report")));
+      expect(await w.admin.illegitimacyProposer(proposed.proposalId)).to.equal(w.regulator.address);
+      expect((await w.admin.packStatus(lot.lotId, 6)).state).to.equal(PackState.Suspect);
+      await revert(w.as(w.regulator).confirmIllegitimate(ruling, "lab report"), "CustodySameApprover");
+      const done = await w.as(w.council).confirmIllegitimate(ruling, "lab report");
+      expect(done).to.deep.include({ confirmed: true, proposalId: proposed.proposalId });
+      expect(await w.admin.illegitimacyProposer(proposed.proposalId)).to.equal(null);
       expect((await w.admin.packStatus(lot.lotId, 6)).state).to.equal(PackState.Illegitimate);
       const notSuspect = await revert(
         w.as(w.regulator).confirmIllegitimate([{ lotId: lot.lotId, start: 5, end: 6 }]),

@@ -79,6 +79,7 @@ async function historyWorld() {
   await m.quarantine([{ lotId: a.lotId, start: 6, end: 8 }], "seal broken");
   await as(w.regulator).clearSuspect([{ lotId: a.lotId, start: 6, end: 7 }], "false alarm");
   await as(w.regulator).confirmIllegitimate([{ lotId: a.lotId, start: 7, end: 8 }], "lab report");
+  await as(w.regulator2).confirmIllegitimate([{ lotId: a.lotId, start: 7, end: 8 }], "lab report"); // second key
   // shipment 3: packs 4-5 of A rejected by the second distributor
   const s3 = await m.ship({ buyer: w.distributor2.address, ranges: [{ lotId: a.lotId, start: 4, end: 6 }] });
   await as(w.distributor2).rejectShipment(s3.shipmentId, "damaged");
@@ -182,6 +183,7 @@ describe("SDK history", function () {
       "PacksDecommissioned",
       "PacksQuarantined",
       "PacksCleared",
+      "IllegitimacyProposed",
       "PacksIllegitimate",
       "PacksShipped",
       "ShipmentCreated",
@@ -252,13 +254,14 @@ describe("SDK history", function () {
       `pack 1 decommissioned as Dispensed by ${h.w.dispenser.address}`,
     );
     expect(only(events, "PacksQuarantined")[0].args).to.include({
+      holder: h.w.manufacturer.address,
       by: h.w.manufacturer.address,
       start: 6n,
       end: 8n,
       evidenceHash: id("seal broken"),
     });
     expect(only(events, "PacksIllegitimate")[0].args).to.include({
-      regulator: h.w.regulator.address,
+      regulator: h.w.regulator2.address, // the second key completes the ruling
       start: 7n,
       end: 8n,
     });
@@ -306,7 +309,13 @@ describe("SDK history", function () {
     ]);
     expectOrdered(pack1);
     const pack7 = await h.reader.pack(h.a.lotId, 7);
-    expect(names(pack7)).to.deep.equal([...COMMISSIONED, "PacksQuarantined", "PacksIllegitimate", "LotRecalled"]);
+    expect(names(pack7)).to.deep.equal([
+      ...COMMISSIONED,
+      "PacksQuarantined",
+      "IllegitimacyProposed",
+      "PacksIllegitimate",
+      "LotRecalled",
+    ]);
     const pack4 = await h.reader.pack(h.a.lotId, 4);
     expect(names(pack4)).to.deep.equal([
       ...COMMISSIONED,
@@ -400,7 +409,12 @@ describe("SDK history", function () {
     const from = only(all, "PacksQuarantined")[0].blockNumber;
     const to = only(all, "PacksIllegitimate")[0].blockNumber;
     const windowed = await h.reader.lot(h.a.lotId, { fromBlock: from, toBlock: to, blockRange: 2 });
-    expect(names(windowed)).to.deep.equal(["PacksQuarantined", "PacksCleared", "PacksIllegitimate"]);
+    expect(names(windowed)).to.deep.equal([
+      "PacksQuarantined",
+      "PacksCleared",
+      "IllegitimacyProposed",
+      "PacksIllegitimate",
+    ]);
     expect(await h.reader.lot(h.a.lotId, { fromBlock: h.firstBlock + 1 })).to.deep.equal(all);
   });
 

@@ -80,6 +80,7 @@ async function verificationWorld() {
   const main = await lot("V-MAIN", 12);
   await client.quarantine([{ lotId: main.lotId, start: 1, end: 3 }], "seal broken");
   await as(w.regulator).confirmIllegitimate([{ lotId: main.lotId, start: 2, end: 3 }], "lab report");
+  await as(w.regulator2).confirmIllegitimate([{ lotId: main.lotId, start: 2, end: 3 }], "lab report"); // second key
   const toPharmacy = await client.ship({
     buyer: w.dispenser.address,
     ranges: [{ lotId: main.lotId, start: 3, end: 4 }],

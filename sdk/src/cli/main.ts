@@ -1133,12 +1133,28 @@ const COMMANDS: Record<string, Command> = {
     }),
   ),
   illegitimate: simple(
-    "a regulator confirms suspect packs illegitimate",
+    "confirm suspect packs illegitimate, with two keys: a regulator (or the council) proposes, a different " +
+      "regulator or the council completes it by the same command with the same ranges and decision",
     "illegitimate --range LOT:START-END [--range ...] [--decision TEXT]",
     { range: { type: "string", multiple: true }, decision: { type: "string" } },
+    async (c, ctx) => {
+      const written = await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision"));
+      return {
+        done: written.confirmed
+          ? "packs confirmed illegitimate"
+          : `proposed (${written.proposalId}): a different regulator or the council completes it with the same ` +
+            "command, ranges and decision",
+        written,
+      };
+    },
+  ),
+  "destroy-illegitimate": simple(
+    "the holder destroys packs confirmed illegitimate: they leave its stock (also in a recalled or expired lot)",
+    "destroy-illegitimate --range LOT:START-END [--range ...]",
+    { range: { type: "string", multiple: true } },
     async (c, ctx) => ({
-      done: "packs confirmed illegitimate",
-      written: await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision")),
+      done: "illegitimate packs destroyed",
+      written: await c.destroyIllegitimate(strs(ctx, "range").map(rangeArg)),
     }),
   ),
   "report-clone": simple(

@@ -420,6 +420,9 @@ class Exporter {
           add(event);
           break;
         }
+        case "IllegitimacyProposed":
+          skip("a proposal changes no custody: the ruling is exported when its second key completes it");
+          break;
         default:
           skip(`${e.name} has no EPCIS counterpart`);
       }
