@@ -8,10 +8,12 @@ import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
 import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
 import {TradeOrders} from "./TradeOrders.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
+import {AccessGate} from "./AccessGate.sol";
+import {Role, PackState, UnauthorisedAccount} from "./Common.sol";
+import {TradePaths} from "./libraries/TradePaths.sol";
 import {PackRuns} from "./libraries/PackRuns.sol";
 import {Gs1} from "./libraries/Gs1.sol";
+import {LotWords} from "./libraries/LotWords.sol";
 
 /**
  * @title PackCustody
@@ -27,13 +29,12 @@ import {Gs1} from "./libraries/Gs1.sol";
  * Custody deploys its order book ({TradeOrders}) and reports to it every shipment made for an order and that
  * shipment's settlement, so that orders follow their shipments; other shipments never call it.
  */
-contract PackCustody is IPackCustody {
+contract PackCustody is IPackCustody, AccessGate {
     using PackRuns for mapping(uint32 => PackRuns.Packed);
 
     /// @notice How long the account that decommissioned a pack may undo it (EU FMD), except `Locked`: no limit.
     uint256 public constant UNDO_WINDOW = 10 days;
 
-    IStakeholderRegistry private immutable _REGISTRY;
     IProductLots private immutable _LOTS;
     ITradeOrders private immutable _ORDER_BOOK;
 
@@ -67,9 +68,8 @@ contract PackCustody is IPackCustody {
      */
     // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
     // solhint-disable-next-line func-visibility
-    constructor(IStakeholderRegistry registry_, IProductLots lots_) {
+    constructor(IStakeholderRegistry registry_, IProductLots lots_) AccessGate(registry_) {
         if (address(registry_) == address(0) || address(lots_) == address(0)) revert CustodyZeroAddress();
-        _REGISTRY = registry_;
         _LOTS = lots_;
         _ORDER_BOOK = new TradeOrders(registry_, lots_);
     }
@@ -112,7 +112,7 @@ contract PackCustody is IPackCustody {
         if (buyer == address(0) || buyer == msg.sender) revert CustodyInvalidBuyer(buyer);
         (Role buyerRole, bool buyerAuthorised) = _standing(buyer);
         if (!buyerAuthorised) revert UnauthorisedAccount(buyer, buyerRole);
-        if (!_pathAllowed(sellerRole, buyerRole)) revert CustodyPathNotAllowed(msg.sender, buyer);
+        if (!TradePaths.mayShip(sellerRole, buyerRole)) revert CustodyPathNotAllowed(msg.sender, buyer);
         if (transporter != address(0)) _requireRole(transporter, Role.Transporter);
         if (ranges.length == 0) revert CustodyEmptyShipment();
 
@@ -434,42 +434,10 @@ contract PackCustody is IPackCustody {
 
     // ------------------------------------------------------------------ internals: parties
 
-    function _standing(address account) private view returns (Role role, bool authorised) {
-        bool paused;
-        (role, authorised, paused) = _REGISTRY.standing(account);
-        if (paused) revert ProtocolPaused();
-    }
-
-    function _requireRole(address account, Role role) private view {
-        (Role r, bool authorised) = _standing(account);
-        if (!authorised || r != role) revert UnauthorisedAccount(account, role);
-    }
-
-    function _requireAuthorised(address account) private view {
-        (Role r, bool authorised) = _standing(account);
-        if (!authorised) revert UnauthorisedAccount(account, r);
-    }
-
-    /// @dev An authorised manufacturer, distributor or dispenser: the parties that own packs. `neededRole` in the error
-    /// is the account's own role when it is one of these (then it is not authorised in it), else `None`.
-    function _requireTrader(address account) private view returns (Role role) {
-        bool authorised;
-        (role, authorised) = _standing(account);
-        bool trader = role == Role.Manufacturer || role == Role.Distributor || role == Role.Dispenser;
-        if (!authorised || !trader) revert UnauthorisedAccount(account, trader ? role : Role.None);
-    }
-
     /// @dev An authorised regulator, or the council (the registry's `DEFAULT_ADMIN_ROLE`): a key that may rule.
     function _isRuler(address account) private view returns (bool) {
         (Role role, bool authorised) = _standing(account);
-        return (authorised && role == Role.Regulator) || IAccessControl(address(_REGISTRY)).hasRole(0, account);
-    }
-
-    function _pathAllowed(Role from, Role to) private pure returns (bool) {
-        if (to == Role.Distributor) return true; // from any trader
-        if (to == Role.Dispenser) return from == Role.Manufacturer || from == Role.Distributor;
-        if (to == Role.Manufacturer) return from == Role.Distributor || from == Role.Dispenser;
-        return false;
+        return (authorised && role == Role.Regulator) || _isCouncil(account);
     }
 
     // ------------------------------------------------------------------ internals: lots and runs
@@ -480,11 +448,7 @@ contract PackCustody is IPackCustody {
 
     /// @dev Decodes {IProductLots-lotWord}: one call and one storage read per lot.
     function _decodeLot(bytes32 lotId, uint256 word) private pure returns (IProductLots.LotStanding memory ls) {
-        ls.manufacturer = address(uint160(word));
-        ls.expiresAt = uint40(word >> 160);
-        ls.unitCount = uint32(word >> 200);
-        ls.status = IProductLots.LotStatus(uint8(word >> 232));
-        ls.recalled = uint8(word >> 240) != 0;
+        LotWords.decode(word, ls);
         if (ls.status == IProductLots.LotStatus.None) revert CustodyUnknownLot(lotId);
     }
 

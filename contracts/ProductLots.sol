@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
-import {Role, StakeholderStatus, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
+import {AccessGate} from "./AccessGate.sol";
+import {Role, StakeholderStatus, UnauthorisedAccount} from "./Common.sol";
 import {Gs1} from "./libraries/Gs1.sol";
 
 /**
@@ -15,7 +15,7 @@ import {Gs1} from "./libraries/Gs1.sol";
  * @notice Products (GTINs) and the dual-signed lots of serialised packs made of them. The EIP-712 domain is
  * `PharmaChain`, version `1`, this chain, this contract; it is readable through ERC-5267 `eip712Domain()`.
  */
-contract ProductLots is IProductLots, EIP712 {
+contract ProductLots is IProductLots, EIP712, AccessGate {
     // solhint-disable gas-small-strings
     /// @notice The EIP-712 type hash of {LotAttestation}: the keccak256 of its normative type string.
     /// @dev The string is written out where it is hashed, as the normative text (gas-small-strings does not apply: a
@@ -24,8 +24,6 @@ contract ProductLots is IProductLots, EIP712 {
         "LotAttestation(bytes32 lotId,uint64 gtin,string lotNumber,uint64 expiresAt,uint32 unitCount,bytes32 serialsRoot,bytes32 dataHash,address manufacturer,uint64 deadline)"
     );
     // solhint-enable gas-small-strings
-
-    IStakeholderRegistry private immutable _REGISTRY;
 
     mapping(uint64 gtin => Product) private _products;
 
@@ -66,9 +64,8 @@ contract ProductLots is IProductLots, EIP712 {
      */
     // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
     // solhint-disable-next-line func-visibility
-    constructor(IStakeholderRegistry registry_) EIP712("PharmaChain", "1") {
+    constructor(IStakeholderRegistry registry_) EIP712("PharmaChain", "1") AccessGate(registry_) {
         if (address(registry_) == address(0)) revert LotsZeroAddress();
-        _REGISTRY = registry_;
     }
 
     // ------------------------------------------------------------------ products
@@ -126,8 +123,7 @@ contract ProductLots is IProductLots, EIP712 {
         if (_REGISTRY.stakeholder(from).status != StakeholderStatus.Revoked) {
             revert ProductsManufacturerNotRevoked(gtin, from);
         }
-        (Role role, bool authorised, bool paused) = _REGISTRY.standing(successor);
-        if (paused) revert ProtocolPaused();
+        (Role role, bool authorised) = _standing(successor);
         if (!authorised || role != Role.Manufacturer) revert ProductsInvalidSuccessor(gtin, successor);
         p.manufacturer = successor;
         emit ProductTransferred(gtin, from, successor);
@@ -325,23 +321,16 @@ contract ProductLots is IProductLots, EIP712 {
 
     // ------------------------------------------------------------------ internals
 
-    function _requireRole(address account, Role role) private view {
-        (Role r, bool authorised, bool paused) = _REGISTRY.standing(account);
-        if (paused) revert ProtocolPaused();
-        if (!authorised || r != role) revert UnauthorisedAccount(account, role);
-    }
-
     /// @dev The caller must be the council: the registry's `DEFAULT_ADMIN_ROLE` (0x00) holder. Not gated by the pause.
     function _requireCouncil() private view {
-        if (!IAccessControl(address(_REGISTRY)).hasRole(bytes32(0), msg.sender)) revert LotsNotCouncil(msg.sender);
+        if (!_isCouncil(msg.sender)) revert LotsNotCouncil(msg.sender);
     }
 
     /// @dev A lot that `account` may recall or void: it is the lot's authorised manufacturer or a regulator.
     function _lotRuledBy(bytes32 lotId, address account) private view returns (LotRecord storage rec) {
         rec = _lots[lotId];
         if (rec.status == LotStatus.None) revert LotsUnknownLot(lotId);
-        (Role role, bool authorised, bool paused) = _REGISTRY.standing(account);
-        if (paused) revert ProtocolPaused();
+        (Role role, bool authorised) = _standing(account);
         bool allowed =
             authorised && (role == Role.Regulator || (role == Role.Manufacturer && rec.manufacturer == account));
         if (!allowed) revert UnauthorisedAccount(account, Role.Regulator);

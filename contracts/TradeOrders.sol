@@ -5,7 +5,9 @@ import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
 import {IPackCustody} from "./interfaces/IPackCustody.sol";
 import {IProductLots} from "./interfaces/IProductLots.sol";
 import {IStakeholderRegistry} from "./interfaces/IStakeholderRegistry.sol";
-import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol";
+import {AccessGate} from "./AccessGate.sol";
+import {Role, PackState, UnauthorisedAccount} from "./Common.sol";
+import {TradePaths} from "./libraries/TradePaths.sol";
 
 /**
  * @title TradeOrders
@@ -18,7 +20,7 @@ import {Role, PackState, ProtocolPaused, UnauthorisedAccount} from "./Common.sol
  * An order's shipped and received packs are counters that custody keeps current: it reports each linked shipment when
  * it is made and when it settles, in O(1), so an order's status is read without looking at its shipments.
  */
-contract TradeOrders is ITradeOrders {
+contract TradeOrders is ITradeOrders, AccessGate {
     /**
      * @dev Runs read from custody per call when tallying a lot's inventory: custody allocates every run asked for, so
      * the first call of a lot asks for a few (most lots have few runs) and each next one for twice as many.
@@ -26,7 +28,6 @@ contract TradeOrders is ITradeOrders {
     uint256 private constant _FIRST_RUNS_PER_CALL = 4;
     uint256 private constant _MAX_RUNS_PER_CALL = 64;
 
-    IStakeholderRegistry private immutable _REGISTRY;
     IProductLots private immutable _LOTS;
     IPackCustody private immutable _CUSTODY;
 
@@ -93,9 +94,8 @@ contract TradeOrders is ITradeOrders {
      */
     // Constructors take no visibility since Solidity 0.7: `public` would only draw a compiler warning.
     // solhint-disable-next-line func-visibility
-    constructor(IStakeholderRegistry registry_, IProductLots lots_) {
+    constructor(IStakeholderRegistry registry_, IProductLots lots_) AccessGate(registry_) {
         if (address(registry_) == address(0) || address(lots_) == address(0)) revert TradeZeroAddress();
-        _REGISTRY = registry_;
         _LOTS = lots_;
         _CUSTODY = IPackCustody(msg.sender);
     }
@@ -440,26 +440,6 @@ contract TradeOrders is ITradeOrders {
 
     // ------------------------------------------------------------------ internals: parties
 
-    function _standing(address account) private view returns (Role role, bool authorised) {
-        bool paused;
-        (role, authorised, paused) = _REGISTRY.standing(account);
-        if (paused) revert ProtocolPaused();
-    }
-
-    function _requireRole(address account, Role role) private view {
-        (Role r, bool authorised) = _standing(account);
-        if (!authorised || r != role) revert UnauthorisedAccount(account, role);
-    }
-
-    /// @dev An authorised manufacturer, distributor or dispenser, as custody requires of a seller: `neededRole` in the
-    /// error is the account's own role when it is one of these (then it is not authorised in it), else `None`.
-    function _requireTrader(address account) private view returns (Role role) {
-        bool authorised;
-        (role, authorised) = _standing(account);
-        bool trader = role == Role.Manufacturer || role == Role.Distributor || role == Role.Dispenser;
-        if (!authorised || !trader) revert UnauthorisedAccount(account, trader ? role : Role.None);
-    }
-
     /**
      * @dev The checks of a new order or offer between `seller` and `buyer`, one of them the caller: the caller trades,
      * the other party is authorised, the path from seller to buyer is allowed.
@@ -472,17 +452,7 @@ contract TradeOrders is ITradeOrders {
         (Role otherRole, bool authorised) = _standing(counterparty);
         if (!authorised) revert UnauthorisedAccount(counterparty, otherRole);
         (sellerRole, buyerRole) = callerSells ? (callerRole, otherRole) : (otherRole, callerRole);
-        if (!_pathAllowed(sellerRole, buyerRole)) revert TradePathNotAllowed(seller, buyer);
-    }
-
-    /// @dev Manufacturer → distributor → distributor → dispenser; returns dispenser → distributor → manufacturer.
-    function _pathAllowed(Role seller, Role buyer) private pure returns (bool) {
-        if (seller == Role.Manufacturer) return buyer == Role.Distributor;
-        if (seller == Role.Distributor) {
-            return buyer == Role.Distributor || buyer == Role.Dispenser || buyer == Role.Manufacturer;
-        }
-        if (seller == Role.Dispenser) return buyer == Role.Distributor;
-        return false;
+        if (!TradePaths.maySell(sellerRole, buyerRole)) revert TradePathNotAllowed(seller, buyer);
     }
 
     /// @dev An approved product; a manufacturer on either side is the product's own.
