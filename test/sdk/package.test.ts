@@ -28,6 +28,7 @@ function duBytes(dir: string): number {
 describe("@pharmachain/sdk package @skip-on-coverage", function () {
   let project: string;
   let tarball: string;
+  let ethersFloor: string;
 
   before(function () {
     if (!fs.existsSync(path.join(SDK, "dist", "cjs", "sdk", "src", "index.js"))) {
@@ -58,7 +59,10 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
       path.join(project, "package.json"),
       JSON.stringify({ name: "consumer", version: "1.0.0", private: true }),
     );
-    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project);
+    // The lowest ethers of the SDK's peer range: the repository's own tests run the highest.
+    const peer = JSON.parse(fs.readFileSync(path.join(SDK, "package.json"), "utf8")).peerDependencies.ethers as string;
+    ethersFloor = peer.replace(/^\^/, "");
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `ethers@${ethersFloor}`], project);
   });
 
   after(function () {
@@ -148,6 +152,84 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
     expect(fs.existsSync(path.join(root, pkg.exports["."].import.types))).to.equal(true);
     const dts = fs.readFileSync(path.join(root, pkg.exports["."].require.types), "utf8");
     expect(dts).to.contain("./client");
+  });
+
+  it("type-checks a .mts program that passes an ethers provider as the runner (real ES module declarations)", function () {
+    const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules", "ethers", "package.json"), "utf8"));
+    expect(installed.version, "the peer range's floor is what is installed").to.equal(ethersFloor);
+    const dir = path.join(project, "mts");
+    fs.mkdirSync(dir, { recursive: true });
+    // The README's example, with a provider-only runner too, and a subpath import.
+    fs.writeFileSync(
+      path.join(dir, "check.mts"),
+      `import { JsonRpcProvider, Wallet } from "ethers";
+      import { PharmaChainClient, loadDeployment, verifyPacks, Manifest, type VerificationReport } from "@pharmachain/sdk";
+      import { parseScan } from "@pharmachain/sdk/gs1";
+      import { ManifestError } from "@pharmachain/sdk/errors";
+      const provider = new JsonRpcProvider("http://127.0.0.1:8545");
+      const reader = await PharmaChainClient.connect({ runner: provider, deployment: loadDeployment("d") });
+      const writer = await PharmaChainClient.connect({
+        runner: new Wallet("0x" + "11".repeat(32), provider),
+        deployment: loadDeployment("d"),
+      });
+      const manifest = await Manifest.fromFile("serials.csv");
+      const reports: VerificationReport[] = await verifyPacks(reader, [parseScan("x").gtin], { manifests: () => manifest });
+      const failure: Error = new ManifestError("x");
+      console.log(reports, writer, failure);
+      `,
+    );
+    fs.writeFileSync(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          target: "es2022",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          typeRoots: [path.join(ROOT, "node_modules", "@types")],
+          types: ["node"],
+        },
+        files: ["check.mts"],
+      }),
+    );
+    const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    try {
+      run(process.execPath, [tsc, "-p", dir], project);
+    } catch (error) {
+      throw new Error(`the .mts program does not type-check:\n${(error as { stdout?: string }).stdout ?? error}`);
+    }
+  });
+
+  it("has subpath entries that load only what they need, from require and import; prints their cold load times", function () {
+    const entries = ["gs1", "manifest", "attestation", "verification", "epcis", "errors"];
+    const times: Record<string, string> = {};
+    for (const entry of ["", ...entries]) {
+      const specifier = entry ? `@pharmachain/sdk/${entry}` : "@pharmachain/sdk";
+      // What each entry pulls in, from a cold process: the heavy parsers only where they are used.
+      const script = `
+        const t = process.hrtime.bigint();
+        const m = require(${JSON.stringify(specifier)});
+        const ms = Number(process.hrtime.bigint() - t) / 1e6;
+        const loaded = Object.keys(require.cache);
+        console.log(JSON.stringify({
+          ms, exports: Object.keys(m).length,
+          ajv: loaded.some((f) => f.includes("/node_modules/ajv/")),
+          xmldom: loaded.some((f) => f.includes("/node_modules/@xmldom/")),
+        }));`;
+      const out = JSON.parse(run(process.execPath, ["-e", script], project));
+      expect(out.exports, specifier).to.be.greaterThan(0);
+      if (["gs1", "manifest", "attestation", "errors"].includes(entry)) {
+        expect(out.ajv, `${specifier} loads ajv`).to.equal(false);
+        expect(out.xmldom, `${specifier} loads xmldom`).to.equal(false);
+      }
+      const esm = path.join(project, `entry-${entry || "root"}.mjs`);
+      fs.writeFileSync(esm, `import * as m from ${JSON.stringify(specifier)};\nconsole.log(Object.keys(m).length);\n`);
+      expect(Number(run(process.execPath, [esm], project)), `${specifier} from import`).to.be.greaterThan(0);
+      times[specifier] = `${out.ms.toFixed(0)} ms`;
+    }
+    console.log(`      cold require times: ${JSON.stringify(times)}`);
   });
 
   it("installs the pharmachain command", function () {
