@@ -71,9 +71,39 @@ export function isAi82(value: string): boolean {
 }
 
 /** `lotId = keccak256(abi.encode(uint64 gtin, string lotNumber))`. */
-export function lotIdOf(gtin: bigint, lotNumber: string): string {
+export function lotIdOf(gtin: Gtin, lotNumber: string): string {
   if (!isAi82(lotNumber)) throw new Gs1Error(`lot number "${lotNumber}" must be 1-20 characters of the GS1 AI 82 set`);
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "string"], [gtin, lotNumber]));
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "string"], [gtinValue(gtin), lotNumber]));
+}
+
+/**
+ * A GTIN as the SDK takes it everywhere, from a scan to a lot id: the protocol's `uint64`, or its digits as printed or
+ * scanned (GTIN-8, -12, -13 or -14; the check digit is checked).
+ */
+export type Gtin = bigint | string;
+
+/** A {@link Gtin} as the protocol's `uint64`. Throws on digits with a wrong length or check digit, saying which. */
+export function gtinValue(gtin: Gtin): bigint {
+  if (typeof gtin === "bigint") {
+    if (gtin <= 0n || gtin >= 10n ** 14n) throw new Gs1Error(`GTIN ${gtin} is not a GTIN-14 value`);
+    assertCheckDigit(gtin14(gtin), `GTIN ${gtin14(gtin)}`);
+    return gtin;
+  }
+  return gtinToUint64(gtin);
+}
+
+/**
+ * The lot id of a scanned pack: its GTIN and lot number (AI 01 and AI 10) from a Digital Link, element string,
+ * DataMatrix payload or EPC URI, or from a pack already parsed.
+ */
+export function lotIdOfScan(scan: string | Pick<Gs1Pack, "gtin" | "lot">): string {
+  const pack = typeof scan === "string" ? parseScan(scan) : scan;
+  if (!pack.lot) {
+    throw new Gs1Error(
+      `the scan ${typeof scan === "string" ? `"${scan}" ` : ""}has no lot number (AI 10): the lot id needs it`,
+    );
+  }
+  return lotIdOf(pack.gtin, pack.lot);
 }
 
 // ================================================================== Application Identifiers

@@ -8,12 +8,12 @@ import { FunctionFragment, Interface, ZeroAddress } from "ethers";
 import type { IPackCustody, PackCustody, ProductLots } from "./contracts";
 import { LotStatus, PackState, Verdict } from "./enums";
 import { ConfigurationError, InvalidInputError } from "./errors";
-import { gtin14, gtinToUint64, lotIdOf, parseScan } from "./gs1";
+import { Gtin, gtin14, gtinToUint64, lotIdOf, parseScan } from "./gs1";
 import { explainError } from "./revert";
 
 /** What a scanner read from a pack. `expiresAt` (unix seconds) is checked against the lot's when given. */
 export interface PackScan {
-  gtin: bigint | string;
+  gtin: Gtin;
   serial: string;
   lotNumber: string;
   expiresAt?: bigint;
@@ -94,97 +94,133 @@ export interface VerificationReport {
   message: string;
 }
 
-const VERDICT_NAMES: Record<Verdict, string> = {
-  [Verdict.Verified]: "verified",
-  [Verdict.UnknownProduct]: "unknown product",
-  [Verdict.UnknownLot]: "unknown lot",
-  [Verdict.UnknownSerial]: "unknown serial",
-  [Verdict.LotOrExpiryMismatch]: "lot or expiry mismatch",
-  [Verdict.LotNotReleased]: "lot not released",
-  [Verdict.Recalled]: "recalled",
-  [Verdict.Expired]: "expired",
-  [Verdict.Illegitimate]: "illegitimate",
-  [Verdict.Suspect]: "suspect",
-  [Verdict.Decommissioned]: "decommissioned",
+/** What the SDK says of a pack state: its name, and the EU hub's pack status when the pack is decommissioned in it. */
+export interface PackStateRecord {
+  /** The state in words, as a sentence uses it ("dispensed", "in transit"). */
+  name: string;
+  /** True for the EU FMD decommission states: the pack has left the supply chain. */
+  decommissioned: boolean;
+  /** The EU hub's pack status for a pack decommissioned in this state. */
+  euStatus?: string;
+}
+
+/** One record per pack state (the single table the verdicts, the CLI and the service read). */
+export const PACK_STATES: Readonly<Record<PackState, PackStateRecord>> = {
+  [PackState.Active]: { name: "active", decommissioned: false },
+  [PackState.InTransit]: { name: "in transit", decommissioned: false },
+  [PackState.Suspect]: { name: "suspect", decommissioned: false },
+  [PackState.Illegitimate]: { name: "illegitimate", decommissioned: false },
+  [PackState.Dispensed]: { name: "dispensed", decommissioned: true, euStatus: "INACTIVE (SUPPLIED)" },
+  [PackState.Destroyed]: { name: "destroyed", decommissioned: true, euStatus: "INACTIVE (DESTROYED)" },
+  [PackState.Exported]: { name: "exported", decommissioned: true, euStatus: "INACTIVE (EXPORTED)" },
+  [PackState.Sample]: { name: "sample", decommissioned: true, euStatus: "INACTIVE (SAMPLE)" },
+  [PackState.FreeSample]: { name: "free sample", decommissioned: true, euStatus: "INACTIVE (FREE SAMPLE)" },
+  [PackState.Stolen]: { name: "stolen", decommissioned: true, euStatus: "INACTIVE (STOLEN)" },
+  [PackState.Locked]: { name: "locked", decommissioned: true, euStatus: "INACTIVE (LOCKED)" },
 };
 
-/** The EU hub's pack status for a decommissioned pack's state. */
-const EU_DECOMMISSIONED: Partial<Record<PackState, string>> = {
-  [PackState.Dispensed]: "INACTIVE (SUPPLIED)",
-  [PackState.Destroyed]: "INACTIVE (DESTROYED)",
-  [PackState.Exported]: "INACTIVE (EXPORTED)",
-  [PackState.Sample]: "INACTIVE (SAMPLE)",
-  [PackState.FreeSample]: "INACTIVE (FREE SAMPLE)",
-  [PackState.Stolen]: "INACTIVE (STOLEN)",
-  [PackState.Locked]: "INACTIVE (LOCKED)",
-};
+/** A report without its message, and the pack named as a sentence names it: what a verdict's message is made of. */
+type MessageInput = Omit<VerificationReport, "message">;
+
+/** What the SDK answers for one verdict: its name, the DSCSA and EU hub answers, and the pharmacist's sentence. */
+export interface VerdictRecord {
+  /** The verdict in words (`verdictName`). */
+  name: string;
+  /** The DSCSA verification response (GS1 Lightweight Messaging Standard, release 1.3). */
+  dscsa: DscsaResponse;
+  /** The EU hub's return code and pack status; `state` matters for a decommissioned pack. */
+  eu(state: PackState): EuHubResponse;
+  /** One sentence for the person holding the pack; `pack` names it. */
+  message(r: MessageInput, pack: string): string;
+}
+
+const NOT_FOR_REDISTRIBUTION = "Not_for_re-distribution" as const;
 
 /**
- * The DSCSA and EU answers for a verdict. DSCSA: a product identifier that matches is `verified: true` even when the
- * manufacturer adds `Recalled` or `Expired` (as the standard's scenarios do); suspect, illegitimate, unreleased and
- * decommissioned packs are `Not_for_re-distribution`. EU: unknown product `NMVS_NC_PC_01`, unknown batch
- * `NMVS_FE_LOT_03`, unknown serial `NMVS_NC_PC_02`, expiry mismatch `NMVS_FE_LOT_12`, an inactive pack
- * `NMVS_NC_PCK_22` (the alert a second decommission raises).
+ * One record per verdict: name, DSCSA answer, EU answer and message together, so that a verdict cannot gain one answer
+ * and miss another. DSCSA: a product identifier that matches is `verified: true` even when the manufacturer adds
+ * `Recalled` or `Expired` (as the standard's scenarios do); suspect, illegitimate, unreleased and decommissioned packs
+ * are `Not_for_re-distribution`. EU: unknown product `NMVS_NC_PC_01`, unknown batch `NMVS_FE_LOT_03`, unknown serial
+ * `NMVS_NC_PC_02`, expiry mismatch `NMVS_FE_LOT_12`, an inactive pack `NMVS_NC_PCK_22` (the alert a second
+ * decommission raises).
  */
+export const VERDICTS: Readonly<Record<Verdict, VerdictRecord>> = {
+  [Verdict.Verified]: {
+    name: "verified",
+    dscsa: { verified: true },
+    eu: () => ({ returnCode: null, packStatus: "ACTIVE" }),
+    message: (r, pack) => `Genuine: ${pack} is active and may be supplied (use by ${lastDay(r.expiresAt)}).`,
+  },
+  [Verdict.UnknownProduct]: {
+    name: "unknown product",
+    dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial" },
+    eu: () => ({ returnCode: "NMVS_NC_PC_01", packStatus: "UNKNOWN" }),
+    message: (r) => `Do not supply: GTIN ${r.gtin} is not a product registered on PharmaChain.`,
+  },
+  [Verdict.UnknownLot]: {
+    name: "unknown lot",
+    dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial_Lot" },
+    eu: () => ({ returnCode: "NMVS_FE_LOT_03", packStatus: "UNKNOWN" }),
+    message: (r) => `Do not supply: lot ${r.lotNumber} of GTIN ${r.gtin} was never commissioned.`,
+  },
+  [Verdict.UnknownSerial]: {
+    name: "unknown serial",
+    dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial" },
+    eu: () => ({ returnCode: "NMVS_NC_PC_02", packStatus: "UNKNOWN" }),
+    message: (r) =>
+      `Do not supply: serial ${r.serial} is not in lot ${r.lotNumber}'s manifest — the code may be falsified.`,
+  },
+  [Verdict.LotOrExpiryMismatch]: {
+    name: "lot or expiry mismatch",
+    dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial_Expiry" },
+    eu: () => ({ returnCode: "NMVS_FE_LOT_12", packStatus: "UNKNOWN" }),
+    message: (r, pack) =>
+      `Do not supply: the expiry or product on ${pack} does not match the lot's record (use by ${lastDay(r.expiresAt)}).`,
+  },
+  [Verdict.LotNotReleased]: {
+    name: "lot not released",
+    dscsa: { verified: false, verificationFailureReason: NOT_FOR_REDISTRIBUTION },
+    eu: () => ({ returnCode: null, packStatus: "INACTIVE (BATCH NOT RELEASED)" }),
+    message: (r) => `Do not supply: lot ${r.lotNumber} has not been released by the regulator.`,
+  },
+  [Verdict.Recalled]: {
+    name: "recalled",
+    dscsa: { verified: true, additionalInfo: "Recalled" },
+    eu: () => ({ returnCode: null, packStatus: "INACTIVE (BATCH RECALLED)" }),
+    message: (r) => `Do not supply: lot ${r.lotNumber} was recalled on ${day(r.recalledAt)}.`,
+  },
+  [Verdict.Expired]: {
+    name: "expired",
+    dscsa: { verified: true, additionalInfo: "Expired" },
+    eu: () => ({ returnCode: null, packStatus: "INACTIVE (EXPIRED)" }),
+    message: (r, pack) => `Do not supply: ${pack} expired at the end of ${lastDay(r.expiresAt)}.`,
+  },
+  [Verdict.Illegitimate]: {
+    name: "illegitimate",
+    dscsa: { verified: false, verificationFailureReason: NOT_FOR_REDISTRIBUTION, additionalInfo: "Illegitimate" },
+    eu: () => ({ returnCode: null, packStatus: "INACTIVE (LOCKED: ILLEGITIMATE)" }),
+    message: (_, pack) => `Do not supply: the regulator confirmed ${pack} illegitimate. Quarantine it and report it.`,
+  },
+  [Verdict.Suspect]: {
+    name: "suspect",
+    dscsa: { verified: false, verificationFailureReason: NOT_FOR_REDISTRIBUTION, additionalInfo: "Suspect" },
+    eu: () => ({ returnCode: null, packStatus: "ACTIVE (QUARANTINED: SUSPECT)" }),
+    message: (_, pack) => `Do not supply: ${pack} is quarantined as suspect pending the regulator's decision.`,
+  },
+  [Verdict.Decommissioned]: {
+    name: "decommissioned",
+    dscsa: { verified: false, verificationFailureReason: NOT_FOR_REDISTRIBUTION },
+    eu: (state) => ({ returnCode: "NMVS_NC_PCK_22", packStatus: PACK_STATES[state].euStatus ?? "INACTIVE" }),
+    message: (r, pack) =>
+      `Do not supply: ${pack} was already ${PACK_STATES[r.state].name} on ${day(r.decommissionedAt)} — this code ` +
+      "may be a clone. Report it.",
+  },
+};
+
+/** The DSCSA and EU answers for a verdict (see {@link VERDICTS}). */
 export function responsesFor(verdict: Verdict, state: PackState): { dscsa: DscsaResponse; eu: EuHubResponse } {
-  switch (verdict) {
-    case Verdict.Verified:
-      return { dscsa: { verified: true }, eu: { returnCode: null, packStatus: "ACTIVE" } };
-    case Verdict.UnknownProduct:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial" },
-        eu: { returnCode: "NMVS_NC_PC_01", packStatus: "UNKNOWN" },
-      };
-    case Verdict.UnknownLot:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial_Lot" },
-        eu: { returnCode: "NMVS_FE_LOT_03", packStatus: "UNKNOWN" },
-      };
-    case Verdict.UnknownSerial:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial" },
-        eu: { returnCode: "NMVS_NC_PC_02", packStatus: "UNKNOWN" },
-      };
-    case Verdict.LotOrExpiryMismatch:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "No_match_GTIN_Serial_Expiry" },
-        eu: { returnCode: "NMVS_FE_LOT_12", packStatus: "UNKNOWN" },
-      };
-    case Verdict.LotNotReleased:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "Not_for_re-distribution" },
-        eu: { returnCode: null, packStatus: "INACTIVE (BATCH NOT RELEASED)" },
-      };
-    case Verdict.Recalled:
-      return {
-        dscsa: { verified: true, additionalInfo: "Recalled" },
-        eu: { returnCode: null, packStatus: "INACTIVE (BATCH RECALLED)" },
-      };
-    case Verdict.Expired:
-      return {
-        dscsa: { verified: true, additionalInfo: "Expired" },
-        eu: { returnCode: null, packStatus: "INACTIVE (EXPIRED)" },
-      };
-    case Verdict.Illegitimate:
-      return {
-        dscsa: {
-          verified: false,
-          verificationFailureReason: "Not_for_re-distribution",
-          additionalInfo: "Illegitimate",
-        },
-        eu: { returnCode: null, packStatus: "INACTIVE (LOCKED: ILLEGITIMATE)" },
-      };
-    case Verdict.Suspect:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "Not_for_re-distribution", additionalInfo: "Suspect" },
-        eu: { returnCode: null, packStatus: "ACTIVE (QUARANTINED: SUSPECT)" },
-      };
-    case Verdict.Decommissioned:
-      return {
-        dscsa: { verified: false, verificationFailureReason: "Not_for_re-distribution" },
-        eu: { returnCode: "NMVS_NC_PCK_22", packStatus: EU_DECOMMISSIONED[state] ?? "INACTIVE" },
-      };
-  }
+  const record = VERDICTS[verdict];
+  return { dscsa: { ...record.dscsa }, eu: record.eu(state) };
 }
 
 function day(seconds: bigint): string {
@@ -196,7 +232,7 @@ function lastDay(expiresAt: bigint): string {
   return day(expiresAt - 1n);
 }
 
-function messageFor(r: Omit<VerificationReport, "message">): string {
+function messageFor(r: MessageInput): string {
   const pack = `pack ${r.serial} of lot ${r.lotNumber} (GTIN ${r.gtin})`;
   if (r.verdict === null) {
     return (
@@ -205,30 +241,7 @@ function messageFor(r: Omit<VerificationReport, "message">): string {
       `${r.serialsRoot}).`
     );
   }
-  switch (r.verdict) {
-    case Verdict.Verified:
-      return `Genuine: ${pack} is active and may be supplied (use by ${lastDay(r.expiresAt)}).`;
-    case Verdict.UnknownProduct:
-      return `Do not supply: GTIN ${r.gtin} is not a product registered on PharmaChain.`;
-    case Verdict.UnknownLot:
-      return `Do not supply: lot ${r.lotNumber} of GTIN ${r.gtin} was never commissioned.`;
-    case Verdict.UnknownSerial:
-      return `Do not supply: serial ${r.serial} is not in lot ${r.lotNumber}'s manifest — the code may be falsified.`;
-    case Verdict.LotOrExpiryMismatch:
-      return `Do not supply: the expiry or product on ${pack} does not match the lot's record (use by ${lastDay(r.expiresAt)}).`;
-    case Verdict.LotNotReleased:
-      return `Do not supply: lot ${r.lotNumber} has not been released by the regulator.`;
-    case Verdict.Recalled:
-      return `Do not supply: lot ${r.lotNumber} was recalled on ${day(r.recalledAt)}.`;
-    case Verdict.Expired:
-      return `Do not supply: ${pack} expired at the end of ${lastDay(r.expiresAt)}.`;
-    case Verdict.Illegitimate:
-      return `Do not supply: the regulator confirmed ${pack} illegitimate. Quarantine it and report it.`;
-    case Verdict.Suspect:
-      return `Do not supply: ${pack} is quarantined as suspect pending the regulator's decision.`;
-    case Verdict.Decommissioned:
-      return `Do not supply: ${pack} was already ${PackState[r.state].toLowerCase()} on ${day(r.decommissionedAt)} — this code may be a clone. Report it.`;
-  }
+  return VERDICTS[r.verdict].message(r, pack);
 }
 
 /** Reads a scan: a Digital Link URI, an element string, a DataMatrix payload, or fields already split. */
@@ -416,7 +429,7 @@ function chainReport(p: Prepared, v: Awaited<ReturnType<PackCustody["verify"]>>)
   return withMessage({
     ...identity(p),
     verdict,
-    verdictName: VERDICT_NAMES[verdict],
+    verdictName: VERDICTS[verdict].name,
     verified: verdict === Verdict.Verified,
     cannotVerify: false,
     state,
@@ -467,7 +480,7 @@ function localReport(p: Prepared): VerificationReport {
   return withMessage({
     ...fromLot,
     verdict,
-    verdictName: VERDICT_NAMES[verdict],
+    verdictName: VERDICTS[verdict].name,
     verified: false,
     cannotVerify: false,
     ...responsesFor(verdict, PackState.Active),

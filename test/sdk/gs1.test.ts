@@ -29,7 +29,9 @@ import {
   gtinToUint64,
   hasValidCheckDigit,
   isAi82,
+  gtinValue,
   lotIdOf,
+  lotIdOfScan,
   ndcToGtin,
   normalizeGtin,
   packToDataMatrix,
@@ -670,5 +672,37 @@ describe("GS1 identifiers (sdk/src/gs1.ts)", function () {
         }),
       );
     });
+  });
+});
+
+describe("GS1: one GTIN type from scan to lot id", function () {
+  it("takes a GTIN as digits or as the protocol's uint64, the same lot id either way", function () {
+    const fromDigits = lotIdOf("00614141123452", "L1");
+    expect(lotIdOf("614141123452", "L1")).to.equal(fromDigits); // GTIN-12 as printed
+    expect(lotIdOf(614141123452n, "L1")).to.equal(fromDigits);
+    expect(gtinValue("0614141123452")).to.equal(614141123452n);
+  });
+
+  it("refuses a GTIN with a wrong check digit or out of range, as digits or as a number", function () {
+    expect(() => lotIdOf("00614141123453", "L1")).to.throw(Gs1Error, /check digit/);
+    expect(() => lotIdOf(614141123453n, "L1")).to.throw(Gs1Error, /check digit/);
+    expect(() => gtinValue(10n ** 14n)).to.throw(Gs1Error, /not a GTIN-14 value/);
+    expect(() => gtinValue(0n)).to.throw(Gs1Error, /not a GTIN-14 value/);
+  });
+
+  it("gives a scan's lot id from any form of the code, and says when the code has no lot", function () {
+    const expected = lotIdOf(614141123452n, "L1");
+    for (const scan of [
+      "https://id.gs1.org/01/00614141123452/10/L1/21/A2",
+      "(01)00614141123452(10)L1(21)A2",
+      "]d2010061414112345210L1\u001d21A2",
+    ]) {
+      expect(lotIdOfScan(scan), scan).to.equal(expected);
+    }
+    expect(lotIdOfScan({ gtin: "00614141123452", lot: "L1" })).to.equal(expected);
+    expect(() => lotIdOfScan("https://id.gs1.org/01/00614141123452/21/A2")).to.throw(
+      Gs1Error,
+      /no lot number \(AI 10\)/,
+    );
   });
 });

@@ -417,7 +417,9 @@ describe("SDK verification", function () {
       const status = await v.client.packStatus(v.main.lotId, index);
       expect(report).to.include({ index, state, holder: status.holder, decommissionedAt: status.decommissionedAt });
       expect(report.decommissionedAt > 0n).to.equal(true);
-      expect(report.message).to.contain(v.main.manifest.serials[index]).and.to.contain(PackState[state].toLowerCase());
+      // the state in words: "free sample", not the enum's "FreeSample"
+      const words = PackState[state].replace(/(?<=[a-z])(?=[A-Z])/g, " ").toLowerCase();
+      expect(report.message).to.contain(v.main.manifest.serials[index]).and.to.contain(`already ${words} on`);
     }
     expect(reports[0].holder).to.equal(v.dispensedBy);
   });
