@@ -11,7 +11,8 @@ import {
   StakeholderRegistry__factory,
   TradeOrders__factory,
 } from "./contracts";
-import type { DeploymentAddresses } from "./contracts";
+import type { DeploymentAddresses, PackCustody, ProductLots, StakeholderRegistry, TradeOrders } from "./contracts";
+import type { TypedContractEvent } from "../../typechain-types/common";
 import { OrderStatus, PackState, ShipmentStatus } from "./enums";
 import { ConfigurationError, PharmaChainError, TransactionError } from "./errors";
 import { gtin14 } from "./gs1";
@@ -32,6 +33,34 @@ export interface HistoryEvent {
   /** One line in words. */
   summary: string;
 }
+
+/** The decoded arguments of a contract's events by name, from its TypeChain binding (plain object types). */
+type ArgsByName<C extends { filters: object }> = {
+  [K in keyof C["filters"] as K extends `${string}(${string}` ? never : K]: C["filters"][K] extends TypedContractEvent<
+    infer _I,
+    infer _O,
+    infer O
+  >
+    ? { [P in keyof O]: O[P] }
+    : never;
+};
+
+/** Every protocol event's name → its decoded arguments (`args`), as the contracts declare them. */
+export type EventArgs = ArgsByName<StakeholderRegistry> &
+  ArgsByName<ProductLots> &
+  ArgsByName<PackCustody> &
+  ArgsByName<TradeOrders>;
+
+/** The name of a protocol event. */
+export type EventName = keyof EventArgs & string;
+
+/**
+ * A timeline's event typed by its name, a discriminated union (as viem types logs): after `if (e.name ===
+ * "PacksShipped")`, `e.args.shipmentId` is a `bigint`. Every `TypedHistoryEvent` is a {@link HistoryEvent}.
+ */
+export type TypedHistoryEvent<N extends EventName = EventName> = {
+  [K in N]: Omit<HistoryEvent, "name" | "args"> & { name: K; args: EventArgs[K] };
+}[N];
 
 /** The contract an event comes from: one of a deployment's three, or custody's order book (`orders`). */
 export type HistoryContract = keyof DeploymentAddresses | "orders";
@@ -115,7 +144,7 @@ export class HistoryReader {
   ) {}
 
   /** Commissioning, signatures, release, recall; every shipment, decommission and quarantine of the lot's packs. */
-  async lot(lotId: string, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
+  async lot(lotId: string, options: HistoryOptions = {}): Promise<TypedHistoryEvent[]> {
     const [lotLogs, custodyLogs] = await Promise.all([
       this.logs(this.addresses.lots, [topics(lotsIface, LOT_EVENTS), lotId], options),
       this.logs(this.addresses.custody, [topics(custodyIface, CUSTODY_LOT_EVENTS), lotId], options),
@@ -130,27 +159,30 @@ export class HistoryReader {
   }
 
   /** The lot's timeline narrowed to the events that concern pack `index`. */
-  async pack(lotId: string, index: number, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
+  async pack(lotId: string, index: number, options: HistoryOptions = {}): Promise<TypedHistoryEvent[]> {
     const all = await this.lot(lotId, options);
     const shipments = new Set<bigint>();
     const mine = all.filter((e) => {
       if (e.contract === "lots") return true;
-      if (e.args.start !== undefined && e.args.end !== undefined) {
-        const inside = index >= Number(e.args.start) && index < Number(e.args.end);
-        if (inside && e.name === "PacksShipped") shipments.add(e.args.shipmentId as bigint);
+      // Any event over a range of packs: read by name, whichever event it is.
+      const range = e.args as { start?: bigint; end?: bigint };
+      if (range.start !== undefined && range.end !== undefined) {
+        const inside = index >= Number(range.start) && index < Number(range.end);
+        if (inside && e.name === "PacksShipped") shipments.add(e.args.shipmentId);
         return inside;
       }
       if (e.name === "CloneReported") return Number(e.args.index) === index;
       return false;
     });
-    const shipmentEvents = all.filter(
-      (e) => SHIPMENT_EVENTS.includes(e.name) && shipments.has(e.args.shipmentId as bigint),
-    );
+    const shipmentEvents = all.filter((e) => {
+      const shipmentId = (e.args as { shipmentId?: bigint }).shipmentId;
+      return SHIPMENT_EVENTS.includes(e.name) && shipmentId !== undefined && shipments.has(shipmentId);
+    });
     return sortEvents([...mine, ...shipmentEvents]);
   }
 
   /** The shipment's creation, packs, pick-up, hand-over and settlement. */
-  async shipment(shipmentId: bigint, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
+  async shipment(shipmentId: bigint, options: HistoryOptions = {}): Promise<TypedHistoryEvent[]> {
     const id = zeroPadValue(toBeHex(shipmentId), 32);
     const [events, packs] = await Promise.all([
       this.shipmentLogs([shipmentId], options),
@@ -222,7 +254,7 @@ export class HistoryReader {
   }
 
   /** Everything the registry recorded about `account` (application, approval, suspension...). */
-  async stakeholder(account: string, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
+  async stakeholder(account: string, options: HistoryOptions = {}): Promise<TypedHistoryEvent[]> {
     const topic = zeroPadValue(getAddress(account), 32);
     return this.timeline(await this.logs(this.addresses.registry, [null, topic], options));
   }
@@ -278,8 +310,9 @@ export class HistoryReader {
   }
 
   /** The events of the deployment's three contracts (never the order book's: they are not queried here). */
-  private async timeline(logs: readonly Log[]): Promise<HistoryEvent[]> {
-    return (await this.anyTimeline(logs)) as HistoryEvent[];
+  private async timeline(logs: readonly Log[]): Promise<TypedHistoryEvent[]> {
+    // Decoded by the contracts' own ABIs, so each event's args are its binding's.
+    return (await this.anyTimeline(logs)) as TypedHistoryEvent[];
   }
 
   private async anyTimeline(logs: readonly Log[]): Promise<TradeHistoryEvent[]> {

@@ -9,7 +9,7 @@ import { ethers } from "hardhat";
 import { PharmaChainClient } from "../../sdk/src/client";
 import { PackState, ShipmentStatus } from "../../sdk/src/enums";
 import { TransactionError } from "../../sdk/src/errors";
-import { HistoryEvent, HistoryReader, statusAfter } from "../../sdk/src/history";
+import { HistoryEvent, HistoryReader, TypedHistoryEvent, statusAfter } from "../../sdk/src/history";
 import { Manifest } from "../../sdk/src/manifest";
 import { batchRecordHash, buildLotAttestation, signLotAttestation } from "../../sdk/src/attestation";
 import { lotIdOf } from "../../sdk/src/gs1";
@@ -331,11 +331,40 @@ describe("SDK history", function () {
     expect(names(await h.reader.pack(h.b.lotId, 4))).to.deep.equal(COMMISSIONED);
   });
 
+  it("types each event by its name (a discriminated union): narrowed args are the contract's", async function () {
+    const h = await loadFixture(historyWorld);
+    const seen: string[] = [];
+    for (const e of await h.reader.lot(h.a.lotId)) {
+      switch (e.name) {
+        case "PacksShipped": {
+          const id: bigint = e.args.shipmentId;
+          seen.push(`shipment ${id}`);
+          break;
+        }
+        case "PacksQuarantined": {
+          const holder: string = e.args.holder;
+          // @ts-expect-error a quarantine has no shipment id: the compiler says so
+          void e.args.shipmentId;
+          seen.push(`quarantine of ${holder === h.w.manufacturer.address ? "M" : holder}`);
+          break;
+        }
+        case "CloneReported":
+          seen.push(`clone ${e.args.serial}`);
+          break;
+      }
+    }
+    expect(seen).to.include("quarantine of M").and.to.include(`shipment ${h.s3}`);
+    // every typed event is still a HistoryEvent
+    const loose: HistoryEvent[] = await h.reader.lot(h.a.lotId);
+    expect(loose.length).to.be.greaterThan(seen.length);
+  });
+
   it("gives a shipment's timeline, with the packs of every lot in it", async function () {
     const h = await loadFixture(historyWorld);
     const s4 = await h.reader.shipment(h.s4);
     expect(names(s4)).to.deep.equal(["PacksShipped", "PacksShipped", "ShipmentCreated", "ShipmentCancelled"]);
-    expect(s4.slice(0, 2).map((e) => [e.args.lotId, e.args.start, e.args.end])).to.deep.equal([
+    const shipped = s4.filter((e): e is TypedHistoryEvent<"PacksShipped"> => e.name === "PacksShipped");
+    expect(shipped.map((e) => [e.args.lotId, e.args.start, e.args.end])).to.deep.equal([
       [h.b.lotId, 0n, 3n],
       [h.a.lotId, 4n, 5n],
     ]);
