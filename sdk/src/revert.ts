@@ -862,6 +862,12 @@ const MESSAGE_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/replacement (?:transaction )?underpriced/i, "REPLACEMENT_UNDERPRICED"],
 ];
 
+/** Whether `error` (or what it wraps) is a node's "insufficient funds": the sender cannot pay for gas and value. */
+export function isInsufficientFunds(error: unknown): boolean {
+  const cause = error instanceof PharmaChainError && error.cause !== undefined ? error.cause : error;
+  return failureCode(cause) === "INSUFFICIENT_FUNDS";
+}
+
 /** The ethers code of the failure: the first known one in the nested errors, else one read from their messages. */
 function failureCode(error: unknown): string | undefined {
   const nodes = nestedNodes(error);

@@ -11,7 +11,7 @@ import { loadDeployment } from "../deployment-file";
 import type { LotAttestation } from "../attestation";
 import { PharmaChainClient } from "../client";
 import { gtinToUint64, lotIdOf } from "../gs1";
-import { loadWallet } from "./keys";
+import { KeySource, loadWallet } from "./keys";
 import { UsageError } from "./usage";
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -88,6 +88,11 @@ export function readJson(file: string, what: string): unknown {
   }
 }
 
+/** Where this command's signing key comes from: --keystore (with --password-file) or --key-env. */
+export function keySource(ctx: Context): KeySource {
+  return { keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env"), passwordFile: str(ctx, "password-file") };
+}
+
 export function provider(ctx: Context): JsonRpcProvider {
   const url = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC ?? "http://127.0.0.1:8545";
   // No request cache (ethers keeps answers 250 ms by default): a command that sends several transactions, such as
@@ -120,7 +125,7 @@ export async function readClient(ctx: Context): Promise<PharmaChainClient> {
 export async function writeClient(ctx: Context): Promise<PharmaChainClient> {
   const p = provider(ctx);
   const network = await networkOf(p);
-  const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
+  const wallet = await loadWallet(keySource(ctx), p);
   return PharmaChainClient.connect({ runner: wallet, deployment: await resolveDeployment(ctx, network) });
 }
 

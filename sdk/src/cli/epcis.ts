@@ -31,6 +31,7 @@ import {
   Command,
   Context,
   Outcome,
+  keySource,
   lotArg,
   networkOf,
   progress,
@@ -281,7 +282,7 @@ export const epcisImportCommand: EpcisCommand = {
       return { lines, json: { ...plan, attestations: written } };
     }
 
-    const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
+    const wallet = await loadWallet(keySource(ctx), p);
     const me = getAddress(wallet.address);
     const result = await executeEpcisImport(plan, client!, {
       signerFor: (address) => (getAddress(address) === me ? wallet : undefined),

@@ -1,7 +1,7 @@
 /**
- * Where the command-line tool's signing key comes from: an encrypted JSON keystore (password from
+ * Where the command-line tool's signing key comes from: an encrypted JSON keystore (password from `--password-file`,
  * `PHARMACHAIN_KEYSTORE_PASSWORD` or a hidden prompt), or, for development only, a private key in an environment
- * variable. Keys are never taken from the command line, where shells and process lists would keep them.
+ * variable. Keys and passwords are never taken from the command line, where shells and process lists would keep them.
  */
 import fs from "fs";
 import readline from "readline";
@@ -28,8 +28,39 @@ export async function promptHidden(question: string): Promise<string> {
   }
 }
 
+/**
+ * A keystore password: the first line of `passwordFile` (a file only its owner should read, for scripts and services),
+ * else `PHARMACHAIN_KEYSTORE_PASSWORD`, else asked at the terminal — twice when `confirm` (a new keystore: a typo would
+ * lock the key away for good).
+ */
+export async function readPassword(question: string, options: { passwordFile?: string; confirm?: boolean } = {}) {
+  if (options.passwordFile) {
+    let text: string;
+    try {
+      text = fs.readFileSync(options.passwordFile, "utf8");
+    } catch (cause) {
+      throw new ConfigurationError(`cannot read the password file ${options.passwordFile}`, { cause });
+    }
+    const password = text.split(/\r?\n/)[0];
+    if (!password) throw new ConfigurationError(`the password file ${options.passwordFile} is empty`);
+    return password;
+  }
+  const fromEnv = process.env[PASSWORD_ENV];
+  if (fromEnv !== undefined) return fromEnv;
+  const password = await promptHidden(question);
+  if (options.confirm && (await promptHidden("Repeat the password: ")) !== password) {
+    throw new ConfigurationError("the two passwords differ: nothing was written");
+  }
+  return password;
+}
+
+/** The address of the last key loaded in this process (for messages such as "not enough ether"). */
+export let lastLoadedAddress: string | undefined;
+
 export interface KeySource {
   keystore?: string;
+  /** A file whose first line is the keystore's password. */
+  passwordFile?: string;
   /** The environment variable holding a development private key (default PHARMACHAIN_PRIVATE_KEY). */
   keyEnv?: string;
 }
@@ -39,7 +70,7 @@ export async function loadWallet(source: KeySource, provider?: Provider): Promis
   if (source.keystore) {
     if (!fs.existsSync(source.keystore)) throw new ConfigurationError(`no keystore file at ${source.keystore}`);
     const json = fs.readFileSync(source.keystore, "utf8");
-    const password = process.env[PASSWORD_ENV] ?? (await promptHidden(`Password for ${source.keystore}: `));
+    const password = await readPassword(`Password for ${source.keystore}: `, { passwordFile: source.passwordFile });
     let wallet;
     try {
       wallet = await Wallet.fromEncryptedJson(json, password);
@@ -48,6 +79,7 @@ export async function loadWallet(source: KeySource, provider?: Provider): Promis
         cause,
       });
     }
+    lastLoadedAddress = wallet.address;
     return new Wallet(wallet.privateKey, provider);
   }
   const name = source.keyEnv ?? PRIVATE_KEY_ENV;
@@ -58,7 +90,9 @@ export async function loadWallet(source: KeySource, provider?: Provider): Promis
     });
   }
   try {
-    return new Wallet(key.startsWith("0x") ? key : `0x${key}`, provider);
+    const wallet = new Wallet(key.startsWith("0x") ? key : `0x${key}`, provider);
+    lastLoadedAddress = wallet.address;
+    return wallet;
   } catch (cause) {
     throw new ConfigurationError(`${name} does not hold a valid private key`, { cause });
   }

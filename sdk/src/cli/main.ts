@@ -10,7 +10,7 @@ import fs from "fs";
 import path from "path";
 import readline from "readline";
 import { parseArgs } from "util";
-import { Wallet, ZeroAddress, formatEther, isHexString } from "ethers";
+import { Wallet, ZeroAddress, formatEther, isHexString, parseEther } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -54,7 +54,7 @@ import {
 } from "../attestation";
 import { PackVerifier, VerificationReport, toPackScan } from "../verification";
 import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
-import { explainError } from "../revert";
+import { explainError, isInsufficientFunds } from "../revert";
 import { UsageError } from "./usage";
 import { EPCIS_COMMANDS } from "./epcis";
 import {
@@ -65,6 +65,7 @@ import {
   address,
   arg,
   attestationFromJson,
+  keySource,
   lotArg,
   networkOf,
   progress,
@@ -80,12 +81,13 @@ import {
   writeClient,
   writeJson,
 } from "./common";
-import { PASSWORD_ENV, PRIVATE_KEY_ENV, loadWallet, promptHidden, writeKeystore } from "./keys";
+import { PASSWORD_ENV, PRIVATE_KEY_ENV, lastLoadedAddress, loadWallet, readPassword, writeKeystore } from "./keys";
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   rpc: { type: "string" },
   deployment: { type: "string" },
   keystore: { type: "string" },
+  "password-file": { type: "string" },
   "key-env": { type: "string" },
   "chain-id": { type: "string" },
   json: { type: "boolean" },
@@ -98,7 +100,8 @@ const GLOBAL_HELP = `Options for every command:
   --deployment PATH    deployment addresses: a file from \`pharmachain deploy\`, an Ignition deployment folder
                        (ignition/deployments/chain-<id>) or its deployed_addresses.json
                        (default $PHARMACHAIN_DEPLOYMENT, else deployments/chain-<id>.json, else ignition/deployments/chain-<id>)
-  --keystore FILE      encrypted JSON keystore to sign with (password: $${PASSWORD_ENV} or a prompt)
+  --keystore FILE      encrypted JSON keystore to sign with (password: --password-file, $${PASSWORD_ENV} or a prompt)
+  --password-file FILE the keystore's password on the file's first line (for scripts; keep the file private)
   --key-env NAME       development only: the environment variable holding a private key (default ${PRIVATE_KEY_ENV})
   --chain-id N         for offline signing without --rpc
   --json               print one JSON document instead of text
@@ -107,6 +110,28 @@ const GLOBAL_HELP = `Options for every command:
   -V, --version        the tool's version`;
 
 // ------------------------------------------------------------------ helpers
+
+/** Says how much ether the signing account has and how to give it more, after a node refused for want of funds. */
+async function withFundingAdvice(ctx: Context, error: PharmaChainError, account: string): Promise<PharmaChainError> {
+  let balance = "";
+  try {
+    const wei = await Promise.race([
+      provider(ctx).getBalance(account),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000)),
+    ]);
+    balance = ` has ${formatEther(wei)} ether:`;
+  } catch {
+    balance = ":";
+  }
+  const advice =
+    `the signing account ${account}${balance} every transaction pays gas in ether. Fund it from an account that ` +
+    `has some: \`pharmachain account fund ${account} --amount 1\` signed by that account (on a local development ` +
+    `chain, one of the node's funded accounts, e.g. PHARMACHAIN_PRIVATE_KEY set to Hardhat's first account).`;
+  return new TransactionError(error.shortMessage, {
+    details: error.details ? `${advice}\n${error.details}` : advice,
+    cause: error.cause ?? error,
+  });
+}
 
 function bigintArg(value: string, what: string): bigint {
   if (!/^\d+$/.test(value)) throw new InvalidInputError(`${what} "${value}" must be a whole number`);
@@ -323,7 +348,10 @@ const COMMANDS: Record<string, Command> = {
     options: { out: { type: "string" } },
     async run(ctx) {
       const out = str(ctx, "out", true)!;
-      const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
+      const password = await readPassword("New keystore password: ", {
+        passwordFile: str(ctx, "password-file"),
+        confirm: true,
+      });
       const wallet = Wallet.createRandom();
       await writeKeystore(out, new Wallet(wallet.privateKey), password);
       return {
@@ -339,7 +367,10 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const out = str(ctx, "out", true)!;
       const wallet = await loadWallet({ keyEnv: str(ctx, "key-env") });
-      const password = process.env[PASSWORD_ENV] ?? (await promptHidden("New keystore password: "));
+      const password = await readPassword("New keystore password: ", {
+        passwordFile: str(ctx, "password-file"),
+        confirm: true,
+      });
       await writeKeystore(out, wallet, password);
       return {
         lines: [`account ${wallet.address}`, `  keystore ${out}`],
@@ -352,7 +383,7 @@ const COMMANDS: Record<string, Command> = {
     usage: "account show [--offline]",
     options: { offline: { type: "boolean" } },
     async run(ctx) {
-      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
+      const wallet = await loadWallet(keySource(ctx));
       const online =
         !ctx.values.offline && (str(ctx, "rpc") !== undefined || process.env.PHARMACHAIN_RPC !== undefined);
       if (!online) return { lines: [wallet.address], json: { address: wallet.address } };
@@ -375,6 +406,38 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  "account fund": {
+    summary:
+      "send ether from the configured key to ACCOUNT, to pay for its transactions (on a local chain: from one of the " +
+      "node's funded development accounts, e.g. --key-env with Hardhat's first account)",
+    usage: "account fund ACCOUNT --amount ETHER",
+    options: { amount: { type: "string" } },
+    async run(ctx) {
+      const to = address(arg(ctx, 0, "ACCOUNT"), "account");
+      const text = str(ctx, "amount", true)!;
+      let amount: bigint;
+      try {
+        amount = parseEther(text);
+      } catch (cause) {
+        throw new InvalidInputError(`amount "${text}" must be a number of ether, such as 1 or 0.25`, { cause });
+      }
+      if (amount <= 0n) throw new InvalidInputError(`amount "${text}" must be more than 0 ether`);
+      const p = provider(ctx);
+      const wallet = await loadWallet(keySource(ctx), p);
+      const sent = await wallet.sendTransaction({ to, value: amount });
+      const receipt = await sent.wait();
+      const balance = await p.getBalance(to);
+      return {
+        lines: [
+          `sent ${formatEther(amount)} ether to ${to}`,
+          `  from ${wallet.address}`,
+          `  transaction ${receipt?.hash ?? sent.hash}`,
+          `  balance of ${to}: ${formatEther(balance)} ether`,
+        ],
+        json: { to, from: wallet.address, amountWei: amount, txHash: receipt?.hash ?? sent.hash, balanceWei: balance },
+      };
+    },
+  },
   deploy: {
     summary: "deploy the protocol's contracts and write their addresses",
     usage: "deploy [--council ADDRESS] [--admin-delay SECONDS] [--out FILE]",
@@ -382,7 +445,7 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const p = provider(ctx);
       const chainId = await networkOf(p);
-      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") }, p);
+      const wallet = await loadWallet(keySource(ctx), p);
       const council = str(ctx, "council");
       const delay = str(ctx, "admin-delay");
       const deployment = await deployProtocol(wallet, {
@@ -653,7 +716,7 @@ const COMMANDS: Record<string, Command> = {
       const domainChain = chainId ?? deployment.chainId;
       if (domainChain === undefined)
         throw new ConfigurationError("the chain id is unknown: give --chain-id (signing is bound to one chain)");
-      const wallet = await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") });
+      const wallet = await loadWallet(keySource(ctx));
       const domain = pharmaChainDomain(domainChain, deployment.lots);
       const signature = await signLotAttestation(wallet, domain, attestation);
       if (!(await verifyAttestationSignature(domain, attestation, wallet.address, signature))) {
@@ -1050,7 +1113,7 @@ const COMMANDS: Record<string, Command> = {
       if (given !== undefined) holder = address(given, "account");
       else {
         try {
-          holder = (await loadWallet({ keystore: str(ctx, "keystore"), keyEnv: str(ctx, "key-env") })).address;
+          holder = (await loadWallet(keySource(ctx))).address;
         } catch (cause) {
           throw new UsageError("give the ACCOUNT whose inventory to show, or a key (--keystore or --key-env)", {
             cause,
@@ -1463,7 +1526,8 @@ export async function main(argv: string[]): Promise<number> {
     if (json || !outcome.silent) process.stdout.write((json ? toJson(outcome.json) : outcome.lines.join("\n")) + "\n");
     return outcome.exitCode ?? 0;
   } catch (raw) {
-    const error = raw instanceof PharmaChainError ? raw : explainError(raw);
+    let error = raw instanceof PharmaChainError ? raw : explainError(raw);
+    if (isInsufficientFunds(error) && lastLoadedAddress) error = await withFundingAdvice(ctx, error, lastLoadedAddress);
     const code = exitCodeOf(error);
     if (json) {
       const body: Record<string, unknown> = { error: error.name, message: error.shortMessage, exitCode: code };
