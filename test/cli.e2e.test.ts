@@ -168,7 +168,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(help.stdout).to.contain("Exit codes");
     const sub = await cli(["ship", "--help"]);
     expect(sub.code).to.equal(0);
-    expect(sub.stdout).to.contain("ship --to BUYER --range LOT:START-END");
+    expect(sub.stdout).to.contain("ship --to BUYER (--range LOT:START-END");
     expect((await cli(["teleport"])).code).to.equal(2);
     const typo = await cli(["shp"]);
     expect(typo.code).to.equal(2);
@@ -617,7 +617,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
         "--attestation and --signature are for the import itself, not --dry-run",
       ],
       // invalid input (3)
-      [["epcis", "export", "pack", `${GTIN}/${LOT}`], 3, "give the pack as LOT:INDEX"],
+      [["epcis", "export", "pack", `${GTIN}/${LOT}`], 3, `pack "${GTIN}/${LOT}" must be LOT:INDEX`],
       [["epcis", "export", "pack", `${GTIN}/${LOT}:1000`], 3, `pack index 1000 is outside lot ${made.lotId} (0-999)`],
       [["epcis", "export", "shipment", "first"], 3, 'shipment "first" must be a whole number'],
       [
@@ -659,7 +659,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       expect(r.stdout, what).to.equal("");
       if (code === 2)
         expect(r.stderr, what).to.contain(
-          `pharmachain epcis ${args[1]} ${args[1] === "export" ? "lot LOT | pack LOT:INDEX" : "FILE [--dry-run]"}`,
+          `pharmachain epcis ${args[1]} ${args[1] === "export" ? "lot LOT | pack PACK" : "FILE [--dry-run]"}`,
         );
     });
     expect(json.code).to.equal(3);

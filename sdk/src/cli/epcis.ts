@@ -27,6 +27,7 @@ import {
   toShippingNotice,
 } from "../epcis";
 import { loadWallet } from "./keys";
+import { ManifestShelf, packAt } from "./packs";
 import {
   Command,
   Context,
@@ -61,12 +62,12 @@ function wholeNumber(ctx: Context, name: string): number | undefined {
   return Number(v);
 }
 
-/** `pharmachain epcis export lot LOT | pack LOT:INDEX | shipment ID`. */
+/** `pharmachain epcis export lot LOT | pack PACK | shipment ID` (a pack as `packAt` reads it). */
 export const epcisExportCommand: EpcisCommand = {
   summary:
     "export the history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD document (validated against the official schema)",
   usage:
-    "epcis export lot LOT | pack LOT:INDEX | shipment ID  [--out FILE] [--digital-link] [--manifest [LOT=]FILE]... [--notice FILE]... [--company-prefix-length N] [--party-scheme sgln|pgln] [--tz ±hh:mm] [--from-block N] [--block-range N]",
+    "epcis export lot LOT | pack PACK | shipment ID  [--out FILE] [--digital-link] [--manifest [LOT=]FILE]... [--notice FILE]... [--company-prefix-length N] [--party-scheme sgln|pgln] [--tz ±hh:mm] [--from-block N] [--block-range N]",
   options: {
     out: { type: "string" },
     "digital-link": { type: "boolean" },
@@ -84,9 +85,8 @@ export const epcisExportCommand: EpcisCommand = {
     let target: EpcisExportTarget;
     if (kind === "lot") target = { kind: "lot", lotId: lotArg(what) };
     else if (kind === "pack") {
-      const m = /^(.+):(\d+)$/.exec(what);
-      if (!m) throw new InvalidInputError("give the pack as LOT:INDEX");
-      target = { kind: "pack", lotId: lotArg(m[1]), index: Number(m[2]) };
+      const pack = await packAt(what, new ManifestShelf(ctx));
+      target = { kind: "pack", lotId: pack.lotId, index: pack.index };
     } else if (kind === "shipment") {
       if (!/^\d+$/.test(what)) throw new InvalidInputError(`shipment "${what}" must be a whole number`);
       target = { kind: "shipment", shipmentId: BigInt(what) };

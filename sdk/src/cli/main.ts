@@ -81,6 +81,7 @@ import {
   writeClient,
   writeJson,
 } from "./common";
+import { MANIFEST_OPTIONS, ManifestShelf, PACK_FORMATS, packAt, rangesOf } from "./packs";
 import { PASSWORD_ENV, PRIVATE_KEY_ENV, lastLoadedAddress, loadWallet, readPassword, writeKeystore } from "./keys";
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -95,7 +96,9 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h" },
 };
 
-const GLOBAL_HELP = `Options for every command:
+const GLOBAL_HELP = `Packs and ranges: ${PACK_FORMATS}
+
+Options for every command:
   --rpc URL            JSON-RPC endpoint (default $PHARMACHAIN_RPC or http://127.0.0.1:8545)
   --deployment PATH    deployment addresses: a file from \`pharmachain deploy\`, an Ignition deployment folder
                        (ignition/deployments/chain-<id>) or its deployed_addresses.json
@@ -148,6 +151,32 @@ function rangeArg(value: string): PackRangeInput {
   if (!m)
     throw new InvalidInputError(`range "${value}" must be LOT:START-END (END exclusive), e.g. 00614141123452/L1:0-100`);
   return { lotId: lotArg(m[1]), start: Number(m[2]), end: Number(m[3]) };
+}
+
+/** The packs scanned into `file` (one a line; `-`: standard input), as ranges: consecutive packs of a lot together. */
+async function scannedRanges(ctx: Context, file: string): Promise<PackRangeInput[]> {
+  if (file !== "-" && !fs.existsSync(file)) throw new NotFoundError(`no scans file at ${file}`);
+  const text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
+  const shelf = new ManifestShelf(ctx);
+  const packs = [];
+  for (const [n, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim() === "") continue;
+    try {
+      packs.push(await packAt(line, shelf));
+    } catch (error) {
+      if (error instanceof PharmaChainError) {
+        throw new (error.constructor as typeof PharmaChainError)(`${file} line ${n + 1}: ${error.shortMessage}`, {
+          details: error.details,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+  if (packs.length === 0) throw new InvalidInputError(`${file} has no scans`);
+  const ranges = rangesOf(packs);
+  progress(ctx, `  ${packs.length.toLocaleString("en")} scanned packs in ${ranges.length} range(s)`);
+  return ranges;
 }
 
 /** A range for a shipment made for an order: as {@link rangeArg}, keeping the lot number when LOT is GTIN/LOTNUMBER. */
@@ -804,19 +833,26 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ship: simple(
-    "ship index ranges of lots to a buyer, optionally through a transporter; with --order, to fill that order (the buyer defaults to the order's)",
-    "ship --to BUYER --range LOT:START-END [--range ...] [--via TRANSPORTER] [--notice TEXT] [--order ID]",
+    "ship packs to a buyer, optionally through a transporter: index ranges (END excluded), or the packs scanned into " +
+      "a file (--scans FILE, one scan or GTIN/LOT/SERIAL a line, with the lots' manifests); with --order, to fill " +
+      `that order (the buyer defaults to the order's). ${PACK_FORMATS} Example: pharmachain ship --to 0x… ` +
+      "--scans case-17.txt --manifest-dir manifests/",
+    "ship --to BUYER (--range LOT:START-END [--range ...] | --scans FILE --manifest FILE|--manifest-dir DIR) [--via TRANSPORTER] [--notice TEXT] [--order ID]",
     {
       to: { type: "string" },
       via: { type: "string" },
       range: { type: "string", multiple: true },
+      scans: { type: "string" },
+      ...MANIFEST_OPTIONS,
       notice: { type: "string" },
       order: { type: "string" },
     },
     async (c, ctx) => {
       const order = str(ctx, "order");
       const ranges = strs(ctx, "range").map(order === undefined ? rangeArg : orderRangeArg);
-      if (ranges.length === 0) throw new UsageError("give at least one --range LOT:START-END");
+      const scans = str(ctx, "scans");
+      if (scans !== undefined) ranges.push(...(await scannedRanges(ctx, scans)));
+      if (ranges.length === 0) throw new UsageError("give at least one --range LOT:START-END, or --scans FILE");
       const via = str(ctx, "via");
       const to = str(ctx, "to", order === undefined);
       const common = {
@@ -1342,13 +1378,13 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "pack status": {
-    summary: "the state and holder of one pack",
-    usage: "pack status LOT:INDEX",
+    summary: `the state and holder of one pack. ${PACK_FORMATS}`,
+    usage: "pack status PACK [--manifest FILE | --manifest-dir DIR]",
+    options: { ...MANIFEST_OPTIONS },
     async run(ctx) {
-      const m = /^(.+):(\d+)$/.exec(arg(ctx, 0, "LOT:INDEX"));
-      if (!m) throw new InvalidInputError("give LOT:INDEX");
+      const pack = await packAt(arg(ctx, 0, "PACK"), new ManifestShelf(ctx));
       const c = await readClient(ctx);
-      const s = await c.packStatus(lotArg(m[1]), Number(m[2]));
+      const s = await c.packStatus(pack.lotId, pack.index);
       return {
         lines: [`pack ${s.index}: ${PackState[s.state]}, held by ${s.holder}`],
         json: { ...s, stateName: PackState[s.state] },
@@ -1358,8 +1394,8 @@ const COMMANDS: Record<string, Command> = {
   history: {
     summary: "the provenance timeline of a lot, a pack, a shipment, an order or a stakeholder",
     usage:
-      "history lot LOT | history pack LOT:INDEX | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N]",
-    options: { "from-block": { type: "string" }, "block-range": { type: "string" } },
+      "history lot LOT | history pack PACK | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N] [--manifest FILE | --manifest-dir DIR]",
+    options: { "from-block": { type: "string" }, "block-range": { type: "string" }, ...MANIFEST_OPTIONS },
     async run(ctx) {
       const c = await readClient(ctx);
       const kind = arg(ctx, 0, "lot|pack|shipment|order|stakeholder");
@@ -1372,9 +1408,8 @@ const COMMANDS: Record<string, Command> = {
       else if (kind === "shipment") events = await h.shipment(bigintArg(target, "shipment"), options);
       else if (kind === "stakeholder") events = await h.stakeholder(address(target, "account"), options);
       else if (kind === "pack") {
-        const m = /^(.+):(\d+)$/.exec(target);
-        if (!m) throw new InvalidInputError("give the pack as LOT:INDEX");
-        events = await h.pack(lotArg(m[1]), Number(m[2]), options);
+        const pack = await packAt(target, new ManifestShelf(ctx));
+        events = await h.pack(pack.lotId, pack.index, options);
       } else throw new UsageError(`history of "${kind}"? use lot, pack, shipment, order or stakeholder`);
       return { lines: eventLines(events), json: events };
     },
