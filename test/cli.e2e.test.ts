@@ -894,9 +894,15 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const files = (imported.json.files as string[]).map((f) => path.basename(f)).sort();
     expect(files[0]).to.equal(`manifest-${GTIN}-${lotNumber}.json`);
     expect(files[1]).to.match(/^notice-0x[0-9a-f]{64}\.json$/);
+    // by its id: the lot number (from the lot's commissioning), the expiry as printed, the parties as registered
     const lot = await ok(["lot", "show", lotId]);
-    expect(lot.stdout).to.contain(
-      `signed by ${address("manufacturer")} (manufacturer) and ${address("regulator")} (regulator)`,
+    expect(lot.stdout).to.contain(`lot ${lotNumber} of GTIN ${GTIN}`);
+    expect(lot.stdout).to.match(/expiry \d{4}-\d{2}-\d{2} \(17\)\d{6}, end of day UTC/);
+    expect(lot.stdout).to.match(
+      new RegExp(
+        `signed by ${address("manufacturer")} \\(Manufacturer, GLN \\d{13}\\) \\(for the manufacturer\\) and ` +
+          `${address("regulator")} \\(Regulator, GLN \\d{13}\\) \\(regulator\\)`,
+      ),
     );
     // the distributor receives it with the ordinary command, and the export of the lot names the imported serials
     await ok(["receive", shipmentId], "distributor");

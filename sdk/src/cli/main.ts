@@ -43,7 +43,7 @@ import {
   parsePrice,
 } from "../client";
 import { deployProtocol } from "../deploy";
-import { gtinToUint64, gtin14, lotIdOf, parseScan, expiryToExpiresAt } from "../gs1";
+import { gtinToUint64, gtin14, lotIdOf, parseScan, expiryToExpiresAt, expiresAtToExpiry } from "../gs1";
 import { Manifest } from "../manifest";
 import {
   batchRecordHash,
@@ -113,6 +113,50 @@ Options for every command:
   -V, --version        the tool's version`;
 
 // ------------------------------------------------------------------ helpers
+
+/** A GLN as printed: 13 digits. */
+function gln13(gln: bigint): string {
+  return gln.toString().padStart(13, "0");
+}
+
+/** A unix time as an ISO 8601 date and time, UTC. */
+function isoTime(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** A lot's expiry as on the pack: the last day, and its AI 17 (`expiresAt` is the first second after that day). */
+function expiryLine(expiresAt: bigint): string {
+  const lastDay = new Date((Number(expiresAt) - 1) * 1000).toISOString().slice(0, 10);
+  let ai17: string;
+  try {
+    ai17 = `(17)${expiresAtToExpiry(expiresAt)}`;
+  } catch {
+    ai17 = "(not a whole day: no AI 17)";
+  }
+  return `${lastDay} ${ai17}, end of day UTC (expiresAt ${expiresAt})`;
+}
+
+/** Addresses with what the registry knows of them: role and GLN. One read per address. */
+class PartyNames {
+  private readonly known = new Map<string, string>();
+  constructor(private readonly c: PharmaChainClient) {}
+  async name(account: string): Promise<string> {
+    if (account === ZeroAddress) return "nobody";
+    const cached = this.known.get(account);
+    if (cached) return cached;
+    let label = account;
+    try {
+      const s = await this.c.stakeholder(account);
+      if (s.status !== StakeholderStatus.None) {
+        label = `${account} (${Role[s.role]}${s.gln > 0n ? `, GLN ${gln13(s.gln)}` : ""})`;
+      }
+    } catch {
+      // a label is a courtesy: the address alone is still right
+    }
+    this.known.set(account, label);
+    return label;
+  }
+}
 
 /** Says how much ether the signing account has and how to give it more, after a node refused for want of funds. */
 async function withFundingAdvice(ctx: Context, error: PharmaChainError, account: string): Promise<PharmaChainError> {
@@ -614,7 +658,7 @@ const COMMANDS: Record<string, Command> = {
       return {
         lines: [
           `${s.account}: ${Role[s.role]}, ${StakeholderStatus[s.status]}${authorised ? " (authorised now)" : " (not authorised now)"}`,
-          `  GLN ${s.gln}, jurisdiction ${s.jurisdiction}, licence valid until ${new Date(Number(s.validUntil) * 1000).toISOString()}`,
+          `  GLN ${gln13(s.gln)}, jurisdiction ${s.jurisdiction}, licence valid until ${isoTime(s.validUntil)}`,
         ],
         json: { ...s, roleName: Role[s.role], statusName: StakeholderStatus[s.status], authorised },
       };
@@ -821,14 +865,22 @@ const COMMANDS: Record<string, Command> = {
     usage: "lot show LOT",
     async run(ctx) {
       const c = await readClient(ctx);
-      const l = await c.lot(lotArg(arg(ctx, 0, "LOT")));
+      const given = arg(ctx, 0, "LOT");
+      const l = await c.lot(lotArg(given));
+      // The lot number: as given (GTIN/LOTNUMBER), else from the lot's commissioning event.
+      const lotNumber = isHexString(given, 32)
+        ? (await c.history().lotNumbers([l.lotId])).get(l.lotId.toLowerCase())
+        : given.slice(given.indexOf("/") + 1);
+      const parties = new PartyNames(c);
       return {
         lines: [
-          `lot ${l.lotId}: GTIN ${gtin14(l.gtin)}, ${l.unitCount.toLocaleString("en")} packs, ${LotStatus[l.status]}${l.recalled ? ", RECALLED" : ""}`,
-          `  manufacturer ${l.manufacturer}, expires ${new Date(Number(l.expiresAt) * 1000).toISOString()}`,
-          `  signed by ${l.manufacturerSigner} (manufacturer) and ${l.regulatorSigner} (regulator)`,
+          `lot ${lotNumber ?? "(number unknown)"} of GTIN ${gtin14(l.gtin)}: ${l.unitCount.toLocaleString("en")} packs, ${LotStatus[l.status]}${l.recalled ? ", RECALLED" : ""}`,
+          `  lot id ${l.lotId}`,
+          `  expiry ${expiryLine(l.expiresAt)}`,
+          `  manufacturer ${await parties.name(l.manufacturer)}`,
+          `  signed by ${await parties.name(l.manufacturerSigner)} (for the manufacturer) and ${await parties.name(l.regulatorSigner)} (regulator)`,
         ],
-        json: { ...l, statusName: LotStatus[l.status] },
+        json: { ...l, lotNumber, statusName: LotStatus[l.status] },
       };
     },
   },
@@ -932,9 +984,10 @@ const COMMANDS: Record<string, Command> = {
       const c = await readClient(ctx);
       const s = await c.shipment(bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment"));
       if (s.status === ShipmentStatus.None) throw new NotFoundError(`shipment ${s.shipmentId} does not exist`);
+      const parties = new PartyNames(c);
       return {
         lines: [
-          `shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${s.buyer}${s.viaTransporter ? ` via ${s.transporter}` : ""}`,
+          `shipment ${s.shipmentId}: ${ShipmentStatus[s.status]}, ${s.packCount.toLocaleString("en")} packs to ${await parties.name(s.buyer)}${s.viaTransporter ? ` via ${await parties.name(s.transporter)}` : ""}`,
         ],
         json: { ...s, statusName: ShipmentStatus[s.status] },
       };
