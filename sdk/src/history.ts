@@ -446,6 +446,24 @@ export function summarise(name: string, a: Record<string, unknown>): string {
       return `price offer ${a.offerId} declined by ${a.by}`;
     case "OfferWithdrawn":
       return `price offer ${a.offerId} withdrawn by ${a.by}`;
+    case "StakeholderApplied":
+      return `${a.account} applied to be a ${roleName(a.role)} (GLN ${gln13(a.gln)}, jurisdiction ${ascii(a.jurisdiction)})`;
+    case "RegulatorAppointed":
+      return `${a.account} appointed regulator by the council ${a.admin} (GLN ${gln13(a.gln)}, jurisdiction ${ascii(a.jurisdiction)}), licence until ${day(a.validUntil)}`;
+    case "StakeholderApproved":
+      return `${a.account} approved as ${roleName(a.role)} by regulator ${a.regulator}, licence until ${day(a.validUntil)}`;
+    case "StakeholderSuspended":
+      return `${a.account} suspended by ${a.by}`;
+    case "StakeholderReinstated":
+      return `${a.account} reinstated by ${a.by}`;
+    case "LicenceRenewed":
+      return `licence of ${a.account} renewed by ${a.by} until ${day(a.validUntil)}`;
+    case "RevocationProposed":
+      return `revocation of ${a.account} proposed by ${a.proposer}: awaits a second regulator or the council`;
+    case "StakeholderRevoked":
+      return `${a.account} revoked by ${a.by}, for good`;
+    case "MetadataUpdated":
+      return `${a.account} updated its registration details (hash ${short(a.metadataHash)})`;
     case "PrimaryDistributorAssigned":
       return `manufacturer ${a.manufacturer} names ${a.distributor} primary distributor ${BigInt(a.gtin as bigint) !== 0n ? `of GTIN ${gtin14(BigInt(a.gtin as bigint))}` : a.region !== "0x0000" ? `for region ${Buffer.from(String(a.region).slice(2), "hex").toString("ascii")}` : "of all its products"}`;
     default:
@@ -453,6 +471,24 @@ export function summarise(name: string, a: Record<string, unknown>): string {
         .map(([k, v]) => `${k}=${short(v)}`)
         .join(", ")})`;
   }
+}
+
+const ROLE_NAMES = ["no role", "regulator", "manufacturer", "distributor", "transporter", "dispenser"];
+
+function roleName(role: unknown): string {
+  return ROLE_NAMES[Number(role)] ?? `role ${role}`;
+}
+
+/** A GLN as printed: 13 digits. */
+function gln13(gln: unknown): string {
+  return BigInt(gln as bigint)
+    .toString()
+    .padStart(13, "0");
+}
+
+/** A `bytes2` jurisdiction as its two letters. */
+function ascii(code: unknown): string {
+  return Buffer.from(String(code).slice(2), "hex").toString("ascii");
 }
 
 /** The shipment status an event settles, if it settles one. */

@@ -412,6 +412,18 @@ describe("SDK history", function () {
     });
     expect(events[2].args).to.include({ by: h.w.regulator.address, reasonHash: id("inspection") });
     expect(events[4].args).to.include({ metadataHash: id("new address") });
+    // in sentences, like the other timelines
+    const D2 = h.w.distributor2.address;
+    const applied = (events[0].args as { jurisdiction: string }).jurisdiction;
+    const jurisdiction = Buffer.from(applied.slice(2), "hex").toString("ascii");
+    expect(jurisdiction).to.match(/^[A-Z]{2}$/);
+    expect(events.map((e) => e.summary)).to.deep.equal([
+      `${D2} applied to be a distributor (GLN 0000000000000, jurisdiction ${jurisdiction})`,
+      `${D2} approved as distributor by regulator ${h.w.regulator.address}, licence until ${new Date(Number(h.w.licenceUntil) * 1000).toISOString().slice(0, 10)}`,
+      `${D2} suspended by ${h.w.regulator.address}`,
+      `${D2} reinstated by ${h.w.regulator.address}`,
+      `${D2} updated its registration details (hash ${id("new address").slice(0, 10)}…)`,
+    ]);
     const regulator = await h.reader.stakeholder(h.w.regulator.address);
     expect(names(regulator)).to.deep.equal(["RegulatorAppointed"]);
     expect(regulator[0].args).to.include({ admin: h.w.council.address, gln: GLN });
