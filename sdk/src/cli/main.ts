@@ -778,7 +778,7 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const file = arg(ctx, 0, "ATTESTATION.json");
       const attestation = attestationFromJson(readJson(file, "attestation"), file);
-      const rpc = str(ctx, "rpc");
+      const rpc = str(ctx, "rpc") ?? process.env.PHARMACHAIN_RPC;
       const chainIdText = str(ctx, "chain-id");
       const chainId = chainIdText
         ? bigintArg(chainIdText, "chain id")
@@ -791,6 +791,14 @@ const COMMANDS: Record<string, Command> = {
         throw new ConfigurationError("the chain id is unknown: give --chain-id (signing is bound to one chain)");
       const wallet = await loadWallet(keySource(ctx));
       const domain = pharmaChainDomain(domainChain, deployment.lots);
+      // What is being signed, in the words of the pack and the batch record, before the key signs it.
+      const summary = [
+        `lot ${attestation.lotNumber} of GTIN ${gtin14(attestation.gtin)}: ${attestation.unitCount.toLocaleString("en")} packs, expiry ${expiryLine(attestation.expiresAt)}`,
+        `  manufacturer ${attestation.manufacturer}`,
+        `  serial list root ${attestation.serialsRoot}, batch record hash ${attestation.dataHash}`,
+        `  signatures valid until ${isoTime(attestation.deadline)}, on chain ${domainChain}, for contract ${deployment.lots}`,
+      ];
+      progress(ctx, `signing, as ${wallet.address}:\n${summary.join("\n")}`);
       const signature = await signLotAttestation(wallet, domain, attestation);
       if (!(await verifyAttestationSignature(domain, attestation, wallet.address, signature))) {
         throw new PharmaChainError("the signature just made does not verify: refusing to write it");
@@ -805,7 +813,7 @@ const COMMANDS: Record<string, Command> = {
       };
       writeJson(out, value);
       return {
-        lines: [`lot ${attestation.lotNumber} signed by ${wallet.address}`, `  signature written to ${out}`],
+        lines: [...summary, `signed by ${wallet.address}`, `  signature written to ${out}`],
         json: value,
       };
     },
@@ -887,7 +895,7 @@ const COMMANDS: Record<string, Command> = {
   ship: simple(
     "ship packs to a buyer, optionally through a transporter: index ranges (END excluded), or the packs scanned into " +
       "a file (--scans FILE, one scan or GTIN/LOT/SERIAL a line, with the lots' manifests); with --order, to fill " +
-      `that order (the buyer defaults to the order's). ${PACK_FORMATS} Example: pharmachain ship --to 0x… ` +
+      "that order (the buyer defaults to the order's). Example: pharmachain ship --to 0x… " +
       "--scans case-17.txt --manifest-dir manifests/",
     "ship --to BUYER (--range LOT:START-END [--range ...] | --scans FILE --manifest FILE|--manifest-dir DIR) [--via TRANSPORTER] [--notice TEXT] [--order ID]",
     {
@@ -1431,7 +1439,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "pack status": {
-    summary: `the state and holder of one pack. ${PACK_FORMATS}`,
+    summary: "the state and holder of one pack (LOT:INDEX, GTIN/LOT/SERIAL or a scan; see 'Packs and ranges')",
     usage: "pack status PACK [--manifest FILE | --manifest-dir DIR]",
     options: { ...MANIFEST_OPTIONS },
     async run(ctx) {
