@@ -7,7 +7,7 @@
 import http from "http";
 import { AddressInfo } from "net";
 import { PGlite } from "@electric-sql/pglite";
-import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner } from "ethers";
+import { FetchRequest, HDNodeWallet, JsonRpcProvider, JsonRpcSigner } from "ethers";
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Webhook } from "standardwebhooks";
 import {
@@ -25,7 +25,9 @@ import { alertsPlugin } from "../src/alerts/plugin";
 import type { AlertsConfigInput } from "../src/alerts/config";
 import type { ChainContext } from "../src/alerts/watcher";
 
-export { startNode, freePort } from "../../test/helpers/node";
+import { ChildProcess, spawn } from "child_process";
+import path from "path";
+import { freePort } from "../../test/helpers/node";
 
 type PgLike = Pick<PGlite, "query">;
 
@@ -73,14 +75,96 @@ export interface World {
   commission: (lotNumber: string, packs?: number, days?: number) => Promise<string>;
 }
 
+export interface RunningNode {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `hardhat node` on a free port; `stop()` ends it by its pid (and so does this process's exit). */
+export async function startNode(timeoutMs = 120_000): Promise<RunningNode> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port), "--hostname", "127.0.0.1"],
+    {
+      cwd: path.join(__dirname, "..", ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
+    },
+  );
+  const pid = child.pid!;
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGTERM");
+  };
+  process.once("exit", killOnExit);
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.off("exit", killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.removeAllListeners("exit");
+        child.once("exit", () => resolve());
+        process.kill(pid, "SIGTERM");
+      }),
+  };
+}
+
+let shared: Promise<{ node: RunningNode; world: World }> | undefined;
+
+/**
+ * One node and one world for all the alerts' test files (each file reads from the block it starts at); the node
+ * stops when the test process exits.
+ */
+export function sharedChain(): Promise<{ node: RunningNode; world: World }> {
+  shared ??= (async () => {
+    const node = await startNode();
+    return { node, world: await buildWorld(node.url) };
+  })();
+  return shared;
+}
+
+/**
+ * A JSON-RPC provider without kept-alive sockets (PGlite's cold start blocks the event loop for seconds; a kept-alive
+ * socket the node closed meanwhile would fail the next call with "socket hang up"), and no 250 ms answer cache.
+ */
+export function rpcProvider(url: string): JsonRpcProvider {
+  const request = new FetchRequest(url);
+  request.getUrlFunc = FetchRequest.createGetUrlFunc({ agent: new http.Agent({ keepAlive: false }) });
+  const provider = new JsonRpcProvider(request, undefined, { cacheTimeout: -1, staticNetwork: true });
+  provider.pollingInterval = 50;
+  return provider;
+}
+
 export async function now(provider: JsonRpcProvider): Promise<number> {
   return (await provider.getBlock("latest"))!.timestamp;
 }
 
 /** Deploys the protocol on the node at `url` and onboards a regulator, a manufacturer, two distributors, a pharmacy. */
 export async function buildWorld(url: string): Promise<World> {
-  const provider = new JsonRpcProvider(url, undefined, { cacheTimeout: -1, staticNetwork: true });
-  provider.pollingInterval = 50;
+  const provider = rpcProvider(url);
   const [council, regulator, manufacturer, distributor, distributor2, pharmacy] = await Promise.all(
     [0, 1, 2, 3, 4, 5].map((i) => provider.getSigner(i)),
   );

@@ -117,6 +117,8 @@ export class Deliverer {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private inFlight = 0;
+  /** Set by a kick that came while the loop was busy, so the loop does not sleep through it. */
+  private kicked = false;
 
   constructor(
     private readonly db: Db,
@@ -131,6 +133,7 @@ export class Deliverer {
   }
 
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -207,6 +210,7 @@ export class Deliverer {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.kicked = false;
       let sent = 0;
       try {
         sent = await this.deliverDue();
@@ -221,6 +225,7 @@ export class Deliverer {
       } catch (e) {
         this.onError(e);
       }
+      if (this.kicked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(wait, 10));
         this.wake = () => {
