@@ -71,6 +71,8 @@ export interface World {
   gtin: bigint;
   deployBlock: number;
   licenceUntil: number;
+  /** The manifests of the lots `commission` made, by lot id. */
+  manifests: Map<string, Manifest>;
   /** Commissions a released lot of `packs` packs expiring `days` days after the latest block. */
   commission: (lotNumber: string, packs?: number, days?: number) => Promise<string>;
 }
@@ -193,6 +195,7 @@ export async function buildWorld(url: string): Promise<World> {
   await as(manufacturer).registerProduct(gtin, "Example tablets");
   await as(regulator).approveProduct(gtin);
   const regulatorKey = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
+  const manifests = new Map<string, Manifest>();
   const commission = async (lotNumber: string, packs = 10, days = 700): Promise<string> => {
     const manifest = await Manifest.fromSerials(Array.from({ length: packs }, (_, i) => `${lotNumber}S${i}`));
     const t = await now(provider);
@@ -218,6 +221,7 @@ export async function buildWorld(url: string): Promise<World> {
         signature: await signLotAttestation(regulatorKey, domain, attestation),
       },
     });
+    manifests.set(written.lotId, manifest);
     return written.lotId;
   };
   return {
@@ -234,6 +238,7 @@ export async function buildWorld(url: string): Promise<World> {
     gtin,
     deployBlock,
     licenceUntil,
+    manifests,
     commission,
   };
 }

@@ -10,6 +10,7 @@ import { AddressInfo } from "net";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { Webhook } from "standardwebhooks";
+import { PackState } from "@pharmachain/sdk";
 import { alertsConfig, AlertsConfig } from "../src/alerts/config";
 import type { Db } from "../src/alerts/db";
 import { Deliverer, postWebhook } from "../src/alerts/delivery";
@@ -132,6 +133,10 @@ describe("alerts", function () {
         .ship({ buyer: w.distributor.address, ranges: [{ lotId, start: 4, end: 6 }] });
       await w.as(w.distributor).rejectShipment(second.shipmentId, "damaged");
       await w.as(w.distributor).quarantine([{ lotId, start: 0, end: 1 }], "torn seal");
+      await w.as(w.pharmacy).reportSuspicion([{ lotId, start: 1, end: 2 }], "odd print");
+      await w.as(w.regulator).confirmIllegitimate([{ lotId, start: 0, end: 1 }], "lab report");
+      await w.as(w.distributor).decommissionRange({ lotId, start: 2, end: 3 }, PackState.Destroyed);
+      await w.as(w.pharmacy).reportClone({ lotId, ...w.manifests.get(lotId)!.proof("LOTAS2") });
       await w.as(w.manufacturer).recallLot(lotId, "contamination");
       await w.as(w.council).liftRecall(lotId, "mistaken");
       await settle();
@@ -151,6 +156,9 @@ describe("alerts", function () {
         "shipment.created",
         "shipment.rejected",
         "packs.quarantined",
+        "packs.suspicion-reported",
+        "packs.illegitimate",
+        "pack.clone-reported",
         "lot.recalled",
         "lot.recall-lifted",
       ]);
@@ -174,7 +182,7 @@ describe("alerts", function () {
             [await sub(owner)],
           )
         ).rows.map((r) => r.kind);
-      expect(await delivered(w.distributor.address)).to.have.length(11);
+      expect(await delivered(w.distributor.address)).to.have.length(14);
       // distributor 2 never touched the lot: neither its "concerns me" nor its other lot's subscription gets anything
       expect(
         await count(

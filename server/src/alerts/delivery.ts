@@ -116,7 +116,6 @@ export class Deliverer {
   private running = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private inFlight = 0;
   /** Set by a kick that came while the loop was busy, so the loop does not sleep through it. */
   private kicked = false;
 
@@ -143,8 +142,8 @@ export class Deliverer {
     await this.loop;
   }
 
-  /** Claims due deliveries and sends them; resolves with how many were attempted. */
-  async deliverDue(limit = this.config.webhook.concurrency): Promise<number> {
+  /** Claims up to `limit` due deliveries: each stays claimed for `leaseMs` (after a crash, it is due again then). */
+  private async claim(limit: number): Promise<Claimed[]> {
     const { rows } = await this.db.query<Claimed>(
       `UPDATE alert_deliveries d SET next_attempt_at = now() + ($2::double precision * interval '1 millisecond')
         FROM alert_subscriptions s, alerts a
@@ -154,12 +153,17 @@ export class Deliverer {
       RETURNING d.id, d.attempts, s.url, s.secret, a.id AS alert_id, a.event`,
       [limit, this.config.webhook.leaseMs],
     );
+    return rows;
+  }
+
+  /** Claims due deliveries and sends them, waiting for all; resolves with how many were attempted. */
+  async deliverDue(limit = this.config.webhook.concurrency): Promise<number> {
+    const rows = await this.claim(limit);
     await Promise.all(rows.map((row) => this.deliverOne(row)));
     return rows.length;
   }
 
   private async deliverOne(row: Claimed): Promise<void> {
-    this.inFlight++;
     try {
       const envelope = typeof row.event === "string" ? JSON.parse(row.event) : row.event;
       const { body, headers } = structured(envelope);
@@ -194,8 +198,6 @@ export class Deliverer {
       }
     } catch (e) {
       this.onError(e);
-    } finally {
-      this.inFlight--;
     }
   }
 
@@ -208,22 +210,42 @@ export class Deliverer {
     return ms === null || ms === undefined ? cap : Math.max(0, Math.min(cap, Number(ms)));
   }
 
+  /**
+   * The loop: keeps up to `concurrency` deliveries in flight (a slow receiver holds one slot, not the others), claims
+   * more as slots free up, and otherwise sleeps until the next delivery is due or a kick (a new batch of alerts, a
+   * finished delivery, a retry asked for).
+   */
   private async run(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     while (this.running) {
       this.kicked = false;
-      let sent = 0;
-      try {
-        sent = await this.deliverDue();
-      } catch (e) {
-        this.onError(e);
+      const free = this.config.webhook.concurrency - inFlight.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const rows = await this.claim(free);
+          claimed = rows.length;
+          for (const row of rows) {
+            const sending: Promise<void> = this.deliverOne(row).finally(() => {
+              inFlight.delete(sending);
+              this.kick();
+            });
+            inFlight.add(sending);
+          }
+        } catch (e) {
+          this.onError(e);
+        }
       }
       if (!this.running) break;
-      if (sent > 0) continue;
+      if (free > 0 && claimed === free) continue; // there may be more due
+      if (this.kicked) continue;
       let wait = 1000;
-      try {
-        wait = await this.nextDueInMs(1000);
-      } catch (e) {
-        this.onError(e);
+      if (inFlight.size < this.config.webhook.concurrency) {
+        try {
+          wait = await this.nextDueInMs(1000);
+        } catch (e) {
+          this.onError(e);
+        }
       }
       if (this.kicked) continue;
       await new Promise<void>((resolve) => {
@@ -235,5 +257,6 @@ export class Deliverer {
       });
       this.wake = undefined;
     }
+    await Promise.all(inFlight);
   }
 }
