@@ -6,7 +6,9 @@
  */
 import http from "http";
 import { AddressInfo } from "net";
+import { createHash, randomUUID } from "crypto";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { FetchRequest, HDNodeWallet, JsonRpcProvider, JsonRpcSigner } from "ethers";
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Webhook } from "standardwebhooks";
@@ -44,8 +46,50 @@ function adapter(pg: PgLike, top?: PGlite): Db {
   };
 }
 
-/** PGlite (in memory, or in `dir`) as the core's `Db`, with the alerts' migrations applied. */
+/**
+ * PostgreSQL through `pg` as the core's `Db`, in a schema of its own (named after `key`, so a restarted process finds
+ * its data again), for the run against a real server (`ALERTS_TEST_DATABASE_URL`).
+ */
+async function openPostgres(url: string, key: string): Promise<Db> {
+  const schema = "alerts_test_" + createHash("sha256").update(key).digest("hex").slice(0, 12);
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await setup.end();
+  const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 4 });
+  const of = (q: pg.Pool | pg.PoolClient): Db => ({
+    query: async (sql, params) => ({ rows: (await q.query(sql, params as unknown[] | undefined)).rows }),
+    transaction: async (fn) => {
+      if (q !== pool) return fn(of(q));
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(of(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (e) {
+        await client.query("ROLLBACK");
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  });
+  return of(pool);
+}
+
+/**
+ * PGlite (in memory, or in `dir`) as the core's `Db`, with the alerts' migrations applied; PostgreSQL instead when
+ * `ALERTS_TEST_DATABASE_URL` is set (`npm run test:alerts:postgres`).
+ */
 export async function openDb(dir?: string): Promise<Db> {
+  const url = process.env.ALERTS_TEST_DATABASE_URL;
+  if (url) {
+    const db = await openPostgres(url, dir ?? randomUUID());
+    await applyAlertMigrations(db);
+    return db;
+  }
   const pg = new PGlite(dir);
   await pg.waitReady;
   const db = adapter(pg, pg);
