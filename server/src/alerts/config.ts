@@ -56,7 +56,7 @@ export const DEFAULT_ALERTS_CONFIG: AlertsConfig = {
     maxResponseBytes: 64 * 1024,
     maxAttempts: 12,
     maxAttemptsRefused: 3,
-    backoffBaseMs: 5_000,
+    backoffBaseMs: 30_000,
     backoffMaxMs: 6 * 60 * 60 * 1000,
     leaseMs: 60_000,
     concurrency: 8,

@@ -100,6 +100,7 @@ export class AlertWatcher {
   }
 
   private async run(): Promise<void> {
+    let last = Number.NEGATIVE_INFINITY;
     while (this.running) {
       let result: PollResult | undefined;
       try {
@@ -108,8 +109,10 @@ export class AlertWatcher {
         this.onError(e);
       }
       if (!this.running) break;
-      // caught up: sleep a poll interval; a batch or rewind that left work behind goes on at once
-      if (result && (result.reorg || result.alerts > 0) && (await this.behind())) continue;
+      // a batch or a rewind that left confirmed blocks behind goes on at once; caught up, it sleeps a poll interval
+      const moved = result !== undefined && (result.reorg !== undefined || result.cursor !== last);
+      if (result) last = result.cursor;
+      if (moved && (await this.behind().catch(() => false))) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.config.pollIntervalMs);
         this.wake = () => {
