@@ -545,6 +545,19 @@ describe("alerts", function () {
         error: "response larger than 1024 bytes",
       });
       expect(await postWebhook(url, "{}", {}, { ...limits, allowLoopback: false })).to.have.property("permanent", true);
+      // a name is checked at connect time, on the address it resolves to
+      const byName = await postWebhook(
+        url.replace("127.0.0.1", "localhost"),
+        "{}",
+        {},
+        { ...limits, allowLoopback: false },
+      );
+      expect(byName.permanent).to.equal(true);
+      expect(byName.error).to.match(/^localhost: address .* is in a loopback range/);
+      r.answer = (_x, res) => void res.writeHead(204).end();
+      const before = r.requests.length;
+      expect(await postWebhook(url.replace("127.0.0.1", "localhost"), "{}", {}, limits)).to.deep.equal({ status: 204 });
+      expect(r.requests.length).to.equal(before + 1);
       await r.stop();
       await target.stop();
     });
