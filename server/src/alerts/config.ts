@@ -43,7 +43,7 @@ export interface AlertsConfig {
 
 export const DEFAULT_ALERTS_CONFIG: AlertsConfig = {
   confirmations: 2,
-  pollIntervalMs: 1000,
+  pollIntervalMs: 250,
   fromBlock: 0,
   maxBlockRange: 2000,
   reorgWindow: 256,
