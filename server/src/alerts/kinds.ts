@@ -35,8 +35,7 @@ export const EVENT_KINDS: readonly KindRule[] = [
   { contract: "PackCustody", event: "SuspicionReported", kind: "packs.suspicion-reported", scope: [] },
   { contract: "PackCustody", event: "PacksCleared", kind: "packs.cleared", scope: ["lot"] },
   { contract: "PackCustody", event: "PacksIllegitimate", kind: "packs.illegitimate", scope: ["lot"] },
-  // When the two-key confirmation lands, its proposal event is one more line, for example:
-  // { contract: "PackCustody", event: "IllegitimacyProposed", kind: "packs.illegitimacy-proposed", scope: ["lot"] },
+  { contract: "PackCustody", event: "IllegitimacyProposed", kind: "packs.illegitimacy-proposed", scope: ["lot"] },
   { contract: "PackCustody", event: "CloneReported", kind: "pack.clone-reported", scope: ["lot"] },
   { contract: "PackCustody", event: "ShipmentCreated", kind: "shipment.created", scope: ["shipment"] },
   { contract: "PackCustody", event: "ShipmentReceived", kind: "shipment.received", scope: ["shipment"] },
