@@ -630,7 +630,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
         3,
         '--from-block "1O" must be a whole number',
       ],
-      [["epcis", "import", "missing.jsonld"], 3, "no EPCIS document at missing.jsonld"],
+      [["epcis", "import", "missing.jsonld"], 6, "no EPCIS document at missing.jsonld"],
       [
         ["epcis", "import", "invalid.jsonld", "--signature", "nolot-sig.json"],
         3,

@@ -5,7 +5,7 @@
 import fs from "fs";
 import path from "path";
 import { JsonRpcProvider, Provider, getAddress, isAddress, isHexString } from "ethers";
-import { ConfigurationError, InvalidInputError } from "../errors";
+import { ConfigurationError, InvalidInputError, NotFoundError } from "../errors";
 import { Deployment } from "../contracts";
 import { loadDeployment } from "../deployment-file";
 import type { LotAttestation } from "../attestation";
@@ -80,7 +80,7 @@ export function lotArg(value: string): string {
 }
 
 export function readJson(file: string, what: string): unknown {
-  if (!fs.existsSync(file)) throw new InvalidInputError(`no ${what} file at ${file}`);
+  if (!fs.existsSync(file)) throw new NotFoundError(`no ${what} file at ${file}`);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (cause) {

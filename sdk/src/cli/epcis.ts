@@ -5,7 +5,7 @@
 import fs from "fs";
 import path from "path";
 import { getAddress, isAddress } from "ethers";
-import { InvalidInputError } from "../errors";
+import { InvalidInputError, NotFoundError } from "../errors";
 import { UsageError } from "./usage";
 import { PharmaChainClient } from "../client";
 import { Manifest } from "../manifest";
@@ -202,7 +202,7 @@ export const epcisImportCommand: EpcisCommand = {
   async run(ctx) {
     const file = ctx.args[0];
     if (!file) throw new UsageError("give the EPCIS document: epcis import FILE");
-    if (!fs.existsSync(file)) throw new InvalidInputError(`no EPCIS document at ${file}`);
+    if (!fs.existsSync(file)) throw new NotFoundError(`no EPCIS document at ${file}`);
     const partiesFile = str(ctx, "parties");
     const parties = partiesFile ? (readJson(partiesFile, "parties") as Record<string, string>) : {};
     for (const name of ["manufacturer", "regulator"]) {

@@ -1560,6 +1560,10 @@ export const EXIT = {
 /** The exit code for an error, by its class. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
+  // A file that is not there is "not found", whichever reader noticed (a manifest, a serial list, a document).
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === "ENOENT") return EXIT.notFound;
+  }
   if (error instanceof InvalidInputError) return EXIT.invalidInput;
   if (error instanceof ConfigurationError) return EXIT.configuration;
   if (error instanceof ContractRevertError) return EXIT.refused;
