@@ -10,10 +10,13 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { createRequire } from "module";
 
 const ROOT = path.join(__dirname, "..");
 const SUMMARY = path.join(ROOT, "coverage", "coverage-summary.json");
 const OUT = process.env.COVERAGE_OUT ?? path.join(ROOT, "bench", "coverage.json");
+/** Node's loader, for .solcover.js (CommonJS) and the tool's version. */
+const load = createRequire(__filename);
 const GOAL = { branches: 95, lines: 98 };
 
 interface Metric {
@@ -59,16 +62,20 @@ function main(): void {
   for (const k of KINDS) totals[k].pct = pct(totals[k].covered, totals[k].total);
 
   const seconds = process.argv[2] === undefined ? null : Number(process.argv[2]);
-  const solcover = require(path.join(ROOT, ".solcover.js")) as { skipFiles?: string[] };
+  const solcover = load(path.join(ROOT, ".solcover.js")) as {
+    skipFiles?: string[];
+    mocha?: { grep?: string };
+  };
   const result = {
     when: new Date().toISOString(),
     command: "npm run coverage",
-    tool: `solidity-coverage ${(require("solidity-coverage/package.json") as { version: string }).version}`,
+    tool: `solidity-coverage ${(load("solidity-coverage/package.json") as { version: string }).version}`,
     node: process.version,
     cpus: os.cpus().length,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     seconds,
-    skipped: solcover.skipFiles ?? [],
+    skippedFiles: solcover.skipFiles ?? [],
+    testsNotRun: solcover.mocha?.grep ?? null,
     goal: GOAL,
     met: totals.branches.pct >= GOAL.branches && totals.lines.pct >= GOAL.lines,
     totals,

@@ -21,7 +21,7 @@
  * one linger).
  */
 import { expect } from "chai";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { BaseContract, FunctionFragment, Signer } from "ethers";
 
 /** A named custom error and its arguments, declared in the ABI of `on` (by default, the contract under test). */
@@ -213,9 +213,4 @@ export function shouldBehaveLikeAccessChecked<W>(subject: AccessSubject<W>, tabl
       }
     }
   });
-}
-
-/** Moves the clock `seconds` on (for {AccessSubject.lapse}). */
-export async function elapse(seconds: number): Promise<void> {
-  await time.increase(seconds);
 }
