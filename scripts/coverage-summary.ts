@@ -68,7 +68,9 @@ function main(): void {
   };
   const result = {
     when: new Date().toISOString(),
-    command: "npm run coverage",
+    // The command that produced the report, when not the full `npm run coverage`, and what to know about the run.
+    command: process.env.COVERAGE_COMMAND ?? "npm run coverage",
+    note: process.env.COVERAGE_NOTE ?? null,
     tool: `solidity-coverage ${(load("solidity-coverage/package.json") as { version: string }).version}`,
     node: process.version,
     cpus: os.cpus().length,
