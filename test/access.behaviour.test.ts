@@ -105,7 +105,7 @@ interface AccessWorld extends TradeWorld {
 
 /**
  * The one fixture of this file. In lotB (20 packs, held by `manufacturer`): pack 10 exported (undoable), packs
- * [15, 17) quarantined, pack 18 destroyed; the rest active.
+ * [15, 17) quarantined, pack 18 destroyed, pack 19 confirmed illegitimate (two keys); the rest active.
  */
 async function accessFixture(): Promise<AccessWorld> {
   const t = await tradeWorld(20);
@@ -176,6 +176,9 @@ async function accessFixture(): Promise<AccessWorld> {
   await custody.connect(manufacturer).decommissionRange(range(lotB, 10, 11), PackState.Exported);
   await custody.connect(manufacturer).quarantine([range(lotB, 15, 17)], HASH);
   await custody.connect(manufacturer).decommissionRange(range(lotB, 18, 19), PackState.Destroyed);
+  await custody.connect(manufacturer).quarantine([range(lotB, 19, 20)], HASH);
+  await custody.connect(regulator).confirmIllegitimate([range(lotB, 19, 20)], HASH);
+  await custody.connect(regulator2).confirmIllegitimate([range(lotB, 19, 20)], HASH);
 
   // Orders and offers.
   const deliverBy = await later();
@@ -691,24 +694,26 @@ const custodyTable: AccessTable<AccessWorld> = {
     role: regulatorOnly,
     licence: regulatorLicence,
   },
-  // Becoming two-key (a regulator proposes, a different regulator or the council confirms): update this entry then.
+  // Two keys: this first call by a regulator proposes (the council, or another regulator, completes it).
   confirmIllegitimate: {
     call: (w) => ({ caller: w.regulator, args: [[range(w.lotB.lotId, 15, 17)], HASH] }),
     role: regulatorOnly,
     licence: regulatorLicence,
   },
-  // Becoming one report per pack and reporter: the baseline is a first report, so it stands.
+  // One report per pack and reporter: the baseline is a first report.
   reportClone: {
     call: (w) => ({ caller: w.distributor, args: [proofOf(w.lotB, 18)] }),
     role: notAStakeholder,
     licence: traderLicence,
   },
-  // To come with the disposition of illegitimate packs (name as merged), e.g.:
-  // destroyIllegitimate: {
-  //   call: (w) => ({ caller: w.manufacturer, args: [[range(w.lotB.lotId, 15, 17)]] }),  // packs confirmed first
-  //   role: { refused: (w) => w.distributor, with: (w) => err("CustodyNotHolder", w.lotB.lotId, 15, w.manufacturer.address) },
-  //   licence: traderLicence,
-  // },
+  destroyIllegitimate: {
+    call: (w) => ({ caller: w.manufacturer, args: [[range(w.lotB.lotId, 19, 20)]] }),
+    role: {
+      refused: (w) => w.distributor,
+      with: (w) => err("CustodyNotHolder", w.lotB.lotId, 19, w.manufacturer.address),
+    },
+    licence: traderLicence,
+  },
 };
 
 shouldBehaveLikeAccessChecked(
