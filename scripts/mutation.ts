@@ -11,6 +11,8 @@
  *   npm run mutation -- --sample 40 --seed 1        a uniform random sample of 40 mutants per contract, the score
  *                                                   reported as an estimate with a 95 % interval
  *   npm run mutation -- --list                      print the generated mutants and test nothing
+ *   npm run mutation -- --rescore                   test nothing: read the results file again with the current
+ *                                                   bench/mutation-equivalent.json (after judging live mutants)
  *   npm run mutation -- --timeout 300               seconds after which a mutant's test run is stopped (timed out,
  *                                                   counted as killed: the tests did not pass)
  *   npm run mutation -- --out FILE                  write the results to FILE instead of bench/mutation.json
@@ -145,6 +147,7 @@ const { values: args } = parseArgs({
     timeout: { type: "string", default: "300" },
     out: { type: "string" },
     list: { type: "boolean", default: false },
+    rescore: { type: "boolean", default: false },
     "no-pretest": { type: "boolean", default: false },
     "stop-at": { type: "string" },
   },
@@ -499,8 +502,48 @@ function summary(
   return entry;
 }
 
+interface LiveEntry {
+  key: string;
+  operator: string;
+  equivalent: boolean;
+  why?: string;
+}
+
+/** Applies the human judgements of bench/mutation-equivalent.json to a results file written before them. */
+function rescore(equivalent: Record<string, string>): void {
+  const results = JSON.parse(fs.readFileSync(outFile, "utf8")) as {
+    contracts: Record<string, Record<string, unknown>>;
+  };
+  for (const [name, entry] of Object.entries(results.contracts)) {
+    const liveMutants = entry.liveMutants as LiveEntry[];
+    const byOperator = entry.byOperator as Record<string, { live: number; equivalent: number }>;
+    for (const op of Object.values(byOperator)) {
+      op.live += op.equivalent;
+      op.equivalent = 0;
+    }
+    for (const m of liveMutants) {
+      m.equivalent = equivalent[m.key] !== undefined;
+      if (m.equivalent) {
+        m.why = equivalent[m.key];
+        byOperator[m.operator].live--;
+        byOperator[m.operator].equivalent++;
+      } else delete m.why;
+    }
+    const eq = liveMutants.filter((m) => m.equivalent).length;
+    const killed = entry.killed as number;
+    const mutants = entry.mutants as number;
+    entry.equivalent = eq;
+    entry.live = liveMutants.length - eq;
+    entry.score = mutants - eq > 0 ? round1((100 * killed) / (mutants - eq)) : null;
+    if (entry.sample) entry.interval95 = wilson(killed, mutants - eq);
+    console.log(`${name.padEnd(20)} score ${entry.score}% (${killed} killed of ${mutants - eq}; ${eq} equivalent)`);
+  }
+  fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + "\n");
+}
+
 async function main(): Promise<void> {
   const equivalent = JSON.parse(fs.readFileSync(EQUIVALENT_FILE, "utf8")) as Record<string, string>;
+  if (args.rescore) return rescore(equivalent);
   const generatedBy: Record<string, Mutant[]> = {};
   for (const c of contracts) generatedBy[c] = generate(c);
 
