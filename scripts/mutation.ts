@@ -19,6 +19,8 @@
  *   npm run mutation -- --stop-at 22:15             start no new round of mutants after this time (UTC, HH:MM or
  *                                                   an ISO date); each contract then keeps the first mutants of its
  *                                                   random order, still a uniform sample, of about the same size
+ *   npm run mutation -- --retest                    test the live mutants of the results file again with only the
+ *                                                   test files added to the table since (after writing tests for them)
  *   npm run mutation -- --no-pretest                skip the check that the unmutated contracts pass their tests
  *
  * A mutant is compiled and tested in one `hardhat test --bail` run (hardhat.mutation.config.ts: the optimizer off, so
@@ -54,14 +56,20 @@ const FC_SEED = 20261204;
 
 /**
  * The contracts under mutation and the test files that exercise each, found with
- * `grep -l "\bNAME\b" test/*.ts` (the deployment test, an Ignition run tagged @skip-on-coverage, aside). The quickest
- * and most direct file comes first: with --bail, most mutants die there.
+ * `grep -l "\bNAME\b" test/*.ts` (the deployment test, an Ignition run tagged @skip-on-coverage, aside), and the
+ * test/NAME.mutation.test.ts files written for the mutants that survived. The quickest and most direct file comes
+ * first: with --bail, most mutants die there.
  */
 export const TABLE: Record<string, { file: string; tests: string[] }> = {
   // the library, through contracts/mocks/PackRunsHarness.sol; PackCustody stores its runs with it
   PackRuns: {
     file: "contracts/libraries/PackRuns.sol",
-    tests: ["test/PackRuns.test.ts", "test/PackCustody.test.ts", "test/PackCustody.property.test.ts"],
+    tests: [
+      "test/PackRuns.test.ts",
+      "test/PackRuns.mutation.test.ts",
+      "test/PackCustody.test.ts",
+      "test/PackCustody.property.test.ts",
+    ],
   },
   PackCustody: {
     file: "contracts/PackCustody.sol",
@@ -73,7 +81,7 @@ export const TABLE: Record<string, { file: string; tests: string[] }> = {
   },
   StakeholderRegistry: {
     file: "contracts/StakeholderRegistry.sol",
-    tests: ["test/StakeholderRegistry.test.ts"],
+    tests: ["test/StakeholderRegistry.test.ts", "test/StakeholderRegistry.mutation.test.ts"],
   },
   // PackCustody.test.ts ships and receives through orders (the trade paths)
   TradeOrders: {
@@ -148,6 +156,7 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     list: { type: "boolean", default: false },
     rescore: { type: "boolean", default: false },
+    retest: { type: "boolean", default: false },
     "no-pretest": { type: "boolean", default: false },
     "stop-at": { type: "string" },
   },
@@ -418,6 +427,7 @@ interface ContractRun {
   planned: number;
   outcomes: Outcome[];
   started: string;
+  commit: string;
   pretestSeconds?: number;
 }
 
@@ -457,6 +467,7 @@ function summary(
     timedOut: count("timedout"),
     file: TABLE[contract].file,
     tests: TABLE[contract].tests,
+    commit: run.commit,
     started: run.started,
     pretestSeconds: run.pretestSeconds,
     secondsPerMutant: {
@@ -509,11 +520,10 @@ interface LiveEntry {
   why?: string;
 }
 
+type Results = { commit: string; contracts: Record<string, Record<string, unknown>> };
+
 /** Applies the human judgements of bench/mutation-equivalent.json to a results file written before them. */
-function rescore(equivalent: Record<string, string>): void {
-  const results = JSON.parse(fs.readFileSync(outFile, "utf8")) as {
-    contracts: Record<string, Record<string, unknown>>;
-  };
+function rescore(results: Results, equivalent: Record<string, string>): void {
   for (const [name, entry] of Object.entries(results.contracts)) {
     const liveMutants = entry.liveMutants as LiveEntry[];
     const byOperator = entry.byOperator as Record<string, { live: number; equivalent: number }>;
@@ -541,9 +551,70 @@ function rescore(equivalent: Record<string, string>): void {
   fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + "\n");
 }
 
+/**
+ * Tests the live (not equivalent) mutants of a results file again, with only the test files added to the table since
+ * that run: the files they survived are checked unchanged since the run's commit (as is the contract), so they would
+ * pass them again. A mutant a new file kills counts as killed from then on, listed under killedOnRetest.
+ */
+async function retest(results: Results, equivalent: Record<string, string>): Promise<void> {
+  for (const name of contracts) {
+    const entry = results.contracts[name];
+    if (!entry) continue;
+    const ranAt = (entry.commit as string | undefined) ?? results.commit;
+    const old = entry.tests as string[];
+    const added = TABLE[name].tests.filter((t) => !old.includes(t));
+    const live = (entry.liveMutants as (LiveEntry & { killedBy?: string })[]).filter((m) => !equivalent[m.key]);
+    if (added.length === 0 || live.length === 0) continue;
+    const unchanged = [TABLE[name].file, ...old];
+    try {
+      execFileSync("git", ["diff", "--quiet", ranAt, "--", ...unchanged], { cwd: ROOT });
+    } catch {
+      throw new Error(`${name}: ${unchanged.join(" ")} changed since ${ranAt}; run the mutants again instead`);
+    }
+    const byKey = new Map(generate(name).map((m) => [m.key, m]));
+    const file = path.join(ROOT, TABLE[name].file);
+    const byOperator = entry.byOperator as Record<string, { killed: number; live: number }>;
+    const killedOnRetest = (entry.killedOnRetest as unknown[] | undefined) ?? [];
+    for (const m of live) {
+      const mutant = byKey.get(m.key);
+      if (!mutant) throw new Error(`${name}: mutant not generated again: ${m.key}`);
+      fs.writeFileSync(file, mutant.mutated);
+      let r;
+      try {
+        r = await hardhatTest(added);
+      } finally {
+        fs.writeFileSync(file, originals.get(file)!);
+      }
+      const killed = r.code !== 0 && !compileFailed(r.output);
+      console.log(
+        `${name} ${m.key}: ${killed ? "killed" : "still live"} by ${added.join(" ")} (${round1(r.seconds)} s)`,
+      );
+      if (!killed) continue;
+      entry.liveMutants = (entry.liveMutants as LiveEntry[]).filter((x) => x.key !== m.key);
+      entry.killed = (entry.killed as number) + 1;
+      byOperator[m.operator].killed++;
+      byOperator[m.operator].live--;
+      killedOnRetest.push({ ...m, killedBy: r.timedOut ? "timed out" : firstFailure(r.output), tests: added });
+    }
+    entry.killedOnRetest = killedOnRetest;
+    entry.tests = TABLE[name].tests;
+    entry.retestedAt = commit();
+  }
+  rescore(results, equivalent);
+}
+
 async function main(): Promise<void> {
   const equivalent = JSON.parse(fs.readFileSync(EQUIVALENT_FILE, "utf8")) as Record<string, string>;
-  if (args.rescore) return rescore(equivalent);
+  if (args.rescore || args.retest) {
+    const results = JSON.parse(fs.readFileSync(outFile, "utf8")) as Results;
+    if (args.rescore) return rescore(results, equivalent);
+    refuseIfDirty();
+    for (const c of contracts)
+      originals.set(path.join(ROOT, TABLE[c].file), fs.readFileSync(path.join(ROOT, TABLE[c].file), "utf8"));
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, onSignal);
+    process.on("exit", restore);
+    return retest(results, equivalent);
+  }
   const generatedBy: Record<string, Mutant[]> = {};
   for (const c of contracts) generatedBy[c] = generate(c);
 
@@ -576,7 +647,13 @@ async function main(): Promise<void> {
     // always in a seeded random order, so that a run stopped early (--stop-at, Ctrl-C) has tested a uniform sample
     const order = shuffled(all, random(seed)).slice(0, sampleSize ?? all.length);
     queues[c] = order;
-    runs[c] = { generated: all.length, planned: order.length, outcomes: [], started: new Date().toISOString() };
+    runs[c] = {
+      generated: all.length,
+      planned: order.length,
+      outcomes: [],
+      started: new Date().toISOString(),
+      commit: head,
+    };
     console.log(`${c}: ${all.length} mutants generated, ${order.length} to test with ${TABLE[c].tests.join(" ")}`);
   }
 
