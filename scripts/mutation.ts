@@ -73,7 +73,7 @@ export const TABLE: Record<string, { file: string; tests: string[] }> = {
   },
   PackCustody: {
     file: "contracts/PackCustody.sol",
-    tests: ["test/PackCustody.test.ts", "test/PackCustody.property.test.ts"],
+    tests: ["test/PackCustody.test.ts", "test/PackCustody.mutation.test.ts", "test/PackCustody.property.test.ts"],
   },
   ProductLots: {
     file: "contracts/ProductLots.sol",
@@ -86,7 +86,12 @@ export const TABLE: Record<string, { file: string; tests: string[] }> = {
   // PackCustody.test.ts ships and receives through orders (the trade paths)
   TradeOrders: {
     file: "contracts/TradeOrders.sol",
-    tests: ["test/TradeOrders.test.ts", "test/TradeOrders.property.test.ts", "test/PackCustody.test.ts"],
+    tests: [
+      "test/TradeOrders.test.ts",
+      "test/TradeOrders.mutation.test.ts",
+      "test/TradeOrders.property.test.ts",
+      "test/PackCustody.test.ts",
+    ],
   },
 };
 
