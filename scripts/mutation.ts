@@ -77,7 +77,7 @@ export const TABLE: Record<string, { file: string; tests: string[] }> = {
   },
   ProductLots: {
     file: "contracts/ProductLots.sol",
-    tests: ["test/ProductLots.test.ts"],
+    tests: ["test/ProductLots.test.ts", "test/ProductLots.mutation.test.ts"],
   },
   StakeholderRegistry: {
     file: "contracts/StakeholderRegistry.sol",
