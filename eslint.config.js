@@ -16,6 +16,8 @@ module.exports = tseslint.config(
       "ignition/deployments/",
       "bench/out/",
       ".coverage_*/",
+      ".mutation/",
+      ".sumo/",
     ],
   },
   js.configs.recommended,
