@@ -164,7 +164,18 @@ export class CustodyMirror {
     return this.client.provider.getBlockNumber();
   }
 
+  /** A block's number, hash and time, asked of the node itself (no provider cache: a reorganisation must show). */
   private async blockRef(n: number): Promise<BlockRef> {
+    const provider = this.client.provider as { send?: (m: string, p: unknown[]) => Promise<unknown> };
+    if (typeof provider.send === "function") {
+      const b = (await provider.send("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as {
+        number: string;
+        hash: string;
+        timestamp: string;
+      } | null;
+      if (!b || !b.hash) throw new Error(`block ${n} is not available`);
+      return { number: Number(b.number), hash: b.hash, timestamp: Number(b.timestamp) };
+    }
     const b = await this.client.provider.getBlock(n);
     if (!b || !b.hash) throw new Error(`block ${n} is not available`);
     return { number: b.number, hash: b.hash, timestamp: b.timestamp };
