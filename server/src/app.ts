@@ -49,7 +49,8 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { allErrors: false } },
+    // no coercion: a number where a string is expected is refused, not turned into "7"
+    ajv: { customOptions: { allErrors: false, coerceTypes: false } },
   });
   app.setErrorHandler(problemHandler);
   app.decorateRequest("account", null);

@@ -32,8 +32,12 @@ export function parseLinkRequest(url: string, base = "http://service.invalid"): 
     link = parseDigitalLink(base + url);
   } catch (error) {
     if (error instanceof Gs1Error || error instanceof InvalidInputError) {
-      if (/no GS1 primary key/.test(error.message)) {
-        throw new ProblemError(404, "not-found", `${url.split("?")[0]} is neither an endpoint nor a GS1 Digital Link`);
+      if (/no GS1 primary key|looks like a compressed/.test(error.message)) {
+        throw new ProblemError(
+          404,
+          "not-found",
+          `${url.split("?")[0]} is neither an endpoint nor an uncompressed GS1 Digital Link`,
+        );
       }
       throw new ProblemError(400, "invalid-digital-link", error.message, fieldOfGs1(error.message));
     }
