@@ -26,7 +26,12 @@ export interface VerifiedBatch {
   reports: VerificationReport[];
 }
 
+/** Lot ids by GTIN and lot number: a keccak256 of an ABI encoding is worth keeping for the lots scanned again. */
+const LOT_IDS_KEPT = 10_000;
+
 export class Verifier {
+  private readonly lotIds = new Map<string, string>();
+
   constructor(
     readonly mirror: CustodyMirror,
     readonly serials: SerialStore,
@@ -40,7 +45,13 @@ export class Verifier {
 
   private async one(scan: PackScan): Promise<VerificationReport> {
     const gtin = typeof scan.gtin === "bigint" ? scan.gtin : gtinToUint64(scan.gtin);
-    const lotId = lotIdOf(gtin, scan.lotNumber);
+    const key = `${gtin}/${scan.lotNumber}`;
+    let lotId = this.lotIds.get(key);
+    if (lotId === undefined) {
+      lotId = lotIdOf(gtin, scan.lotNumber);
+      if (this.lotIds.size >= LOT_IDS_KEPT) this.lotIds.clear();
+      this.lotIds.set(key, lotId);
+    }
     const expiresAt = scan.expiresAt ?? 0n;
     const identity = { gtin: gtin14(gtin), serial: scan.serial, lotNumber: scan.lotNumber, lotId };
     const lot = await this.mirror.lot(lotId);

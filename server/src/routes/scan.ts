@@ -5,9 +5,9 @@
 import {
   Gs1Error,
   InvalidInputError,
-  buildDigitalLink,
+  elementsToPack,
+  expiryToExpiresAt,
   parseDigitalLink,
-  toPackScan,
   type PackScan,
 } from "@pharmachain/sdk";
 import { ProblemError } from "../problem";
@@ -54,8 +54,14 @@ export function parseLinkRequest(url: string, base = "http://service.invalid"): 
   if (!has("10")) throw new ProblemError(400, "lot-required", "a pack is verified with its lot number (AI 10)", "10");
   let scan: PackScan;
   try {
-    // the SDK's own reading of the link (expiry to its first second after the day, GTIN normalised)
-    scan = toPackScan(buildDigitalLink(link.elements));
+    // the SDK's reading of a pack (GTIN normalised, the expiry's first second after the day), from the one parse
+    const pack = elementsToPack(link.elements);
+    scan = {
+      gtin: pack.gtin,
+      serial: pack.serial!,
+      lotNumber: pack.lot!,
+      ...(pack.expiry === undefined ? {} : { expiresAt: expiryToExpiresAt(pack.expiry) }),
+    };
   } catch (error) {
     if (error instanceof Gs1Error || error instanceof InvalidInputError) {
       throw new ProblemError(400, "invalid-digital-link", error.message, fieldOfGs1(error.message));
