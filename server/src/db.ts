@@ -73,6 +73,8 @@ async function openPglite(dir: string): Promise<Db> {
 async function openPostgres(url: string): Promise<Db> {
   const { Pool } = await import("pg");
   const pool = new Pool({ connectionString: url, max: 10 });
+  // an idle connection the server ends (a restart, a failover) is dropped and replaced; it must not crash the process
+  pool.on("error", () => undefined);
   // one round trip now, so that a wrong URL fails at start, not at the first request
   await pool.query("select 1");
   return {
