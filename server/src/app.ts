@@ -168,6 +168,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     verifier,
     responderGLN: config.responderGLN,
     ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
+    ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
 

@@ -394,6 +394,9 @@ describe("Service: endpoints", function () {
           return out;
         };
         expect(await codes(limited, 4)).to.deep.equal([200, 200, 200, 429]);
+        // a link under a prefix (answered by the not-found handler) is counted as well
+        const prefixed = await limited.app.inject({ url: `/p${url}`, remoteAddress: "203.0.113.9" });
+        expect(prefixed.statusCode).to.equal(429);
         expectProblem(await limited.app.inject({ url, remoteAddress: "203.0.113.9" }), 429);
         // another client has its own allowance
         expect(await codes(limited, 1, {}, "198.51.100.7")).to.deep.equal([200]);

@@ -10,7 +10,7 @@
  * (`dscsaSaleableReturn`), `reqGLN` (the requester's GLN) and `corrUUID` (a UUID echoed in the answer); the answer is
  * `{ verificationTimestamp, responderGLN, data: { verified, verificationFailureReason?, additionalInfo? }, corrUUID }`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import { Type } from "@sinclair/typebox";
 import { hasValidCheckDigit, type VerificationReport } from "@pharmachain/sdk";
 import { ProblemError, sendProblem } from "../problem";
@@ -27,6 +27,8 @@ export interface VerificationRouteOptions {
   webPageUrl?: string;
   /** The most requests in one `POST /dscsa/verify` (default 1,000). */
   maxBatch?: number;
+  /** Run before the not-found handler's answers (the rate limit: links under a prefix are counted too). */
+  notFoundPreHandler?: preHandlerAsyncHookHandler;
 }
 
 const LMS_CONTEXTS = new Set(["dscsaSaleableReturn"]);
@@ -223,7 +225,8 @@ export function verificationRoutes(app: FastifyInstance, options: VerificationRo
   );
 
   // Any prefix GS1 allows before the primary key: the not-found handler reads the path as a Digital Link.
-  app.setNotFoundHandler(async (request, reply) => {
+  const notFoundOptions = options.notFoundPreHandler ? { preHandler: options.notFoundPreHandler } : {};
+  app.setNotFoundHandler(notFoundOptions, async (request, reply) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return sendProblem(reply, {
         type: "urn:pharmachain:problem:not-found",
