@@ -13,6 +13,8 @@ export interface Db {
   close(): Promise<void>;
   /** `pglite` or `postgres`. */
   readonly engine: "pglite" | "postgres";
+  /** Runs a script of several statements, without parameters (migrations: function bodies with `;` inside work). */
+  script?(sql: string): Promise<void>;
 }
 
 /** The folder of the SQL migrations. */
@@ -51,9 +53,10 @@ async function openPglite(dir: string): Promise<Db> {
     queue = run.catch(() => undefined);
     return run;
   };
-  const inner = (q: Pick<typeof pg, "query">): Db => ({
+  const inner = (q: Pick<typeof pg, "query" | "exec">): Db => ({
     engine: "pglite",
     query: async (sql, params) => ({ rows: (await q.query(sql, params as unknown[])).rows as never[] }),
+    script: async (sql) => void (await q.exec(sql)),
     transaction: () => {
       throw new Error("nested transactions are not supported");
     },
@@ -62,6 +65,7 @@ async function openPglite(dir: string): Promise<Db> {
   return {
     engine: "pglite",
     query: (sql, params) => serial(async () => ({ rows: (await pg.query(sql, params as unknown[])).rows as never[] })),
+    script: (sql) => serial(async () => void (await pg.exec(sql))),
     transaction: (fn) => serial(() => pg.transaction((tx) => fn(inner(tx)))),
     close: async () => {
       await queue;
@@ -80,6 +84,7 @@ async function openPostgres(url: string): Promise<Db> {
   return {
     engine: "postgres",
     query: async (sql, params) => ({ rows: (await pool.query(sql, params as unknown[])).rows }),
+    script: async (sql) => void (await pool.query(sql)),
     transaction: async (fn) => {
       const client = await pool.connect();
       try {
@@ -87,6 +92,8 @@ async function openPostgres(url: string): Promise<Db> {
         const tx: Db = {
           engine: "postgres",
           query: async (sql, params) => ({ rows: (await client.query(sql, params as unknown[])).rows }),
+          // without parameters pg sends the simple query protocol, which takes several statements
+          script: async (sql) => void (await client.query(sql)),
           transaction: () => {
             throw new Error("nested transactions are not supported");
           },
@@ -123,7 +130,8 @@ export async function migrate(db: Db, dir: string = MIGRATIONS_DIR): Promise<str
     if (done.has(file)) continue;
     const sql = fs.readFileSync(path.join(dir, file), "utf8");
     await db.transaction(async (tx) => {
-      for (const statement of splitStatements(sql)) await tx.query(statement);
+      if (tx.script) await tx.script(sql);
+      else for (const statement of splitStatements(sql)) await tx.query(statement);
       await tx.query("insert into schema_migrations (name) values ($1)", [file]);
     });
     applied.push(file);
@@ -131,7 +139,7 @@ export async function migrate(db: Db, dir: string = MIGRATIONS_DIR): Promise<str
   return applied;
 }
 
-/** Splits a migration into statements at semicolons that end a line (the migrations keep one statement a line end). */
+/** For a database without `script`: statements split at semicolons that end a line. */
 function splitStatements(sql: string): string[] {
   return sql
     .split(/;\s*(?:\r?\n|$)/)

@@ -91,3 +91,13 @@ export async function signIn(
   const body = res.json();
   return { status: res.statusCode, token: body.token, body };
 }
+
+/** A migration script: a plpgsql function (semicolons inside its body) and a table. */
+export const SCRIPT = `-- a test migration
+create table t900 (x integer);
+create function answer_900() returns integer as $$
+begin
+  return 42;
+end;
+$$ language plpgsql;
+`;

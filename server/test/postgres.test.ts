@@ -12,7 +12,7 @@ import path from "path";
 import { freePort } from "../../test/helpers/node";
 import { migrate, openDatabase, type Db } from "../src/db";
 import type { Service } from "../src/app";
-import { ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
+import { SCRIPT, ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
 
 /** The folder of PostgreSQL's server binaries, if installed. */
 function postgresBin(): string | undefined {
@@ -91,6 +91,17 @@ describe("Service on PostgreSQL", function () {
     expect(await migrate(db!)).to.deep.equal([]);
     const names = (await db!.query<{ name: string }>("select name from schema_migrations order by name")).rows;
     expect(names.map((r) => r.name)).to.include.members(["001_serial_lists.sql", "002_auth.sql"]);
+  });
+
+  it("applies a migration script with a function body", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pharmachain-migrations-"));
+    try {
+      fs.writeFileSync(path.join(dir, "900_script.sql"), SCRIPT);
+      expect(await migrate(db!, dir)).to.deep.equal(["900_script.sql"]);
+      expect((await db!.query("select answer_900() as a")).rows).to.deep.equal([{ a: 42 }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stores a serial list, verifies and proves with it, and signs in once per nonce", async function () {

@@ -8,9 +8,12 @@ import { ethers } from "hardhat";
 import type { LightMyRequestResponse } from "fastify";
 import { verifyManifestProof } from "../../sdk/src/manifest";
 import { GTIN, PackState, bytes32 } from "../../test/helpers/fixture";
-import { openDatabase, type Db } from "../src/db";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { migrate, openDatabase, type Db } from "../src/db";
 import type { Service } from "../src/app";
-import { SIWE_DOMAIN, ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
+import { SCRIPT, SIWE_DOMAIN, ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
 
 const GTIN14 = "00614141123452";
 const UUID = "5b3fc2a2-5d8b-4f6b-9b1e-0c7a4c8e2f11";
@@ -415,8 +418,19 @@ describe("Service: endpoints", function () {
   });
 
   describe("database", function () {
+    it("applies a migration of several statements, a function body with semicolons among them, once", async function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pharmachain-migrations-"));
+      try {
+        fs.writeFileSync(path.join(dir, "900_script.sql"), SCRIPT);
+        expect(await migrate(db, dir)).to.deep.equal(["900_script.sql"]);
+        expect(await migrate(db, dir)).to.deep.equal([]);
+        expect((await db.query("select answer_900() as a")).rows).to.deep.equal([{ a: 42 }]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it("applies each migration once", async function () {
-      const { migrate } = await import("../src/db");
       expect(await migrate(db)).to.deep.equal([]);
       const names = (await db.query<{ name: string }>("select name from schema_migrations order by name")).rows.map(
         (r) => r.name,
