@@ -11,7 +11,7 @@ import path from "path";
 import { JsonRpcProvider } from "ethers";
 import { saveDeployment } from "@pharmachain/sdk";
 import { runDemo, type DemoResult } from "../../scripts/demo";
-import { ROOT, RunningNode, startNode } from "../../test/helpers/node";
+import { ROOT, RunningNode, freePort, startNode } from "../../test/helpers/node";
 import { defaultConfig } from "../src/config";
 import { startService, type RunningService } from "../src/start";
 
@@ -110,5 +110,26 @@ describe("Service and the CLI against a local node @skip-on-coverage", function 
     const notHeld = await cli(["dispense", scan(500), "--service", url, ...chain], "pharmacyA");
     expect(notHeld.code).to.equal(3);
     expect(notHeld.stderr).to.contain("not held by");
+  });
+
+  it("runs as `pharmachain serve --rpc --deployment --database`, and stops on SIGINT", async function () {
+    const port = String(await freePort());
+    const child = spawn(
+      process.execPath,
+      [BIN, "serve", ...chain.filter((a) => a !== "-q"), "--database", "memory://", "--port", port],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+    for (let i = 0; i < 300 && !output.includes("PharmaChain service on"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(output).to.contain(`PharmaChain service on http://127.0.0.1:${port}`);
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(res.status).to.equal(200);
+    child.kill("SIGINT");
+    expect(await exited, output).to.equal(0);
+    expect(output).to.contain("stopped");
   });
 });

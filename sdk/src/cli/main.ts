@@ -1457,6 +1457,31 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  serve: {
+    summary:
+      "run the PharmaChain service (resolver, DSCSA responder, serial lists) for the deployment, when the " +
+      "@pharmachain/server package is installed beside the SDK (it is in the repository's workspace)",
+    usage: "serve --rpc URL --deployment PATH --database DIR|memory://|postgres://… [--host H] [--port N]",
+    options: { database: { type: "string" }, host: { type: "string" }, port: { type: "string" } },
+    async run(ctx) {
+      let server: { main(argv: string[]): Promise<number> };
+      try {
+        // not a dependency of the SDK: the server depends on the SDK, and is found only where it is installed
+        server = require(require.resolve("@pharmachain/server/dist/main.js")) as typeof server;
+      } catch (cause) {
+        throw new ConfigurationError("the service is not installed: install @pharmachain/server (and build it)", {
+          cause,
+        });
+      }
+      const argv: string[] = [];
+      for (const name of ["rpc", "deployment", "database", "host", "port"]) {
+        const value = str(ctx, name) ?? (name === "rpc" ? process.env.PHARMACHAIN_RPC : undefined);
+        if (value !== undefined) argv.push(`--${name}`, value);
+      }
+      const code = await server.main(argv);
+      return { lines: [], silent: true, json: { exitCode: code }, exitCode: code };
+    },
+  },
   "serials upload": {
     summary:
       "upload a lot's serial list to the service (--service URL), as its manufacturer: the service accepts it only " +
