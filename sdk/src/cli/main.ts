@@ -1467,7 +1467,8 @@ const COMMANDS: Record<string, Command> = {
       let server: { main(argv: string[]): Promise<number> };
       try {
         // not a dependency of the SDK: the server depends on the SDK, and is found only where it is installed
-        server = require(require.resolve("@pharmachain/server/dist/main.js")) as typeof server;
+        const entry: string = require.resolve("@pharmachain/server/dist/main.js");
+        server = (await import(entry)) as typeof server;
       } catch (cause) {
         throw new ConfigurationError("the service is not installed: install @pharmachain/server (and build it)", {
           cause,
