@@ -415,7 +415,7 @@ function withMessage(base: Omit<VerificationReport, "message">): VerificationRep
 
 /** The name of a verdict, as reports give it (`verified`, `unknown serial`, …). */
 export function verdictNameOf(verdict: Verdict): string {
-  return VERDICT_NAMES[verdict];
+  return VERDICTS[verdict].name;
 }
 
 /**
