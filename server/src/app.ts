@@ -173,8 +173,9 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
 
   // ---------------------------------------------------------------------------------------------------------------
-  // ALERTS (issue 13, item 4) — the merger wires the alerts plugin here, built on another branch:
-  //   import { alertsPlugin } from "./alerts";
+  // ALERTS (issue 13, item 4) — server/src/alerts, not wired yet; the merger registers the plugin and starts the
+  // watcher here (see server/src/alerts/README.md for their options):
+  //   import { alertsPlugin, startWatcher } from "./alerts";
   //   await alertsPlugin(app, { db, chain, requireAccount: auth.requireAccount, config });
   // ---------------------------------------------------------------------------------------------------------------
 
