@@ -13,6 +13,8 @@ module.exports = tseslint.config(
       "coverage/",
       "typechain-types/",
       "sdk/dist/",
+      "server/dist/",
+      ".pharmachain/",
       "ignition/deployments/",
       "bench/out/",
       ".coverage_*/",

@@ -11,6 +11,7 @@ import { HardhatUserConfig, vars } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks/solc";
+import "./tasks/tests";
 import { SOLC_VERSION } from "./tasks/solc";
 
 /** `remote` exists only once its RPC URL is configured, so that an unconfigured network fails by name. */

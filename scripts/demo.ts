@@ -8,12 +8,15 @@
  *   npm run demo                 print every step with its gas
  *   npm run demo -- --out DIR    also write DIR/report.json
  *   npm run demo -- --packs N    a lot of N packs instead of 100,000
+ *
+ * `runDemo` is the same run as a function, over any EIP-1193 provider with unlocked Hardhat accounts (the service's
+ * `npm run serve` seeds its chain with it).
  */
 import fs from "fs";
 import path from "path";
 import { parseArgs } from "util";
 import hre from "hardhat";
-import { BrowserProvider, HDNodeWallet, JsonRpcSigner, Signer } from "ethers";
+import { BrowserProvider, Eip1193Provider, HDNodeWallet, JsonRpcSigner, Signer } from "ethers";
 import {
   InventoryReport,
   Manifest,
@@ -53,8 +56,9 @@ interface Step {
   detail?: Record<string, unknown>;
 }
 
-const steps: Step[] = [];
-const started = Date.now();
+let steps: Step[] = [];
+let started = Date.now();
+let say: (...text: unknown[]) => void = console.log;
 
 function log(
   actor: string,
@@ -76,7 +80,7 @@ function log(
     : callGas !== undefined
       ? `${callGas.toLocaleString("en").padStart(9)} call`
       : "".padStart(13);
-  console.log(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
+  say(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
 }
 
 /** The AI 17 `YYMMDD` of the day (UTC) containing `seconds`. */
@@ -95,6 +99,36 @@ function serialsFor(count: number, prefix: string): string[] {
   return serials;
 }
 
+/** What `runDemo` takes. */
+export interface DemoOptions {
+  /** The network: an EIP-1193 provider whose accounts 0-7 are Hardhat's unlocked development accounts. */
+  provider: Eip1193Provider;
+  /** The network's name in the report (default: Hardhat's network name). */
+  networkName?: string;
+  /** Packs in the main lot (at least 1,000). */
+  packs: number;
+  /** A folder for report.json and the EPCIS exports. */
+  out?: string;
+  /** Print nothing. */
+  quiet?: boolean;
+}
+
+/** A seeded lot and its serial list, in packing order. */
+export interface DemoLot {
+  lotId: string;
+  lotNumber: string;
+  serials: string[];
+}
+
+/** What `runDemo` made: the deployment, the lots with their serial lists, and the scans it verified. */
+export interface DemoResult {
+  deployment: { registry: string; lots: string; custody: string; orders: string };
+  chainId: bigint;
+  lots: DemoLot[];
+  verdicts: { label: string; scan: string; verdictName: string }[];
+  reportFile?: string;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { out: { type: "string" }, packs: { type: "string" } },
@@ -102,9 +136,19 @@ async function main(): Promise<void> {
   });
   const packs = values.packs ? Number(values.packs) : 100_000;
   if (!Number.isInteger(packs) || packs < 1000) throw new Error("--packs must be a whole number of at least 1,000");
-
   // An EIP-1193 provider, as a browser wallet exposes: the SDK reaches the embedded network through ethers' BrowserProvider.
-  const provider = new BrowserProvider(hre.network.provider);
+  await runDemo({ provider: hre.network.provider, packs, ...(values.out ? { out: values.out } : {}) });
+}
+
+/** The demo's supply chain on `options.provider`: every step of `npm run demo`. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  steps = [];
+  started = Date.now();
+  say = options.quiet ? () => undefined : console.log;
+  const packs = options.packs;
+  const values = { out: options.out };
+  const send = (method: string, params: unknown[]): Promise<unknown> => options.provider.request({ method, params });
+  const provider = new BrowserProvider(options.provider);
   const signer = async (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
   const [council, regulatorOnline, manufacturer, distributorA, distributorB, transporter, pharmacyA, pharmacyB] =
     await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(signer));
@@ -120,7 +164,7 @@ async function main(): Promise<void> {
   name(pharmacyA, "pharmacy A");
   name(pharmacyB, "pharmacy B");
 
-  console.log(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
+  say(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
   const deployment = await deployProtocol(council);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
   log(
@@ -407,8 +451,8 @@ async function main(): Promise<void> {
     await as(manufacturer).recallLot(recalled.lotId, "CAPA-2026-114"),
   );
   const expiring = await smallLot("LOT2026X", "X", 2);
-  await hre.network.provider.send("evm_increaseTime", [4 * DAY]);
-  await hre.network.provider.send("evm_mine", []);
+  await send("evm_increaseTime", [4 * DAY]);
+  await send("evm_mine", []);
   log("(time)", "four days pass: lot LOT2026X expires");
 
   // ---------------------------------------------------------------- verdicts
@@ -446,14 +490,14 @@ async function main(): Promise<void> {
     scans.map((s) => s.scan),
     { manifests: (id) => manifests.get(id) },
   );
-  console.log("\nVerification: what a pharmacist scanning each pack is told\n");
+  say("\nVerification: what a pharmacist scanning each pack is told\n");
   const verdicts = reports.map((r: VerificationReport, i) => {
-    console.log(`  ${scans[i].label}\n    scan     ${scans[i].scan}`);
-    console.log(`    verdict  ${r.verdictName.toUpperCase()} — ${r.message}`);
-    console.log(
+    say(`  ${scans[i].label}\n    scan     ${scans[i].scan}`);
+    say(`    verdict  ${r.verdictName.toUpperCase()} — ${r.message}`);
+    say(
       `    DSCSA    verified=${r.dscsa.verified}${r.dscsa.verificationFailureReason ? ` verificationFailureReason=${r.dscsa.verificationFailureReason}` : ""}${r.dscsa.additionalInfo ? ` additionalInfo=${r.dscsa.additionalInfo}` : ""}`,
     );
-    console.log(`    EU hub   ${r.eu.returnCode ?? "no alert"} (${r.eu.packStatus})\n`);
+    say(`    EU hub   ${r.eu.returnCode ?? "no alert"} (${r.eu.packStatus})\n`);
     return { label: scans[i].label, scan: scans[i].scan, ...r };
   });
 
@@ -472,16 +516,14 @@ async function main(): Promise<void> {
   }
   const status = await reader.packStatus(lotId, dispensedIndex);
   const seconds = (Date.now() - started) / 1000;
-  console.log(
-    `Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`,
-  );
+  say(`Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`);
 
   if (values.out) {
     fs.mkdirSync(values.out, { recursive: true });
     const file = path.join(values.out, "report.json");
     const report = {
       network: {
-        name: hre.network.name,
+        name: options.networkName ?? hre.network.name,
         chainId: base.chainId.toString(),
         hardfork: hre.config.networks.hardhat.hardfork,
       },
@@ -511,7 +553,7 @@ async function main(): Promise<void> {
       file,
       JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
     );
-    console.log(`Report written to ${file}`);
+    say(`Report written to ${file}`);
     // The whole history as EPCIS 2.0 JSON-LD: every lot (with its shipments' events, decommissions, quarantine, recall)
     // and every shipment. GS1 US company prefix 030001 (6 digits). The demo holds every manifest, so packs are listed by
     // serial (SGTIN URIs), the 100,000-pack lot and its pallet included.
@@ -529,13 +571,31 @@ async function main(): Promise<void> {
     for (const [fileName, exportIt] of epcisFiles) {
       fs.writeFileSync(path.join(values.out, fileName), JSON.stringify((await exportIt()).document, null, 2) + "\n");
     }
-    console.log(
+    say(
       `EPCIS 2.0 export (validated against the official schema) written to ${values.out}: ${epcisFiles.map(([f]) => f).join(", ")}`,
     );
   }
+  return {
+    deployment: {
+      registry: deployment.registry,
+      lots: deployment.lots,
+      custody: deployment.custody,
+      orders: base.ordersAddress,
+    },
+    chainId: base.chainId,
+    lots: [
+      { lotId, lotNumber, serials },
+      { lotId: recalled.lotId, lotNumber: "LOT2026R", serials: recalled.serials },
+      { lotId: expiring.lotId, lotNumber: "LOT2026X", serials: expiring.serials },
+    ],
+    verdicts: verdicts.map((v) => ({ label: v.label, scan: v.scan, verdictName: v.verdictName })),
+    ...(values.out ? { reportFile: path.join(values.out, "report.json") } : {}),
+  };
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
+  });
+}

@@ -413,6 +413,19 @@ function withMessage(base: Omit<VerificationReport, "message">): VerificationRep
   return { ...base, message: messageFor(base) };
 }
 
+/** The name of a verdict, as reports give it (`verified`, `unknown serial`, …). */
+export function verdictNameOf(verdict: Verdict): string {
+  return VERDICTS[verdict].name;
+}
+
+/**
+ * Completes a report built elsewhere (a service answering from its mirror of the chain) with the sentence a
+ * pharmacist reads, the same sentence `verifyPacks` gives for the same fields.
+ */
+export function withVerificationMessage(base: Omit<VerificationReport, "message">): VerificationReport {
+  return withMessage(base);
+}
+
 function identity(p: Prepared): Pick<VerificationReport, "gtin" | "serial" | "lotNumber" | "lotId" | "index"> {
   return {
     gtin: gtin14(p.gtin),

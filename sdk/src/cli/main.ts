@@ -10,7 +10,7 @@ import fs from "fs";
 import path from "path";
 import readline from "readline";
 import { parseArgs } from "util";
-import { Wallet, ZeroAddress, formatEther, isHexString, parseEther } from "ethers";
+import { Signer, Wallet, ZeroAddress, formatEther, isHexString, parseEther } from "ethers";
 import {
   ConfigurationError,
   ContractRevertError,
@@ -83,6 +83,7 @@ import {
 } from "./common";
 import { MANIFEST_OPTIONS, ManifestShelf, PACK_FORMATS, packAt, rangesOf } from "./packs";
 import { PASSWORD_ENV, PRIVATE_KEY_ENV, lastLoadedAddress, loadWallet, readPassword, writeKeystore } from "./keys";
+import { proofFromService, serviceUrl, signInToService, uploadSerials, verifyThroughService } from "./service";
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   rpc: { type: "string" },
@@ -1239,10 +1240,20 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   dispense: simple(
-    "dispense one pack to a patient, from its scanned code and the lot's manifest",
-    "dispense SCAN --manifest MANIFEST",
-    { manifest: { type: "string" } },
+    "dispense one pack to a patient, from its scanned code and the lot's manifest, or its proof from the service " +
+      "(--service URL: signs in with the dispensing key and asks for the proof of a pack it holds)",
+    "dispense SCAN (--manifest MANIFEST | --service URL)",
+    { manifest: { type: "string" }, service: { type: "string" } },
     async (c, ctx) => {
+      const service = ctx.values.manifest === undefined ? serviceUrl(ctx) : undefined;
+      if (service) {
+        const read = parseScan(arg(ctx, 0, "SCAN"));
+        if (!read.serial || !read.lot) throw new InvalidInputError("the scan needs a serial (21) and a lot (10)");
+        const token = await signInToService(service, c.runner as Signer, c.chainId);
+        const lotId = lotIdOf(gtinToUint64(read.gtin), read.lot);
+        const pack = await proofFromService(service, token, lotId, read.serial);
+        return { done: `pack ${pack.serial} (index ${pack.index}) dispensed`, written: await c.dispense(pack) };
+      }
       const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
       return { done: `pack ${pack.serial} (index ${pack.index}) dispensed`, written: await c.dispense(pack) };
     },
@@ -1334,8 +1345,9 @@ const COMMANDS: Record<string, Command> = {
       "Manifests: --manifest FILE (repeatable) or --manifest-dir DIR (every .json in it). Example: pharmachain " +
       "verify --scans - --manifest-dir manifests/",
     usage:
-      "verify SCAN [SCAN ...] [--scans FILE|-] [--manifest MANIFEST ...] [--manifest-dir DIR] [--json | --json-lines]",
+      "verify SCAN [SCAN ...] [--scans FILE|-] [--manifest MANIFEST ...] [--manifest-dir DIR | --service URL] [--json | --json-lines]",
     options: {
+      service: { type: "string" },
       manifest: { type: "string", multiple: true },
       "manifest-dir": { type: "string" },
       scans: { type: "string" },
@@ -1368,18 +1380,25 @@ const COMMANDS: Record<string, Command> = {
         manifests.set(`root:${manifest.root}`, manifest);
         if (manifest.metadata?.lotId) manifests.set(manifest.metadata.lotId.toLowerCase(), manifest);
       }
-      const c = await readClient(ctx);
+      const service = files.length === 0 ? serviceUrl(ctx) : undefined;
+      // with --service the service answers from the serial lists it holds; no chain, no manifest here
+      const c = service ? undefined : await readClient(ctx);
       const byRoot = async (lotId: string): Promise<Manifest | undefined> => {
         const direct = manifests.get(lotId.toLowerCase());
         if (direct) return direct;
         if (manifests.size === 0) return undefined;
-        const root = (await c.lots.lotWords(lotId))[1];
+        const root = (await c!.lots.lotWords(lotId))[1];
         return manifests.get(`root:${root}`);
       };
-      const verifier = new PackVerifier(c, {
-        manifests: byRoot,
-        onProgress: (done, total) => total > 200 && progress(ctx, `  verified ${done} / ${total}`),
-      });
+      const verifier = service
+        ? {
+            verifyOne: (scan: string) => verifyThroughService(service, scan),
+            verify: (list: string[]) => Promise.all(list.map((scan) => verifyThroughService(service, scan))),
+          }
+        : new PackVerifier(c!, {
+            manifests: byRoot,
+            onProgress: (done, total) => total > 200 && progress(ctx, `  verified ${done} / ${total}`),
+          });
       const jsonLines = ctx.values["json-lines"] === true;
       const answers: ScanAnswer[] = [];
       const answer = async (scan: string): Promise<ScanAnswer> => {
@@ -1435,6 +1454,57 @@ const COMMANDS: Record<string, Command> = {
         // a pack that must not be supplied outranks a scan that could not be read, which outranks one not checked
         exitCode:
           failed > 0 ? EXIT.notVerified : invalid > 0 ? EXIT.invalidInput : unverifiable > 0 ? EXIT.notFound : 0,
+      };
+    },
+  },
+  serve: {
+    summary:
+      "run the PharmaChain service (resolver, DSCSA responder, serial lists) for the deployment, when the " +
+      "@pharmachain/server package is installed beside the SDK (it is in the repository's workspace)",
+    usage: "serve --rpc URL --deployment PATH --database DIR|memory://|postgres://… [--host H] [--port N]",
+    options: { database: { type: "string" }, host: { type: "string" }, port: { type: "string" } },
+    async run(ctx) {
+      let server: { main(argv: string[]): Promise<number> };
+      try {
+        // not a dependency of the SDK: the server depends on the SDK, and is found only where it is installed
+        const entry: string = require.resolve("@pharmachain/server/dist/main.js");
+        server = (await import(entry)) as typeof server;
+      } catch (cause) {
+        throw new ConfigurationError("the service is not installed: install @pharmachain/server (and build it)", {
+          cause,
+        });
+      }
+      const argv: string[] = [];
+      for (const name of ["rpc", "deployment", "database", "host", "port"]) {
+        const value = str(ctx, name) ?? (name === "rpc" ? process.env.PHARMACHAIN_RPC : undefined);
+        if (value !== undefined) argv.push(`--${name}`, value);
+      }
+      const code = await server.main(argv);
+      return { lines: [], silent: true, json: { exitCode: code }, exitCode: code };
+    },
+  },
+  "serials upload": {
+    summary:
+      "upload a lot's serial list to the service (--service URL), as its manufacturer: the service accepts it only " +
+      "when its Merkle root is the lot's serialsRoot, never serves it back, and proves scanned serials with it",
+    usage: "serials upload LOT --file SERIALS.csv|MANIFEST.json [--column NAME|N] --service URL",
+    options: { file: { type: "string" }, column: { type: "string" }, service: { type: "string" } },
+    async run(ctx) {
+      const service = serviceUrl(ctx);
+      if (!service) throw new UsageError("--service URL (or $PHARMACHAIN_SERVICE) is required");
+      const lotId = lotArg(arg(ctx, 0, "LOT"));
+      const file = str(ctx, "file", true)!;
+      if (!fs.existsSync(file)) throw new NotFoundError(`no serial list at ${file}`);
+      const text = fs.readFileSync(file, "utf8");
+      const format = /^\s*[[{]/.test(text) ? "json" : "csv";
+      const c = await writeClient(ctx);
+      const token = await signInToService(service, c.runner as Signer, c.chainId);
+      const stored = await uploadSerials(service, token, lotId, text, format, str(ctx, "column"));
+      return {
+        lines: [
+          `serial list of lot ${stored.lotId} stored: ${stored.count.toLocaleString("en")} serials, root ${stored.root}`,
+        ],
+        json: stored,
       };
     },
   },

@@ -1,0 +1,89 @@
+/**
+ * The service's configuration: command-line options over environment variables over defaults.
+ *
+ * | option              | environment                      | default                          |
+ * |---------------------|----------------------------------|----------------------------------|
+ * | `--rpc URL`         | `PHARMACHAIN_RPC_URL`            | (embedded: its own chain)        |
+ * | `--deployment PATH` | `PHARMACHAIN_DEPLOYMENT`         | (embedded: deployed at start)    |
+ * | `--database D`      | `PHARMACHAIN_DATABASE`           | `memory://` (embedded), required |
+ * | `--host H`          | `PHARMACHAIN_HOST`               | `127.0.0.1`                      |
+ * | `--port N`          | `PHARMACHAIN_PORT`               | `8787`                           |
+ * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
+ */
+
+export interface RateLimitConfig {
+  /** Requests a client without a session may make per window. */
+  public: number;
+  /** Requests a signed-in stakeholder may make per window. */
+  stakeholder: number;
+  windowMs: number;
+  /** Whether loopback clients are limited too (not in the embedded default, so local load tests measure the service). */
+  limitLoopback: boolean;
+}
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  /** The responder's GLN in DSCSA Lightweight Messaging answers. */
+  responderGLN: string;
+  /** Where a browser is sent for a verdict page (`{link}` is the Digital Link); none: a plain HTML answer. */
+  webPageUrl?: string;
+  rateLimit: RateLimitConfig | false;
+  /** The largest serial list accepted, in bytes. */
+  maxSerialListBytes: number;
+  /** How often the mirror follows the chain, in milliseconds. */
+  mirrorPollMs: number;
+  /** The EIP-4361 domain sign-in messages must name; by default the request's Host header. */
+  siweDomain?: string;
+  sessionSeconds: number;
+  /** fastify's logger. */
+  logLevel: string;
+}
+
+export function defaultConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    host: "127.0.0.1",
+    port: 8787,
+    responderGLN: "0000000000000",
+    rateLimit: { public: 120, stakeholder: 6000, windowMs: 60_000, limitLoopback: false },
+    maxSerialListBytes: 64 * 1024 * 1024,
+    mirrorPollMs: 1000,
+    sessionSeconds: 12 * 3600,
+    logLevel: "warn",
+    ...overrides,
+  };
+}
+
+const int = (name: string, value: string | undefined): number | undefined => {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not "${value}"`);
+  return n;
+};
+
+/** The configuration from environment variables (`PHARMACHAIN_*`), over the defaults. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const base = defaultConfig();
+  const rate = base.rateLimit as RateLimitConfig;
+  const limitOff = env.PHARMACHAIN_RATE_LIMIT === "off";
+  return defaultConfig({
+    host: env.PHARMACHAIN_HOST || base.host,
+    port: int("PHARMACHAIN_PORT", env.PHARMACHAIN_PORT) ?? base.port,
+    responderGLN: env.PHARMACHAIN_RESPONDER_GLN || base.responderGLN,
+    ...(env.PHARMACHAIN_WEB_PAGE_URL ? { webPageUrl: env.PHARMACHAIN_WEB_PAGE_URL } : {}),
+    rateLimit: limitOff
+      ? false
+      : {
+          public: int("PHARMACHAIN_RATE_PUBLIC", env.PHARMACHAIN_RATE_PUBLIC) ?? rate.public,
+          stakeholder: int("PHARMACHAIN_RATE_STAKEHOLDER", env.PHARMACHAIN_RATE_STAKEHOLDER) ?? rate.stakeholder,
+          windowMs: int("PHARMACHAIN_RATE_WINDOW_MS", env.PHARMACHAIN_RATE_WINDOW_MS) ?? rate.windowMs,
+          limitLoopback: env.PHARMACHAIN_RATE_LIMIT_LOOPBACK === "1" || env.PHARMACHAIN_RATE_LIMIT_LOOPBACK === "true",
+        },
+    maxSerialListBytes:
+      int("PHARMACHAIN_MAX_SERIAL_LIST_BYTES", env.PHARMACHAIN_MAX_SERIAL_LIST_BYTES) ?? base.maxSerialListBytes,
+    mirrorPollMs: int("PHARMACHAIN_MIRROR_POLL_MS", env.PHARMACHAIN_MIRROR_POLL_MS) ?? base.mirrorPollMs,
+    ...(env.PHARMACHAIN_SIWE_DOMAIN ? { siweDomain: env.PHARMACHAIN_SIWE_DOMAIN } : {}),
+    sessionSeconds: int("PHARMACHAIN_SESSION_SECONDS", env.PHARMACHAIN_SESSION_SECONDS) ?? base.sessionSeconds,
+    logLevel: env.PHARMACHAIN_LOG_LEVEL || base.logLevel,
+  });
+}
