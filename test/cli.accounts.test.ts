@@ -76,7 +76,7 @@ describe("pharmachain accounts: keystores, password files and funding @skip-on-c
     expect(refused.code).to.equal(4);
     expect(refused.stderr).to.contain("wrong password or not a keystore");
     const missing = await cli(["account", "show", "--keystore", keystore, "--password-file", path.join(dir, "none")]);
-    expect(missing.code).to.equal(4);
+    expect(missing.code, "a missing file is 'not found'").to.equal(6);
     expect(missing.stderr).to.contain("cannot read the password file");
     const empty = path.join(dir, "empty.txt");
     fs.writeFileSync(empty, "\n");

@@ -2,7 +2,7 @@
  * The fastify app of the service, built from `{ db, chain, config }`: OpenAPI from the routes' TypeBox schemas,
  * problem+json errors, health, authentication, rate limits, the resolver and responder, serial lists.
  */
-import Fastify, { type FastifyInstance, type preHandlerAsyncHookHandler } from "fastify";
+import Fastify, { type FastifyInstance, type preHandlerAsyncHookHandler, type preHandlerHookHandler } from "fastify";
 import swagger from "@fastify/swagger";
 import rateLimit from "@fastify/rate-limit";
 import { Type } from "@sinclair/typebox";
@@ -16,6 +16,7 @@ import { problemHandler } from "./problem";
 import { SerialStore } from "./serials";
 import { Verifier } from "./verifier";
 import { verificationRoutes } from "./routes/verification";
+import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
 
 /** The chain the service answers for. */
@@ -63,6 +64,15 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   const serials = new SerialStore(db);
   await serials.init();
   const verifier = new Verifier(mirror, serials);
+  const watcher: WatcherHandle | undefined =
+    config.alerts === false
+      ? undefined
+      : startWatcher({
+          db,
+          chain,
+          config: config.alerts ?? alertsConfigFromEnv(),
+          onError: (error) => app.log.warn({ err: error }, "alerts"),
+        });
   const auth = new Auth({
     db,
     client: chain.client,
@@ -158,7 +168,14 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
         ok = false;
         checks.chain = { ok: false, error: String(error) };
       }
-      // ---- ALERTS: the alerts plugin reports its watcher's lag here (merge: add it to `checks.alerts`)
+      if (watcher) {
+        try {
+          checks.alerts = await watcher.status();
+        } catch (error) {
+          ok = false;
+          checks.alerts = { ok: false, error: String(error) };
+        }
+      }
       return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", ...checks });
     },
   );
@@ -172,12 +189,16 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
 
-  // ---------------------------------------------------------------------------------------------------------------
-  // ALERTS (issue 13, item 4) — server/src/alerts, not wired yet; the merger registers the plugin and starts the
-  // watcher here (see server/src/alerts/README.md for their options):
-  //   import { alertsPlugin, startWatcher } from "./alerts";
-  //   await alertsPlugin(app, { db, chain, requireAccount: auth.requireAccount, config });
-  // ---------------------------------------------------------------------------------------------------------------
+  // Alerts (server/src/alerts): the API and the event stream, in a plugin of their own (its own error handler), and
+  // the watcher with its webhook deliverer, both stopped with the app.
+  if (watcher) {
+    await app.register(alertsPlugin, {
+      db,
+      chain,
+      requireAccount: auth.requireAccount as preHandlerHookHandler,
+      config: watcher.config,
+    });
+  }
 
   app.addContentTypeParser("*", (request, _payload, done) => {
     done(
@@ -196,6 +217,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     requireAccount: auth.requireAccount,
     close: async () => {
       mirror.stop();
+      await watcher?.stop();
       await app.close();
     },
   };

@@ -10,6 +10,7 @@
  * | `--port N`          | `PHARMACHAIN_PORT`               | `8787`                           |
  * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
  */
+import type { AlertsConfig } from "./alerts/config";
 
 export interface RateLimitConfig {
   /** Requests a client without a session may make per window. */
@@ -38,6 +39,11 @@ export interface ServiceConfig {
   sessionSeconds: number;
   /** fastify's logger. */
   logLevel: string;
+  /**
+   * The alerts (watcher, webhooks, Server-Sent Events): their settings (see server/src/alerts/README.md; by default
+   * from the ALERTS_* environment variables), or `false` for a service without alerts.
+   */
+  alerts?: AlertsConfig | false;
 }
 
 export function defaultConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {

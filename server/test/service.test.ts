@@ -81,6 +81,35 @@ describe("Service: endpoints", function () {
       expect(body.mirror.block).to.equal(body.chain.block - body.mirror.lagBlocks);
     });
 
+    it("runs the alerts with the app: /readyz has the watcher's lag, subscriptions need a signed-in stakeholder", async function () {
+      const ready = (await get("/readyz")).json();
+      expect(ready.alerts, JSON.stringify(ready)).to.include.keys("lagBlocks");
+      const subscribe = (payload: Record<string, unknown>, token?: string) =>
+        service.app.inject({
+          method: "POST",
+          url: "/alerts/subscriptions",
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          payload,
+        });
+      // the real Sign-In with Ethereum session, not a test header
+      expect((await subscribe({ url: "https://93.184.215.14/hook" })).statusCode).to.equal(401);
+      const refused = await subscribe({ url: "http://127.0.0.1:9/hook" }, manufacturerToken);
+      expect(refused.statusCode, "a loopback webhook, not allowed by default").to.equal(400);
+      expect(refused.json()).to.include({ field: "body/url" });
+      const made = await subscribe(
+        { url: "https://93.184.215.14/hook", kinds: ["lot.recalled"], lotIds: [sw.unlisted.lotId] },
+        manufacturerToken,
+      );
+      expect(made.statusCode, made.body).to.equal(201);
+      const listed = await service.app.inject({
+        url: "/alerts/subscriptions",
+        headers: { authorization: `Bearer ${manufacturerToken}` },
+      });
+      expect(listed.json().map((x: { owner: string }) => x.owner.toLowerCase())).to.include(
+        sw.w.manufacturer.address.toLowerCase(),
+      );
+    });
+
     it("publishes OpenAPI 3.1 generated from the routes", async function () {
       const doc = (await get("/openapi.json")).json();
       expect(doc.openapi).to.equal("3.1.0");

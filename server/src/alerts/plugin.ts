@@ -125,7 +125,14 @@ function accountOf(request: FastifyRequest): RequestAccount | undefined {
 
 /** Only a stakeholder in good standing owns subscriptions; standing as the core reports it ("active"). */
 function inGoodStanding(account: RequestAccount): boolean {
-  return account.standing === undefined || String(account.standing).toLowerCase() === "active";
+  const standing = account.standing;
+  if (standing === undefined) return true;
+  // The service's sign-in reports `{ status, authorised, validUntil }`: an active record with a valid licence.
+  if (typeof standing === "object" && standing !== null) {
+    const s = standing as { status?: unknown; authorised?: unknown };
+    return s.authorised === true && String(s.status).toLowerCase() === "active";
+  }
+  return String(standing).toLowerCase() === "active";
 }
 
 export const normalizeGtin14 = (g: string): string => g.padStart(14, "0");
@@ -160,7 +167,13 @@ export async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptio
   const { db, chain, requireAccount } = opts;
   const config = alertsConfig((opts.config ?? {}) as AlertsConfigInput);
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
+    // An error that is already a problem (the service's sign-in refusals, ProblemError): sent as it is.
+    const asProblem = error as { toProblem?: (instance?: string) => { status: number } & Record<string, unknown> };
+    if (typeof asProblem.toProblem === "function") {
+      const p = asProblem.toProblem(request.url);
+      return reply.code(p.status).type("application/problem+json").send(p);
+    }
     const e = error as Error & {
       validation?: { instancePath?: string; params?: Record<string, unknown> }[];
       validationContext?: string;
