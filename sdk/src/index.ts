@@ -16,3 +16,4 @@ export * from "./history";
 export * from "./deploy";
 export * from "./deployment-file";
 export * from "./epcis";
+export * from "./network";
