@@ -17,3 +17,4 @@ export * from "./deploy";
 export * from "./deployment-file";
 export * from "./epcis";
 export * from "./network";
+export * from "./follower";

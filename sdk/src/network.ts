@@ -16,6 +16,7 @@
  * your write's `tx.blockNumber`. The SDK's own reads after its own writes are pinned either way.
  */
 import {
+  JsonRpcApiProvider,
   JsonRpcProvider,
   Network,
   NonceManager,
@@ -54,6 +55,26 @@ function sessionOf(provider: Provider): ChainSession {
     sessions.set(provider, session);
   }
   return session;
+}
+
+/** A JSON-RPC provider's raw `send`, which ethers' request cache does not answer from memory. */
+function rawSend(provider: Provider): ((method: string, params: unknown[]) => Promise<unknown>) | undefined {
+  const send = (provider as Partial<JsonRpcApiProvider>).send;
+  return typeof send === "function" ? send.bind(provider) : undefined;
+}
+
+/** The account's next nonce counting its transactions in the node's pool, never from a cache. */
+async function pendingNonce(provider: Provider, account: string): Promise<number> {
+  const send = rawSend(provider);
+  if (send) return Number(await send("eth_getTransactionCount", [account, "pending"]));
+  return provider.getTransactionCount(account, "pending");
+}
+
+/** The node's latest block number, never from a cache. */
+async function blockNumber(provider: Provider): Promise<number> {
+  const send = rawSend(provider);
+  if (send) return Number(await send("eth_blockNumber", []));
+  return provider.getBlockNumber();
 }
 
 export interface ProviderOptions {
@@ -116,7 +137,7 @@ export async function sendAndWait(
     const broadcast = async (): Promise<Awaited<ReturnType<Signer["sendTransaction"]>>> => {
       if (signer instanceof NonceManager) return signer.sendTransaction(tx);
       for (let attempt = 0; ; attempt++) {
-        const pending = await provider.getTransactionCount(from, "pending");
+        const pending = await pendingNonce(provider, from);
         // A node that leaves its pool out of `pending` (some do) still gets this process's next nonce.
         const nonce = Math.max(pending, state.next ?? 0);
         try {
@@ -169,7 +190,7 @@ export async function readBlock(provider: Provider, timeoutMs = 30_000): Promise
   if (floor === undefined) return undefined;
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const latest = await provider.getBlockNumber();
+    const latest = await blockNumber(provider);
     if (latest >= floor) return latest;
     if (Date.now() > until) {
       throw new TransactionError(

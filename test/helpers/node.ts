@@ -6,6 +6,8 @@ import net from "net";
 import path from "path";
 import { AnvilOptions, RunningAnvil, startAnvil } from "../../scripts/anvil";
 
+export type { RunningAnvil };
+
 export const ROOT = path.join(__dirname, "..", "..");
 
 export async function freePort(): Promise<number> {
