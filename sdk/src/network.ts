@@ -182,21 +182,15 @@ export function lastWriteBlock(provider: Provider): number | undefined {
 
 /**
  * The block a read should be made at: undefined ("latest") before any write through `provider`; after one, the
- * latest block number once the node has reached the newest receipt's block (polled until it has, up to
- * `timeoutMs`), so a node behind it (a load balancer's other node, a cached block number) never answers.
+ * node's latest block number read past ethers' cache, which on one node is at or after every receipt it has given.
+ * A node behind the newest receipt's block means the chain was rewound under it (a reorganisation, a test's snapshot
+ * reverted): the write is gone, and reads follow the node's chain from then on. (Behind a load balancer whose nodes
+ * lag one another it could also mean another node: hence the rule that the provider talks to one node.)
  */
-export async function readBlock(provider: Provider, timeoutMs = 30_000): Promise<number | undefined> {
+export async function readBlock(provider: Provider): Promise<number | undefined> {
   const floor = lastWriteBlock(provider);
   if (floor === undefined) return undefined;
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const latest = await blockNumber(provider);
-    if (latest >= floor) return latest;
-    if (Date.now() > until) {
-      throw new TransactionError(
-        `the node is at block ${latest}, behind block ${floor} of a transaction already mined`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const latest = await blockNumber(provider);
+  if (latest < floor) sessionOf(provider).floor = latest;
+  return latest;
 }
