@@ -34,7 +34,10 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   // The network helpers first: their root hook makes the test signers wait for each transaction's receipt.
-  const files = [path.join("test", "helpers", "networks.ts"), ...(positionals.length > 0 ? positionals : defaultFiles())];
+  const files = [
+    path.join("test", "helpers", "networks.ts"),
+    ...(positionals.length > 0 ? positionals : defaultFiles()),
+  ];
   const node = await startAnvil({ blockTime: Number(values["block-time"] ?? 0) });
   console.log(`anvil (pid ${node.pid}) at ${node.url}; ${files.length - 1} test files`);
   let code = 1;
@@ -51,7 +54,11 @@ async function main(): Promise<void> {
         {
           cwd: ROOT,
           stdio: "inherit",
-          env: { ...process.env, HARDHAT_VAR_PHARMACHAIN_ANVIL_URL: node.url, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
+          env: {
+            ...process.env,
+            HARDHAT_VAR_PHARMACHAIN_ANVIL_URL: node.url,
+            HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+          },
         },
       );
       child.on("error", reject);

@@ -76,10 +76,17 @@ interface CliResult {
  * implementation) mining a block every second as a QBFT consortium chain does, so that nothing in the CLI may assume
  * a transaction is mined when it is sent.
  */
-const CHAINS: { name: string; start: () => Promise<RunningNode> }[] = [
-  { name: "a local Hardhat node", start: () => startNode() },
-  { name: "anvil with 1-second blocks", start: () => startAnvilNode({ blockTime: 1 }) },
+const ALL_CHAINS: { id: string; name: string; start: () => Promise<RunningNode> }[] = [
+  { id: "hardhat", name: "a local Hardhat node", start: () => startNode() },
+  { id: "anvil", name: "anvil with 1-second blocks", start: () => startAnvilNode({ blockTime: 1 }) },
 ];
+/**
+ * `npm test` runs it on Hardhat's node; `npm run test:e2e:anvil` (its own step in .ci/run, to keep `npm test` short)
+ * sets PHARMACHAIN_E2E_CHAIN=anvil; `all` runs both.
+ */
+const chosen = process.env.PHARMACHAIN_E2E_CHAIN ?? "hardhat";
+const CHAINS = ALL_CHAINS.filter((c) => chosen === "all" || c.id === chosen);
+if (CHAINS.length === 0) throw new Error(`PHARMACHAIN_E2E_CHAIN must be hardhat, anvil or all, not ${chosen}`);
 
 for (const chain of CHAINS)
   describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, function () {

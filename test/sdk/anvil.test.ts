@@ -5,6 +5,9 @@
  * and the history follower through real reorganisations (`anvil_reorg`): one shallower than its confirmations (the
  * orphaned event is never reported) and one deeper (it is retracted, the chain's new event reported, nothing twice).
  */
+import fs from "fs";
+import os from "os";
+import path from "path";
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
 import { PharmaChainClient } from "../../sdk/src/client";
@@ -25,6 +28,11 @@ const gln = (i: number): bigint => {
   const body = `061414100${String(i).padStart(3, "0")}`;
   return BigInt(body + gs1CheckDigit(body));
 };
+
+/** Waits for `provider`'s chain to reach `block` (a block a second comes by itself). */
+async function waitForBlock(provider: JsonRpcProvider, block: number): Promise<void> {
+  while ((await provider.getBlockNumber()) < block) await new Promise((r) => setTimeout(r, 200));
+}
 
 describe("the SDK on anvil with 1-second blocks @skip-on-coverage", function () {
   let node: RunningAnvil;
@@ -51,9 +59,7 @@ describe("the SDK on anvil with 1-second blocks @skip-on-coverage", function () 
     }
   }
 
-  async function mineUntil(block: number): Promise<void> {
-    while ((await provider.getBlockNumber()) < block) await new Promise((r) => setTimeout(r, 200));
-  }
+  const mineUntil = (block: number): Promise<void> => waitForBlock(provider, block);
 
   before(async function () {
     node = await startAnvilNode({ blockTime: 1 });
@@ -217,5 +223,59 @@ describe("the SDK on anvil with 1-second blocks @skip-on-coverage", function () 
       const next = await follower.poll();
       expect(hashes(next.events)).to.not.include(hashes(after.events)[0]);
     });
+  });
+});
+
+describe("anvil with --state: the chain kept across a restart @skip-on-coverage", function () {
+  it("restarts on the saved chain, and a follower resumed from its saved state neither loses nor repeats an event", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pharmachain-anvil-state-"));
+    const stateFile = path.join(dir, "chain.json");
+    let node = await startAnvilNode({ blockTime: 1, state: stateFile });
+    let provider = createProvider(node.url);
+    try {
+      const key = (i: number): HDNodeWallet =>
+        HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+      const deployment = await deployProtocol(key(0));
+      const admin = await PharmaChainClient.connect({ runner: key(0), deployment });
+      const until = BigInt((await provider.getBlock("latest"))!.timestamp + YEAR);
+      const first = await admin.appointRegulator({
+        account: key(1).address,
+        gln: gln(5),
+        jurisdiction: "US",
+        validUntil: until,
+      });
+      await waitForBlock(provider, first.tx.blockNumber + 1);
+      const follower = new HistoryFollower(provider, admin.addresses, admin.ordersAddress, { confirmations: 2 });
+      const before = await follower.poll();
+      expect(before.events.map((e) => e.transactionHash)).to.include(first.tx.hash);
+      const saved = JSON.stringify(follower.state());
+      const headBefore = await provider.getBlock(follower.state().blockNumber);
+
+      provider.destroy();
+      await node.stop(); // anvil writes the chain to the state file as it exits
+      expect(fs.existsSync(stateFile)).to.equal(true);
+      node = await startAnvilNode({ blockTime: 1, state: stateFile });
+      provider = createProvider(node.url);
+
+      // The same chain: the block the follower stopped at has the same hash, the deployment the same code.
+      expect((await provider.getBlock(headBefore!.number))?.hash).to.equal(headBefore!.hash);
+      const again = await PharmaChainClient.connect({
+        runner: HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider),
+        deployment,
+      });
+      const second = await again.applyForRole({ role: Role.Manufacturer, gln: gln(2), jurisdiction: "US" });
+      await waitForBlock(provider, second.tx.blockNumber + 1);
+      const resumed = new HistoryFollower(provider, deployment, again.ordersAddress, {
+        confirmations: 2,
+        state: JSON.parse(saved),
+      });
+      const after = await resumed.poll();
+      expect(after.reorg).to.equal(undefined);
+      expect(after.events.map((e) => e.transactionHash)).to.deep.equal([second.tx.hash]);
+    } finally {
+      provider.destroy();
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
