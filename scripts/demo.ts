@@ -18,7 +18,7 @@ import fs from "fs";
 import path from "path";
 import { parseArgs } from "util";
 import hre from "hardhat";
-import { BrowserProvider, HDNodeWallet, JsonRpcProvider, Signer } from "ethers";
+import { BrowserProvider, HDNodeWallet, JsonRpcProvider, Signer, getBytes } from "ethers";
 import { RunningAnvil, startAnvil } from "./anvil";
 import {
   InventoryReport,
@@ -57,6 +57,8 @@ interface Step {
   tx?: string;
   /** A view's gas (`eth_call`, estimated): no transaction. */
   callGas?: string;
+  /** Of `gasUsed`, what the transaction's calldata costs (EIP-2028: 4 gas a zero byte, 16 a non-zero byte). */
+  calldataGas?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -546,6 +548,13 @@ async function run(chain: Chain, packs: number, out: string | undefined): Promis
   );
 
   if (out) {
+    // The calldata's share of each write's gas: inputs that depend on the clock (an attestation's deadline, hence its
+    // signatures) have a different number of zero bytes from run to run, 12 gas each.
+    for (const step of steps) {
+      if (!step.tx) continue;
+      const data = getBytes((await provider.getTransaction(step.tx))!.data);
+      step.calldataGas = String(data.reduce((sum, b) => sum + (b === 0 ? 4 : 16), 0));
+    }
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, "report.json");
     const report = {
