@@ -145,8 +145,12 @@ export async function sendAndWait(
           state.next = nonce + 1;
           return response;
         } catch (error) {
-          state.next = undefined;
-          if (attempt === 0 && isNonceError(error)) continue;
+          // A refusal (the gas estimate reverting) spent no nonce: the next write takes this one. A nonce the node
+          // says is taken is read from the node again, once.
+          if (isNonceError(error)) {
+            state.next = undefined;
+            if (attempt === 0) continue;
+          }
           throw error;
         }
       }
