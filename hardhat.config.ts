@@ -2,7 +2,9 @@
  * PharmaChain's Hardhat configuration: the compiler, the networks, the plugins.
  *
  * - Compiler: solc from the `solc` npm package, pinned below; Hardhat never downloads one (see tasks/solc.ts).
- * - Networks: the in-process `hardhat` network (default), `localhost` (after `npx hardhat node`), and `remote`,
+ * - Networks: the in-process `hardhat` network (default), `localhost` (after `npx hardhat node`), `anvil` (Foundry's
+ *   node after `npm run anvil`, a block every second; its URL from `PHARMACHAIN_ANVIL_URL`, default port 8545, its
+ *   accounts the node's unlocked development accounts), and `remote`,
  *   taken entirely from configuration: `PHARMACHAIN_RPC_URL` and `PHARMACHAIN_KEY` (and optionally
  *   `PHARMACHAIN_CHAIN_ID`) set with `npx hardhat vars set NAME`, or as `HARDHAT_VAR_NAME` environment variables.
  *   Nothing secret lives in this repository.
@@ -48,6 +50,13 @@ const config: HardhatUserConfig = {
     hardhat: coverage ? { hardfork: "prague", blockGasLimit: 1_000_000_000, allowUnlimitedContractSize: true } : {},
     localhost: {
       url: "http://127.0.0.1:8545",
+    },
+    // Not `localhost`: there hardhat-ethers takes the node for Hardhat's and stops estimating gas, so a reverting
+    // transaction would be mined instead of refused.
+    anvil: {
+      url: vars.get("PHARMACHAIN_ANVIL_URL", "http://127.0.0.1:8545"),
+      chainId: 31337,
+      timeout: 120_000,
     },
     ...remoteNetwork(),
   },

@@ -9,14 +9,21 @@
  *   npm run demo -- --out DIR    also write DIR/report.json
  *   npm run demo -- --packs N    a lot of N packs instead of 100,000
  *
+ *   npm run demo -- --chain anvil   on anvil (Foundry's node, started here and stopped after) mining a block every
+ *                                second (`--block-time S` for another period), as a QBFT consortium chain does
+ *
+ * Independent writes are sent together (six applications, then the regulator's six approvals, from one account): on a
+ * chain with a block period they share blocks, which is what makes the demo's block count, and so its time, small.
+ *
  * `runDemo` is the same run as a function, over any EIP-1193 provider with unlocked Hardhat accounts (the service's
- * `npm run serve` seeds its chain with it).
+ * `npm run serve` seeds its chain with it), or over a chain the caller opened (anvil).
  */
 import fs from "fs";
 import path from "path";
 import { parseArgs } from "util";
 import hre from "hardhat";
-import { BrowserProvider, Eip1193Provider, HDNodeWallet, JsonRpcSigner, Signer } from "ethers";
+import { BrowserProvider, Eip1193Provider, HDNodeWallet, JsonRpcProvider, Signer, getBytes } from "ethers";
+import { RunningAnvil, startAnvil } from "./anvil";
 import {
   InventoryReport,
   Manifest,
@@ -29,6 +36,7 @@ import {
   packToDigitalLink,
   packToElementString,
   buildLotAttestation,
+  createProvider,
   deployProtocol,
   expiryToExpiresAt,
   gtinToUint64,
@@ -53,6 +61,8 @@ interface Step {
   tx?: string;
   /** A view's gas (`eth_call`, estimated): no transaction. */
   callGas?: string;
+  /** Of `gasUsed`, what the transaction's calldata costs (EIP-2028: 4 gas a zero byte, 16 a non-zero byte). */
+  calldataGas?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -99,10 +109,51 @@ function serialsFor(count: number, prefix: string): string[] {
   return serials;
 }
 
+type Party = Signer & { address: string };
+
+/** Where the demo runs: the embedded network, an EIP-1193 provider, or an anvil node it starts (and stops). */
+export interface Chain {
+  label: string;
+  hardfork: string;
+  provider: BrowserProvider | JsonRpcProvider;
+  signer(i: number): Promise<Party>;
+  node?: RunningAnvil;
+}
+
+/** A chain over an EIP-1193 provider whose accounts are unlocked (Hardhat's embedded network or node). */
+function browserChain(eip1193: Eip1193Provider, label: string, hardfork: string): Chain {
+  // An EIP-1193 provider, as a browser wallet exposes: the SDK reaches the network through ethers' BrowserProvider.
+  const provider = new BrowserProvider(eip1193);
+  return { label, hardfork, provider, signer: (i) => provider.getSigner(i) };
+}
+
+async function openChain(name: string, blockTime: number): Promise<Chain> {
+  if (name === "hardhat") {
+    const hardfork = hre.config.networks.hardhat.hardfork ?? "default";
+    return browserChain(hre.network.provider, `the embedded Hardhat network (hardfork ${hardfork})`, hardfork);
+  }
+  if (name === "anvil") {
+    const node = await startAnvil({ blockTime });
+    // The SDK's provider for a URL: no request cache, receipts polled every 250 ms; keys held here, as on a real chain.
+    const provider = createProvider(node.url);
+    return {
+      label: `anvil at ${node.url} (pid ${node.pid}), ${blockTime > 0 ? `a block every ${blockTime} s` : "a block per transaction"}`,
+      hardfork: "osaka",
+      provider,
+      signer: async (i) =>
+        HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider),
+      node,
+    };
+  }
+  throw new Error(`--chain must be hardhat or anvil, not ${name}`);
+}
+
 /** What `runDemo` takes. */
 export interface DemoOptions {
   /** The network: an EIP-1193 provider whose accounts 0-7 are Hardhat's unlocked development accounts. */
-  provider: Eip1193Provider;
+  provider?: Eip1193Provider;
+  /** Or a chain opened by the caller (see `openChain`). */
+  chain?: Chain;
   /** The network's name in the report (default: Hardhat's network name). */
   networkName?: string;
   /** Packs in the main lot (at least 1,000). */
@@ -131,13 +182,25 @@ export interface DemoResult {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: "string" }, packs: { type: "string" } },
+    options: {
+      out: { type: "string" },
+      packs: { type: "string" },
+      chain: { type: "string", default: "hardhat" },
+      "block-time": { type: "string", default: "1" },
+    },
     allowPositionals: false,
   });
   const packs = values.packs ? Number(values.packs) : 100_000;
   if (!Number.isInteger(packs) || packs < 1000) throw new Error("--packs must be a whole number of at least 1,000");
-  // An EIP-1193 provider, as a browser wallet exposes: the SDK reaches the embedded network through ethers' BrowserProvider.
-  await runDemo({ provider: hre.network.provider, packs, ...(values.out ? { out: values.out } : {}) });
+  const blockTime = Number(values["block-time"]);
+  if (!Number.isInteger(blockTime) || blockTime < 0) throw new Error("--block-time must be a whole number of seconds");
+  const chain = await openChain(values.chain!, blockTime);
+  try {
+    await runDemo({ chain, packs, ...(values.out ? { out: values.out } : {}) });
+  } finally {
+    chain.provider.destroy();
+    await chain.node?.stop();
+  }
 }
 
 /** The demo's supply chain on `options.provider`: every step of `npm run demo`. */
@@ -147,14 +210,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   say = options.quiet ? () => undefined : console.log;
   const packs = options.packs;
   const values = { out: options.out };
-  const send = (method: string, params: unknown[]): Promise<unknown> => options.provider.request({ method, params });
-  const provider = new BrowserProvider(options.provider);
-  const signer = async (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+  if (!options.chain && !options.provider) throw new Error("runDemo needs a provider or a chain");
+  const hardfork = hre.config.networks.hardhat.hardfork ?? "default";
+  const chain =
+    options.chain ?? browserChain(options.provider!, `the embedded Hardhat network (hardfork ${hardfork})`, hardfork);
+  const provider = chain.provider;
+  const send = (method: string, params: unknown[]): Promise<unknown> => provider.send(method, params);
+  // Straight from the node: ethers' provider answers getBlockNumber from a 250 ms cache.
+  const blockNumber = async (): Promise<number> => Number(await provider.send("eth_blockNumber", []));
+  const firstBlock = await blockNumber();
   const [council, regulatorOnline, manufacturer, distributorA, distributorB, transporter, pharmacyA, pharmacyB] =
-    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(signer));
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => chain.signer(i)));
   const regulatorOffline = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
   const names = new Map<string, string>();
-  const name = (who: Signer & { address: string }, label: string): void => void names.set(who.address, label);
+  const name = (who: Party, label: string): void => void names.set(who.address, label);
   name(council, "council");
   name(regulatorOnline, "regulator");
   name(manufacturer, "manufacturer");
@@ -164,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   name(pharmacyA, "pharmacy A");
   name(pharmacyB, "pharmacy B");
 
-  say(`PharmaChain demo on the embedded Hardhat network (hardfork ${hre.config.networks.hardhat.hardfork})\n`);
+  say(`PharmaChain demo on ${chain.label}\n`);
   const deployment = await deployProtocol(council);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
   log(
@@ -187,7 +256,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       licence: "FDA authority",
     }),
   );
-  const parties: [JsonRpcSigner, Role, bigint][] = [
+  const parties: [Party, Role, bigint][] = [
     [manufacturer, Role.Manufacturer, 300010000008n],
     [distributorA, Role.Distributor, 614141073467n],
     [distributorB, Role.Distributor, 614141000012n],
@@ -195,15 +264,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     [pharmacyA, Role.Dispenser, 614141000036n],
     [pharmacyB, Role.Dispenser, 614141000043n],
   ];
-  for (const [party, role, gln] of parties) {
-    const label = names.get(party.address)!;
-    log(
-      label,
-      `applies as ${Role[role]} (GLN ${gln})`,
-      await as(party).applyForRole({ role, gln, jurisdiction: "US", licence: `${label} state licence` }),
-    );
-    log("regulator", `approves ${label}`, await as(regulatorOnline).approveStakeholder(party.address, inAYear));
-  }
+  // Six applications from six accounts at once, then the regulator's six approvals from its one account at once: the
+  // SDK hands out the regulator's nonces, and on a chain with a block period each batch shares a block or two.
+  const applied = await Promise.all(
+    parties.map(([party, role, gln]) =>
+      as(party).applyForRole({ role, gln, jurisdiction: "US", licence: `${names.get(party.address)} state licence` }),
+    ),
+  );
+  parties.forEach(([party, role, gln], i) =>
+    log(names.get(party.address)!, `applies as ${Role[role]} (GLN ${gln})`, applied[i]),
+  );
+  const approvals = await Promise.all(
+    parties.map(([party]) => as(regulatorOnline).approveStakeholder(party.address, inAYear)),
+  );
+  parties.forEach(([party], i) => log("regulator", `approves ${names.get(party.address)}`, approvals[i]));
 
   // ---------------------------------------------------------------- product and lot
   const gtin = gtinToUint64(GTIN);
@@ -516,16 +590,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   const status = await reader.packStatus(lotId, dispensedIndex);
   const seconds = (Date.now() - started) / 1000;
-  say(`Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s.`);
+  const blocks = (await blockNumber()) - firstBlock;
+  say(
+    `Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s, ${blocks} blocks.`,
+  );
 
   if (values.out) {
+    // The calldata's share of each write's gas: inputs that depend on the clock (an attestation's deadline, hence its
+    // signatures) have a different number of zero bytes from run to run, 12 gas each.
+    for (const step of steps) {
+      if (!step.tx) continue;
+      const data = getBytes((await provider.getTransaction(step.tx))!.data);
+      step.calldataGas = String(data.reduce((sum, b) => sum + (b === 0 ? 4 : 16), 0));
+    }
     fs.mkdirSync(values.out, { recursive: true });
     const file = path.join(values.out, "report.json");
     const report = {
       network: {
-        name: options.networkName ?? hre.network.name,
+        name: options.networkName ?? (chain.node ? "anvil" : hre.network.name),
         chainId: base.chainId.toString(),
-        hardfork: hre.config.networks.hardhat.hardfork,
+        hardfork: chain.hardfork,
+        blockTime: chain.node?.blockTime ?? 0,
       },
       deployment: {
         registry: deployment.registry,
@@ -548,6 +633,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       steps,
       verdicts,
       seconds,
+      blocks,
     };
     fs.writeFileSync(
       file,

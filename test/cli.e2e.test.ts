@@ -12,7 +12,7 @@ import path from "path";
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet, encryptKeystoreJson } from "ethers";
 import { validateEpcisDocument } from "../sdk/src/epcis";
-import { ROOT, RunningNode, hardhat, startNode } from "./helpers/node";
+import { ROOT, RunningNode, hardhat, startAnvilNode, startNode } from "./helpers/node";
 import { DSCSA_CONVERTED, DSCSA_XML } from "./helpers/fixtures";
 
 const BIN = path.join(ROOT, "sdk", "bin", "pharmachain.js");
@@ -71,7 +71,20 @@ interface CliResult {
   json: Record<string, unknown>;
 }
 
-describe("pharmachain command line against a local node @skip-on-coverage", function () {
+/**
+ * The same lifecycle on Hardhat's node (`npm test`), which mines each transaction as it arrives, or on anvil (another
+ * EVM implementation) mining a block every second as a QBFT consortium chain does (`npm run test:e2e:anvil`, which sets
+ * PHARMACHAIN_E2E_CHAIN=anvil; its own step in .ci/run), so that nothing in the CLI may assume a transaction is mined
+ * when it is sent.
+ */
+const CHAINS: Record<string, { name: string; start: () => Promise<RunningNode> }> = {
+  hardhat: { name: "a local Hardhat node", start: () => startNode() },
+  anvil: { name: "anvil with 1-second blocks", start: () => startAnvilNode({ blockTime: 1 }) },
+};
+const chain = CHAINS[process.env.PHARMACHAIN_E2E_CHAIN ?? "hardhat"];
+if (!chain) throw new Error(`PHARMACHAIN_E2E_CHAIN must be hardhat or anvil, not ${process.env.PHARMACHAIN_E2E_CHAIN}`);
+
+describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, function () {
   let node: RunningNode;
   let dir: string;
   let deploymentDir: string;
@@ -110,9 +123,13 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
   }
 
   let rpc: JsonRpcProvider | undefined;
-  async function blockNumber(): Promise<number> {
-    rpc ??= new JsonRpcProvider(node.url, 31337, { staticNetwork: true });
-    return Number(await rpc.send("eth_blockNumber", []));
+  /** Transactions sent by the parties so far (their nonces): unchanged when nothing was sent, whatever the blocks do. */
+  async function transactionsSent(): Promise<number> {
+    rpc ??= new JsonRpcProvider(node.url, 31337, { staticNetwork: true, cacheTimeout: -1 });
+    const counts = await Promise.all(
+      (Object.keys(KEYS) as Party[]).map((p) => rpc!.send("eth_getTransactionCount", [address(p), "latest"])),
+    );
+    return counts.reduce((sum: number, c: string) => sum + Number(c), 0);
   }
 
   async function ok(args: string[], party?: Party): Promise<CliResult> {
@@ -134,7 +151,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       });
       fs.writeFileSync(path.join(dir, `${party}.json`), json, { mode: 0o600 });
     }
-    node = await startNode();
+    node = await chain.start();
     await hardhat(
       [
         "ignition",
@@ -675,7 +692,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       path.join(dir, "dscsa-parties.json"),
       JSON.stringify({ [DSCSA_MANUFACTURER]: address("manufacturer"), [DSCSA_WHOLESALER]: address("distributor") }),
     );
-    const before = await blockNumber();
+    const before = await transactionsSent();
     const args = [
       "epcis",
       "import",
@@ -753,8 +770,8 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(fromXml.operations).to.deep.equal(plan.operations);
     expect(fromXml.warnings[0]).to.match(/^read as EPCIS 1\.2 XML/);
 
-    // A dry run sends nothing: no block was mined.
-    expect(await blockNumber()).to.equal(before);
+    // A dry run sends nothing: no party's nonce moved.
+    expect(await transactionsSent()).to.equal(before);
   });
 
   it("imports a new lot from EPCIS with two parties' keys: the dry run writes the attestation, the regulator signs it, the manufacturer imports", async function () {
@@ -821,7 +838,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     const lotId = (dry.json.lots as { lotId: string }[])[0].lotId;
 
     // With the manufacturer's key alone, commissioning lacks the regulator's signature: skipped, nothing sent, exit 8.
-    const before = await blockNumber();
+    const before = await transactionsSent();
     const alone = await cli([...args, "--out", "imported", "--json"], "manufacturer");
     type Steps = { step: number; kind: string; status: string; reason?: string }[];
     expect(alone.code, alone.stderr).to.equal(8);
@@ -838,7 +855,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
     expect(alone.json.files).to.deep.equal([]);
     expect(fs.existsSync(path.join(dir, "imported"))).to.equal(true);
     expect(fs.readdirSync(path.join(dir, "imported"))).to.deep.equal([]);
-    expect(await blockNumber()).to.equal(before);
+    expect(await transactionsSent()).to.equal(before);
 
     // The dry run with --out writes the lot's attestation; the regulator signs it offline with `lot sign`.
     const attest = await ok([...args, "--dry-run", "--out", "attest", "--deadline", "+2d"]);
@@ -853,7 +870,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       `attestation of lot ${lotNumber} kept at ${attestationPath} (written before, valid until`,
     );
     expect(JSON.parse(fs.readFileSync(path.join(dir, attestationPath), "utf8"))).to.deep.equal(attestation);
-    expect(await blockNumber()).to.equal(before);
+    expect(await transactionsSent()).to.equal(before);
 
     // A signature without the attestation it signs does not apply: said as not used, the step left for the regulator (8).
     const unsigned = await cli([...args, "--signature", "regulator-sig.json", "--json"], "manufacturer");
@@ -882,7 +899,7 @@ describe("pharmachain command line against a local node @skip-on-coverage", func
       cause: "input",
       reason: `the signature given by ${address("regulator")} is not a signature of this attestation on this chain and contract`,
     });
-    expect(await blockNumber()).to.equal(before);
+    expect(await transactionsSent()).to.equal(before);
 
     // With both, the manufacturer's key imports the whole document: the lot released with both signers, the shipment made.
     const imported = await ok(

@@ -48,6 +48,7 @@ import {
 } from "./enums";
 import { LotAttestation, pharmaChainDomain } from "./attestation";
 import { HistoryOptions, HistoryReader } from "./history";
+import { readBlock, sendAndWait } from "./network";
 
 /** What a sent transaction left on-chain. */
 export interface TxInfo {
@@ -510,7 +511,7 @@ export class PharmaChainClient {
 
   /** The registry's record of `account`. */
   async stakeholder(account: string): Promise<StakeholderRecord> {
-    const s = await this.read(() => this.registry.stakeholder(account));
+    const s = await this.read((at) => this.registry.stakeholder(account, at));
     return {
       account: getAddress(account),
       role: Number(s.role) as Role,
@@ -526,7 +527,7 @@ export class PharmaChainClient {
 
   /** Whether `account` is active, licensed and in `role` now. */
   async isAuthorised(account: string, role: Role): Promise<boolean> {
-    return this.read(() => this.registry.isAuthorised(account, role));
+    return this.read((at) => this.registry.isAuthorised(account, role, at));
   }
 
   // ------------------------------------------------------------------ products and lots
@@ -624,7 +625,7 @@ export class PharmaChainClient {
   );
 
   async product(gtin: bigint): Promise<ProductRecord> {
-    const p = await this.read(() => this.lots.product(gtin));
+    const p = await this.read((at) => this.lots.product(gtin, at));
     return {
       gtin,
       manufacturer: p.manufacturer,
@@ -635,7 +636,7 @@ export class PharmaChainClient {
 
   /** The lot's record; throws `NotFoundError` for an unknown lot. */
   async lot(lotId: string): Promise<LotRecord> {
-    const l = await this.read(() => this.lots.lot(lotId));
+    const l = await this.read((at) => this.lots.lot(lotId, at));
     if (Number(l.status) === LotStatus.None) throw new NotFoundError(`lot ${lotId} is not on chain ${this.chainId}`);
     return {
       lotId,
@@ -813,7 +814,7 @@ export class PharmaChainClient {
 
   /** Who proposed the ruling of illegitimacy `proposalId` that awaits its second key (null: none). */
   async illegitimacyProposer(proposalId: string): Promise<string | null> {
-    const proposer = await this.read(() => this.custody.illegitimacyProposer(proposalId));
+    const proposer = await this.read((at) => this.custody.illegitimacyProposer(proposalId, at));
     return proposer === ZeroAddress ? null : proposer;
   }
 
@@ -837,7 +838,7 @@ export class PharmaChainClient {
   );
 
   async shipment(shipmentId: bigint): Promise<ShipmentRecord> {
-    const [s, transporter] = await this.read(() => this.custody.shipment(shipmentId));
+    const [s, transporter] = await this.read((at) => this.custody.shipment(shipmentId, at));
     return {
       shipmentId,
       buyer: s.buyer,
@@ -849,7 +850,7 @@ export class PharmaChainClient {
   }
 
   async packStatus(lotId: string, index: number): Promise<PackStatusRecord> {
-    const s = await this.read(() => this.custody.packStatus(lotId, index));
+    const s = await this.read((at) => this.custody.packStatus(lotId, index, at));
     return {
       lotId,
       index,
@@ -866,7 +867,7 @@ export class PharmaChainClient {
     const all: RunRecord[] = [];
     let from = 0;
     for (;;) {
-      const [page, next] = await this.read(() => this.custody.runs(lotId, from, pageSize));
+      const [page, next] = await this.read((at) => this.custody.runs(lotId, from, pageSize, at));
       for (const r of page) {
         all.push({
           start: Number(r.start),
@@ -938,7 +939,7 @@ export class PharmaChainClient {
       // the order as stored (all zero when unknown, which the contract then refuses by name)
       const read =
         terms.quantity === undefined || terms.pricePerPack === undefined
-          ? await this.read(() => this.orders.order(orderId))
+          ? await this.read((at) => this.orders.order(orderId, at))
           : undefined;
       const quantity = terms.quantity ?? read!.quantity;
       const pricePerPack = terms.pricePerPack === undefined ? read!.pricePerPack : parsePrice(terms.pricePerPack);
@@ -998,7 +999,7 @@ export class PharmaChainClient {
 
   /** The order, its status (derived from its shipments) by name, its open quantity and price; `NotFoundError` if unknown. */
   async order(orderId: bigint): Promise<OrderRecord> {
-    const o = await this.read(() => this.orders.order(orderId));
+    const o = await this.read((at) => this.orders.order(orderId, at));
     const status = Number(o.status) as OrderStatus;
     if (status === OrderStatus.None)
       throw new NotFoundError(`order ${orderId} does not exist on chain ${this.chainId}`);
@@ -1026,7 +1027,7 @@ export class PharmaChainClient {
 
   /** How many orders the order book has (ids run from 1). */
   async orderCount(): Promise<bigint> {
-    return this.read(() => this.orders.orderCount());
+    return this.read((at) => this.orders.orderCount(at));
   }
 
   // ------------------------------------------------------------------ trade: prices
@@ -1065,7 +1066,7 @@ export class PharmaChainClient {
       parsePrice(p.price),
       p.currency !== undefined
         ? currencyToBytes3(p.currency)
-        : (await this.read(() => this.orders.offer(offerId))).currency,
+        : (await this.read((at) => this.orders.offer(offerId, at))).currency,
       p.validUntil,
       toBytes32(p.terms),
     ],
@@ -1099,7 +1100,7 @@ export class PharmaChainClient {
 
   /** The offer (an `Open` one past its `validUntil` reads `Expired`); `NotFoundError` if unknown. */
   async offer(offerId: bigint): Promise<OfferRecord> {
-    const o = await this.read(() => this.orders.offer(offerId));
+    const o = await this.read((at) => this.orders.offer(offerId, at));
     if (Number(o.status) === OfferStatus.None)
       throw new NotFoundError(`price offer ${offerId} does not exist on chain ${this.chainId}`);
     return offerRecord(offerId, o);
@@ -1107,7 +1108,7 @@ export class PharmaChainClient {
 
   /** The accepted offer an order of (seller, buyer, gtin) placed now would record; undefined when none applies. */
   async contractPrice(seller: string, buyer: string, gtin: bigint): Promise<OfferRecord | undefined> {
-    const [offerId, accepted] = await this.read(() => this.orders.contractPrice(seller, buyer, gtin));
+    const [offerId, accepted] = await this.read((at) => this.orders.contractPrice(seller, buyer, gtin, at));
     return offerId === 0n ? undefined : offerRecord(offerId, accepted);
   }
 
@@ -1131,7 +1132,9 @@ export class PharmaChainClient {
 
   /** The primary distributor a distributor licensed in `region` must order `gtin` from; undefined when none applies. */
   async primaryDistributor(manufacturer: string, gtin: bigint, region: string): Promise<string | undefined> {
-    const d = await this.read(() => this.orders.primaryDistributor(manufacturer, gtin, jurisdictionToBytes2(region)));
+    const d = await this.read((at) =>
+      this.orders.primaryDistributor(manufacturer, gtin, jurisdictionToBytes2(region), at),
+    );
     return d === ZeroAddress ? undefined : d;
   }
 
@@ -1227,7 +1230,7 @@ export class PharmaChainClient {
   }
 
   private async latestBlock(): Promise<{ number: number; timestamp: number }> {
-    const block = await this.provider.getBlock("latest");
+    const block = await this.provider.getBlock((await readBlock(this.provider)) ?? "latest");
     if (!block) throw new NotFoundError("the provider returned no latest block");
     return block;
   }
@@ -1269,9 +1272,14 @@ export class PharmaChainClient {
     return this.runner;
   }
 
-  private async read<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A view call, pinned after this provider's last write through the SDK (`blockTag`, to pass as the call's
+   * overrides: undefined, meaning latest, before any write), its refusal explained.
+   */
+  private async read<T>(call: (overrides: { blockTag?: number }) => Promise<T>): Promise<T> {
     try {
-      return await call();
+      const blockTag = await readBlock(this.provider);
+      return await call(blockTag === undefined ? {} : { blockTag });
     } catch (error) {
       throw explainError(error);
     }
@@ -1291,15 +1299,16 @@ export class PharmaChainClient {
     const send = async (...args: A): Promise<Written<R>> => {
       const signer = this.signer();
       const fn = contractOf.call(this).connect(signer).getFunction(method);
-      let receipt: TransactionReceipt | null;
+      let receipt: TransactionReceipt;
       try {
         const callArgs = await build(...args);
-        const response = await fn.send(...callArgs);
-        receipt = await response.wait(this.confirmations);
+        // Sent and awaited in one place (./network): the account's next nonce, the receipt, the confirmations.
+        receipt = await sendAndWait(signer, await fn.populateTransaction(...callArgs), {
+          confirmations: this.confirmations,
+        });
       } catch (error) {
         throw explainError(error);
       }
-      if (!receipt) throw new NotFoundError(`the ${method} transaction has no receipt`);
       const tx: TxInfo = {
         hash: receipt.hash,
         blockNumber: receipt.blockNumber,
@@ -1370,7 +1379,7 @@ export class PharmaChainClient {
   /** The start of the run holding pack `index - 1` (0 for pack 0): the hint for a write starting at `index`. */
   private async runBefore(lotId: string, index: number): Promise<number> {
     if (index === 0) return 0;
-    return Number(await this.read(() => this.custody.findRun(lotId, index - 1)));
+    return Number(await this.read((at) => this.custody.findRun(lotId, index - 1, at)));
   }
 
   private async packProof(

@@ -16,3 +16,5 @@ export * from "./history";
 export * from "./deploy";
 export * from "./deployment-file";
 export * from "./epcis";
+export * from "./network";
+export * from "./follower";

@@ -1,9 +1,12 @@
 /**
- * A separate Hardhat node for tests that need JSON-RPC: started on a free port, stopped by the test.
+ * A separate Hardhat node, or anvil, for tests that need JSON-RPC: started on a free port, stopped by the test.
  */
 import { ChildProcess, spawn } from "child_process";
 import net from "net";
 import path from "path";
+import { AnvilOptions, RunningAnvil, startAnvil } from "../../scripts/anvil";
+
+export type { RunningAnvil };
 
 export const ROOT = path.join(__dirname, "..", "..");
 
@@ -88,4 +91,33 @@ export async function hardhat(args: string[], env: NodeJS.ProcessEnv = {}, timeo
       else reject(new Error(`hardhat ${args.join(" ")} exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** The anvil nodes started by {@link startAnvilNode} and not yet stopped: killed by process id if the tests exit first. */
+const liveAnvils = new Set<number>();
+process.on("exit", () => {
+  for (const pid of liveAnvils) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Starts anvil (Foundry's node) on a free port with 20 accounts and a block every `blockTime` seconds (0: a block per
+ * transaction). The caller stops it in an `after` hook, which mocha runs also when a test or the `before` hook failed;
+ * should the process exit without it, the node is killed by its process id on the way out.
+ */
+export async function startAnvilNode(options: AnvilOptions = {}): Promise<RunningAnvil> {
+  const node = await startAnvil(options);
+  liveAnvils.add(node.pid);
+  return {
+    ...node,
+    stop: async () => {
+      await node.stop();
+      liveAnvils.delete(node.pid);
+    },
+  };
 }
