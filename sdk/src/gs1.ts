@@ -548,6 +548,29 @@ function percentDecode(raw: string, label: string, uri: string): string {
  * ignored). Percent-encoding is decoded. Refuses qualifiers out of order, an AI twice, a key qualifier in the query
  * string, invalid values, and compressed URIs.
  */
+/**
+ * GS1 Digital Link 1.0's short names for the AIs a pack's link uses (`/gtin/…/lot/…/ser/…?exp=YYMMDD`, as verification
+ * routers and older scanners still send), read as their numeric AIs. Numeric AIs are the standard's current form.
+ */
+const DL_SHORT_NAMES: Readonly<Record<string, string>> = {
+  gtin: "01",
+  sscc: "00",
+  gln: "414",
+  party: "417",
+  cpv: "22",
+  lot: "10",
+  ser: "21",
+  exp: "17",
+  bestbefore: "15",
+  sellby: "16",
+  proddate: "11",
+};
+
+/** A path segment or query key as its numeric AI when it is one of GS1 Digital Link 1.0's short names. */
+function dlCode(name: string): string {
+  return DL_SHORT_NAMES[name.toLowerCase()] ?? name;
+}
+
 export function parseDigitalLink(uri: string): Gs1DigitalLink {
   const text = uri.trim();
   const match = /^(https?):\/\/([^/?#\s]+)([^?#\s]*)(?:\?([^#\s]*))?(?:#\S*)?$/i.exec(text);
@@ -557,10 +580,11 @@ export function parseDigitalLink(uri: string): Gs1DigitalLink {
   if (segments.length > 0 && segments[segments.length - 1] === "") segments.pop();
 
   // The primary key is the last primary-key AI followed by an odd number of segments: key qualifiers come in pairs
-  // and are never primary-key AIs, so anything before it is the custom path.
+  // and are never primary-key AIs, so anything before it is the custom path. Short names count as their AIs.
+  const codes = segments.map(dlCode);
   let start = -1;
-  segments.forEach((segment, index) => {
-    if (isPrimaryKey(segment) && (segments.length - index) % 2 === 0) start = index;
+  codes.forEach((code, index) => {
+    if (isPrimaryKey(code) && (segments.length - index) % 2 === 0) start = index;
   });
   if (start < 0) {
     const last = segments[segments.length - 1] ?? "";
@@ -577,7 +601,7 @@ export function parseDigitalLink(uri: string): Gs1DigitalLink {
     );
   }
 
-  const primaryAi = segments[start];
+  const primaryAi = codes[start];
   const rawPrimary = percentDecode(segments[start + 1], `AI ${primaryAi} value`, text);
   let primaryValue = rawPrimary;
   if (primaryAi === "01" && /^\d+$/.test(rawPrimary) && rawPrimary.length !== 14) {
@@ -590,7 +614,7 @@ export function parseDigitalLink(uri: string): Gs1DigitalLink {
   const qualifiers = DL_PRIMARY_KEYS[primaryAi];
   let lastPosition = -1;
   for (let k = start + 2; k < segments.length; k += 2) {
-    const ai = segments[k];
+    const ai = codes[k];
     const position = qualifiers.indexOf(ai);
     if (position < 0) {
       throw new Gs1Error(
@@ -618,7 +642,7 @@ export function parseDigitalLink(uri: string): Gs1DigitalLink {
   for (const parameter of (query ?? "").split("&")) {
     if (parameter === "") continue;
     const equals = parameter.indexOf("=");
-    const key = equals < 0 ? parameter : parameter.slice(0, equals);
+    const key = dlCode(equals < 0 ? parameter : parameter.slice(0, equals));
     if (!/^\d+$/.test(key)) continue; // linkType, context, … are not AIs
     const value = percentDecode(equals < 0 ? "" : parameter.slice(equals + 1), `AI ${key} value`, text);
     if (key === primaryAi || qualifiers.includes(key)) {

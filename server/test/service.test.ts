@@ -266,6 +266,18 @@ describe("Service: endpoints", function () {
   });
 
   describe("DSCSA Lightweight Messaging", function () {
+    it("reads the short-name form routers send (/gtin/…/lot/…/ser/…?exp=) and checks its expiry", async function () {
+      const short = (serial: string, exp?: string) =>
+        get(`/gtin/${GTIN14}/lot/${sw.main.lotNumber}/ser/${serial}?${exp ? `exp=${exp}&` : ""}${LMS}`);
+      const right = await short(sw.main.serials[6]);
+      expect(right.statusCode, right.body).to.equal(200);
+      expect(right.json().data).to.deep.equal({ verified: true });
+      // an expiry that is not the lot's is checked, not dropped (it was read as no expiry before)
+      const wrong = (await short(sw.main.serials[6], "991231")).json();
+      expect(wrong.data.verified).to.equal(false);
+      expect(wrong.data.verificationFailureReason).to.match(/^No_match_GTIN_Serial/);
+    });
+
     it("answers a request with the standard's fields and echoes corrUUID", async function () {
       const res = await get(link(sw.main.lotNumber, sw.main.serials[5], LMS));
       expect(res.statusCode).to.equal(200);

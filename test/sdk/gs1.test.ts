@@ -706,3 +706,17 @@ describe("GS1: one GTIN type from scan to lot id", function () {
     );
   });
 });
+
+describe("GS1 Digital Link 1.0 short names", function () {
+  it("reads /gtin/…/lot/…/ser/…?exp= as the numeric form, so the expiry is checked, not dropped", function () {
+    const numeric = parseDigitalLink("https://vrs.example.com/01/00614141123452/10/L1/21/S1?17=281231");
+    const short = parseDigitalLink("https://vrs.example.com/gtin/00614141123452/lot/L1/ser/S1?exp=281231&linkType=x");
+    expect(short).to.deep.equal(numeric);
+    const mixed = parseDigitalLink("https://vrs.example.com/01/00614141123452/10/L1/21/S1?exp=281231");
+    expect(mixed.elements).to.deep.include({ ai: "17", value: "281231" });
+    expect(() => parseDigitalLink("https://vrs.example.com/gtin/00614141123452/ser/S1/lot/L1")).to.throw(
+      Gs1Error,
+      /order/,
+    );
+  });
+});
