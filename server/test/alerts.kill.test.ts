@@ -97,7 +97,14 @@ describe("alerts: SIGKILL during delivery and restart", function () {
 
     const second = await startService(hookUrl);
     for (let i = 0; i < 3; i++) await order(); // and new alerts while it runs again
-    await waitFor(() => receiver.processed.size === expected.length, 30_000, "every alert");
+    // Every alert, and the one in flight at the kill sent again once its lease (2 s) lapsed: the receiver had counted
+    // it on arrival, so "every alert" alone can be true before the new process retries it.
+    const inFlightSent = () => receiver.requests.filter((r) => r.id === inFlightAtKill).length;
+    await waitFor(
+      () => receiver.processed.size === expected.length && inFlightSent() >= 2,
+      30_000,
+      "every alert, and the in-flight one again",
+    );
     second.kill("SIGTERM");
     await new Promise((resolve) => second.once("exit", resolve));
 
