@@ -464,8 +464,33 @@ function chainReport(p: Prepared, v: Awaited<ReturnType<PackCustody["verify"]>>)
 /** The report of a scan answered from the lot's record: an unknown serial (by the lot's own list), or cannot verify. */
 function localReport(p: Prepared): VerificationReport {
   const { verdict, lot } = p.local!;
+  return reportFromLot(identity(p), lot, verdict);
+}
+
+/** What a report answered from a lot's record alone needs of the lot (its contract record, or a mirror's copy). */
+export interface LotFacts {
+  manufacturer: string;
+  manufacturerSigner: string;
+  regulatorSigner: string;
+  commissionedAt: bigint;
+  releasedAt: bigint;
+  recalledAt: bigint;
+  expiresAt: bigint;
+  serialsRoot: string;
+}
+
+/**
+ * The report for a scan answered from its lot's record, no pack located: an unknown serial (the lot's own list does
+ * not have it), or, with `verdict` null, "cannot verify" (no usable list). Used by the verifier and by a service
+ * answering from its mirror, so both give the same report.
+ */
+export function reportFromLot(
+  id: Pick<VerificationReport, "gtin" | "serial" | "lotNumber" | "lotId" | "index">,
+  lot: LotFacts,
+  verdict: Verdict.UnknownSerial | null,
+): VerificationReport {
   const fromLot = {
-    ...identity(p),
+    ...id,
     state: PackState.Active,
     holder: ZeroAddress,
     shipmentId: 0n,

@@ -3,14 +3,13 @@
  * answers, the pharmacist's sentence), computed from the in-memory mirror and the stored serial lists, with the block
  * they are true at.
  */
-import { ZeroAddress } from "ethers";
 import {
-  CANNOT_VERIFY,
   PackState,
   Verdict,
   gtin14,
   gtinToUint64,
   lotIdOf,
+  reportFromLot,
   responsesFor,
   verdictNameOf,
   withVerificationMessage,
@@ -97,40 +96,7 @@ function fromChain(identity: Identity, v: MirrorVerification, root: string | und
 
 /** As the SDK answers from the lot's record: an unknown serial (by the lot's own list), or cannot verify. */
 function fromLot(identity: Identity, lot: MirrorLot, verdict: Verdict.UnknownSerial | null): VerificationReport {
-  const base = {
-    ...identity,
-    state: PackState.Active,
-    holder: ZeroAddress,
-    shipmentId: 0n,
-    decommissionedAt: 0n,
-    manufacturer: lot.manufacturer,
-    manufacturerSigner: lot.manufacturerSigner,
-    regulatorSigner: lot.regulatorSigner,
-    commissionedAt: lot.commissionedAt,
-    releasedAt: lot.releasedAt,
-    recalledAt: lot.recalledAt,
-    expiresAt: lot.expiresAt,
-    serialsRoot: lot.serialsRoot,
-  };
-  if (verdict === null) {
-    return withVerificationMessage({
-      ...base,
-      verdict: null,
-      verdictName: CANNOT_VERIFY,
-      verified: false,
-      cannotVerify: true,
-      dscsa: { verified: false },
-      eu: { returnCode: null, packStatus: "NOT VERIFIED (SERIAL LIST NOT AVAILABLE)" },
-    });
-  }
-  return withVerificationMessage({
-    ...base,
-    verdict,
-    verdictName: verdictNameOf(verdict),
-    verified: false,
-    cannotVerify: false,
-    ...responsesFor(verdict, PackState.Active),
-  });
+  return reportFromLot(identity, lot, verdict);
 }
 
 /** A report as JSON: 64-bit numbers as decimal strings, the pack state by name too. */
