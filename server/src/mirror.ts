@@ -9,7 +9,7 @@
  * equal to the contract's `verify` at the same block over random packs and custody histories.
  */
 import { ZeroAddress, type Log } from "ethers";
-import { LotStatus, PackState, ProductStatus, Verdict, type PharmaChainClient } from "@pharmachain/sdk";
+import { LotStatus, PackState, ProductStatus, Verdict, type LotRecord, type PharmaChainClient } from "@pharmachain/sdk";
 
 /** The block an answer was computed at. */
 export interface BlockRef {
@@ -18,22 +18,8 @@ export interface BlockRef {
   timestamp: number;
 }
 
-/** A lot's record as `ProductLots.lot` returns it. */
-export interface MirrorLot {
-  lotId: string;
-  gtin: bigint;
-  manufacturer: string;
-  expiresAt: bigint;
-  unitCount: number;
-  status: LotStatus;
-  recalled: boolean;
-  commissionedAt: bigint;
-  releasedAt: bigint;
-  recalledAt: bigint;
-  serialsRoot: string;
-  manufacturerSigner: string;
-  regulatorSigner: string;
-}
+/** A lot's record as the SDK's `lot()` reads it, less the batch record's hash, which no answer uses. */
+export type MirrorLot = Omit<LotRecord, "dataHash">;
 
 /** A run of consecutive packs, as `PackCustody.runs` returns it (already settled). */
 export interface MirrorRun {
