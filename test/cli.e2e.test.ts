@@ -703,13 +703,19 @@ describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, fun
       "--regulator",
       address("regulator"),
     ];
-    // No key: a dry run signs nothing.
+    // No key: a dry run signs nothing. Every step would be refused, so the plan exits 5 (refused), not 0.
+    const refusedPlan = async (a: string[]) => {
+      const r = await cli(a);
+      expect(r.code, `${a.join(" ")}\n${r.stderr}`).to.equal(5);
+      return r;
+    };
     const [text, json, xml] = await Promise.all([
-      ok(args),
-      ok([...args, "--json"]),
+      refusedPlan(args),
+      refusedPlan([...args, "--json"]),
       // The EPCIS 1.2 XML original of the same example plans the same.
-      ok(["epcis", "import", DSCSA_XML, ...args.slice(3), "--json"]),
+      refusedPlan(["epcis", "import", DSCSA_XML, ...args.slice(3), "--json"]),
     ]);
+    expect(text.stdout).to.contain("every step would be refused");
 
     const lines = text.stdout.split("\n");
     expect(lines).to.include("1 lot(s), 2 operation(s), 0 event(s) not representable");

@@ -62,6 +62,9 @@ function wholeNumber(ctx: Context, name: string): number | undefined {
   return Number(v);
 }
 
+/** The exit code of a refusal (the README's table: 5, refused by the contracts or the plan's checks). */
+const EXIT_REFUSED = 5;
+
 /** `pharmachain epcis export lot LOT | pack PACK | shipment ID` (a pack as `packAt` reads it). */
 export const epcisExportCommand: EpcisCommand = {
   summary:
@@ -279,7 +282,14 @@ export const epcisImportCommand: EpcisCommand = {
             "  each signer: pharmachain lot sign ATTESTATION --out SIGNATURE.json; then import with --attestation and --signature",
           );
       }
-      return { lines, json: { ...plan, attestations: written } };
+      // A plan whose every step would be refused is not a success: exit 5, as the import itself would end.
+      const refusedAll = plan.operations.length > 0 && plan.operations.every((op) => op.refused);
+      if (refusedAll) lines.push("every step would be refused: nothing of this document can be imported as it stands");
+      return {
+        lines,
+        json: { ...plan, attestations: written },
+        ...(refusedAll ? { exitCode: EXIT_REFUSED } : {}),
+      };
     }
 
     const wallet = await loadWallet(keySource(ctx), p);
