@@ -863,11 +863,13 @@ export class PharmaChainClient {
   }
 
   /** Every run of the lot (consecutive packs sharing holder and state), read page by page. */
-  async runs(lotId: string, pageSize = 500): Promise<RunRecord[]> {
+  async runs(lotId: string, pageSize = 500, options: { blockTag?: number } = {}): Promise<RunRecord[]> {
     const all: RunRecord[] = [];
     let from = 0;
     for (;;) {
-      const [page, next] = await this.read((at) => this.custody.runs(lotId, from, pageSize, at));
+      const [page, next] = await this.read((at) =>
+        this.custody.runs(lotId, from, pageSize, options.blockTag === undefined ? at : options),
+      );
       for (const r of page) {
         all.push({
           start: Number(r.start),

@@ -437,15 +437,10 @@ function identity(p: Prepared): Pick<VerificationReport, "gtin" | "serial" | "lo
 }
 
 function chainReport(p: Prepared, v: Awaited<ReturnType<PackCustody["verify"]>>): VerificationReport {
-  const verdict = Number(v.verdict) as Verdict;
-  const state = Number(v.state) as PackState;
-  return withMessage({
-    ...identity(p),
-    verdict,
-    verdictName: VERDICTS[verdict].name,
-    verified: verdict === Verdict.Verified,
-    cannotVerify: false,
-    state,
+  // The struct is an ethers Result: its fields are read by name (a spread would copy only its positions).
+  const answer = {
+    verdict: Number(v.verdict) as Verdict,
+    state: Number(v.state) as PackState,
     holder: v.holder,
     shipmentId: v.shipmentId,
     decommissionedAt: v.decommissionedAt,
@@ -456,8 +451,47 @@ function chainReport(p: Prepared, v: Awaited<ReturnType<PackCustody["verify"]>>)
     releasedAt: v.releasedAt,
     recalledAt: v.recalledAt,
     expiresAt: v.expiresAt,
-    ...(p.root === undefined ? {} : { serialsRoot: p.root }),
-    ...responsesFor(verdict, state),
+  };
+  return reportFromChain(identity(p), answer, p.root);
+}
+
+/** The contract's `Verification` answer for a pack, with its verdict and state as the SDK's enums. */
+export interface ChainVerification extends LotFacts {
+  verdict: Verdict;
+  state: PackState;
+  holder: string;
+  shipmentId: bigint;
+  decommissionedAt: bigint;
+}
+
+/**
+ * The report for a pack the contract (or a service's mirror of it) answered: the verdict with its name, DSCSA and EU
+ * answers and message. `root` is the lot's `serialsRoot` when known.
+ */
+export function reportFromChain(
+  id: Pick<VerificationReport, "gtin" | "serial" | "lotNumber" | "lotId" | "index">,
+  v: Omit<ChainVerification, "serialsRoot">,
+  root: string | undefined,
+): VerificationReport {
+  return withMessage({
+    ...id,
+    verdict: v.verdict,
+    verdictName: VERDICTS[v.verdict].name,
+    verified: v.verdict === Verdict.Verified,
+    cannotVerify: false,
+    state: v.state,
+    holder: v.holder,
+    shipmentId: v.shipmentId,
+    decommissionedAt: v.decommissionedAt,
+    manufacturer: v.manufacturer,
+    manufacturerSigner: v.manufacturerSigner,
+    regulatorSigner: v.regulatorSigner,
+    commissionedAt: v.commissionedAt,
+    releasedAt: v.releasedAt,
+    recalledAt: v.recalledAt,
+    expiresAt: v.expiresAt,
+    ...(root === undefined ? {} : { serialsRoot: root }),
+    ...responsesFor(v.verdict, v.state),
   });
 }
 

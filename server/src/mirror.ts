@@ -9,7 +9,15 @@
  * equal to the contract's `verify` at the same block over random packs and custody histories.
  */
 import { ZeroAddress, type Log } from "ethers";
-import { LotStatus, PackState, ProductStatus, Verdict, type LotRecord, type PharmaChainClient } from "@pharmachain/sdk";
+import {
+  LotStatus,
+  PackState,
+  ProductStatus,
+  Verdict,
+  type LotRecord,
+  type PharmaChainClient,
+  type RunRecord,
+} from "@pharmachain/sdk";
 
 /** The block an answer was computed at. */
 export interface BlockRef {
@@ -22,14 +30,7 @@ export interface BlockRef {
 export type MirrorLot = Omit<LotRecord, "dataHash">;
 
 /** A run of consecutive packs, as `PackCustody.runs` returns it (already settled). */
-export interface MirrorRun {
-  start: number;
-  end: number;
-  holder: string;
-  state: PackState;
-  head: PackState;
-  aux: bigint;
-}
+export type MirrorRun = RunRecord;
 
 interface LotEntry {
   /** The block it was read at; valid at any later block until the lot changes. */
@@ -314,24 +315,7 @@ export class CustodyMirror {
       manufacturerSigner: l.manufacturerSigner,
       regulatorSigner: l.regulatorSigner,
     };
-    const runs: MirrorRun[] = [];
-    const pageSize = this.options.pageSize ?? 1000;
-    let from = 0;
-    for (;;) {
-      const [page, next] = await this.client.custody.runs(lotId, from, pageSize, { blockTag });
-      for (const r of page) {
-        runs.push({
-          start: Number(r.start),
-          end: Number(r.end),
-          holder: r.holder,
-          state: Number(r.state) as PackState,
-          head: Number(r.head) as PackState,
-          aux: r.aux,
-        });
-      }
-      if (Number(next) === 0 || page.length === 0) break;
-      from = Number(next);
-    }
+    const runs: MirrorRun[] = await this.client.runs(lotId, this.options.pageSize ?? 1000, { blockTag });
     return { block: blockTag, lot, runs, starts: Uint32Array.from(runs.map((r) => r.start)) };
   }
 

@@ -9,10 +9,8 @@ import {
   gtin14,
   gtinToUint64,
   lotIdOf,
+  reportFromChain,
   reportFromLot,
-  responsesFor,
-  verdictNameOf,
-  withVerificationMessage,
   type Manifest,
   type PackScan,
   type VerificationReport,
@@ -72,26 +70,7 @@ export class Verifier {
 type Identity = Pick<VerificationReport, "gtin" | "serial" | "lotNumber" | "lotId" | "index">;
 
 function fromChain(identity: Identity, v: MirrorVerification, root: string | undefined): VerificationReport {
-  return withVerificationMessage({
-    ...identity,
-    verdict: v.verdict,
-    verdictName: verdictNameOf(v.verdict),
-    verified: v.verdict === Verdict.Verified,
-    cannotVerify: false,
-    state: v.state,
-    holder: v.holder,
-    shipmentId: v.shipmentId,
-    decommissionedAt: v.decommissionedAt,
-    manufacturer: v.manufacturer,
-    manufacturerSigner: v.manufacturerSigner,
-    regulatorSigner: v.regulatorSigner,
-    commissionedAt: v.commissionedAt,
-    releasedAt: v.releasedAt,
-    recalledAt: v.recalledAt,
-    expiresAt: v.expiresAt,
-    ...(root === undefined ? {} : { serialsRoot: root }),
-    ...responsesFor(v.verdict, v.state),
-  });
+  return reportFromChain(identity, v, root);
 }
 
 /** As the SDK answers from the lot's record: an unknown serial (by the lot's own list), or cannot verify. */
