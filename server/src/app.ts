@@ -185,6 +185,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     verifier,
     responderGLN: config.responderGLN,
     ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
+    ...(config.lmsNotVerified ? { notVerified: config.lmsNotVerified } : {}),
     ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });

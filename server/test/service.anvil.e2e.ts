@@ -109,6 +109,8 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
           ALERTS_POLL_MS: "250",
           ALERTS_FROM_BLOCK: String(fromBlock),
           ALERTS_WEBHOOK_ALLOW: "loopback",
+          // this responder's policy: a recalled pack is answered not verified (Manufacturer_policy)
+          PHARMACHAIN_LMS_NOT_VERIFIED: "Recalled",
         },
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -291,6 +293,19 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
     };
     expect(ready.status).to.equal("ready");
     expect(ready.alerts.cursor).to.be.at.least(recall.tx.blockNumber);
+    // DSCSA Lightweight Messaging with the responder's policy for recalled packs
+    const corrUUID = "0f9d3c4e-2b1a-4c5d-8e7f-6a5b4c3d2e1f";
+    const lms = await fetch(
+      new URL(
+        `${link("ANV-A", serial)}?linkType=gs1:verificationService&context=dscsaSaleableReturn&reqGLN=0614141073467&corrUUID=${corrUUID}`,
+        service.url,
+      ),
+    );
+    expect(lms.status).to.equal(200);
+    expect(await lms.json()).to.deep.include({
+      corrUUID,
+      data: { verified: false, verificationFailureReason: "Manufacturer_policy", additionalInfo: "Recalled" },
+    });
   });
 
   it("never delivers a recall orphaned before it had the confirmations; the mirror answers it only while it stood", async function () {
