@@ -9,6 +9,7 @@
  * | `--host H`          | `PHARMACHAIN_HOST`               | `127.0.0.1`                      |
  * | `--port N`          | `PHARMACHAIN_PORT`               | `8787`                           |
  * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
+ * |                     | `PHARMACHAIN_LMS_NOT_VERIFIED`   | (none; `Recalled`, `Expired`)    |
  */
 import type { AlertsConfig } from "./alerts/config";
 
