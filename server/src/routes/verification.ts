@@ -318,8 +318,10 @@ export function verificationRoutes(app: FastifyInstance, options: VerificationRo
         description:
           "`/01/{gtin}/10/{lot}/21/{serial}?17=YYMMDD`, also under any path prefix. `linkType=all`: the linkset " +
           "(application/linkset+json). `linkType=gs1:verificationService` with `context`, `reqGLN`, `corrUUID`: the " +
-          "DSCSA Lightweight Messaging answer (an unknown GTIN is 404). Otherwise the verdict: JSON, or HTML for a " +
-          "browser. A pack that is not genuine is an answer (200), not an error.",
+          "DSCSA Lightweight Messaging answer (an unknown GTIN is 404). `/01/{gtin}?linkType=checkConnectivity` with " +
+          "`reqGLN`, `corrUUID`: Lightweight Messaging's connectivity check (200 when the GTIN is served, else 404). " +
+          "`linkType=gs1:epcis`: the pack's history as EPCIS 2.0 (application/ld+json). Otherwise the verdict: JSON, " +
+          "or HTML for a browser. A pack that is not genuine is an answer (200), not an error. Other methods: 405.",
         response: { 200: VerdictSchema },
       },
     },
