@@ -374,7 +374,9 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
     expect(await w.provider.getTransactionReceipt(recall.tx.hash)).to.equal(null);
     await waitFor(async () => (await alertsStatus()).lastReorg !== null, 30_000, "the reorganisation found");
     const { lastReorg } = await alertsStatus();
-    expect(lastReorg!.ancestor).to.equal(recall.tx.blockNumber - 1);
+    // the highest block whose hash it stored and the chain still has: the one before the recall's, or an earlier
+    // batch's last block when a batch spanned several blocks (a slow poll); only the recall's alert was after it
+    expect(lastReorg!.ancestor).to.be.lessThan(recall.tx.blockNumber);
     expect(lastReorg!.orphanedAlerts).to.equal(1);
     const cancelled = (await deliveries()).find((d) => d.alertId === recallId)!;
     expect(cancelled.status).to.equal("cancelled");
