@@ -452,6 +452,25 @@ describe("Service: endpoints", function () {
       expectProblem(await get(link(sw.main.lotNumber, "SFAKE0003", "linkType=gs1:epcis")), 404, "21");
       expectProblem(await get(`/01/${UNKNOWN_GTIN}/10/X/21/Y?linkType=gs1:epcis`), 404, "01");
     });
+
+    it("adds the links other parts of the service register to the linkset, those of one type together", async function () {
+      const CERT = "https://gs1.org/voc/certificationInfo";
+      service.registerLinks((anchor, parsed) => ({
+        [CERT]: [
+          {
+            href: `${anchor}?linkType=gs1:certificationInfo`,
+            title: `lot ${parsed.scan.lotNumber}`,
+            type: "application/json",
+          },
+        ],
+      }));
+      service.registerLinks(() => ({
+        [CERT]: [{ href: "https://example.com/cert", title: "second", type: "text/html" }],
+      }));
+      const set = (await get(link(sw.main.lotNumber, sw.main.serials[4], "linkType=all"))).json().linkset[0];
+      expect(set[CERT].map((l: { title: string }) => l.title)).to.deep.equal([`lot ${sw.main.lotNumber}`, "second"]);
+      expect(set["https://gs1.org/voc/verificationService"]).to.have.length(1);
+    });
   });
 
   describe("proofs for holders", function () {

@@ -40,7 +40,23 @@ export interface VerificationRouteOptions {
    * More links for a pack's linkset (the documents of a product or lot, …), by link type IRI: other parts of the
    * service register the links they answer here, so that the linkset names every link the service has.
    */
-  extraLinks?: (anchor: string, link: ParsedLink) => Record<string, LinksetLink[]>;
+  extraLinks?: LinkProvider;
+}
+
+/** Links a part of the service adds to a pack's linkset, by link type IRI. */
+export type LinkProvider = (anchor: string, link: ParsedLink) => Record<string, LinksetLink[]>;
+
+/** The links of several providers, those of one link type together. */
+export function mergeLinks(
+  providers: readonly LinkProvider[],
+  anchor: string,
+  link: ParsedLink,
+): Record<string, LinksetLink[]> {
+  const out: Record<string, LinksetLink[]> = {};
+  for (const provider of providers) {
+    for (const [type, links] of Object.entries(provider(anchor, link))) (out[type] ??= []).push(...links);
+  }
+  return out;
 }
 
 /** One target of a linkset (RFC 9264 target object, with GS1's `title` and `type`). */
