@@ -116,6 +116,13 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
       },
     );
     children.push(child);
+    // should the test process exit without its after hook, the service goes with it (by its process id)
+    const pid = child.pid!;
+    const killOnExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
+    };
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
     let output = "";
     child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
     child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
