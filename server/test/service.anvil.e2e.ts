@@ -126,6 +126,7 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
     let output = "";
     child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
     child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    let earlyExit = (_code: number | null): void => {};
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`pharmachain serve did not start:\n${output}`)), 90_000);
       child.stdout!.on("data", () => {
@@ -135,12 +136,13 @@ describe("the service on anvil with 1-second blocks: scans, serial lists, alerts
           resolve(m[1]);
         }
       });
-      child.once("exit", (code) => {
+      earlyExit = (code) => {
         clearTimeout(timer);
         reject(new Error(`pharmachain serve exited with ${code}:\n${output}`));
-      });
+      };
+      child.once("exit", earlyExit);
     });
-    child.removeAllListeners("exit");
+    child.off("exit", earlyExit);
     return { child, url, output: () => output };
   }
 
