@@ -15,7 +15,7 @@ import { CustodyMirror } from "./mirror";
 import { problemHandler } from "./problem";
 import { SerialStore } from "./serials";
 import { Verifier } from "./verifier";
-import { verificationRoutes } from "./routes/verification";
+import { mergeLinks, verificationRoutes, type LinkProvider } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
 
@@ -40,6 +40,8 @@ export interface Service {
   verifier: Verifier;
   auth: Auth;
   requireAccount: preHandlerAsyncHookHandler;
+  /** Adds links to every pack's GS1 linkset (`?linkType=all`): a part of the service names the links it answers. */
+  registerLinks(provider: LinkProvider): void;
   /** Stops the mirror and the app (not the database: its owner closes it). */
   close(): Promise<void>;
 }
@@ -181,10 +183,13 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   );
 
   authRoutes(app, auth);
+  const linkProviders: LinkProvider[] = [];
   verificationRoutes(app, {
+    extraLinks: (anchor, link) => mergeLinks(linkProviders, anchor, link),
     verifier,
     responderGLN: config.responderGLN,
     ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
+    ...(config.lmsNotVerified ? { notVerified: config.lmsNotVerified } : {}),
     ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
@@ -215,6 +220,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     verifier,
     auth,
     requireAccount: auth.requireAccount,
+    registerLinks: (provider) => void linkProviders.push(provider),
     close: async () => {
       mirror.stop();
       await watcher?.stop();

@@ -9,6 +9,7 @@
  * | `--host H`          | `PHARMACHAIN_HOST`               | `127.0.0.1`                      |
  * | `--port N`          | `PHARMACHAIN_PORT`               | `8787`                           |
  * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
+ * |                     | `PHARMACHAIN_LMS_NOT_VERIFIED`   | (none; `Recalled`, `Expired`)    |
  */
 import type { AlertsConfig } from "./alerts/config";
 
@@ -27,6 +28,12 @@ export interface ServiceConfig {
   port: number;
   /** The responder's GLN in DSCSA Lightweight Messaging answers. */
   responderGLN: string;
+  /**
+   * Lightweight Messaging: recalled or expired packs the manufacturer's policy answers `verified: false` with the
+   * reason `Manufacturer_policy` (PHARMACHAIN_LMS_NOT_VERIFIED=Recalled,Expired; default none: `verified: true` with
+   * `additionalInfo`, as the standard's scenarios answer).
+   */
+  lmsNotVerified?: ("Recalled" | "Expired")[];
   /** Where a browser is sent for a verdict page (`{link}` is the Digital Link); none: a plain HTML answer. */
   webPageUrl?: string;
   rateLimit: RateLimitConfig | false;
@@ -67,6 +74,20 @@ const int = (name: string, value: string | undefined): number | undefined => {
   return n;
 };
 
+/** `Recalled,Expired` as the Lightweight Messaging policy list; anything else is refused. */
+export function lmsPolicyOf(value: string): ("Recalled" | "Expired")[] {
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "")
+    .map((v) => {
+      if (v !== "Recalled" && v !== "Expired") {
+        throw new Error(`PHARMACHAIN_LMS_NOT_VERIFIED takes Recalled and Expired, not "${v}"`);
+      }
+      return v;
+    });
+}
+
 /** The configuration from environment variables (`PHARMACHAIN_*`), over the defaults. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const base = defaultConfig();
@@ -77,6 +98,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     port: int("PHARMACHAIN_PORT", env.PHARMACHAIN_PORT) ?? base.port,
     responderGLN: env.PHARMACHAIN_RESPONDER_GLN || base.responderGLN,
     ...(env.PHARMACHAIN_WEB_PAGE_URL ? { webPageUrl: env.PHARMACHAIN_WEB_PAGE_URL } : {}),
+    ...(env.PHARMACHAIN_LMS_NOT_VERIFIED ? { lmsNotVerified: lmsPolicyOf(env.PHARMACHAIN_LMS_NOT_VERIFIED) } : {}),
     rateLimit: limitOff
       ? false
       : {
