@@ -97,7 +97,7 @@ describe("CLI: arguments checked before connecting, and help from the parser's t
     [["product", "approve", "00614141123459"], 3, "check digit 9, expected 2"],
     [["product", "reject", "12345"], 3, "has 5 digits"],
     [["product", "show", "ABC"], 3, "digits only"],
-    [["manifest", "build", "missing.csv", "--out", "m.json"], 6, "SERIALS_FILE: no file at missing.csv"],
+    [["manifest", "build", "missing.csv", "--out", "m.json"], 6, "no serial file at missing.csv"],
     [
       [
         "lot",
@@ -130,7 +130,7 @@ describe("CLI: arguments checked before connecting, and help from the parser's t
       2,
       "--batch-record FILE, or its hash --data-hash HASH",
     ],
-    [["lot", "sign", "missing.json", "--out", "s.json"], 6, "ATTESTATION.json: no file at missing.json"],
+    [["lot", "sign", "missing.json", "--out", "s.json"], 6, "no attestation file at missing.json"],
     [["lot", "commission", "attestation.json"], 2, "give at least one of --manufacturer-signature"],
     [["lot", "cosign", "attestation.json", "--signature", "none.json"], 6, "--signature: no file at none.json"],
     [["lot", "recall", GTIN], 3, `lot "${GTIN}" must be a lot id (0x…) or GTIN/LOTNUMBER`],
@@ -184,7 +184,7 @@ describe("CLI: arguments checked before connecting, and help from the parser's t
     [["history", "planet", "x"], 2, 'KIND "planet" is not one of lot, pack, shipment, order, stakeholder'],
     [["history", "stakeholder", "0x1"], 3, 'account "0x1" is not an Ethereum address'],
     [["epcis", "export", "shipment", "x"], 3, 'shipment "x" must be a whole number'],
-    [["epcis", "import", "missing.json"], 6, "FILE: no file at missing.json"],
+    [["epcis", "import", "missing.json"], 6, "no EPCIS document at missing.json"],
     [
       ["epcis", "import", "doc.json", "--dry-run", "--attestation", "attestation.json"],
       2,

@@ -60,6 +60,8 @@ export interface ArgSpec {
   help?: string;
   /** An example value, when the format's would not fit. */
   example?: string;
+  /** What the argument is, for messages ("no attestation file at …"); default its name. */
+  noun?: string;
 }
 
 export interface Command {

@@ -207,7 +207,7 @@ export const epcisImportCommand: EpcisCommand = {
     "import an EPCIS document (2.0 JSON-LD or 1.x XML) as lots, shipments and decommissions (--dry-run: print the plan, and with --out write the lots' attestations for the regulator to sign)",
   usage:
     "epcis import FILE [--dry-run] [--parties FILE] [--manufacturer ADDRESS] [--regulator ADDRESS] [--out DIR] [--deadline TIME] [--attestation FILE]... [--signature FILE]...",
-  args: [{ name: "FILE", format: "file", help: "the EPCIS document" }],
+  args: [{ name: "FILE", format: "file", help: "the EPCIS document", noun: "EPCIS document" }],
   check(ctx) {
     if (ctx.values["dry-run"] === true && (strs(ctx, "attestation").length || strs(ctx, "signature").length)) {
       throw new UsageError("--attestation and --signature are for the import itself, not --dry-run");

@@ -53,7 +53,9 @@ function named(what: string, value: string, cause: unknown): InvalidInputError {
 
 /** Refuses a file or folder that is not there, as "not found" (exit 6). */
 function mustExist(value: string, what: string, kind: "file" | "folder" | "file or folder"): void {
-  if (!fs.existsSync(value)) throw new NotFoundError(`${what}: no ${kind} at ${value}`);
+  // an option is named (`--manifest: no file at m.json`); an argument by what it is (`no attestation file at a.json`)
+  if (!fs.existsSync(value))
+    throw new NotFoundError(what.startsWith("--") ? `${what}: no ${kind} at ${value}` : `no ${what} at ${value}`);
   const isDir = fs.statSync(value).isDirectory();
   if (kind === "file" && isDir) throw new InvalidInputError(`${what}: ${value} is a folder, not a file`);
   if (kind === "folder" && !isDir) throw new InvalidInputError(`${what}: ${value} is a file, not a folder`);
@@ -596,7 +598,7 @@ export function checkArguments(command: Command, ctx: Context, globalOptions: Re
     for (const spec of command.args) {
       const take = spec.rest ? ctx.args.slice(i) : ctx.args.slice(i, i + 1);
       if (take.length === 0 && !spec.optional) throw new UsageError(`missing ${spec.name}`);
-      for (const value of take) argFormat(spec).check?.(value, spec.name);
+      for (const value of take) argFormat(spec).check?.(value, spec.noun ?? spec.name);
       i += take.length;
     }
     if (ctx.args.length > i) throw new UsageError(`unexpected argument "${ctx.args[i]}"`);

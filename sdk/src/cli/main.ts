@@ -690,7 +690,7 @@ const COMMANDS: Record<string, Command> = {
       "Serial Number…); --column NAME|N (N from 1) says which column otherwise. Example: manifest build " +
       "serials.csv --column SN --out manifest.json",
     usage: "manifest build SERIALS_FILE --out MANIFEST.json [--column NAME|N] [--force]",
-    args: [{ name: "SERIALS_FILE", format: "file" }],
+    args: [{ name: "SERIALS_FILE", format: "file", noun: "serial file" }],
     options: { out: { type: "string", required: true }, column: { type: "string" }, force: { type: "boolean" } },
     async run(ctx) {
       const file = arg(ctx, 0, "SERIALS_FILE");
@@ -769,7 +769,7 @@ const COMMANDS: Record<string, Command> = {
   "lot sign": {
     summary: "sign a lot attestation with your key and write the signature to a file; offline",
     usage: "lot sign ATTESTATION.json --out SIGNATURE.json [--chain-id N] [--deployment PATH]",
-    args: [{ name: "ATTESTATION.json", format: "file" }],
+    args: [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
     options: { out: { type: "string", required: true } },
     async run(ctx) {
       const file = arg(ctx, 0, "ATTESTATION.json");
@@ -817,7 +817,7 @@ const COMMANDS: Record<string, Command> = {
   "lot commission": simple(
     "record a lot from its attestation and signatures (anyone may submit)",
     "lot commission ATTESTATION.json [--manufacturer-signature FILE] [--regulator-signature FILE]",
-    [{ name: "ATTESTATION.json", format: "file" }],
+    [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
     { "manufacturer-signature": { type: "string" }, "regulator-signature": { type: "string" } },
     async (c, ctx) => {
       const file = arg(ctx, 0, "ATTESTATION.json");
@@ -847,7 +847,7 @@ const COMMANDS: Record<string, Command> = {
   "lot cosign": simple(
     "add the missing signature to a pending lot",
     "lot cosign ATTESTATION.json --signature FILE",
-    [{ name: "ATTESTATION.json", format: "file" }],
+    [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
     { signature: { type: "string", required: true } },
     async (c, ctx) => {
       const file = arg(ctx, 0, "ATTESTATION.json");
