@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {PackState} from "../Common.sol";
+
+/**
+ * @title PackRunsDense: a lot's runs as start bits in a bitmap with summary levels, and run data packed by rank
+ * @author PharmaChain
+ * @notice A prototype of a denser store for the runs of {PackRuns} (issue 11's gas ceilings), measured by
+ * `npm run bench:dense` against PackRuns on identical harnesses; not used by PackCustody yet (docs/dense-runs.md).
+ *
+ * Layout of one lot (every word is found from a pack index, never by walking runs):
+ * - **Leaf** `b` (packs `[64b, 64b + 64)`), one word: bit `i` of its low 64 bits is set when pack `64b + i` starts a
+ *   run (pack 0 always does: its bit is implied), and its high 192 bits hold the records of the leaf's first three
+ *   runs in the order of their starts (their *rank*), 64 bits each. Records of ranks 3 and up are in `more` words,
+ *   four a word, keyed `b << 4 | (rank - 3) / 4`. A run is found at its start's leaf: no record for runs that start
+ *   in another leaf.
+ * - **Summary** levels: bit `b % 256` of `l1[b / 256]` is set when leaf `b` (`b >= 1`) has a start; bit `j % 256` of
+ *   `l2[j / 256]` when `l1[j]` (`j >= 1`) is not zero; bit `k % 256` of `l3[k / 256]` when `l2[k]` (`k >= 1`) is not
+ *   zero. Index 0 of each level is not tracked (leaf 0 always has a start), so a lot of up to 16,384 packs only ever
+ *   writes `l1[0]`. The run holding a pack (the greatest start at or before it) is found in at most 3 words below
+ *   16,384 packs, 5 below 4,194,304, and 10 up to 2^32 (`l3` has 4 words): bounded by words, not runs.
+ * - A **record** (64 bits): `holderId | state << 24 | head << 28 | aux << 32`. Holders are interned to 24-bit ids
+ *   ({Holders}; id 0 is the lot's manufacturer, so an untouched lot stores nothing: one run `[0, unitCount)` held by
+ *   the manufacturer, `Active`), states and heads are 4 bits (PackState has 11 values), `aux` is 32 bits (a shipment
+ *   id below 2^32, or a time in seconds before 2106; PackRuns has 48).
+ *
+ * The semantics are PackRuns' (heads, aux, merges): a run may carry a *head*, an individual state of its first pack
+ * with `aux` its time, the rest `Active` with aux 0; a one-pack run is never a head run; and **no two adjacent runs
+ * are equal** ({joins}): a write that would leave such a pair merges it, as does a run whose head pack continues the
+ * run before it (the start moves one pack on). Every write is O(runs touched + records shifted in the leaves
+ * touched); a leaf holds at most 64 records, so a shift rewrites at most 17 words.
+ */
+library PackRunsDense {
+    /// @notice One lot's runs.
+    struct Lot {
+        /// @dev leaf `b`: start bits (low 64) and the records of ranks 0 to 2.
+        mapping(uint256 leaf => uint256) leaf;
+        /// @dev records of ranks 3 and up: `b << 4 | (rank - 3) / 4`, four a word.
+        mapping(uint256 key => uint256) more;
+        /// @dev summary levels (see the layout).
+        mapping(uint256 index => uint256) l1;
+        mapping(uint256 index => uint256) l2;
+        mapping(uint256 index => uint256) l3;
+    }
+
+    /// @notice Interned holders, shared by every lot: an account's id is fixed at its first use.
+    struct Holders {
+        mapping(address account => uint256) idOf;
+        mapping(uint256 id => address) accountOf;
+        uint256 count;
+    }
+
+    /// @notice A run as read.
+    struct Run {
+        uint32 start;
+        /// @dev exclusive end.
+        uint32 end;
+        address holder;
+        PackState state;
+        /// @dev `Active` when there is no head; else the state of the run's first pack.
+        PackState head;
+        /// @dev the shipment id while `InTransit`; the time of the decommission (of the head when there is one).
+        uint48 aux;
+    }
+
+    /// @dev A leaf's words, loaded once and written back once.
+    struct Bucket {
+        uint256 index;
+        uint256 leaf;
+        uint256[16] more;
+        uint256 loaded;
+        uint256 dirty;
+    }
+
+    uint256 private constant _NONE = type(uint256).max;
+    uint256 private constant _MASK64 = (1 << 64) - 1;
+    uint256 private constant _BITMASK_HEAD = uint256(0xf) << 28;
+    uint256 private constant _BITMASK_AUX = uint256(0xffffffff) << 32;
+    /// @dev holder and state: what two runs that may join share.
+    uint256 private constant _BITMASK_HOLDER_STATE = (1 << 28) - 1;
+    /// @dev `l3` words: 2^32 packs are 2^26 leaves, 2^18 `l1` words, 2^10 `l2` words.
+    uint256 private constant _L3_WORDS = 4;
+
+    /// @notice `[start, end)` is not a non-empty range of the lot's `unitCount` packs.
+    error PackRunsDenseInvalidRange(uint32 start, uint32 end, uint32 unitCount);
+    /// @notice `aux` does not fit a record's 32 bits.
+    error PackRunsDenseAuxTooLarge(uint48 aux);
+    /// @notice Every 24-bit holder id is taken.
+    error PackRunsDenseHoldersExhausted();
+
+    // ------------------------------------------------------------------ holders
+
+    /**
+     * @dev The id of `account` in a lot made by `manufacturer` (0 for the manufacturer), interning it on first use
+     * (two new words, once per account for all lots).
+     */
+    function intern(Holders storage h, address account, address manufacturer) internal returns (uint256 id) {
+        if (account == manufacturer) return 0;
+        id = h.idOf[account];
+        if (id != 0) return id;
+        id = h.count + 1;
+        if (id >= 1 << 24) revert PackRunsDenseHoldersExhausted();
+        h.count = id;
+        h.idOf[account] = id;
+        h.accountOf[id] = account;
+    }
+
+    /// @dev The account of holder id `id` in a lot made by `manufacturer`.
+    function accountOf(Holders storage h, uint256 id, address manufacturer) internal view returns (address) {
+        return id == 0 ? manufacturer : h.accountOf[id];
+    }
+
+    /// @dev A record: no head.
+    function record(uint256 holderId, PackState state, uint48 aux) internal pure returns (uint256) {
+        if (aux > type(uint32).max) revert PackRunsDenseAuxTooLarge(aux);
+        return holderId | (uint256(uint8(state)) << 24) | (uint256(aux) << 32);
+    }
+
+    /// @dev The holder id of a record.
+    function holderIdOf(uint256 r) internal pure returns (uint256) {
+        return r & 0xffffff;
+    }
+
+    /// @dev The state of a record (of its packs after a head).
+    function stateOf(uint256 r) internal pure returns (PackState) {
+        return PackState((r >> 24) & 0xf);
+    }
+
+    /// @dev The head of a record (`Active`: none).
+    function headOf(uint256 r) internal pure returns (PackState) {
+        return PackState((r >> 28) & 0xf);
+    }
+
+    /// @dev The aux of a record.
+    function auxOf(uint256 r) internal pure returns (uint48) {
+        return uint48(r >> 32);
+    }
+
+    /**
+     * @dev Whether run `b` continues run `a` unchanged: same holder and state, `b` has no head, and the same aux as
+     * `a`'s packs after its head. As {PackRuns-joins}.
+     */
+    function joins(uint256 a, uint256 b) internal pure returns (bool) {
+        if (b & _BITMASK_HEAD != 0 || (a ^ b) & _BITMASK_HOLDER_STATE != 0) return false;
+        uint256 restAux = a & _BITMASK_HEAD == 0 ? a & _BITMASK_AUX : 0;
+        return restAux == b & _BITMASK_AUX;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @dev Whether pack `p` starts a run.
+    function isStart(Lot storage l, uint256 p) internal view returns (bool) {
+        return (_bits(l, p >> 6) >> (p & 63)) & 1 == 1;
+    }
+
+    /// @dev The greatest run start at or before `p` (the start of the run holding `p`). O(words).
+    function startOf(Lot storage l, uint256 p) internal view returns (uint256) {
+        uint256 b = p >> 6;
+        uint256 m = _bits(l, b) & ((2 << (p & 63)) - 1);
+        if (m != 0) return (b << 6) | Math.log2(m);
+        b = _prevLeaf(l, b - 1);
+        return (b << 6) | Math.log2(_bits(l, b));
+    }
+
+    /// @dev The least run start in `[p, limit)`, or `limit` when there is none. O(words), and no word past `limit`.
+    function nextStart(Lot storage l, uint256 p, uint256 limit) internal view returns (uint256) {
+        if (p >= limit) return limit;
+        uint256 b = p >> 6;
+        uint256 m = (_bits(l, b) >> (p & 63)) << (p & 63);
+        uint256 s;
+        if (m != 0) {
+            s = (b << 6) | _lsb(m);
+        } else {
+            uint256 last = (limit - 1) >> 6;
+            if (b >= last) return limit;
+            b = _nextLeaf(l, b + 1, last);
+            if (b == _NONE) return limit;
+            s = (b << 6) | _lsb(_bits(l, b));
+        }
+        return s < limit ? s : limit;
+    }
+
+    /// @dev The record of the run starting at `start` (a run start).
+    function recordAt(Lot storage l, uint256 start) internal view returns (uint256) {
+        uint256 b = start >> 6;
+        uint256 leaf = l.leaf[b];
+        uint256 rank = _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1));
+        if (rank < 3) return (leaf >> (64 + 64 * rank)) & _MASK64;
+        rank -= 3;
+        return (l.more[(b << 4) | (rank >> 2)] >> (64 * (rank & 3))) & _MASK64;
+    }
+
+    /// @dev The run holding pack `index` (`index < unitCount`), hint-free. O(words).
+    function find(
+        Lot storage l,
+        Holders storage h,
+        uint32 index,
+        uint32 unitCount,
+        address manufacturer
+    ) internal view returns (Run memory run) {
+        uint256 start = startOf(l, index);
+        uint256 r = recordAt(l, start);
+        run.start = uint32(start);
+        run.end = uint32(nextStart(l, uint256(index) + 1, unitCount));
+        run.holder = accountOf(h, holderIdOf(r), manufacturer);
+        run.state = stateOf(r);
+        run.head = headOf(r);
+        run.aux = auxOf(r);
+    }
+
+    /// @dev The state and state time of pack `index` of `run`. As {PackRuns-stateOf}.
+    function packState(Run memory run, uint32 index) internal pure returns (PackState, uint48) {
+        if (run.head != PackState.Active) {
+            if (index == run.start) return (run.head, run.aux);
+            return (run.state, 0);
+        }
+        return (run.state, run.aux);
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * @dev Gives every pack of `[start, end)` the record `data` (no head), merging with equal neighbours. The runs
+     * inside the range go; the run holding `end - 1` keeps its packs from `end` on (without its head, which is in the
+     * range or before it); the run holding `start - 1` keeps its packs before `start`.
+     */
+    function write(Lot storage l, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
+        if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
+        // The rest of the run holding `end - 1`, from `end` on.
+        if (end < unitCount && !isStart(l, end)) {
+            uint256 r = recordAt(l, startOf(l, end));
+            if (r & _BITMASK_HEAD != 0) r &= ~(_BITMASK_HEAD | _BITMASK_AUX);
+            _insert(l, end, r);
+        }
+        // The runs inside the range.
+        for (uint256 p = nextStart(l, uint256(start) + 1, end); p < end; p = nextStart(l, p + 1, end)) _remove(l, p);
+        if (start == 0 || isStart(l, start)) {
+            _set(l, start, data);
+        } else {
+            _insert(l, start, data);
+            _normalize(l, startOf(l, start - 1), start);
+        }
+        if (end < unitCount) _mergeAt(l, end);
+        if (start != 0) _mergeAt(l, start);
+    }
+
+    /**
+     * @dev Gives pack `index` alone the state `state` at time `aux`; the packs after it in its run stay with its
+     * holder, `Active`. Usually one new start in a leaf word already written: the pack becomes the head of a run
+     * `[index, run's end)`. The pack joins the run before it when it continues it, and the run after is merged when it
+     * now continues the written one. As {PackRuns-setHead}.
+     */
+    function setHead(
+        Lot storage l,
+        uint32 index,
+        uint32 unitCount,
+        PackState state,
+        uint48 aux
+    ) internal returns (uint256 holderId) {
+        uint256 runStart = startOf(l, index);
+        holderId = holderIdOf(recordAt(l, runStart));
+        uint256 runEnd = nextStart(l, uint256(index) + 1, unitCount);
+        uint256 v = runEnd > uint256(index) + 1
+            ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
+            : record(holderId, state, aux);
+        if (index == runStart) {
+            _set(l, index, v);
+        } else {
+            _insert(l, index, v);
+            _normalize(l, runStart, index);
+        }
+        if (index != 0) _mergeAt(l, index);
+        if (runEnd < unitCount) _mergeAt(l, runEnd);
+    }
+
+    // ------------------------------------------------------------------ internals: runs
+
+    /// @dev Merges the run starting at `p` (`p > 0`) into the run before it when it, or its head pack, continues it.
+    function _mergeAt(Lot storage l, uint256 p) private {
+        if (!isStart(l, p)) return;
+        uint256 left = recordAt(l, startOf(l, p - 1));
+        uint256 r = recordAt(l, p);
+        if (joins(left, r)) {
+            _remove(l, p);
+        } else if (r & _BITMASK_HEAD != 0) {
+            uint256 headPack = (r & ~(_BITMASK_HEAD | (uint256(0xf) << 24))) | (((r >> 28) & 0xf) << 24);
+            if (joins(left, headPack)) {
+                // A head run has two packs at least: its rest is not empty.
+                _remove(l, p);
+                _insert(l, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+            }
+        }
+    }
+
+    /// @dev The run at `runStart` now ends at `end`: a one-pack head run becomes a plain run in the head's state.
+    function _normalize(Lot storage l, uint256 runStart, uint256 end) private {
+        if (end != runStart + 1) return;
+        uint256 r = recordAt(l, runStart);
+        if (r & _BITMASK_HEAD == 0) return;
+        _set(l, runStart, (r & ~(_BITMASK_HEAD | (uint256(0xf) << 24))) | (((r >> 28) & 0xf) << 24));
+    }
+
+    /// @dev Sets the record of the run starting at `p`.
+    function _set(Lot storage l, uint256 p, uint256 r) private {
+        Bucket memory bk = _load(l, p >> 6);
+        _setRec(l, bk, _popcount(_leafBits(bk) & ((1 << (p & 63)) - 1)), r);
+        _store(l, bk, _leafBits(bk));
+    }
+
+    /// @dev Makes `p` (not a start) a run start with record `r`, shifting the leaf's later records up.
+    function _insert(Lot storage l, uint256 p, uint256 r) private {
+        Bucket memory bk = _load(l, p >> 6);
+        uint256 bits = _leafBits(bk);
+        uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
+        for (uint256 k = _popcount(bits); k > rank; --k) _setRec(l, bk, k, _getRec(l, bk, k - 1));
+        _setRec(l, bk, rank, r);
+        bk.leaf |= 1 << (p & 63);
+        _store(l, bk, bits);
+    }
+
+    /// @dev Makes `p` (`p > 0`, a start) no longer one, shifting the leaf's later records down.
+    function _remove(Lot storage l, uint256 p) private {
+        Bucket memory bk = _load(l, p >> 6);
+        uint256 bits = _leafBits(bk);
+        uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
+        uint256 n = _popcount(bits);
+        for (uint256 k = rank; k + 1 < n; ++k) _setRec(l, bk, k, _getRec(l, bk, k + 1));
+        _setRec(l, bk, n - 1, 0);
+        bk.leaf &= ~uint256(1 << (p & 63));
+        _store(l, bk, bits);
+    }
+
+    // ------------------------------------------------------------------ internals: leaves
+
+    function _load(Lot storage l, uint256 b) private view returns (Bucket memory bk) {
+        bk.index = b;
+        bk.leaf = l.leaf[b];
+        // Leaf 0's pack 0 always starts a run.
+        if (b == 0) bk.leaf |= 1;
+    }
+
+    function _leafBits(Bucket memory bk) private pure returns (uint256) {
+        return bk.leaf & _MASK64;
+    }
+
+    function _getRec(Lot storage l, Bucket memory bk, uint256 rank) private view returns (uint256) {
+        if (rank < 3) return (bk.leaf >> (64 + 64 * rank)) & _MASK64;
+        rank -= 3;
+        uint256 j = rank >> 2;
+        if ((bk.loaded >> j) & 1 == 0) {
+            bk.more[j] = l.more[(bk.index << 4) | j];
+            bk.loaded |= 1 << j;
+        }
+        return (bk.more[j] >> (64 * (rank & 3))) & _MASK64;
+    }
+
+    function _setRec(Lot storage l, Bucket memory bk, uint256 rank, uint256 r) private view {
+        if (rank < 3) {
+            uint256 shift = 64 + 64 * rank;
+            bk.leaf = (bk.leaf & ~(_MASK64 << shift)) | (r << shift);
+            return;
+        }
+        rank -= 3;
+        uint256 j = rank >> 2;
+        _getRec(l, bk, rank + 3);
+        uint256 shift2 = 64 * (rank & 3);
+        bk.more[j] = (bk.more[j] & ~(_MASK64 << shift2)) | (r << shift2);
+        bk.dirty |= 1 << j;
+    }
+
+    /// @dev Writes the leaf back (its start bits were `oldBits`), and the summary levels when it became (non-)empty.
+    function _store(Lot storage l, Bucket memory bk, uint256 oldBits) private {
+        uint256 b = bk.index;
+        l.leaf[b] = bk.leaf;
+        for (uint256 dirty = bk.dirty; dirty != 0; dirty &= dirty - 1) {
+            uint256 j = _lsb(dirty);
+            l.more[(b << 4) | j] = bk.more[j];
+        }
+        if (b == 0 || (oldBits == 0) == (_leafBits(bk) == 0)) return;
+        bool on = oldBits == 0;
+        if (!_flip(l.l1, b, on) || b >> 8 == 0) return;
+        if (!_flip(l.l2, b >> 8, on) || b >> 16 == 0) return;
+        _flip(l.l3, b >> 16, on);
+    }
+
+    /// @dev Sets or clears bit `i % 256` of `level[i / 256]`; whether that word became, or stopped being, zero.
+    function _flip(mapping(uint256 => uint256) storage level, uint256 i, bool on) private returns (bool) {
+        uint256 w = level[i >> 8];
+        uint256 bit = 1 << (i & 255);
+        uint256 nw = on ? w | bit : w & ~bit;
+        level[i >> 8] = nw;
+        return (w == 0) != (nw == 0);
+    }
+
+    function _bits(Lot storage l, uint256 b) private view returns (uint256) {
+        return (l.leaf[b] & _MASK64) | (b == 0 ? 1 : 0);
+    }
+
+    // ------------------------------------------------------------------ internals: summary searches
+
+    /// @dev The greatest leaf in `[1, q]` with a start, or 0.
+    function _prevLeaf(Lot storage l, uint256 q) private view returns (uint256) {
+        uint256 i1 = q >> 8;
+        uint256 w = l.l1[i1] & _upTo(q & 255);
+        if (w != 0) return (i1 << 8) | Math.log2(w);
+        if (i1 == 0) return 0;
+        uint256 j = _prev(l.l2, l.l3, i1 - 1);
+        w = l.l1[j];
+        return w == 0 ? 0 : (j << 8) | Math.log2(w);
+    }
+
+    /// @dev The greatest index in `[1, q]` of a non-zero word of the level summarised by `lo` (itself by `hi`), or 0.
+    function _prev(
+        mapping(uint256 => uint256) storage lo,
+        mapping(uint256 => uint256) storage hi,
+        uint256 q
+    ) private view returns (uint256) {
+        uint256 i = q >> 8;
+        uint256 w = lo[i] & _upTo(q & 255);
+        if (w != 0) return (i << 8) | Math.log2(w);
+        if (i == 0) return 0;
+        // `hi` is l3: a few words, scanned.
+        for (uint256 k = i - 1; ; --k) {
+            uint256 top = hi[k >> 8] & _upTo(k & 255);
+            if (top != 0) {
+                uint256 t = ((k >> 8) << 8) | Math.log2(top);
+                return (t << 8) | Math.log2(lo[t]);
+            }
+            if (k >> 8 == 0) break;
+            k = ((k >> 8) << 8);
+        }
+        w = lo[0];
+        return w == 0 ? 0 : Math.log2(w);
+    }
+
+    /// @dev The least leaf at or after `q` (`q >= 1`) with a start, or {_NONE}; none is looked for past leaf `last`.
+    function _nextLeaf(Lot storage l, uint256 q, uint256 last) private view returns (uint256) {
+        uint256 i1 = q >> 8;
+        uint256 w = l.l1[i1] & _from(q & 255);
+        if (w != 0) return (i1 << 8) | _lsb(w);
+        if ((i1 + 1) << 8 > last) return _NONE;
+        uint256 j = _next(l.l2, l.l3, i1 + 1, last >> 8);
+        if (j == _NONE) return _NONE;
+        return (j << 8) | _lsb(l.l1[j]);
+    }
+
+    /**
+     * @dev The least index in `[q, last]` (`q >= 1`) of a non-zero word of the level `lo` summarises (itself
+     * summarised by `hi`, l3: a few words, scanned), or {_NONE}.
+     */
+    function _next(
+        mapping(uint256 => uint256) storage lo,
+        mapping(uint256 => uint256) storage hi,
+        uint256 q,
+        uint256 last
+    ) private view returns (uint256) {
+        uint256 i = q >> 8;
+        uint256 w = lo[i] & _from(q & 255);
+        if (w != 0) return (i << 8) | _lsb(w);
+        uint256 lastWord = last >> 8;
+        for (uint256 k = i + 1; k <= lastWord && k >> 8 < _L3_WORDS; k = ((k >> 8) + 1) << 8) {
+            uint256 top = hi[k >> 8] & _from(k & 255);
+            if (top != 0) {
+                uint256 t = ((k >> 8) << 8) | _lsb(top);
+                return (t << 8) | _lsb(lo[t]);
+            }
+        }
+        return _NONE;
+    }
+
+    // ------------------------------------------------------------------ internals: bits
+
+    /// @dev Bits `0..i`.
+    function _upTo(uint256 i) private pure returns (uint256) {
+        return i == 255 ? type(uint256).max : (uint256(2) << i) - 1;
+    }
+
+    /// @dev Bits `i..255`.
+    function _from(uint256 i) private pure returns (uint256) {
+        return type(uint256).max << i;
+    }
+
+    /// @dev The index of the lowest set bit of `x` (non-zero).
+    function _lsb(uint256 x) private pure returns (uint256) {
+        unchecked {
+            return Math.log2(x & (~x + 1));
+        }
+    }
+
+    /// @dev The number of set bits of the 64-bit `x`.
+    function _popcount(uint256 x) private pure returns (uint256) {
+        unchecked {
+            x = x - ((x >> 1) & 0x5555555555555555);
+            x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333);
+            x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f;
+            return ((x * 0x0101010101010101) >> 56) & 0xff;
+        }
+    }
+}
