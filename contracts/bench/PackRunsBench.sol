@@ -82,15 +82,17 @@ contract PackRunsBench {
      * @param index the pack.
      * @param state the pack's new state.
      * @param aux the time of the change.
+     * @return holder the pack's holder.
      */
-    function setHead(uint32 hint, uint32 index, PackState state, uint48 aux) external {
+    function setHead(uint32 hint, uint32 index, PackState state, uint48 aux) external returns (address holder) {
         (uint32 leftStart, uint256 left, uint32 start, uint256 run) = _runs.around(
             hint,
             index,
             _UNIT_COUNT,
             _MANUFACTURER
         );
-        _runs.setHead(leftStart, left, start, run, PackRuns.holderOf(run), index, state, aux, _UNIT_COUNT);
+        holder = PackRuns.holderOf(run);
+        _runs.setHead(leftStart, left, start, run, holder, index, state, aux, _UNIT_COUNT);
     }
 
     /**

@@ -65,11 +65,12 @@ contract PackRunsDenseBench {
      * @param index the pack.
      * @param state the pack's new state.
      * @param aux the time of the change (below 2^32).
+     * @return holder the pack's holder (PackCustody compares it with the caller: an id's account is one more read).
      */
-    function setHead(uint32 hint, uint32 index, PackState state, uint48 aux) external {
+    function setHead(uint32 hint, uint32 index, PackState state, uint48 aux) external returns (address holder) {
         hint;
         if (index >= _UNIT_COUNT) revert PackRunsDense.PackRunsDenseInvalidRange(index, index + 1, _UNIT_COUNT);
-        _lot.setHead(index, _UNIT_COUNT, state, aux);
+        return _holders.accountOf(_lot.setHead(index, _UNIT_COUNT, state, aux), _MANUFACTURER);
     }
 
     /**

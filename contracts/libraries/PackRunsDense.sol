@@ -48,7 +48,7 @@ library PackRunsDense {
     /// @notice Interned holders, shared by every lot: an account's id is fixed at its first use.
     struct Holders {
         mapping(address account => uint256) idOf;
-        mapping(uint256 id => address) accountOf;
+        mapping(uint256 id => address) accounts;
         uint256 count;
     }
 
@@ -104,12 +104,12 @@ library PackRunsDense {
         if (id >= 1 << 24) revert PackRunsDenseHoldersExhausted();
         h.count = id;
         h.idOf[account] = id;
-        h.accountOf[id] = account;
+        h.accounts[id] = account;
     }
 
     /// @dev The account of holder id `id` in a lot made by `manufacturer`.
     function accountOf(Holders storage h, uint256 id, address manufacturer) internal view returns (address) {
-        return id == 0 ? manufacturer : h.accountOf[id];
+        return id == 0 ? manufacturer : h.accounts[id];
     }
 
     /// @dev A record: no head.
