@@ -65,15 +65,6 @@ library PackRunsDense {
         uint48 aux;
     }
 
-    /// @dev A leaf's words, loaded once and written back once.
-    struct Bucket {
-        uint256 index;
-        uint256 leaf;
-        uint256[16] more;
-        uint256 loaded;
-        uint256 dirty;
-    }
-
     uint256 private constant _NONE = type(uint256).max;
     uint256 private constant _MASK64 = (1 << 64) - 1;
     uint256 private constant _BITMASK_HEAD = uint256(0xf) << 28;
@@ -155,17 +146,17 @@ library PackRunsDense {
         return (_bits(l, p >> 6) >> (p & 63)) & 1 == 1;
     }
 
-    /// @dev The greatest run start at or before `p` (the start of the run holding `p`). O(words).
-    function startOf(Lot storage l, uint256 p) internal view returns (uint256) {
+    /// @dev The greatest run start at or before `p` (the start of the run holding `p`) in a lot of `units` packs.
+    function startOf(Lot storage l, uint256 p, uint256 units) internal view returns (uint256) {
         uint256 b = p >> 6;
         uint256 m = _bits(l, b) & ((2 << (p & 63)) - 1);
         if (m != 0) return (b << 6) | Math.log2(m);
-        b = _prevLeaf(l, b - 1);
+        b = _prevLeaf(l, b - 1, units);
         return (b << 6) | Math.log2(_bits(l, b));
     }
 
-    /// @dev The least run start in `[p, limit)`, or `limit` when there is none. O(words), and no word past `limit`.
-    function nextStart(Lot storage l, uint256 p, uint256 limit) internal view returns (uint256) {
+    /// @dev The least run start in `[p, limit)` (`limit <= units`), or `limit` when there is none. No word past it.
+    function nextStart(Lot storage l, uint256 p, uint256 limit, uint256 units) internal view returns (uint256) {
         if (p >= limit) return limit;
         uint256 b = p >> 6;
         uint256 m = (_bits(l, b) >> (p & 63)) << (p & 63);
@@ -175,7 +166,7 @@ library PackRunsDense {
         } else {
             uint256 last = (limit - 1) >> 6;
             if (b >= last) return limit;
-            b = _nextLeaf(l, b + 1, last);
+            b = _nextLeaf(l, b + 1, last, units);
             if (b == _NONE) return limit;
             s = (b << 6) | _lsb(_bits(l, b));
         }
@@ -186,10 +177,7 @@ library PackRunsDense {
     function recordAt(Lot storage l, uint256 start) internal view returns (uint256) {
         uint256 b = start >> 6;
         uint256 leaf = l.leaf[b];
-        uint256 rank = _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1));
-        if (rank < 3) return (leaf >> (64 + 64 * rank)) & _MASK64;
-        rank -= 3;
-        return (l.more[(b << 4) | (rank >> 2)] >> (64 * (rank & 3))) & _MASK64;
+        return _getRec(l, b, leaf, _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1)));
     }
 
     /// @dev The run holding pack `index` (`index < unitCount`), hint-free. O(words).
@@ -200,10 +188,10 @@ library PackRunsDense {
         uint32 unitCount,
         address manufacturer
     ) internal view returns (Run memory run) {
-        uint256 start = startOf(l, index);
+        uint256 start = startOf(l, index, unitCount);
         uint256 r = recordAt(l, start);
         run.start = uint32(start);
-        run.end = uint32(nextStart(l, uint256(index) + 1, unitCount));
+        run.end = uint32(nextStart(l, uint256(index) + 1, unitCount, unitCount));
         run.holder = accountOf(h, holderIdOf(r), manufacturer);
         run.state = stateOf(r);
         run.head = headOf(r);
@@ -228,29 +216,33 @@ library PackRunsDense {
      */
     function write(Lot storage l, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
         if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
+        uint256 units = unitCount;
         // The rest of the run holding `end - 1`, from `end` on.
-        if (end < unitCount && !isStart(l, end)) {
-            uint256 r = recordAt(l, startOf(l, end));
+        if (end < units && !isStart(l, end)) {
+            uint256 r = recordAt(l, startOf(l, end, units));
             if (r & _BITMASK_HEAD != 0) r &= ~(_BITMASK_HEAD | _BITMASK_AUX);
             _insert(l, end, r);
         }
         // The runs inside the range.
-        for (uint256 p = nextStart(l, uint256(start) + 1, end); p < end; p = nextStart(l, p + 1, end)) _remove(l, p);
+        for (uint256 p = nextStart(l, uint256(start) + 1, end, units); p < end; ) {
+            _remove(l, p);
+            p = nextStart(l, p + 1, end, units);
+        }
         if (start == 0 || isStart(l, start)) {
             _set(l, start, data);
         } else {
             _insert(l, start, data);
-            _normalize(l, startOf(l, start - 1), start);
+            _normalize(l, startOf(l, start - 1, units), start);
         }
-        if (end < unitCount) _mergeAt(l, end);
-        if (start != 0) _mergeAt(l, start);
+        if (end < units) _mergeAt(l, end, units);
+        if (start != 0) _mergeAt(l, start, units);
     }
 
     /**
      * @dev Gives pack `index` alone the state `state` at time `aux`; the packs after it in its run stay with its
-     * holder, `Active`. Usually one new start in a leaf word already written: the pack becomes the head of a run
-     * `[index, run's end)`. The pack joins the run before it when it continues it, and the run after is merged when it
-     * now continues the written one. As {PackRuns-setHead}.
+     * holder, `Active`. Usually one new start: the pack becomes the head of a run `[index, run's end)`. The pack joins
+     * the run before it when it continues it; the run after is merged when it may now continue the written one (the
+     * pack was its run's last, or the run was in transit). As {PackRuns-setHead}. Returns the holder's id.
      */
     function setHead(
         Lot storage l,
@@ -259,10 +251,13 @@ library PackRunsDense {
         PackState state,
         uint48 aux
     ) internal returns (uint256 holderId) {
-        uint256 runStart = startOf(l, index);
-        holderId = holderIdOf(recordAt(l, runStart));
-        uint256 runEnd = nextStart(l, uint256(index) + 1, unitCount);
-        uint256 v = runEnd > uint256(index) + 1
+        uint256 units = unitCount;
+        uint256 runStart = startOf(l, index, units);
+        uint256 run = recordAt(l, runStart);
+        holderId = holderIdOf(run);
+        uint256 after_ = uint256(index) + 1;
+        bool hasRest = after_ < units && !isStart(l, after_);
+        uint256 v = hasRest
             ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
             : record(holderId, state, aux);
         if (index == runStart) {
@@ -271,16 +266,21 @@ library PackRunsDense {
             _insert(l, index, v);
             _normalize(l, runStart, index);
         }
-        if (index != 0) _mergeAt(l, index);
-        if (runEnd < unitCount) _mergeAt(l, runEnd);
+        if (index != 0) _mergeAt(l, index, units);
+        if (!hasRest) {
+            if (after_ < units) _mergeAt(l, after_, units);
+        } else if (stateOf(run) == PackState.InTransit) {
+            uint256 runEnd = nextStart(l, after_ + 1, units, units);
+            if (runEnd < units) _mergeAt(l, runEnd, units);
+        }
     }
 
     // ------------------------------------------------------------------ internals: runs
 
     /// @dev Merges the run starting at `p` (`p > 0`) into the run before it when it, or its head pack, continues it.
-    function _mergeAt(Lot storage l, uint256 p) private {
+    function _mergeAt(Lot storage l, uint256 p, uint256 units) private {
         if (!isStart(l, p)) return;
-        uint256 left = recordAt(l, startOf(l, p - 1));
+        uint256 left = recordAt(l, startOf(l, p - 1, units));
         uint256 r = recordAt(l, p);
         if (joins(left, r)) {
             _remove(l, p);
@@ -304,82 +304,81 @@ library PackRunsDense {
 
     /// @dev Sets the record of the run starting at `p`.
     function _set(Lot storage l, uint256 p, uint256 r) private {
-        Bucket memory bk = _load(l, p >> 6);
-        _setRec(l, bk, _popcount(_leafBits(bk) & ((1 << (p & 63)) - 1)), r);
-        _store(l, bk, _leafBits(bk));
+        uint256 b = p >> 6;
+        uint256 leaf = _leaf(l, b);
+        leaf = _setRec(l, b, leaf, _popcount(leaf & ((1 << (p & 63)) - 1)), r);
+        l.leaf[b] = leaf;
     }
 
     /// @dev Makes `p` (not a start) a run start with record `r`, shifting the leaf's later records up.
     function _insert(Lot storage l, uint256 p, uint256 r) private {
-        Bucket memory bk = _load(l, p >> 6);
-        uint256 bits = _leafBits(bk);
+        uint256 b = p >> 6;
+        uint256 leaf = _leaf(l, b);
+        uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
-        for (uint256 k = _popcount(bits); k > rank; --k) _setRec(l, bk, k, _getRec(l, bk, k - 1));
-        _setRec(l, bk, rank, r);
-        bk.leaf |= 1 << (p & 63);
-        _store(l, bk, bits);
+        for (uint256 k = _popcount(bits); k > rank; --k) leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k - 1));
+        leaf = _setRec(l, b, leaf, rank, r) | (1 << (p & 63));
+        l.leaf[b] = leaf;
+        if (bits == 0) _mark(l, b, true);
     }
 
     /// @dev Makes `p` (`p > 0`, a start) no longer one, shifting the leaf's later records down.
     function _remove(Lot storage l, uint256 p) private {
-        Bucket memory bk = _load(l, p >> 6);
-        uint256 bits = _leafBits(bk);
+        uint256 b = p >> 6;
+        uint256 leaf = _leaf(l, b);
+        uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
         uint256 n = _popcount(bits);
-        for (uint256 k = rank; k + 1 < n; ++k) _setRec(l, bk, k, _getRec(l, bk, k + 1));
-        _setRec(l, bk, n - 1, 0);
-        bk.leaf &= ~uint256(1 << (p & 63));
-        _store(l, bk, bits);
+        for (uint256 k = rank; k + 1 < n; ++k) leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k + 1));
+        leaf = _setRec(l, b, leaf, n - 1, 0) & ~uint256(1 << (p & 63));
+        l.leaf[b] = leaf;
+        if (leaf & _MASK64 == 0) _mark(l, b, false);
     }
 
     // ------------------------------------------------------------------ internals: leaves
 
-    function _load(Lot storage l, uint256 b) private view returns (Bucket memory bk) {
-        bk.index = b;
-        bk.leaf = l.leaf[b];
-        // Leaf 0's pack 0 always starts a run.
-        if (b == 0) bk.leaf |= 1;
+    /// @dev Records a leaf holds in its own word: leaf 0 keeps one, its other 128 bits are `l1`'s bits of leaves 1-127.
+    function _inLeaf(uint256 b) private pure returns (uint256) {
+        return b == 0 ? 1 : 3;
     }
 
-    function _leafBits(Bucket memory bk) private pure returns (uint256) {
-        return bk.leaf & _MASK64;
+    /// @dev Leaf `b`'s word, with pack 0's start bit when `b` is 0.
+    function _leaf(Lot storage l, uint256 b) private view returns (uint256) {
+        return b == 0 ? l.leaf[0] | 1 : l.leaf[b];
     }
 
-    function _getRec(Lot storage l, Bucket memory bk, uint256 rank) private view returns (uint256) {
-        if (rank < 3) return (bk.leaf >> (64 + 64 * rank)) & _MASK64;
-        rank -= 3;
-        uint256 j = rank >> 2;
-        if ((bk.loaded >> j) & 1 == 0) {
-            bk.more[j] = l.more[(bk.index << 4) | j];
-            bk.loaded |= 1 << j;
-        }
-        return (bk.more[j] >> (64 * (rank & 3))) & _MASK64;
+    /// @dev The record of rank `rank` of leaf `b`, whose word is `leaf`.
+    function _getRec(Lot storage l, uint256 b, uint256 leaf, uint256 rank) private view returns (uint256) {
+        uint256 inLeaf = _inLeaf(b);
+        if (rank < inLeaf) return (leaf >> (64 + 64 * rank)) & _MASK64;
+        rank -= inLeaf;
+        return (l.more[(b << 4) | (rank >> 2)] >> (64 * (rank & 3))) & _MASK64;
     }
 
-    function _setRec(Lot storage l, Bucket memory bk, uint256 rank, uint256 r) private view {
-        if (rank < 3) {
+    /// @dev Sets the record of rank `rank` of leaf `b`; returns the leaf's word (a record past it is stored now).
+    function _setRec(Lot storage l, uint256 b, uint256 leaf, uint256 rank, uint256 r) private returns (uint256) {
+        uint256 inLeaf = _inLeaf(b);
+        if (rank < inLeaf) {
             uint256 shift = 64 + 64 * rank;
-            bk.leaf = (bk.leaf & ~(_MASK64 << shift)) | (r << shift);
+            return (leaf & ~(_MASK64 << shift)) | (r << shift);
+        }
+        rank -= inLeaf;
+        uint256 key = (b << 4) | (rank >> 2);
+        uint256 shift2 = 64 * (rank & 3);
+        uint256 w = l.more[key];
+        uint256 nw = (w & ~(_MASK64 << shift2)) | (r << shift2);
+        if (nw != w) l.more[key] = nw;
+        return leaf;
+    }
+
+    /// @dev Leaf `b` (`b >= 1`) became non-empty (`on`) or empty: its summary bits.
+    function _mark(Lot storage l, uint256 b, bool on) private {
+        if (b < 128) {
+            // In leaf 0's word: bit 128 + b.
+            uint256 w = l.leaf[0];
+            l.leaf[0] = on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b));
             return;
         }
-        rank -= 3;
-        uint256 j = rank >> 2;
-        _getRec(l, bk, rank + 3);
-        uint256 shift2 = 64 * (rank & 3);
-        bk.more[j] = (bk.more[j] & ~(_MASK64 << shift2)) | (r << shift2);
-        bk.dirty |= 1 << j;
-    }
-
-    /// @dev Writes the leaf back (its start bits were `oldBits`), and the summary levels when it became (non-)empty.
-    function _store(Lot storage l, Bucket memory bk, uint256 oldBits) private {
-        uint256 b = bk.index;
-        l.leaf[b] = bk.leaf;
-        for (uint256 dirty = bk.dirty; dirty != 0; dirty &= dirty - 1) {
-            uint256 j = _lsb(dirty);
-            l.more[(b << 4) | j] = bk.more[j];
-        }
-        if (b == 0 || (oldBits == 0) == (_leafBits(bk) == 0)) return;
-        bool on = oldBits == 0;
         if (!_flip(l.l1, b, on) || b >> 8 == 0) return;
         if (!_flip(l.l2, b >> 8, on) || b >> 16 == 0) return;
         _flip(l.l3, b >> 16, on);
@@ -398,16 +397,23 @@ library PackRunsDense {
         return (l.leaf[b] & _MASK64) | (b == 0 ? 1 : 0);
     }
 
+    /// @dev `l1[j]` as read: word 0's bits of leaves 1 to 127 are in leaf 0's word.
+    function _l1(Lot storage l, uint256 j, uint256 units) private view returns (uint256) {
+        if (j != 0) return l.l1[j];
+        uint256 low = l.leaf[0] >> 128;
+        return units > 128 * 64 ? low | l.l1[0] : low;
+    }
+
     // ------------------------------------------------------------------ internals: summary searches
 
     /// @dev The greatest leaf in `[1, q]` with a start, or 0.
-    function _prevLeaf(Lot storage l, uint256 q) private view returns (uint256) {
+    function _prevLeaf(Lot storage l, uint256 q, uint256 units) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = l.l1[i1] & _upTo(q & 255);
+        uint256 w = _l1(l, i1, units) & _upTo(q & 255);
         if (w != 0) return (i1 << 8) | Math.log2(w);
         if (i1 == 0) return 0;
         uint256 j = _prev(l.l2, l.l3, i1 - 1);
-        w = l.l1[j];
+        w = _l1(l, j, units);
         return w == 0 ? 0 : (j << 8) | Math.log2(w);
     }
 
@@ -436,12 +442,13 @@ library PackRunsDense {
     }
 
     /// @dev The least leaf at or after `q` (`q >= 1`) with a start, or {_NONE}; none is looked for past leaf `last`.
-    function _nextLeaf(Lot storage l, uint256 q, uint256 last) private view returns (uint256) {
+    function _nextLeaf(Lot storage l, uint256 q, uint256 last, uint256 units) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = l.l1[i1] & _from(q & 255);
+        uint256 w = _l1(l, i1, units) & _from(q & 255);
         if (w != 0) return (i1 << 8) | _lsb(w);
-        if ((i1 + 1) << 8 > last) return _NONE;
-        uint256 j = _next(l.l2, l.l3, i1 + 1, last >> 8);
+        uint256 lastWord = last >> 8;
+        if (i1 >= lastWord) return _NONE;
+        uint256 j = _next(l.l2, l.l3, i1 + 1, lastWord);
         if (j == _NONE) return _NONE;
         return (j << 8) | _lsb(l.l1[j]);
     }
