@@ -217,6 +217,7 @@ library PackRunsDense {
     function write(Lot storage l, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
         if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
         uint256 units = unitCount;
+        if (end < units && _writeInside(l, start, end, units, data)) return;
         // The rest of the run holding `end - 1`, from `end` on.
         if (end < units && !isStart(l, end)) {
             uint256 r = recordAt(l, startOf(l, end, units));
@@ -266,7 +267,13 @@ library PackRunsDense {
             _insert(l, index, v);
             _normalize(l, runStart, index);
         }
-        if (index != 0) _mergeAt(l, index, units);
+        if (index != 0) {
+            // The run before the pack: the run's part before it (normalised as it was), or the run before that.
+            uint256 left = index > runStart
+                ? (index == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run)
+                : recordAt(l, startOf(l, index - 1, units));
+            _mergeWith(l, index, left, v);
+        }
         if (!hasRest) {
             if (after_ < units) _mergeAt(l, after_, units);
         } else if (stateOf(run) == PackState.InTransit) {
@@ -277,16 +284,72 @@ library PackRunsDense {
 
     // ------------------------------------------------------------------ internals: runs
 
+    /**
+     * @dev The common case of {write}, done with fewer reads: `[start, end)` lies strictly inside one run, or is the
+     * first part of the lot's first run (`end < units`, and neither `end` nor a pack between `start` and `end`
+     * starts a run; `start` neither, unless it is 0), and `data` joins neither the run's part before the range nor its
+     * part after it. Two new starts (one when `start` is 0), in one leaf write when they share a leaf. Returns false,
+     * having written nothing, when the case does not apply.
+     */
+    function _writeInside(
+        Lot storage l,
+        uint256 start,
+        uint256 end,
+        uint256 units,
+        uint256 data
+    ) private returns (bool) {
+        uint256 runStart = startOf(l, end - 1, units);
+        if (runStart > start || (runStart == start && start != 0)) return false;
+        uint256 run = recordAt(l, runStart);
+        if (isStart(l, end)) return false;
+        uint256 rest = run & _BITMASK_HEAD != 0 ? run & ~(_BITMASK_HEAD | _BITMASK_AUX) : run;
+        if (joins(data, rest)) return false;
+        if (start == 0) {
+            _insert(l, end, rest);
+            _set(l, 0, data);
+            return true;
+        }
+        // The part before keeps the run's record, normalised when it is a head run of one pack.
+        uint256 before = start == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run;
+        if (joins(before, data)) return false;
+        if (before != run) _set(l, runStart, before);
+        uint256 b = start >> 6;
+        if (end >> 6 != b) {
+            _insert(l, end, rest);
+            _insert(l, start, data);
+            return true;
+        }
+        // Both in leaf `b` (no start between them): the records of the starts after `end` move up by two.
+        uint256 leaf = _leaf(l, b);
+        uint256 bits = leaf & _MASK64;
+        uint256 rank = _popcount(bits & ((1 << (start & 63)) - 1));
+        for (uint256 k = _popcount(bits) + 1; k > rank + 1; --k) {
+            leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k - 2));
+        }
+        leaf = _setRec(l, b, leaf, rank, data);
+        leaf = _setRec(l, b, leaf, rank + 1, rest) | (1 << (start & 63)) | (1 << (end & 63));
+        l.leaf[b] = leaf;
+        if (bits == 0) _mark(l, b, true);
+        return true;
+    }
+
+    /// @dev A head run's record as a one-pack run: the head's state, no head.
+    function _plainHead(uint256 r) private pure returns (uint256) {
+        return (r & ~(_BITMASK_HEAD | (uint256(0xf) << 24))) | (((r >> 28) & 0xf) << 24);
+    }
+
     /// @dev Merges the run starting at `p` (`p > 0`) into the run before it when it, or its head pack, continues it.
     function _mergeAt(Lot storage l, uint256 p, uint256 units) private {
         if (!isStart(l, p)) return;
-        uint256 left = recordAt(l, startOf(l, p - 1, units));
-        uint256 r = recordAt(l, p);
+        _mergeWith(l, p, recordAt(l, startOf(l, p - 1, units)), recordAt(l, p));
+    }
+
+    /// @dev {_mergeAt} for the run starting at `p` (record `r`), the run before it having the record `left`.
+    function _mergeWith(Lot storage l, uint256 p, uint256 left, uint256 r) private {
         if (joins(left, r)) {
             _remove(l, p);
         } else if (r & _BITMASK_HEAD != 0) {
-            uint256 headPack = (r & ~(_BITMASK_HEAD | (uint256(0xf) << 24))) | (((r >> 28) & 0xf) << 24);
-            if (joins(left, headPack)) {
+            if (joins(left, _plainHead(r))) {
                 // A head run has two packs at least: its rest is not empty.
                 _remove(l, p);
                 _insert(l, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
@@ -299,7 +362,7 @@ library PackRunsDense {
         if (end != runStart + 1) return;
         uint256 r = recordAt(l, runStart);
         if (r & _BITMASK_HEAD == 0) return;
-        _set(l, runStart, (r & ~(_BITMASK_HEAD | (uint256(0xf) << 24))) | (((r >> 28) & 0xf) << 24));
+        _set(l, runStart, _plainHead(r));
     }
 
     /// @dev Sets the record of the run starting at `p`.
