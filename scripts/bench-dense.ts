@@ -43,7 +43,11 @@ async function main(): Promise<void> {
     const name = kind === "runs" ? "PackRunsBench" : "PackRunsDenseBench";
     const h = (await ethers.deployContract(name, [units, manufacturer.address])) as unknown as Harness;
     // Interning a holder is a one-off per account (PackCustody would do it at registration): made before measuring.
-    for (const account of [distributor, dispenser]) await (await h.register(account.address)).wait();
+    if (kind === "dense") {
+      for (const account of [distributor, dispenser]) {
+        await (await (h as PackRunsDenseBench).register(account.address)).wait();
+      }
+    }
     return h;
   };
   const pair = async (units: number) => ({ runs: await deploy("runs", units), dense: await deploy("dense", units) });
@@ -57,7 +61,11 @@ async function main(): Promise<void> {
   {
     const h = await pair(1000);
     for (const kind of KINDS) {
-      set(kind, "firstSplit", await gasOf(h[kind].write([{ start: 0, end: 500, hint: 0 }], manufacturer, IN_TRANSIT, 2)));
+      set(
+        kind,
+        "firstSplit",
+        await gasOf(h[kind].write([{ start: 0, end: 500, hint: 0 }], manufacturer, IN_TRANSIT, 2)),
+      );
     }
     progress(`first split: ${m.runs.firstSplit} vs ${m.dense.firstSplit}`);
   }
@@ -75,7 +83,9 @@ async function main(): Promise<void> {
       await (await h[kind].write([{ start: 0, end: units, hint: 0 }], distributor, ACTIVE, 0)).wait();
       const one = await gasOf(h[kind].write([cut(30_000, 0, 0)], distributor, IN_TRANSIT, 3));
       // hints: the run holding the pack before each range (the rest of the run after the previous cut)
-      const ranges = Array.from({ length: 100 }, (_, k) => cut(35_000, k, k === 0 ? 30_015 : 35_000 + (k - 1) * 20 + 15));
+      const ranges = Array.from({ length: 100 }, (_, k) =>
+        cut(35_000, k, k === 0 ? 30_015 : 35_000 + (k - 1) * 20 + 15),
+      );
       const hundred = await gasOf(h[kind].write(ranges, distributor, IN_TRANSIT, 4));
       set(kind, "oneRange", one);
       set(kind, "hundredRanges", hundred);
@@ -146,7 +156,8 @@ async function main(): Promise<void> {
       }
       // the dearest hint-free lookup over 200 packs spread over the lot
       let worst = 0;
-      for (let i = 0; i < units && kind === "dense"; i += 76) worst = Math.max(worst, (await estimate(h[kind], i)) ?? 0);
+      for (let i = 0; i < units && kind === "dense"; i += 76)
+        worst = Math.max(worst, (await estimate(h[kind], i)) ?? 0);
       if (kind === "dense") set(kind, "find.10000runs.worstOf200", worst);
     }
     progress(`hint-free lookup, 10,001 runs: ${m.runs["find.10000runs"]} vs ${m.dense["find.10000runs"]}`);
@@ -182,21 +193,38 @@ async function main(): Promise<void> {
     const today = results.metrics[c.metric];
     const delta = m.dense[c.harness] - m.runs[c.harness];
     const projected = today + delta;
-    return { ...c, today, runs: m.runs[c.harness], dense: m.dense[c.harness], delta, projected, met: projected <= c.ceiling };
+    return {
+      ...c,
+      today,
+      runs: m.runs[c.harness],
+      dense: m.dense[c.harness],
+      delta,
+      projected,
+      met: projected <= c.ceiling,
+    };
   });
 
   const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
   const rows = Object.keys(m.dense)
     .filter((k) => !k.endsWith(".extrapolated"))
-    .map((k) => [k, fmt(m.runs[k] ?? NaN), fmt(m.dense[k]), m.runs[k] ? `${((m.dense[k] / m.runs[k]) * 100).toFixed(0)} %` : ""]);
+    .map((k) => [
+      k,
+      fmt(m.runs[k] ?? NaN),
+      fmt(m.dense[k]),
+      m.runs[k] ? `${((m.dense[k] / m.runs[k]) * 100).toFixed(0)} %` : "",
+    ]);
   const table = (head: string[], body: string[][]): string =>
-    [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...body.map((r) => `| ${r.join(" | ")} |`)].join(
-      "\n",
-    );
+    [
+      `| ${head.join(" | ")} |`,
+      `| ${head.map(() => "---").join(" | ")} |`,
+      ...body.map((r) => `| ${r.join(" | ")} |`),
+    ].join("\n");
   console.log("\nHarness gas (the structure alone; PackRuns and PackRunsDense side by side, same run)\n");
   console.log(table(["operation", "PackRuns", "PackRunsDense", "dense / runs"], rows));
   if (m.runs["find.10000runs.extrapolated"]) {
-    console.log("\nPackRuns' hint-free lookup at 10,001 runs is over the per-transaction gas cap: extrapolated from 2,001 runs.");
+    console.log(
+      "\nPackRuns' hint-free lookup at 10,001 runs is over the per-transaction gas cap: extrapolated from 2,001 runs.",
+    );
   }
   console.log("\nIssue 11's ceilings: PackCustody today (bench/results.json) and projected with the dense store\n");
   console.log(

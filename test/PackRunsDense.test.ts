@@ -1,7 +1,7 @@
 /**
  * PackRunsDense (contracts/libraries/PackRunsDense.sol), the prototype of a denser run store for issue 11's gas
  * ceilings, through its benchmark harness (contracts/bench/PackRunsDenseBench.sol), side by side with the current
- * PackRuns on a harness of the same ABI (contracts/bench/PackRunsBench.sol): the layout's words, heads and merges, and
+ * PackRuns on a harness of the same ABI (less `register`) (contracts/bench/PackRunsBench.sol): the layout's words, heads and merges, and
  * property tests of random writes checked after every step against a plain per-pack model (small lot) and against
  * PackRuns run by run (a lot of 2^32 - 1 packs, so that every summary level is used), with the invariant that no two
  * adjacent runs are equal.
@@ -32,7 +32,7 @@ async function runAt(h: Harness, index: number): Promise<Run> {
 /** Every run of the lot, from 0. */
 async function layout(h: Harness, units: number): Promise<Run[]> {
   const out: Run[] = [];
-  for (let at = 0; at < units; ) {
+  for (let at = 0; at < units;) {
     const run = await runAt(h, at);
     expect(run[0], `the run holding ${at} starts at it`).to.equal(at);
     out.push(run);
@@ -184,10 +184,6 @@ describe("PackRunsDense", function () {
     const SMALL = 200;
     const state = fc.constantFrom(PackState.Active, PackState.InTransit, PackState.Suspect, PackState.Dispensed);
 
-    type Op =
-      | { kind: "write"; start: number; len: number; holder: number; state: PackState; aux: number }
-      | { kind: "head"; index: number; state: PackState; aux: number };
-
     const ops = (positions: fc.Arbitrary<number>, maxLen: number) =>
       fc.array(
         fc.oneof(
@@ -246,9 +242,7 @@ describe("PackRunsDense", function () {
                 expect(got, `pack ${k} after ${JSON.stringify(o)}`).to.deep.equal(model[k]);
               }
             }
-            expect(l, `the same runs as PackRuns after ${JSON.stringify(o)}`).to.deep.equal(
-              await layout(runs, SMALL),
-            );
+            expect(l, `the same runs as PackRuns after ${JSON.stringify(o)}`).to.deep.equal(await layout(runs, SMALL));
           }
         }),
         { numRuns: Number(process.env.FC_RUNS ?? 20) },

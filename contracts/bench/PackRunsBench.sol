@@ -8,7 +8,7 @@ import {PackState} from "../Common.sol";
  * @title Benchmark harness: the current PackRuns on one lot
  * @author PharmaChain
  * @notice For `scripts/bench-dense.ts` and its tests only: never deployed by Ignition, kept out of coverage. The same
- * ABI as {PackRunsDenseBench}, so that the two structures are measured doing the same writes and reads in the same
+ * ABI as {PackRunsDenseBench} (but its `register`, PackRuns needing none), so that the two structures are measured doing the same writes and reads in the same
  * run. No custody rules, no events: only the structure's own storage and logic, as PackCustody drives it (ranges
  * of one call carry the walk over as `PackCustody._rewrite` does).
  */
@@ -40,12 +40,6 @@ contract PackRunsBench {
     }
 
     /**
-     * @notice Nothing to do: PackRuns stores holders' addresses (the dense harness interns them here).
-     * @param account the holder.
-     */
-    function register(address account) external {}
-
-    /**
      * @notice Gives every pack of each range the same holder, state and aux, in one transaction.
      * @param ranges the ranges, in order.
      * @param holder the new holder.
@@ -58,10 +52,8 @@ contract PackRunsBench {
         for (uint256 i = 0; i < ranges.length; ++i) {
             Range calldata r = ranges[i];
             uint32 from = r.hint;
-            if (
-                carried < r.start &&
-                (carried > from || (from != 0 && PackRuns.Packed.unwrap(_runs[from]) == 0))
-            ) from = carried;
+            if (carried < r.start && (carried > from || (from != 0 && PackRuns.Packed.unwrap(_runs[from]) == 0)))
+                from = carried;
             PackRuns.Walk memory w = _runs.begin(from, r.start, r.end, _UNIT_COUNT, _MANUFACTURER);
             while (true) {
                 uint32 a = w.at > r.start ? w.at : r.start;
@@ -107,11 +99,7 @@ contract PackRunsBench {
      */
     function find(
         uint32 index
-    )
-        external
-        view
-        returns (uint32 start, uint32 end, address holder, PackState state, PackState head, uint48 aux)
-    {
+    ) external view returns (uint32 start, uint32 end, address holder, PackState state, PackState head, uint48 aux) {
         PackRuns.Run memory run;
         (start, run) = _runs.find(index, _UNIT_COUNT, _MANUFACTURER);
         return (start, run.end, run.holder, run.state, run.head, run.aux);

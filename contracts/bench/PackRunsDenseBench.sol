@@ -8,7 +8,7 @@ import {PackState} from "../Common.sol";
  * @title Benchmark harness: PackRunsDense on one lot
  * @author PharmaChain
  * @notice For `scripts/bench-dense.ts` and the tests of PackRunsDense only: never deployed by Ignition, kept out of
- * coverage. The same ABI as {PackRunsBench}; hints are taken and ignored (the dense store needs none).
+ * coverage. The same ABI as {PackRunsBench}, plus `register`; hints are taken and ignored (the dense store needs none).
  */
 contract PackRunsDenseBench {
     using PackRunsDense for PackRunsDense.Lot;
@@ -40,9 +40,11 @@ contract PackRunsDenseBench {
     /**
      * @notice Interns `account` (a one-off per account, as registration would in the protocol).
      * @param account the holder.
+     * @return whether `account` is not the zero address.
      */
-    function register(address account) external {
+    function register(address account) external returns (bool) {
         _holders.intern(account, _MANUFACTURER);
+        return account != address(0);
     }
 
     /**
@@ -85,11 +87,7 @@ contract PackRunsDenseBench {
      */
     function find(
         uint32 index
-    )
-        external
-        view
-        returns (uint32 start, uint32 end, address holder, PackState state, PackState head, uint48 aux)
-    {
+    ) external view returns (uint32 start, uint32 end, address holder, PackState state, PackState head, uint48 aux) {
         if (index >= _UNIT_COUNT) revert PackRunsDense.PackRunsDenseInvalidRange(index, index + 1, _UNIT_COUNT);
         PackRunsDense.Run memory run = _lot.find(_holders, index, _UNIT_COUNT, _MANUFACTURER);
         return (run.start, run.end, run.holder, run.state, run.head, run.aux);

@@ -142,56 +142,56 @@ library PackRunsDense {
     // ------------------------------------------------------------------ reads
 
     /// @dev Whether pack `p` starts a run.
-    function isStart(Lot storage l, uint256 p) internal view returns (bool) {
-        return (_bits(l, p >> 6) >> (p & 63)) & 1 == 1;
+    function isStart(Lot storage lot, uint256 p) internal view returns (bool) {
+        return (_bits(lot, p >> 6) >> (p & 63)) & 1 == 1;
     }
 
     /// @dev The greatest run start at or before `p` (the start of the run holding `p`) in a lot of `units` packs.
-    function startOf(Lot storage l, uint256 p, uint256 units) internal view returns (uint256) {
+    function startOf(Lot storage lot, uint256 p, uint256 units) internal view returns (uint256) {
         uint256 b = p >> 6;
-        uint256 m = _bits(l, b) & ((2 << (p & 63)) - 1);
+        uint256 m = _bits(lot, b) & ((2 << (p & 63)) - 1);
         if (m != 0) return (b << 6) | Math.log2(m);
-        b = _prevLeaf(l, b - 1, units);
-        return (b << 6) | Math.log2(_bits(l, b));
+        b = _prevLeaf(lot, b - 1, units);
+        return (b << 6) | Math.log2(_bits(lot, b));
     }
 
     /// @dev The least run start in `[p, limit)` (`limit <= units`), or `limit` when there is none. No word past it.
-    function nextStart(Lot storage l, uint256 p, uint256 limit, uint256 units) internal view returns (uint256) {
+    function nextStart(Lot storage lot, uint256 p, uint256 limit, uint256 units) internal view returns (uint256) {
         if (p >= limit) return limit;
         uint256 b = p >> 6;
-        uint256 m = (_bits(l, b) >> (p & 63)) << (p & 63);
+        uint256 m = (_bits(lot, b) >> (p & 63)) << (p & 63);
         uint256 s;
         if (m != 0) {
             s = (b << 6) | _lsb(m);
         } else {
             uint256 last = (limit - 1) >> 6;
             if (b >= last) return limit;
-            b = _nextLeaf(l, b + 1, last, units);
+            b = _nextLeaf(lot, b + 1, last, units);
             if (b == _NONE) return limit;
-            s = (b << 6) | _lsb(_bits(l, b));
+            s = (b << 6) | _lsb(_bits(lot, b));
         }
         return s < limit ? s : limit;
     }
 
     /// @dev The record of the run starting at `start` (a run start).
-    function recordAt(Lot storage l, uint256 start) internal view returns (uint256) {
+    function recordAt(Lot storage lot, uint256 start) internal view returns (uint256) {
         uint256 b = start >> 6;
-        uint256 leaf = l.leaf[b];
-        return _getRec(l, b, leaf, _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1)));
+        uint256 leaf = lot.leaf[b];
+        return _getRec(lot, b, leaf, _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1)));
     }
 
     /// @dev The run holding pack `index` (`index < unitCount`), hint-free. O(words).
     function find(
-        Lot storage l,
+        Lot storage lot,
         Holders storage h,
         uint32 index,
         uint32 unitCount,
         address manufacturer
     ) internal view returns (Run memory run) {
-        uint256 start = startOf(l, index, unitCount);
-        uint256 r = recordAt(l, start);
+        uint256 start = startOf(lot, index, unitCount);
+        uint256 r = recordAt(lot, start);
         run.start = uint32(start);
-        run.end = uint32(nextStart(l, uint256(index) + 1, unitCount, unitCount));
+        run.end = uint32(nextStart(lot, uint256(index) + 1, unitCount, unitCount));
         run.holder = accountOf(h, holderIdOf(r), manufacturer);
         run.state = stateOf(r);
         run.head = headOf(r);
@@ -214,29 +214,29 @@ library PackRunsDense {
      * inside the range go; the run holding `end - 1` keeps its packs from `end` on (without its head, which is in the
      * range or before it); the run holding `start - 1` keeps its packs before `start`.
      */
-    function write(Lot storage l, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
+    function write(Lot storage lot, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
         if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
         uint256 units = unitCount;
-        if (end < units && _writeInside(l, start, end, units, data)) return;
+        if (end < units && _writeInside(lot, start, end, units, data)) return;
         // The rest of the run holding `end - 1`, from `end` on.
-        if (end < units && !isStart(l, end)) {
-            uint256 r = recordAt(l, startOf(l, end, units));
+        if (end < units && !isStart(lot, end)) {
+            uint256 r = recordAt(lot, startOf(lot, end, units));
             if (r & _BITMASK_HEAD != 0) r &= ~(_BITMASK_HEAD | _BITMASK_AUX);
-            _insert(l, end, r);
+            _insert(lot, end, r);
         }
         // The runs inside the range.
-        for (uint256 p = nextStart(l, uint256(start) + 1, end, units); p < end; ) {
-            _remove(l, p);
-            p = nextStart(l, p + 1, end, units);
+        for (uint256 p = nextStart(lot, uint256(start) + 1, end, units); p < end;) {
+            _remove(lot, p);
+            p = nextStart(lot, p + 1, end, units);
         }
-        if (start == 0 || isStart(l, start)) {
-            _set(l, start, data);
+        if (start == 0 || isStart(lot, start)) {
+            _set(lot, start, data);
         } else {
-            _insert(l, start, data);
-            _normalize(l, startOf(l, start - 1, units), start);
+            _insert(lot, start, data);
+            _normalize(lot, startOf(lot, start - 1, units), start);
         }
-        if (end < units) _mergeAt(l, end, units);
-        if (start != 0) _mergeAt(l, start, units);
+        if (end < units) _mergeAt(lot, end, units);
+        if (start != 0) _mergeAt(lot, start, units);
     }
 
     /**
@@ -246,39 +246,41 @@ library PackRunsDense {
      * pack was its run's last, or the run was in transit). As {PackRuns-setHead}. Returns the holder's id.
      */
     function setHead(
-        Lot storage l,
+        Lot storage lot,
         uint32 index,
         uint32 unitCount,
         PackState state,
         uint48 aux
     ) internal returns (uint256 holderId) {
         uint256 units = unitCount;
-        uint256 runStart = startOf(l, index, units);
-        uint256 run = recordAt(l, runStart);
+        uint256 runStart = startOf(lot, index, units);
+        uint256 run = recordAt(lot, runStart);
         holderId = holderIdOf(run);
         uint256 after_ = uint256(index) + 1;
-        bool hasRest = after_ < units && !isStart(l, after_);
-        uint256 v = hasRest
-            ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
-            : record(holderId, state, aux);
+        bool hasRest = after_ < units && !isStart(lot, after_);
+        uint256 v =
+            hasRest
+                ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
+                : record(holderId, state, aux);
         if (index == runStart) {
-            _set(l, index, v);
+            _set(lot, index, v);
         } else {
-            _insert(l, index, v);
-            _normalize(l, runStart, index);
+            _insert(lot, index, v);
+            _normalize(lot, runStart, index);
         }
         if (index != 0) {
             // The run before the pack: the run's part before it (normalised as it was), or the run before that.
-            uint256 left = index > runStart
-                ? (index == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run)
-                : recordAt(l, startOf(l, index - 1, units));
-            _mergeWith(l, index, left, v);
+            uint256 left =
+                index > runStart
+                    ? (index == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run)
+                    : recordAt(lot, startOf(lot, index - 1, units));
+            _mergeWith(lot, index, left, v);
         }
         if (!hasRest) {
-            if (after_ < units) _mergeAt(l, after_, units);
+            if (after_ < units) _mergeAt(lot, after_, units);
         } else if (stateOf(run) == PackState.InTransit) {
-            uint256 runEnd = nextStart(l, after_ + 1, units, units);
-            if (runEnd < units) _mergeAt(l, runEnd, units);
+            uint256 runEnd = nextStart(lot, after_ + 1, units, units);
+            if (runEnd < units) _mergeAt(lot, runEnd, units);
         }
     }
 
@@ -292,44 +294,44 @@ library PackRunsDense {
      * having written nothing, when the case does not apply.
      */
     function _writeInside(
-        Lot storage l,
+        Lot storage lot,
         uint256 start,
         uint256 end,
         uint256 units,
         uint256 data
     ) private returns (bool) {
-        uint256 runStart = startOf(l, end - 1, units);
+        uint256 runStart = startOf(lot, end - 1, units);
         if (runStart > start || (runStart == start && start != 0)) return false;
-        uint256 run = recordAt(l, runStart);
-        if (isStart(l, end)) return false;
+        uint256 run = recordAt(lot, runStart);
+        if (isStart(lot, end)) return false;
         uint256 rest = run & _BITMASK_HEAD != 0 ? run & ~(_BITMASK_HEAD | _BITMASK_AUX) : run;
         if (joins(data, rest)) return false;
         if (start == 0) {
-            _insert(l, end, rest);
-            _set(l, 0, data);
+            _insert(lot, end, rest);
+            _set(lot, 0, data);
             return true;
         }
         // The part before keeps the run's record, normalised when it is a head run of one pack.
         uint256 before = start == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run;
         if (joins(before, data)) return false;
-        if (before != run) _set(l, runStart, before);
+        if (before != run) _set(lot, runStart, before);
         uint256 b = start >> 6;
         if (end >> 6 != b) {
-            _insert(l, end, rest);
-            _insert(l, start, data);
+            _insert(lot, end, rest);
+            _insert(lot, start, data);
             return true;
         }
         // Both in leaf `b` (no start between them): the records of the starts after `end` move up by two.
-        uint256 leaf = _leaf(l, b);
+        uint256 leaf = _leaf(lot, b);
         uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (start & 63)) - 1));
         for (uint256 k = _popcount(bits) + 1; k > rank + 1; --k) {
-            leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k - 2));
+            leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k - 2));
         }
-        leaf = _setRec(l, b, leaf, rank, data);
-        leaf = _setRec(l, b, leaf, rank + 1, rest) | (1 << (start & 63)) | (1 << (end & 63));
-        l.leaf[b] = leaf;
-        if (bits == 0) _mark(l, b, true);
+        leaf = _setRec(lot, b, leaf, rank, data);
+        leaf = _setRec(lot, b, leaf, rank + 1, rest) | (1 << (start & 63)) | (1 << (end & 63));
+        lot.leaf[b] = leaf;
+        if (bits == 0) _mark(lot, b, true);
         return true;
     }
 
@@ -339,63 +341,63 @@ library PackRunsDense {
     }
 
     /// @dev Merges the run starting at `p` (`p > 0`) into the run before it when it, or its head pack, continues it.
-    function _mergeAt(Lot storage l, uint256 p, uint256 units) private {
-        if (!isStart(l, p)) return;
-        _mergeWith(l, p, recordAt(l, startOf(l, p - 1, units)), recordAt(l, p));
+    function _mergeAt(Lot storage lot, uint256 p, uint256 units) private {
+        if (!isStart(lot, p)) return;
+        _mergeWith(lot, p, recordAt(lot, startOf(lot, p - 1, units)), recordAt(lot, p));
     }
 
     /// @dev {_mergeAt} for the run starting at `p` (record `r`), the run before it having the record `left`.
-    function _mergeWith(Lot storage l, uint256 p, uint256 left, uint256 r) private {
+    function _mergeWith(Lot storage lot, uint256 p, uint256 left, uint256 r) private {
         if (joins(left, r)) {
-            _remove(l, p);
+            _remove(lot, p);
         } else if (r & _BITMASK_HEAD != 0) {
             if (joins(left, _plainHead(r))) {
                 // A head run has two packs at least: its rest is not empty.
-                _remove(l, p);
-                _insert(l, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+                _remove(lot, p);
+                _insert(lot, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
             }
         }
     }
 
     /// @dev The run at `runStart` now ends at `end`: a one-pack head run becomes a plain run in the head's state.
-    function _normalize(Lot storage l, uint256 runStart, uint256 end) private {
+    function _normalize(Lot storage lot, uint256 runStart, uint256 end) private {
         if (end != runStart + 1) return;
-        uint256 r = recordAt(l, runStart);
+        uint256 r = recordAt(lot, runStart);
         if (r & _BITMASK_HEAD == 0) return;
-        _set(l, runStart, _plainHead(r));
+        _set(lot, runStart, _plainHead(r));
     }
 
     /// @dev Sets the record of the run starting at `p`.
-    function _set(Lot storage l, uint256 p, uint256 r) private {
+    function _set(Lot storage lot, uint256 p, uint256 r) private {
         uint256 b = p >> 6;
-        uint256 leaf = _leaf(l, b);
-        leaf = _setRec(l, b, leaf, _popcount(leaf & ((1 << (p & 63)) - 1)), r);
-        l.leaf[b] = leaf;
+        uint256 leaf = _leaf(lot, b);
+        leaf = _setRec(lot, b, leaf, _popcount(leaf & ((1 << (p & 63)) - 1)), r);
+        lot.leaf[b] = leaf;
     }
 
     /// @dev Makes `p` (not a start) a run start with record `r`, shifting the leaf's later records up.
-    function _insert(Lot storage l, uint256 p, uint256 r) private {
+    function _insert(Lot storage lot, uint256 p, uint256 r) private {
         uint256 b = p >> 6;
-        uint256 leaf = _leaf(l, b);
+        uint256 leaf = _leaf(lot, b);
         uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
-        for (uint256 k = _popcount(bits); k > rank; --k) leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k - 1));
-        leaf = _setRec(l, b, leaf, rank, r) | (1 << (p & 63));
-        l.leaf[b] = leaf;
-        if (bits == 0) _mark(l, b, true);
+        for (uint256 k = _popcount(bits); k > rank; --k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k - 1));
+        leaf = _setRec(lot, b, leaf, rank, r) | (1 << (p & 63));
+        lot.leaf[b] = leaf;
+        if (bits == 0) _mark(lot, b, true);
     }
 
     /// @dev Makes `p` (`p > 0`, a start) no longer one, shifting the leaf's later records down.
-    function _remove(Lot storage l, uint256 p) private {
+    function _remove(Lot storage lot, uint256 p) private {
         uint256 b = p >> 6;
-        uint256 leaf = _leaf(l, b);
+        uint256 leaf = _leaf(lot, b);
         uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
         uint256 n = _popcount(bits);
-        for (uint256 k = rank; k + 1 < n; ++k) leaf = _setRec(l, b, leaf, k, _getRec(l, b, leaf, k + 1));
-        leaf = _setRec(l, b, leaf, n - 1, 0) & ~uint256(1 << (p & 63));
-        l.leaf[b] = leaf;
-        if (leaf & _MASK64 == 0) _mark(l, b, false);
+        for (uint256 k = rank; k + 1 < n; ++k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k + 1));
+        leaf = _setRec(lot, b, leaf, n - 1, 0) & ~uint256(1 << (p & 63));
+        lot.leaf[b] = leaf;
+        if (leaf & _MASK64 == 0) _mark(lot, b, false);
     }
 
     // ------------------------------------------------------------------ internals: leaves
@@ -406,20 +408,20 @@ library PackRunsDense {
     }
 
     /// @dev Leaf `b`'s word, with pack 0's start bit when `b` is 0.
-    function _leaf(Lot storage l, uint256 b) private view returns (uint256) {
-        return b == 0 ? l.leaf[0] | 1 : l.leaf[b];
+    function _leaf(Lot storage lot, uint256 b) private view returns (uint256) {
+        return b == 0 ? lot.leaf[0] | 1 : lot.leaf[b];
     }
 
     /// @dev The record of rank `rank` of leaf `b`, whose word is `leaf`.
-    function _getRec(Lot storage l, uint256 b, uint256 leaf, uint256 rank) private view returns (uint256) {
+    function _getRec(Lot storage lot, uint256 b, uint256 leaf, uint256 rank) private view returns (uint256) {
         uint256 inLeaf = _inLeaf(b);
         if (rank < inLeaf) return (leaf >> (64 + 64 * rank)) & _MASK64;
         rank -= inLeaf;
-        return (l.more[(b << 4) | (rank >> 2)] >> (64 * (rank & 3))) & _MASK64;
+        return (lot.more[(b << 4) | (rank >> 2)] >> (64 * (rank & 3))) & _MASK64;
     }
 
     /// @dev Sets the record of rank `rank` of leaf `b`; returns the leaf's word (a record past it is stored now).
-    function _setRec(Lot storage l, uint256 b, uint256 leaf, uint256 rank, uint256 r) private returns (uint256) {
+    function _setRec(Lot storage lot, uint256 b, uint256 leaf, uint256 rank, uint256 r) private returns (uint256) {
         uint256 inLeaf = _inLeaf(b);
         if (rank < inLeaf) {
             uint256 shift = 64 + 64 * rank;
@@ -428,23 +430,23 @@ library PackRunsDense {
         rank -= inLeaf;
         uint256 key = (b << 4) | (rank >> 2);
         uint256 shift2 = 64 * (rank & 3);
-        uint256 w = l.more[key];
+        uint256 w = lot.more[key];
         uint256 nw = (w & ~(_MASK64 << shift2)) | (r << shift2);
-        if (nw != w) l.more[key] = nw;
+        if (nw != w) lot.more[key] = nw;
         return leaf;
     }
 
     /// @dev Leaf `b` (`b >= 1`) became non-empty (`on`) or empty: its summary bits.
-    function _mark(Lot storage l, uint256 b, bool on) private {
+    function _mark(Lot storage lot, uint256 b, bool on) private {
         if (b < 128) {
             // In leaf 0's word: bit 128 + b.
-            uint256 w = l.leaf[0];
-            l.leaf[0] = on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b));
+            uint256 w = lot.leaf[0];
+            lot.leaf[0] = on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b));
             return;
         }
-        if (!_flip(l.l1, b, on) || b >> 8 == 0) return;
-        if (!_flip(l.l2, b >> 8, on) || b >> 16 == 0) return;
-        _flip(l.l3, b >> 16, on);
+        if (!_flip(lot.l1, b, on) || b >> 8 == 0) return;
+        if (!_flip(lot.l2, b >> 8, on) || b >> 16 == 0) return;
+        _flip(lot.l3, b >> 16, on);
     }
 
     /// @dev Sets or clears bit `i % 256` of `level[i / 256]`; whether that word became, or stopped being, zero.
@@ -456,27 +458,27 @@ library PackRunsDense {
         return (w == 0) != (nw == 0);
     }
 
-    function _bits(Lot storage l, uint256 b) private view returns (uint256) {
-        return (l.leaf[b] & _MASK64) | (b == 0 ? 1 : 0);
+    function _bits(Lot storage lot, uint256 b) private view returns (uint256) {
+        return (lot.leaf[b] & _MASK64) | (b == 0 ? 1 : 0);
     }
 
     /// @dev `l1[j]` as read: word 0's bits of leaves 1 to 127 are in leaf 0's word.
-    function _l1(Lot storage l, uint256 j, uint256 units) private view returns (uint256) {
-        if (j != 0) return l.l1[j];
-        uint256 low = l.leaf[0] >> 128;
-        return units > 128 * 64 ? low | l.l1[0] : low;
+    function _l1(Lot storage lot, uint256 j, uint256 units) private view returns (uint256) {
+        if (j != 0) return lot.l1[j];
+        uint256 low = lot.leaf[0] >> 128;
+        return units > 128 * 64 ? low | lot.l1[0] : low;
     }
 
     // ------------------------------------------------------------------ internals: summary searches
 
     /// @dev The greatest leaf in `[1, q]` with a start, or 0.
-    function _prevLeaf(Lot storage l, uint256 q, uint256 units) private view returns (uint256) {
+    function _prevLeaf(Lot storage lot, uint256 q, uint256 units) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = _l1(l, i1, units) & _upTo(q & 255);
+        uint256 w = _l1(lot, i1, units) & _upTo(q & 255);
         if (w != 0) return (i1 << 8) | Math.log2(w);
         if (i1 == 0) return 0;
-        uint256 j = _prev(l.l2, l.l3, i1 - 1);
-        w = _l1(l, j, units);
+        uint256 j = _prev(lot.l2, lot.l3, i1 - 1);
+        w = _l1(lot, j, units);
         return w == 0 ? 0 : (j << 8) | Math.log2(w);
     }
 
@@ -505,15 +507,15 @@ library PackRunsDense {
     }
 
     /// @dev The least leaf at or after `q` (`q >= 1`) with a start, or {_NONE}; none is looked for past leaf `last`.
-    function _nextLeaf(Lot storage l, uint256 q, uint256 last, uint256 units) private view returns (uint256) {
+    function _nextLeaf(Lot storage lot, uint256 q, uint256 last, uint256 units) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = _l1(l, i1, units) & _from(q & 255);
+        uint256 w = _l1(lot, i1, units) & _from(q & 255);
         if (w != 0) return (i1 << 8) | _lsb(w);
         uint256 lastWord = last >> 8;
         if (i1 >= lastWord) return _NONE;
-        uint256 j = _next(l.l2, l.l3, i1 + 1, lastWord);
+        uint256 j = _next(lot.l2, lot.l3, i1 + 1, lastWord);
         if (j == _NONE) return _NONE;
-        return (j << 8) | _lsb(l.l1[j]);
+        return (j << 8) | _lsb(lot.l1[j]);
     }
 
     /**
