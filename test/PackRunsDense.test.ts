@@ -180,6 +180,37 @@ describe("PackRunsDense", function () {
     expect((await runAt(dense, 2 ** 31))[0]).to.equal(2 ** 30 + 8);
   });
 
+  it("writes a head run's own rest back over part of it as PackRuns does: the head alone, then one run", async function () {
+    const { dense, runs, manufacturer, alice } = await loadFixture(smallFixture);
+    for (const h of [dense, runs] as Harness[]) {
+      await h.write([range(500, 600)], alice.address, PackState.Active, 0);
+      await h.setHead(0, 500, PackState.Dispensed, 1234);
+      // [501, 550) already is alice's, Active: the head becomes a run of its own, and the rest stays one run
+      await h.write([range(501, 550)], alice.address, PackState.Active, 0);
+    }
+    const expected: Run[] = [
+      [0, 500, manufacturer.address, 0, 0, 0],
+      [500, 501, alice.address, PackState.Dispensed, 0, 1234],
+      [501, 600, alice.address, 0, 0, 0],
+      [600, 1000, manufacturer.address, 0, 0, 0],
+    ];
+    expect(await layout(dense, 1000)).to.deep.equal(expected);
+    expect(await layout(runs, 1000)).to.deep.equal(expected);
+  });
+
+  it("goes down to the nearest start when a summary word beyond has several bits (a lot of 2^32 - 1 packs)", async function () {
+    const [manufacturer, alice] = await ethers.getSigners();
+    const units = 2 ** 32 - 1;
+    const { dense } = await deploy(units, manufacturer.address, [alice.address]);
+    // two cuts in one l2 word (256) but two l1 words (65,536 and 65,538), found through l3 from far before and after
+    const a = 2 ** 30 + 7;
+    const b = 2 ** 30 + 2 * 2 ** 14 + 1;
+    await dense.write([range(a, a + 1), range(b, b + 1)], alice.address, PackState.Suspect, 0);
+    expect((await runAt(dense, 100)).slice(0, 2)).to.deep.equal([0, a]);
+    expect((await runAt(dense, 2 ** 31)).slice(0, 2)).to.deep.equal([b + 1, units]);
+    expect((await runAt(dense, a + 5)).slice(0, 2)).to.deep.equal([a + 1, b]);
+  });
+
   describe("(property) against a per-pack model and against PackRuns", function () {
     const SMALL = 200;
     const state = fc.constantFrom(PackState.Active, PackState.InTransit, PackState.Suspect, PackState.Dispensed);

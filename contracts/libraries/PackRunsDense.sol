@@ -13,14 +13,18 @@ import {PackState} from "../Common.sol";
  * Layout of one lot (every word is found from a pack index, never by walking runs):
  * - **Leaf** `b` (packs `[64b, 64b + 64)`), one word: bit `i` of its low 64 bits is set when pack `64b + i` starts a
  *   run (pack 0 always does: its bit is implied), and its high 192 bits hold the records of the leaf's first three
- *   runs in the order of their starts (their *rank*), 64 bits each. Records of ranks 3 and up are in `more` words,
+ *   runs in the order of their starts (their *rank*), 64 bits each. Records of later ranks are in `more` words,
  *   four a word, keyed `b << 4 | (rank - 3) / 4`. A run is found at its start's leaf: no record for runs that start
- *   in another leaf.
- * - **Summary** levels: bit `b % 256` of `l1[b / 256]` is set when leaf `b` (`b >= 1`) has a start; bit `j % 256` of
- *   `l2[j / 256]` when `l1[j]` (`j >= 1`) is not zero; bit `k % 256` of `l3[k / 256]` when `l2[k]` (`k >= 1`) is not
- *   zero. Index 0 of each level is not tracked (leaf 0 always has a start), so a lot of up to 16,384 packs only ever
- *   writes `l1[0]`. The run holding a pack (the greatest start at or before it) is found in at most 3 words below
- *   16,384 packs, 5 below 4,194,304, and 10 up to 2^32 (`l3` has 4 words): bounded by words, not runs.
+ *   in another leaf. Leaf 0 is the exception: it keeps one record (run 0's) and, in its high 128 bits, `l1`'s bits of
+ *   leaves 1 to 127, so that a lot's first split writes no summary word of its own; its records of ranks 1 and up
+ *   are in `more` words keyed `(rank - 1) / 4`.
+ * - **Summary** levels: bit `b % 256` of `l1[b / 256]` is set when leaf `b` (`b >= 128`; below, in leaf 0) has a
+ *   start; bit `j % 256` of `l2[j / 256]` when `l1[j]` (`j >= 1`) is not zero; bit `k % 256` of `l3[k / 256]` when
+ *   `l2[k]` (`k >= 1`) is not zero. Index 0 of each level is not tracked (leaf 0 always has a start), so a lot of up
+ *   to 8,192 packs writes no summary word, one of up to 16,384 packs only `l1[0]`, one of up to 4,194,304 packs no
+ *   `l3`. The run holding a pack (the greatest start at or before it) is found by reading the pack's leaf, then up
+ *   the levels to the nearest non-empty word and down again: a handful of words, 10 or so at worst in a lot of 2^32
+ *   packs (`l3` has 4 words, scanned): bounded by words, not runs.
  * - A **record** (64 bits): `holderId | state << 24 | head << 28 | aux << 32`. Holders are interned to 24-bit ids
  *   ({Holders}; id 0 is the lot's manufacturer, so an untouched lot stores nothing: one run `[0, unitCount)` held by
  *   the manufacturer, `Active`), states and heads are 4 bits (PackState has 11 values), `aux` is 32 bits (a shipment
@@ -35,9 +39,9 @@ import {PackState} from "../Common.sol";
 library PackRunsDense {
     /// @notice One lot's runs.
     struct Lot {
-        /// @dev leaf `b`: start bits (low 64) and the records of ranks 0 to 2.
+        /// @dev leaf `b`: start bits (low 64) and the records of ranks 0 to 2 (leaf 0: rank 0, and l1's low bits).
         mapping(uint256 leaf => uint256) leaf;
-        /// @dev records of ranks 3 and up: `b << 4 | (rank - 3) / 4`, four a word.
+        /// @dev records of ranks 3 and up (leaf 0: 1 and up): `b << 4 | (rank - 3) / 4`, four a word.
         mapping(uint256 key => uint256) more;
         /// @dev summary levels (see the layout).
         mapping(uint256 index => uint256) l1;
