@@ -26,7 +26,7 @@ export interface HistoryRouteOptions {
 const LotParams = Type.Object({ lotId: Type.String({ pattern: "^0x[0-9a-fA-F]{64}$" }) });
 const PackParams = Type.Object({
   lotId: Type.String({ pattern: "^0x[0-9a-fA-F]{64}$" }),
-  index: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 }),
+  index: Type.String({ pattern: "^(0|[1-9][0-9]{0,9})$", description: "the pack's index in the lot" }),
 });
 
 interface Party {
@@ -150,15 +150,16 @@ export function historyRoutes(app: FastifyInstance, { client, deployment, names 
     },
     async (request) => {
       const lot = await lotOr404(request.params.lotId);
-      if (request.params.index >= lot.unitCount) {
+      const index = Number(request.params.index);
+      if (index >= lot.unitCount) {
         throw new ProblemError(400, "index-out-of-range", `the lot has ${lot.unitCount} packs`, "index");
       }
-      const events = await client.history().pack(request.params.lotId, request.params.index);
+      const events = await client.history().pack(request.params.lotId, index);
       return {
         lotId: request.params.lotId,
         lotNumber: lotNumberOf(events),
         gtin: gtin14(lot.gtin),
-        index: request.params.index,
+        index,
         events: await timeline(events),
       };
     },
@@ -181,7 +182,7 @@ export function historyRoutes(app: FastifyInstance, { client, deployment, names 
     },
     async (request, reply) => {
       await lotOr404(request.params.lotId);
-      const { document } = await exportPackEpcis(client, request.params.lotId, request.params.index);
+      const { document } = await exportPackEpcis(client, request.params.lotId, Number(request.params.index));
       return reply.type("application/ld+json").send(JSON.stringify(document));
     },
   );
