@@ -4,6 +4,7 @@
  * reads (its chain and deployment, a lot's and a pack's timeline with parties, the EPCIS export, a party).
  */
 import { expect } from "chai";
+import { Manifest } from "@pharmachain/sdk";
 import { openDatabase, type Db } from "../src/db";
 import type { Service } from "../src/app";
 import { defaultWebRoot } from "../src/web";
@@ -26,7 +27,7 @@ describe("Service: the web page and its read-only routes", function () {
       webRoot,
       partyNames: { [sw.w.manufacturer.address.toLowerCase()]: "Example Pharma" },
     });
-    await service.serials.put(sw.main.lotId, sw.main.manifest, "test");
+    await service.serials.put(sw.main.lotId, Manifest.fromSerials(sw.main.serials), "test");
   });
 
   after(async function () {
