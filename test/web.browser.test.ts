@@ -385,7 +385,7 @@ function percentile(values: number[], p: number): number {
     expect(await page.getByRole("link", { name: /EPCIS 2.0 export/ }).getAttribute("href")).to.equal(
       `/epcis/lots/${main.lotId}/packs/${dispenseIndex}`,
     );
-    await page.screenshot({ path: path.join(ROOT, "docs", "web-history.png"), fullPage: true });
+    await page.screenshot({ path: path.join(ROOT, "docs", "web-history.png") }); // the first screen: the timeline is long
 
     // alerts: live over the event stream, a recall made now appears within 2 s
     await page.goto(`${origin}/#/alerts`);
