@@ -191,6 +191,8 @@ export interface DemoResult {
   chainId: bigint;
   lots: DemoLot[];
   verdicts: { label: string; scan: string; verdictName: string }[];
+  /** The parties' display names by address ("pharmacy A"…), as the report names them. */
+  names: Record<string, string>;
   reportFile?: string;
 }
 
@@ -736,6 +738,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       { lotId: expiring.lotId, lotNumber: "LOT2026X", serials: expiring.serials },
     ],
     verdicts: verdicts.map((v) => ({ label: v.label, scan: v.scan, verdictName: v.verdictName })),
+    names: Object.fromEntries(names),
     ...(values.out ? { reportFile: path.join(values.out, "report.json") } : {}),
   };
 }

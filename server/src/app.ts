@@ -18,6 +18,8 @@ import { Verifier } from "./verifier";
 import { mergeLinks, verificationRoutes, type LinkProvider } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
+import { historyRoutes } from "./routes/history";
+import { webRoutes } from "./web";
 
 /** The chain the service answers for. */
 export interface Chain {
@@ -188,11 +190,14 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     extraLinks: (anchor, link) => mergeLinks(linkProviders, anchor, link),
     verifier,
     responderGLN: config.responderGLN,
-    ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
+    // with the web page served here, a browser opening a Digital Link lands on it with the verdict shown
+    ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : config.webRoot ? { webPageUrl: "/?link={link}" } : {}),
     ...(config.lmsNotVerified ? { notVerified: config.lmsNotVerified } : {}),
     ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
+  historyRoutes(app, { client: chain.client, deployment: chain.deployment, names: config.partyNames ?? {} });
+  if (config.webRoot) await webRoutes(app, config.webRoot);
 
   // Alerts (server/src/alerts): the API and the event stream, in a plugin of their own (its own error handler), and
   // the watcher with its webhook deliverer, both stopped with the app.
