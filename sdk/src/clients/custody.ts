@@ -96,7 +96,7 @@ export class CustodyClient extends ContextBound {
     (c) => c.custody,
     (c) => c.cancelShipment,
   )(
-    async (shipmentId: bigint) => [shipmentId, await this.witnessOf(shipmentId)],
+    async (shipmentId: bigint) => [shipmentId, await this.#witnessOf(shipmentId)],
     () => ({}),
   );
 
@@ -114,7 +114,7 @@ export class CustodyClient extends ContextBound {
     (c) => c.custody,
     (c) => c.decommission,
   )(
-    async (pack: PackRef, state: PackState) => [await this.packProof(pack), state],
+    async (pack: PackRef, state: PackState) => [await this.#packProof(pack), state],
     () => ({}),
   );
 
@@ -123,7 +123,7 @@ export class CustodyClient extends ContextBound {
     (c) => c.custody,
     (c) => c.decommission,
   )(
-    async (pack: PackRef) => [await this.packProof(pack), PackState.Dispensed],
+    async (pack: PackRef) => [await this.#packProof(pack), PackState.Dispensed],
     () => ({}),
   );
 
@@ -236,7 +236,7 @@ export class CustodyClient extends ContextBound {
     (c) => c.custody,
     (c) => c.reportClone,
   )(
-    async (pack: PackRef) => [await this.packProof(pack)],
+    async (pack: PackRef) => [await this.#packProof(pack)],
     () => ({}),
   );
 
@@ -288,7 +288,7 @@ export class CustodyClient extends ContextBound {
     }
   }
 
-  private async packProof(
+  async #packProof(
     pack: PackRef,
   ): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {
     const hint = pack.hint ?? (await this.context.runBefore(pack.lotId, pack.index));
@@ -296,7 +296,7 @@ export class CustodyClient extends ContextBound {
   }
 
   /** One range of the shipment, with its current hint, read from the shipment's `PacksShipped` events. */
-  private async witnessOf(shipmentId: bigint): Promise<PackRangeInput & { hint: number }> {
+  async #witnessOf(shipmentId: bigint): Promise<PackRangeInput & { hint: number }> {
     const events = await new HistoryReader(this.context.provider, this.context.addresses).shipment(shipmentId);
     const shipped = events.find((e) => e.name === "PacksShipped");
     if (!shipped)

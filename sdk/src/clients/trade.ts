@@ -55,7 +55,7 @@ export class TradeClient extends ContextBound {
       quantity: number | bigint;
       deliverBy?: bigint | number;
       document?: HashInput;
-    }) => [p.seller, p.gtin, p.quantity, p.deliverBy ?? (await this.defaultDeliverBy()), toBytes32(p.document)],
+    }) => [p.seller, p.gtin, p.quantity, p.deliverBy ?? (await this.#defaultDeliverBy()), toBytes32(p.document)],
     (receipt) => ({
       orderId: this.context.event(receipt, this.context.orders.interface, "OrderPlaced").args.orderId as bigint,
     }),
@@ -70,7 +70,7 @@ export class TradeClient extends ContextBound {
     async (orderId: bigint, p: { quantity: number | bigint; deliverBy?: bigint | number; document?: HashInput }) => [
       orderId,
       p.quantity,
-      p.deliverBy ?? (await this.defaultDeliverBy()),
+      p.deliverBy ?? (await this.#defaultDeliverBy()),
       toBytes32(p.document),
     ],
     () => ({}),
@@ -145,7 +145,7 @@ export class TradeClient extends ContextBound {
     }) => {
       const [ranges, lotNumbers, buyer] = await Promise.all([
         this.context.hinted(p.ranges),
-        this.lotNumbersOf(p.ranges),
+        this.#lotNumbersOf(p.ranges),
         p.buyer ?? this.order(p.orderId).then((o) => o.buyer),
       ]);
       return [p.orderId, buyer, p.transporter ?? ZeroAddress, toBytes32(p.notice), ranges, lotNumbers];
@@ -329,7 +329,7 @@ export class TradeClient extends ContextBound {
         }),
       ),
     ].sort();
-    const blockTag = options.blockTag ?? (await this.latestBlock()).number;
+    const blockTag = options.blockTag ?? (await this.#latestBlock()).number;
     const byLot = new Map<string, InventoryLineRecord>();
     let fromLot = 0;
     let fromRun = 0;
@@ -389,19 +389,19 @@ export class TradeClient extends ContextBound {
     return this.inventory(holder, lots, options);
   }
 
-  private async latestBlock(): Promise<{ number: number; timestamp: number }> {
+  async #latestBlock(): Promise<{ number: number; timestamp: number }> {
     const block = await this.context.provider.getBlock((await readBlock(this.context.provider)) ?? "latest");
     if (!block) throw new NotFoundError("the provider returned no latest block");
     return block;
   }
 
   /** {@link DEFAULT_DELIVERY_DAYS} days after the latest block's time (the chain's clock, not this machine's). */
-  private async defaultDeliverBy(): Promise<bigint> {
-    return BigInt((await this.latestBlock()).timestamp + DEFAULT_DELIVERY_DAYS * 24 * 60 * 60);
+  async #defaultDeliverBy(): Promise<bigint> {
+    return BigInt((await this.#latestBlock()).timestamp + DEFAULT_DELIVERY_DAYS * 24 * 60 * 60);
   }
 
   /** Each range's lot number: as given, else from its lot's `LotCommissioned` event. */
-  private async lotNumbersOf(ranges: readonly OrderRangeInput[]): Promise<string[]> {
+  async #lotNumbersOf(ranges: readonly OrderRangeInput[]): Promise<string[]> {
     const missing = ranges.filter((r) => r.lotNumber === undefined).map((r) => r.lotId);
     const found = missing.length === 0 ? new Map<string, string>() : await this.context.history().lotNumbers(missing);
     return ranges.map((r) => {
