@@ -32,6 +32,7 @@ const ENTRIES = [
   { subpath: "./attestation", file: "attestation", source: "attestation" },
   { subpath: "./verification", file: "verification", source: "verification" },
   { subpath: "./epcis", file: "epcis", source: "epcis/index" },
+  { subpath: "./client", file: "client", source: "client" },
   { subpath: "./errors", file: "errors", source: "errors" },
 ];
 

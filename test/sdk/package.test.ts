@@ -166,6 +166,7 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
       import { PharmaChainClient, loadDeployment, verifyPacks, Manifest, type VerificationReport } from "@pharmachain/sdk";
       import { parseScan } from "@pharmachain/sdk/gs1";
       import { ManifestError } from "@pharmachain/sdk/errors";
+      import { RegistryClient, TradeClient } from "@pharmachain/sdk/client";
       const provider = new JsonRpcProvider("http://127.0.0.1:8545");
       const reader = await PharmaChainClient.connect({ runner: provider, deployment: loadDeployment("d") });
       const writer = await PharmaChainClient.connect({
@@ -175,6 +176,9 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
       const manifest = await Manifest.fromFile("serials.csv");
       const reports: VerificationReport[] = await verifyPacks(reader, [parseScan("x").gtin], { manifests: () => manifest });
       const failure: Error = new ManifestError("x");
+      const registry: RegistryClient = reader.domains.registry;
+      const trade: TradeClient = await TradeClient.connect({ runner: provider, deployment: loadDeployment("d") });
+      console.log(registry, trade);
       console.log(reports, writer, failure);
       `,
     );
@@ -203,7 +207,7 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
   });
 
   it("has subpath entries that load only what they need, from require and import; prints their cold load times", function () {
-    const entries = ["gs1", "manifest", "attestation", "verification", "epcis", "errors"];
+    const entries = ["gs1", "manifest", "attestation", "verification", "epcis", "client", "errors"];
     const times: Record<string, string> = {};
     for (const entry of ["", ...entries]) {
       const specifier = entry ? `@pharmachain/sdk/${entry}` : "@pharmachain/sdk";
@@ -220,7 +224,7 @@ describe("@pharmachain/sdk package @skip-on-coverage", function () {
         }));`;
       const out = JSON.parse(run(process.execPath, ["-e", script], project));
       expect(out.exports, specifier).to.be.greaterThan(0);
-      if (["gs1", "manifest", "attestation", "errors"].includes(entry)) {
+      if (["gs1", "manifest", "attestation", "client", "errors"].includes(entry)) {
         expect(out.ajv, `${specifier} loads ajv`).to.equal(false);
         expect(out.xmldom, `${specifier} loads xmldom`).to.equal(false);
       }
