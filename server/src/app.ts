@@ -18,6 +18,7 @@ import { Verifier } from "./verifier";
 import { verificationRoutes } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
+import { DocumentKey, DocumentService, documentRoutes, loadPolicy } from "./documents";
 
 /** The chain the service answers for. */
 export interface Chain {
@@ -39,6 +40,8 @@ export interface Service {
   serials: SerialStore;
   verifier: Verifier;
   auth: Auth;
+  /** The document store (server/src/documents), unless the configuration turned it off. */
+  documents?: DocumentService;
   requireAccount: preHandlerAsyncHookHandler;
   /** Stops the mirror and the app (not the database: its owner closes it). */
   close(): Promise<void>;
@@ -189,6 +192,31 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
 
+  // Documents (server/src/documents): the read-access matrix enforced by row-level security, sealed at rest.
+  let documents: DocumentService | undefined;
+  if (config.documents !== false) {
+    const options = config.documents ?? {};
+    let key = options.key;
+    if (!key && process.env.PHARMACHAIN_DOCUMENT_KEY) key = DocumentKey.parse(process.env.PHARMACHAIN_DOCUMENT_KEY);
+    const keyFile = options.keyFile ?? process.env.PHARMACHAIN_DOCUMENT_KEY_FILE;
+    if (!key && keyFile) key = DocumentKey.fromFile(keyFile);
+    if (!key) {
+      key = DocumentKey.ephemeral();
+      app.log.warn(
+        "documents: no PHARMACHAIN_DOCUMENT_KEY or key file: an ephemeral key, documents die with the process",
+      );
+    }
+    documents = new DocumentService({
+      db,
+      client: chain.client,
+      policy: loadPolicy(options.policyFile),
+      key,
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    });
+    await documents.init();
+    await app.register(documentRoutes, { documents, requireAccount: auth.requireAccount as preHandlerHookHandler });
+  }
+
   // Alerts (server/src/alerts): the API and the event stream, in a plugin of their own (its own error handler), and
   // the watcher with its webhook deliverer, both stopped with the app.
   if (watcher) {
@@ -214,6 +242,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     serials,
     verifier,
     auth,
+    ...(documents ? { documents } : {}),
     requireAccount: auth.requireAccount,
     close: async () => {
       mirror.stop();

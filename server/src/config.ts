@@ -11,6 +11,7 @@
  * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
  */
 import type { AlertsConfig } from "./alerts/config";
+import type { DocumentKey } from "./documents/crypto";
 
 export interface RateLimitConfig {
   /** Requests a client without a session may make per window. */
@@ -44,6 +45,12 @@ export interface ServiceConfig {
    * from the ALERTS_* environment variables), or `false` for a service without alerts.
    */
   alerts?: AlertsConfig | false;
+  /**
+   * The document store: its key-encryption key (else PHARMACHAIN_DOCUMENT_KEY, 64 hex digits or base64, or the file
+   * named by PHARMACHAIN_DOCUMENT_KEY_FILE; else an ephemeral key, with a warning), the size limit (default 25 MB),
+   * the policy file (default server/policy/access-matrix.json); `false` for a service without documents.
+   */
+  documents?: { key?: DocumentKey; keyFile?: string; maxBytes?: number; policyFile?: string } | false;
 }
 
 export function defaultConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
@@ -91,5 +98,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env.PHARMACHAIN_SIWE_DOMAIN ? { siweDomain: env.PHARMACHAIN_SIWE_DOMAIN } : {}),
     sessionSeconds: int("PHARMACHAIN_SESSION_SECONDS", env.PHARMACHAIN_SESSION_SECONDS) ?? base.sessionSeconds,
     logLevel: env.PHARMACHAIN_LOG_LEVEL || base.logLevel,
+    ...(env.PHARMACHAIN_MAX_DOCUMENT_BYTES
+      ? { documents: { maxBytes: int("PHARMACHAIN_MAX_DOCUMENT_BYTES", env.PHARMACHAIN_MAX_DOCUMENT_BYTES)! } }
+      : {}),
   });
 }
