@@ -204,6 +204,15 @@ export class ChainFacts {
         ]);
         fromLogs("order.documentHash", placed, "documentHash");
         fromLogs("order.documentHash", amended, "documentHash");
+        // the transporters of the shipments that filled it carried the order
+        const filled = await this.logs("orders", "OrderShipped", [BigInt(subject.key)], block);
+        const carriers = await Promise.all(
+          filled.map((l) => this.client.shipment(BigInt(l.args.getValue("shipmentId")))),
+        );
+        for (const { transporter } of carriers) {
+          if (lower(transporter) !== ZERO_ADDRESS)
+            parties.push({ account: lower(transporter), relation: "transporter" });
+        }
         break;
       }
       case "stakeholder": {
@@ -223,17 +232,29 @@ export class ChainFacts {
           block,
         });
         parties.push({ account: subject.key, relation: "self" });
-        // a trading partner of the reader: a shipment or an order between the two, either way
+        // a trading partner of the reader: a shipment between the two (either of them seller, buyer or transporter) or
+        // an order between them
         if (reader && lower(reader) !== subject.key) {
           const r = getAddress(reader);
           const s2 = getAddress(subject.key);
-          const found = await Promise.all([
-            this.logs("custody", "ShipmentCreated", [null, s2, r], block),
-            this.logs("custody", "ShipmentCreated", [null, r, s2], block),
+          const pair = new Set([lower(r), subject.key]);
+          const [shipments, placed, placedBack] = await Promise.all([
+            Promise.all([
+              this.logs("custody", "ShipmentCreated", [null, s2, null], block),
+              this.logs("custody", "ShipmentCreated", [null, null, s2], block),
+              this.logs("custody", "ShipmentCreated", [null, r, null], block),
+              this.logs("custody", "ShipmentCreated", [null, null, r], block),
+            ]),
             this.logs("orders", "OrderPlaced", [null, s2, r], block),
             this.logs("orders", "OrderPlaced", [null, r, s2], block),
           ]);
-          if (found.some((l) => l.length > 0)) parties.push({ account: lower(reader), relation: "tradingPartner" });
+          const traded = shipments.flat().some((l) => {
+            const sides = ["seller", "buyer", "transporter"].map((f) => lower(String(l.args.getValue(f))));
+            return [...pair].every((a) => sides.includes(a));
+          });
+          if (traded || placed.length > 0 || placedBack.length > 0) {
+            parties.push({ account: lower(reader), relation: "tradingPartner" });
+          }
         }
         break;
       }
