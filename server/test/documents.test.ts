@@ -1,7 +1,9 @@
 /** The documents suite (documents-suite.ts) on PGlite, in memory, and the policy loader. */
 import { expect } from "chai";
 import { openDatabase } from "../src/db";
-import { PolicyError, loadPolicy, policyRows, validatePolicy } from "../src/documents";
+import fs from "fs";
+import path from "path";
+import { PolicyError, loadPolicy, policyRows, policyTable, validatePolicy } from "../src/documents";
 import { documentsSuite } from "./documents-suite";
 
 documentsSuite("PGlite", async () => {
@@ -49,5 +51,12 @@ describe("Documents: the policy file", function () {
     const unexplained = good();
     unexplained.matrix.Regulator.invoice.note = undefined;
     expect(() => validatePolicy(unexplained)).to.throw(PolicyError, "says why in a note");
+  });
+
+  it("is the README's table, cell for cell", function () {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const m = /<!-- access-matrix:start -->\n([\s\S]*?)\n<!-- access-matrix:end -->/.exec(readme);
+    expect(m, "the README's Documents section has the table between its markers").to.not.equal(null);
+    expect(m![1]).to.equal(policyTable(loadPolicy()));
   });
 });

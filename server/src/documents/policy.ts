@@ -206,3 +206,47 @@ export function cellOf(policy: AccessPolicy, readerRole: string, kind: string, s
   if ("bySubjectRole" in value) return value.bySubjectRole[subjectRole as ReaderRole]?.cell ?? "no";
   return value.cell;
 }
+
+const SHOWN: Record<Cell, string> = {
+  yes: "Yes",
+  no: "No",
+  own: "Own",
+  ifInvolved: "If involved",
+  withRestriction: "With Restriction",
+  globalData: "Global data",
+};
+
+/**
+ * The policy as the README's Markdown table: a row per kind (per subject role for stakeholder kinds), a column per
+ * role, each cell `paper → ours` (`—` where the paper has no cell or it is not quoted; the notes in the policy file say
+ * why). A test checks that the README's table is this one.
+ */
+export function policyTable(policy: AccessPolicy): string {
+  const show = (c: PaperCell): string => {
+    const ours = SHOWN[c.cell];
+    return c.paper === ours ? ours : `${c.paper ?? "—"} → ${ours}`;
+  };
+  const lines = [
+    `| document kind (subject, paper's column) | ${READER_ROLES.join(" | ")} |`,
+    `|---|${READER_ROLES.map(() => "---").join("|")}|`,
+  ];
+  for (const [name, kind] of Object.entries(policy.kinds)) {
+    const column = kind.paperColumn ?? "no column";
+    if (kind.subject === "stakeholder") {
+      for (const subjectRole of READER_ROLES) {
+        const cells = READER_ROLES.map((r) => {
+          const value = policy.matrix[r][name];
+          return "bySubjectRole" in value ? show(value.bySubjectRole[subjectRole]) : show(value);
+        });
+        lines.push(`| \`${name}\` of a ${subjectRole} (stakeholder, Table 2) | ${cells.join(" | ")} |`);
+      }
+    } else {
+      const cells = READER_ROLES.map((r) => {
+        const value = policy.matrix[r][name];
+        return "bySubjectRole" in value ? "?" : show(value);
+      });
+      lines.push(`| \`${name}\` (${kind.subject}, ${column}) | ${cells.join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
