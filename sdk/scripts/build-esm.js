@@ -33,6 +33,7 @@ const ENTRIES = [
   { subpath: "./verification", file: "verification", source: "verification" },
   { subpath: "./epcis", file: "epcis", source: "epcis/index" },
   { subpath: "./errors", file: "errors", source: "errors" },
+  { subpath: "./documents", file: "documents", source: "documents" },
 ];
 
 /** Every file under `dir`, recursively. */

@@ -13,6 +13,7 @@ import { Manifest } from "../../sdk/src/manifest";
 import { GTIN, commission, serialsFor } from "../../test/helpers/fixture";
 import type { Service } from "../src/app";
 import type { Db } from "../src/db";
+import { DocumentClient, DocumentIntegrityError } from "@pharmachain/sdk";
 import { DocumentKey, cellOf, loadPolicy, type Cell } from "../src/documents";
 import { ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
 
@@ -433,6 +434,60 @@ export function documentsSuite(engine: string, open: () => Promise<{ db: Db; clo
       await w.registry.connect(w.regulator).reinstate(w.distributor.address);
       await service.mirror.sync();
       expect(await stored()).to.equal(n);
+    });
+
+    it("the SDK's document client uploads, lists, downloads and re-checks against the chain, and catches a wrong hash", async function () {
+      const w = sw.w;
+      // a service over HTTP whose sign-in domain is its host, as the client signs for
+      const http = await serviceFor(sw, db, { alerts: false, siweDomain: undefined, documents: { key: KEY } });
+      try {
+        await http.app.listen({ host: "127.0.0.1", port: 0 });
+        const address = http.app.server.address() as { port: number };
+        const url = `http://127.0.0.1:${address.port}`;
+        const distributor = await DocumentClient.signIn(url, w.distributor, 31337n, sw.client);
+        const listed = await distributor.list(`lot:${lotId}`);
+        expect(listed.map((d) => d.id)).to.include(coaId);
+        const doc = await distributor.get(coaId);
+        expect(doc.bytes.equals(coa)).to.equal(true);
+        expect(doc.checked).to.deep.equal({ bytes: true, anchorOnChain: true });
+        // a licence whose keccak-256 is the registry's licenceHash: anchored, and checked against the registry
+        const manufacturer = await DocumentClient.signIn(url, w.manufacturer, 31337n, sw.client);
+        const licence = Buffer.from(`licence:${w.manufacturer.address}`);
+        const put = await manufacturer.put(licence, {
+          kind: "licence",
+          subject: `stakeholder:${w.manufacturer.address}`,
+          contentType: "text/plain",
+        });
+        expect(put.status).to.equal("anchored");
+        const got = await manufacturer.get(put.id);
+        expect(got.checked.anchorOnChain).to.equal(true);
+        expect(got.anchor).to.include({ anchor: "stakeholder.licenceHash", algorithm: "keccak256" });
+        // the service states a hash the bytes do not have: the client refuses them
+        await db.query("update documents set sha256 = $1 where id = $2", [ethers.id("forged"), coaId]);
+        const forged = await distributor.get(coaId).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(forged).to.be.instanceOf(DocumentIntegrityError);
+        await db.query("update documents set sha256 = $1 where id = $2", [ethers.sha256(coa), coaId]);
+        // the service names an anchor the chain does not have: refused too
+        await db.query(
+          "update documents set anchor = jsonb_set(anchor, '{anchor}', '\"lot.recallReasonHash\"') where id = $1",
+          [coaId],
+        );
+        const unanchored = await distributor.get(coaId).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(unanchored).to.be.instanceOf(DocumentIntegrityError);
+        expect(unanchored!.message).to.match(/not anchored on chain/);
+        await db.query(
+          "update documents set anchor = jsonb_set(anchor, '{anchor}', '\"lot.dataHash\"') where id = $1",
+          [coaId],
+        );
+      } finally {
+        await http.close();
+      }
     });
 
     it("keeps no plaintext in the database: contents and keys are sealed", async function () {

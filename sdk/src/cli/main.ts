@@ -56,6 +56,7 @@ import { PackVerifier, VerificationReport, toPackScan } from "../verification";
 import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
 import { explainError, isInsufficientFunds } from "../revert";
 import { UsageError } from "./usage";
+import { DOC_COMMANDS } from "./doc";
 import { EPCIS_COMMANDS } from "./epcis";
 import {
   Command,
@@ -1546,6 +1547,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...EPCIS_COMMANDS,
+  ...DOC_COMMANDS,
 };
 
 // ------------------------------------------------------------------ entry point
