@@ -18,7 +18,7 @@ import { Verifier } from "./verifier";
 import { verificationRoutes } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
-import { DocumentKey, DocumentService, documentRoutes, loadPolicy } from "./documents";
+import { DocumentKey, DocumentService, documentLinks, documentRoutes, loadPolicy } from "./documents";
 
 /** The chain the service answers for. */
 export interface Chain {
@@ -83,6 +83,30 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     ...(config.siweDomain ? { domain: config.siweDomain } : {}),
     sessionSeconds: config.sessionSeconds,
   });
+
+  // Documents (server/src/documents): the read-access matrix enforced by row-level security, sealed at rest.
+  let documents: DocumentService | undefined;
+  if (config.documents !== false) {
+    const options = config.documents ?? {};
+    let key = options.key;
+    if (!key && process.env.PHARMACHAIN_DOCUMENT_KEY) key = DocumentKey.parse(process.env.PHARMACHAIN_DOCUMENT_KEY);
+    const keyFile = options.keyFile ?? process.env.PHARMACHAIN_DOCUMENT_KEY_FILE;
+    if (!key && keyFile) key = DocumentKey.fromFile(keyFile);
+    if (!key) {
+      key = DocumentKey.ephemeral();
+      app.log.warn(
+        "documents: no PHARMACHAIN_DOCUMENT_KEY or key file: an ephemeral key, documents die with the process",
+      );
+    }
+    documents = new DocumentService({
+      db,
+      client: chain.client,
+      policy: loadPolicy(options.policyFile),
+      key,
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    });
+    await documents.init();
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -189,31 +213,11 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     responderGLN: config.responderGLN,
     ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
     ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
+    ...(documents ? { documentLinks: documentLinks(documents, auth) } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
 
-  // Documents (server/src/documents): the read-access matrix enforced by row-level security, sealed at rest.
-  let documents: DocumentService | undefined;
-  if (config.documents !== false) {
-    const options = config.documents ?? {};
-    let key = options.key;
-    if (!key && process.env.PHARMACHAIN_DOCUMENT_KEY) key = DocumentKey.parse(process.env.PHARMACHAIN_DOCUMENT_KEY);
-    const keyFile = options.keyFile ?? process.env.PHARMACHAIN_DOCUMENT_KEY_FILE;
-    if (!key && keyFile) key = DocumentKey.fromFile(keyFile);
-    if (!key) {
-      key = DocumentKey.ephemeral();
-      app.log.warn(
-        "documents: no PHARMACHAIN_DOCUMENT_KEY or key file: an ephemeral key, documents die with the process",
-      );
-    }
-    documents = new DocumentService({
-      db,
-      client: chain.client,
-      policy: loadPolicy(options.policyFile),
-      key,
-      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
-    });
-    await documents.init();
+  if (documents) {
     await app.register(documentRoutes, { documents, requireAccount: auth.requireAccount as preHandlerHookHandler });
   }
 

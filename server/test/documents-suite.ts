@@ -490,6 +490,29 @@ export function documentsSuite(engine: string, open: () => Promise<{ db: Db; clo
       }
     });
 
+    it("the Digital Link linkset of a pack names the documents its signed-in reader may open", async function () {
+      const w = sw.w;
+      const url = `/01/00614141123452/10/DOC-1/21/${serialsFor("D", 10)[0]}?linkType=all`;
+      const links = async (signer?: HardhatEthersSigner) => {
+        const res = await service.app.inject({
+          url,
+          headers: signer ? { authorization: `Bearer ${await token(signer)}` } : {},
+        });
+        expect(res.statusCode, res.body).to.equal(200);
+        return res.json().linkset[0] as Record<string, Array<{ href: string; title: string }>>;
+      };
+      const anonymous = await links();
+      expect(anonymous).to.not.have.property("https://gs1.org/voc/certificationInfo");
+      const held = await links(w.distributor);
+      expect(held["https://gs1.org/voc/certificationInfo"].map((l) => l.href)).to.include(`/documents/${coaId}`);
+      const never = await links(w.dispenser2);
+      expect(never).to.not.have.property("https://gs1.org/voc/certificationInfo");
+      // the regulator opens the product dossier redacted, and the link says so
+      const regulator = await links(w.regulator);
+      expect(regulator["https://gs1.org/voc/certificationInfo"].map((l) => l.href)).to.include(`/documents/${coaId}`);
+      expect(regulator["https://gs1.org/voc/masterData"].map((l) => l.title).join()).to.match(/redacted view/);
+    });
+
     it("keeps no plaintext in the database: contents and keys are sealed", async function () {
       const rows = (
         await db.query("select c.ciphertext, c.wrapped_key from document_contents c where c.id = $1", [coaId])

@@ -3,4 +3,4 @@ export * from "./policy";
 export * from "./crypto";
 export { ChainFacts, parseSubject, type Subject, type SubjectFacts, type AnchorFact } from "./chain";
 export { DocumentService, DEFAULT_MAX_DOCUMENT_BYTES, type DocumentSummary, type DocumentRead } from "./service";
-export { documentRoutes } from "./routes";
+export { documentLinks, documentRoutes } from "./routes";

@@ -9,8 +9,10 @@
  *   `Repr-Digest`, `X-Document-Status` and `X-Anchor` (the on-chain anchor as JSON).
  * - `GET /documents?subject=…`: the summaries this reader may see. `GET /documents/audit`: the audit log.
  */
-import type { FastifyInstance, FastifyPluginAsync, preHandlerHookHandler } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerHookHandler } from "fastify";
 import { Type } from "@sinclair/typebox";
+import { gtin14, gtinValue, lotIdOf, type PackScan } from "@pharmachain/sdk";
+import { Auth } from "../auth";
 import { ProblemError } from "../problem";
 import type { DocumentService } from "./service";
 
@@ -167,3 +169,47 @@ export const documentRoutes: FastifyPluginAsync<DocumentRouteOptions> = async (
     },
   );
 };
+
+/** The GS1 link relation of a document kind in a pack's linkset. */
+const RELATIONS: Record<string, string> = {
+  batchRecord: "https://gs1.org/voc/certificationInfo",
+  certificateOfAnalysis: "https://gs1.org/voc/certificationInfo",
+  quarantineEvidence: "https://gs1.org/voc/certificationInfo",
+  regulatorRuling: "https://gs1.org/voc/certificationInfo",
+  recallNotice: "https://gs1.org/voc/recallStatus",
+  productDossier: "https://gs1.org/voc/masterData",
+};
+
+/**
+ * The linkset's document links of a pack for the signed-in reader of a request: the documents of its lot and its
+ * product that the reader may open (in full or redacted), as row-level security lists them. An anonymous request, or
+ * one whose session is unknown or without standing, gets none.
+ */
+export function documentLinks(
+  documents: DocumentService,
+  auth: Auth,
+): (request: FastifyRequest, scan: PackScan) => Promise<Record<string, Array<Record<string, unknown>>>> {
+  return async (request, scan) => {
+    const token = Auth.bearer(request);
+    const address = token ? await auth.addressOf(token) : undefined;
+    if (!address) return {};
+    const account = await auth.account(address);
+    if (account.role === "None" || !account.standing.authorised) return {};
+    const gtin = gtin14(gtinValue(scan.gtin));
+    const subjects = [`lot:${lotIdOf(scan.gtin, scan.lotNumber)}`, `product:${gtin}`];
+    const links: Record<string, Array<Record<string, unknown>>> = {};
+    for (const subject of subjects) {
+      for (const d of await documents.list(account, subject)) {
+        if (d.access === "summary") continue;
+        const relation = RELATIONS[d.kind];
+        if (!relation) continue; // a kind of another subject, or one a custom policy added without a GS1 relation
+        (links[relation] ??= []).push({
+          href: `/documents/${d.id}`,
+          title: `${d.kind} of ${d.subject}${d.access === "redacted" ? " (redacted view)" : ""}`,
+          type: d.access === "redacted" ? "application/json" : d.contentType,
+        });
+      }
+    }
+    return links;
+  };
+}

@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import { Type } from "@sinclair/typebox";
-import { hasValidCheckDigit, type VerificationReport } from "@pharmachain/sdk";
+import { hasValidCheckDigit, type PackScan, type VerificationReport } from "@pharmachain/sdk";
 import { ProblemError, sendProblem } from "../problem";
 import type { Verifier } from "../verifier";
 import { reportJson } from "../verifier";
@@ -29,6 +29,11 @@ export interface VerificationRouteOptions {
   maxBatch?: number;
   /** Run before the not-found handler's answers (the rate limit: links under a prefix are counted too). */
   notFoundPreHandler?: preHandlerAsyncHookHandler;
+  /**
+   * The linkset's document links for a signed-in reader (the documents of the pack's lot and product it may open),
+   * keyed by link relation; none for an anonymous request.
+   */
+  documentLinks?: (request: FastifyRequest, scan: PackScan) => Promise<Record<string, Array<Record<string, unknown>>>>;
 }
 
 const LMS_CONTEXTS = new Set(["dscsaSaleableReturn"]);
@@ -127,7 +132,10 @@ function htmlPage(report: VerificationReport, block: BlockRef): string {
 }
 
 /** The GS1 linkset of a pack's Digital Link: the links this service answers. */
-function linkset(anchor: string): Record<string, unknown> {
+function linkset(
+  anchor: string,
+  documents: Record<string, Array<Record<string, unknown>>> = {},
+): Record<string, unknown> {
   const link = (linkType: string, title: string, type: string): Record<string, unknown> => ({
     href: `${anchor}${anchor.includes("?") ? "&" : "?"}linkType=${encodeURIComponent(linkType)}`,
     title,
@@ -146,6 +154,7 @@ function linkset(anchor: string): Record<string, unknown> {
           ),
         ],
         "https://gs1.org/voc/pip": [{ href: anchor, title: "Verdict of this pack (JSON)", type: "application/json" }],
+        ...documents,
       },
     ],
   };
@@ -179,7 +188,8 @@ export function verificationRoutes(app: FastifyInstance, options: VerificationRo
     const linkType = linkTypeOf(parsed.params);
     if (linkType === "all" || linkType === "linkset") {
       // serialised here: the route's response schema is the verdict's
-      return reply.type("application/linkset+json").send(JSON.stringify(linkset(anchorOf(request))));
+      const documents = options.documentLinks ? await options.documentLinks(request, parsed.scan) : {};
+      return reply.type("application/linkset+json").send(JSON.stringify(linkset(anchorOf(request), documents)));
     }
     if (isLms(linkType)) {
       const { corrUUID } = lmsParams(parsed.params);
