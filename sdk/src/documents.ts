@@ -118,6 +118,11 @@ export class DocumentClient {
     return new DocumentClient({ service: base, token, ...(chain ? { chain } : {}) });
   }
 
+  /** The session's bearer token. */
+  get token(): string {
+    return this.options.token;
+  }
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { authorization: `Bearer ${this.options.token}`, ...extra };
   }

@@ -9,7 +9,7 @@ import crypto from "crypto";
 import { keccak256 } from "ethers";
 import type { PharmaChainClient } from "@pharmachain/sdk";
 import type { Account } from "../auth";
-import type { Db } from "../db";
+import { escapeLiteral, type Db } from "../db";
 import { ProblemError } from "../problem";
 import { ChainFacts, parseSubject, type AnchorFact, type Subject, type SubjectFacts } from "./chain";
 import { DocumentKey, open, seal } from "./crypto";
@@ -61,9 +61,23 @@ export interface DocumentServiceOptions {
 }
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
+/** The sealed contents kept in memory (still encrypted there), at most this many bytes. */
+const SEALED_CACHE_BYTES = 64 * 1024 * 1024;
+
+interface DocumentMeta {
+  kind: string;
+  subject: string;
+  subject_role: string;
+}
+
+interface SealedRow {
+  keyId: string;
+  wrappedKey: Buffer;
+  content: { iv: Buffer; tag: Buffer; ciphertext: Buffer };
+  redaction?: { keccak256: string; removed: string[]; sealed: { iv: Buffer; tag: Buffer; ciphertext: Buffer } };
+}
 
 const hex = (b: Buffer | Uint8Array): string => "0x" + Buffer.from(b).toString("hex");
-const buf = (v: unknown): Buffer => Buffer.from(v as Uint8Array);
 const mediaType = (contentType: string): string => contentType.split(";")[0].trim().toLowerCase();
 
 interface SummaryRow {
@@ -86,6 +100,11 @@ interface SummaryRow {
 const SUMMARY_COLUMNS =
   "d.id, d.kind, d.subject, d.uploader, d.status, d.keccak256, d.sha256, d.anchor, d.size, d.content_type, d.file_name, d.created_at";
 
+/** A document's summary and whether its content and redacted view are visible to the reader; the id follows. */
+const VISIBLE_SELECT =
+  `select ${SUMMARY_COLUMNS}, exists (select 1 from document_contents c where c.id = d.id) as full, ` +
+  "exists (select 1 from document_redactions r where r.id = d.id) as restricted from documents d where d.id =";
+
 function summaryOf(row: SummaryRow): DocumentSummary {
   const anchor = typeof row.anchor === "string" ? JSON.parse(row.anchor) : row.anchor;
   return {
@@ -105,13 +124,72 @@ function summaryOf(row: SummaryRow): DocumentSummary {
   };
 }
 
+/**
+ * Runs the short scripts of concurrent requests (a reader's visibility query in its own transaction, an audit row)
+ * together, in one round trip to the database: on PGlite, which runs one statement at a time, the calls and not the
+ * queries were most of a read's cost. Each script keeps its own transaction; when a batch fails, every request in
+ * it fails (none is retried: the statements before the failing one may have been committed).
+ */
+class BatchRunner {
+  private pending: Array<{
+    sql: string;
+    statements: number;
+    resolve(rows: unknown[][]): void;
+    reject(e: unknown): void;
+  }> = [];
+  private draining = false;
+
+  constructor(private readonly batch: (sql: string) => Promise<unknown[][]>) {}
+
+  run(sql: string, statements: number): Promise<unknown[][]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ sql, statements, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const jobs = this.pending.splice(0, 64);
+        try {
+          const results = await this.batch(jobs.map((j) => j.sql).join("\n"));
+          let at = 0;
+          for (const j of jobs) {
+            j.resolve(results.slice(at, at + j.statements));
+            at += j.statements;
+          }
+        } catch (error) {
+          // statements before the failing one may have been committed: retrying could write an audit row twice
+          for (const j of jobs) j.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
 export class DocumentService {
   readonly facts: ChainFacts;
   readonly maxBytes: number;
+  private readonly metaCache = new Map<string, DocumentMeta>();
+  private readonly sealedCache = new Map<string, SealedRow>();
+  private sealedBytes = 0;
+  /** `subject|reader` pairs known to be in document_parties (rows there are never removed). */
+  private readonly knownParties = new Set<string>();
+  private readonly runner?: BatchRunner;
+  /** PGlite (one session): the visibility query is a prepared statement, planned once for the reader role. */
+  private prepared = false;
 
   constructor(private readonly options: DocumentServiceOptions) {
     this.facts = new ChainFacts(options.client);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+    const batch = options.db.batch?.bind(options.db);
+    if (batch) this.runner = new BatchRunner(batch);
   }
 
   get policy(): AccessPolicy {
@@ -134,6 +212,15 @@ export class DocumentService {
         ],
       );
     });
+    if (this.options.db.engine === "pglite" && this.options.db.batch) {
+      const { rows: found } = await this.options.db.query(
+        "select 1 from pg_prepared_statements where name = 'pharmachain_document_visible'",
+      );
+      if (found.length === 0) {
+        await this.options.db.batch(`prepare pharmachain_document_visible(text) as ${VISIBLE_SELECT} $1`);
+      }
+      this.prepared = true;
+    }
   }
 
   /** Runs `fn` in a transaction under the non-owner role, as `account`: row-level security filters what it reads. */
@@ -161,22 +248,29 @@ export class DocumentService {
       reason?: string;
     },
   ): Promise<void> {
-    await this.options.db.query(
-      "insert into document_audit (reader, reader_role, action, outcome, document_id, subject, kind, cell, view, reason) " +
-        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-      [
-        account.address.toLowerCase(),
-        String(account.role),
-        entry.action,
-        entry.outcome,
-        entry.documentId ?? null,
-        entry.subject ?? null,
-        entry.kind ?? null,
-        entry.cell ?? null,
-        entry.view ?? null,
-        entry.reason ?? null,
-      ],
-    );
+    const values = [
+      account.address.toLowerCase(),
+      String(account.role),
+      entry.action,
+      entry.outcome,
+      entry.documentId ?? null,
+      entry.subject ?? null,
+      entry.kind ?? null,
+      entry.cell ?? null,
+      entry.view ?? null,
+      entry.reason ?? null,
+    ];
+    const insert =
+      "insert into document_audit (reader, reader_role, action, outcome, document_id, subject, kind, cell, view, reason) ";
+    if (this.runner) {
+      // written with the other requests' rows of this moment, in one round trip; the answer waits for it
+      await this.runner.run(
+        `${insert}values (${values.map((v) => (v === null ? "null" : escapeLiteral(v))).join(", ")});`,
+        1,
+      );
+    } else {
+      await this.options.db.query(`${insert}values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, values);
+    }
   }
 
   /** Refuses an account without standing (not a stakeholder, suspended, revoked, licence expired): 403. */
@@ -207,11 +301,16 @@ export class DocumentService {
 
   /** Makes sure the facts of `subject` as they concern `reader` are in the database (read from the chain when not). */
   async ensureFacts(subject: Subject, reader: string): Promise<void> {
+    const key = `${subject.text}|${reader.toLowerCase()}`;
+    if (this.knownParties.has(key)) return;
     const { rows } = await this.options.db.query(
       "select 1 from document_parties where subject = $1 and account = $2 limit 1",
       [subject.text, reader.toLowerCase()],
     );
-    if (rows.length > 0) return;
+    if (rows.length > 0) {
+      this.knownParties.add(key);
+      return;
+    }
     await this.recordParties(await this.facts.read(subject, reader));
   }
 
@@ -399,60 +498,92 @@ export class DocumentService {
   }
 
   /** The cell of `account` for a stored document, and the facts it needs recorded first. */
-  private async prepare(account: Account, row: { kind: string; subject: string; subject_role: string }): Promise<Cell> {
+  private async prepare(account: Account, row: DocumentMeta): Promise<Cell> {
     const cell = cellOf(this.options.policy, String(account.role), row.kind, row.subject_role);
     if (cell === "ifInvolved") await this.ensureFacts(parseSubject(row.subject), account.address);
     return cell;
   }
 
+  /**
+   * What `account` may see of a document, as the database decides: its summary row and whether its content and its
+   * redacted view are visible to it, in one round trip (a transaction under the reader role).
+   */
+  private async visible(
+    account: Account,
+    id: string,
+  ): Promise<{ summary?: SummaryRow; full: boolean; restricted: boolean }> {
+    const L = escapeLiteral;
+    if (!this.runner) {
+      const row = await this.asReader(
+        account,
+        async (tx) => (await tx.query<SummaryRow>(`${VISIBLE_SELECT} $1`, [id])).rows[0],
+      );
+      return { summary: row, full: row?.full === true, restricted: row?.restricted === true };
+    }
+    const results = await this.runner.run(
+      "begin; " +
+        `select set_config('pharmachain.reader', ${L(account.address.toLowerCase())}, true), ` +
+        `set_config('pharmachain.role', ${L(String(account.role))}, true); ` +
+        "set local role pharmachain_reader; " +
+        (this.prepared ? `execute pharmachain_document_visible(${L(id)});` : `${VISIBLE_SELECT} ${L(id)};`) +
+        " commit;",
+      5,
+    );
+    const row = results[3]?.[0] as SummaryRow | undefined;
+    return { summary: row, full: row?.full === true, restricted: row?.restricted === true };
+  }
+
+  /** A document's sealed content and redacted view (immutable, so kept in memory once read; still sealed there). */
+  private async sealed(id: string): Promise<SealedRow> {
+    const cached = this.sealedCache.get(id);
+    if (cached) return cached;
+    // bytea as hex text: PGlite parses a bytea column of 100 KB several times slower
+    const { rows } = await this.options.db.query<Record<string, string | string[] | null>>(
+      "select c.key_id, encode(c.wrapped_key, 'hex') as wrapped_key, encode(c.iv, 'hex') as iv, " +
+        "encode(c.tag, 'hex') as tag, encode(c.ciphertext, 'hex') as ciphertext, r.keccak256 as r_keccak256, " +
+        "r.removed as r_removed, encode(r.iv, 'hex') as r_iv, encode(r.tag, 'hex') as r_tag, " +
+        "encode(r.ciphertext, 'hex') as r_ciphertext " +
+        "from document_contents c left join document_redactions r on r.id = c.id where c.id = $1",
+      [id],
+    );
+    const r = rows[0];
+    if (!r) throw new Error(`document ${id} has no content row`);
+    const h = (v: unknown): Buffer => Buffer.from(String(v), "hex");
+    const row: SealedRow = {
+      keyId: String(r.key_id),
+      wrappedKey: h(r.wrapped_key),
+      content: { iv: h(r.iv), tag: h(r.tag), ciphertext: h(r.ciphertext) },
+      ...(r.r_ciphertext
+        ? {
+            redaction: {
+              keccak256: String(r.r_keccak256),
+              removed: r.r_removed as string[],
+              sealed: { iv: h(r.r_iv), tag: h(r.r_tag), ciphertext: h(r.r_ciphertext) },
+            },
+          }
+        : {}),
+    };
+    const size = row.content.ciphertext.length + (row.redaction?.sealed.ciphertext.length ?? 0);
+    this.sealedBytes += size;
+    this.sealedCache.set(id, row);
+    for (const [old, value] of this.sealedCache) {
+      if (this.sealedBytes <= SEALED_CACHE_BYTES) break;
+      this.sealedCache.delete(old);
+      this.sealedBytes -= value.content.ciphertext.length + (value.redaction?.sealed.ciphertext.length ?? 0);
+    }
+    return row;
+  }
+
   /** Reads a document as `account`: its content, its redacted view, or a refusal naming why. Audited either way. */
   async read(account: Account, id: string, wanted?: "full" | "redacted"): Promise<DocumentRead> {
-    let meta: { kind: string; subject: string; subject_role: string } | undefined;
+    let meta: DocumentMeta | undefined;
     let cell: Cell | undefined;
     try {
       this.requireStanding(account);
-      // the subject of the id, to know which on-chain facts to record (nothing of it is returned)
-      meta = (
-        await this.options.db.query<{ kind: string; subject: string; subject_role: string }>(
-          "select kind, subject, subject_role from documents where id = $1",
-          [id],
-        )
-      ).rows[0];
+      meta = await this.meta(id);
       if (!meta) throw new ProblemError(404, "unknown-document", `no document ${id}`, "id");
       cell = await this.prepare(account, meta);
-      const found = await this.asReader(account, async (tx) => {
-        const summary = (await tx.query<SummaryRow>(`select ${SUMMARY_COLUMNS} from documents d where d.id = $1`, [id]))
-          .rows[0];
-        const content =
-          wanted === "redacted"
-            ? undefined
-            : (
-                await tx.query<{
-                  key_id: string;
-                  wrapped_key: Uint8Array;
-                  iv: Uint8Array;
-                  tag: Uint8Array;
-                  ciphertext: Uint8Array;
-                }>("select key_id, wrapped_key, iv, tag, ciphertext from document_contents where id = $1", [id])
-              ).rows[0];
-        const redaction = content
-          ? undefined
-          : (
-              await tx.query<{
-                key_id: string;
-                wrapped_key: Uint8Array;
-                keccak256: string;
-                removed: string[];
-                iv: Uint8Array;
-                tag: Uint8Array;
-                ciphertext: Uint8Array;
-              }>(
-                "select key_id, wrapped_key, keccak256, removed, iv, tag, ciphertext from document_redactions where id = $1",
-                [id],
-              )
-            ).rows[0];
-        return { summary, content, redaction };
-      });
+      const found = await this.visible(account, id);
       const refuse = (slug: string, detail: string): never => {
         throw new ProblemError(403, slug, detail, "id", { cell });
       };
@@ -466,42 +597,29 @@ export class DocumentService {
         );
       }
       const summary = summaryOf(found.summary!);
-      if (found.content) {
-        const c = found.content;
-        const key = this.options.key.unwrap(id, buf(c.wrapped_key), c.key_id);
-        const body = open(
-          key,
-          { iv: buf(c.iv), tag: buf(c.tag), ciphertext: buf(c.ciphertext) },
-          Buffer.from(`${id}:${summary.keccak256}`),
-        );
-        await this.audit(account, {
+      const audit = (view: string) =>
+        this.audit(account, {
           action: "read",
           outcome: "allowed",
           documentId: id,
-          subject: meta.subject,
-          kind: meta.kind,
-          cell,
-          view: "full",
+          subject: meta!.subject,
+          kind: meta!.kind,
+          cell: cell!,
+          view,
         });
+      if (found.full && wanted !== "redacted") {
+        const sealed = await this.sealed(id);
+        const key = this.options.key.unwrap(id, sealed.wrappedKey, sealed.keyId);
+        const body = open(key, sealed.content, Buffer.from(`${id}:${summary.keccak256}`));
+        await audit("full");
         return { summary, view: "full", body, contentType: summary.contentType };
       }
-      if (found.redaction) {
-        const r = found.redaction;
-        const key = this.options.key.unwrap(id, buf(r.wrapped_key), r.key_id);
-        const body = open(
-          key,
-          { iv: buf(r.iv), tag: buf(r.tag), ciphertext: buf(r.ciphertext) },
-          Buffer.from(`${id}:redacted`),
-        );
-        await this.audit(account, {
-          action: "read",
-          outcome: "allowed",
-          documentId: id,
-          subject: meta.subject,
-          kind: meta.kind,
-          cell,
-          view: "redacted",
-        });
+      if (found.restricted && (!found.full || wanted === "redacted")) {
+        const sealed = await this.sealed(id);
+        const r = sealed.redaction!;
+        const key = this.options.key.unwrap(id, sealed.wrappedKey, sealed.keyId);
+        const body = open(key, r.sealed, Buffer.from(`${id}:redacted`));
+        await audit("redacted");
         return {
           summary,
           view: "redacted",
@@ -510,14 +628,11 @@ export class DocumentService {
           redacted: { keccak256: r.keccak256, removed: r.removed },
         };
       }
-      if (cell === "withRestriction") {
+      if (cell === "withRestriction" || wanted === "redacted") {
         return refuse(
           "no-redacted-view",
-          `a ${meta.kind} that is not a JSON object has no redacted view; its summary is in GET /documents?subject=${meta.subject}`,
+          `this ${meta.kind} has no redacted view (only JSON objects with restricted fields have one); its summary is in GET /documents?subject=${meta.subject}`,
         );
-      }
-      if (wanted === "redacted" && cell !== "globalData") {
-        return refuse("no-redacted-view", `${who} reads the full ${meta.kind}, not a redacted view`);
       }
       return refuse(
         "summary-only",
@@ -536,6 +651,20 @@ export class DocumentService {
       }
       throw error;
     }
+  }
+
+  /** A stored document's kind and subject (immutable: kept once read). Nothing of it is returned to the reader. */
+  private async meta(id: string): Promise<DocumentMeta | undefined> {
+    const cached = this.metaCache.get(id);
+    if (cached) return cached;
+    const row = (
+      await this.options.db.query<DocumentMeta>("select kind, subject, subject_role from documents where id = $1", [id])
+    ).rows[0];
+    if (row) {
+      this.metaCache.set(id, row);
+      if (this.metaCache.size > 100_000) this.metaCache.delete(this.metaCache.keys().next().value!);
+    }
+    return row;
   }
 
   /** The documents of a subject this account may see (row-level security filters them), each with its access. */
