@@ -14,6 +14,7 @@ module.exports = tseslint.config(
       "typechain-types/",
       "sdk/dist/",
       "server/dist/",
+      "web/dist/",
       ".pharmachain/",
       "ignition/deployments/",
       "bench/out/",
@@ -24,7 +25,7 @@ module.exports = tseslint.config(
   },
   js.configs.recommended,
   // typescript-eslint's rules for the TypeScript sources; the few .js files are plain CommonJS programs
-  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ["**/*.ts"] })),
+  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ["**/*.ts", "**/*.tsx"] })),
   {
     files: ["**/*.js"],
     languageOptions: { sourceType: "commonjs" },
@@ -33,7 +34,7 @@ module.exports = tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     rules: {
       // a leading underscore marks a value left unused on purpose; `{ dropped, ...rest }` keeps the rest
       "@typescript-eslint/no-unused-vars": [
@@ -45,5 +46,14 @@ module.exports = tseslint.config(
   {
     files: ["test/**/*.ts"],
     languageOptions: { globals: { ...globals.mocha } },
+  },
+  // the web page runs in the browser; its build configuration is an ES module
+  {
+    files: ["web/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ["**/*.mjs"],
+    languageOptions: { sourceType: "module" },
   },
 );

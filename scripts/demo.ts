@@ -69,6 +69,17 @@ interface Step {
 let steps: Step[] = [];
 let started = Date.now();
 let say: (...text: unknown[]) => void = console.log;
+/** `--verbose`: gas, addresses and hints on every line; otherwise what an operator reads (names, GLNs, verdicts). */
+let verbose = false;
+/** Names of the parties' accounts, and lot numbers of the lot ids, for the operator's lines. */
+const known = new Map<string, string>();
+
+/** `text` for an operator: accounts by name, lot ids by lot number, other hashes shortened. */
+function plain(text: string): string {
+  return text
+    .replace(/0x[0-9a-fA-F]{64}/g, (h) => known.get(h.toLowerCase()) ?? `${h.slice(0, 10)}…`)
+    .replace(/0x[0-9a-fA-F]{40}/g, (a) => known.get(a.toLowerCase()) ?? `${a.slice(0, 8)}…`);
+}
 
 function log(
   actor: string,
@@ -90,7 +101,8 @@ function log(
     : callGas !== undefined
       ? `${callGas.toLocaleString("en").padStart(9)} call`
       : "".padStart(13);
-  say(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
+  if (verbose) say(`${String(step.n).padStart(3)}. ${gas}  ${actor.padEnd(13)} ${action}`);
+  else say(`${String(step.n).padStart(3)}. ${actor.padEnd(13)} ${plain(action)}`);
 }
 
 /** The AI 17 `YYMMDD` of the day (UTC) containing `seconds`. */
@@ -162,6 +174,8 @@ export interface DemoOptions {
   out?: string;
   /** Print nothing. */
   quiet?: boolean;
+  /** Print every step's gas, the addresses and the DSCSA and EU hub answers (the default is the operator's story). */
+  verbose?: boolean;
 }
 
 /** A seeded lot and its serial list, in packing order. */
@@ -177,6 +191,8 @@ export interface DemoResult {
   chainId: bigint;
   lots: DemoLot[];
   verdicts: { label: string; scan: string; verdictName: string }[];
+  /** The parties' display names by address ("pharmacy A"…), as the report names them. */
+  names: Record<string, string>;
   reportFile?: string;
 }
 
@@ -187,6 +203,7 @@ async function main(): Promise<void> {
       packs: { type: "string" },
       chain: { type: "string", default: "hardhat" },
       "block-time": { type: "string", default: "1" },
+      verbose: { type: "boolean", default: false },
     },
     allowPositionals: false,
   });
@@ -196,7 +213,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(blockTime) || blockTime < 0) throw new Error("--block-time must be a whole number of seconds");
   const chain = await openChain(values.chain!, blockTime);
   try {
-    await runDemo({ chain, packs, ...(values.out ? { out: values.out } : {}) });
+    await runDemo({ chain, packs, verbose: values.verbose, ...(values.out ? { out: values.out } : {}) });
   } finally {
     chain.provider.destroy();
     await chain.node?.stop();
@@ -208,6 +225,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   steps = [];
   started = Date.now();
   say = options.quiet ? () => undefined : console.log;
+  verbose = options.verbose === true;
+  known.clear();
   const packs = options.packs;
   const values = { out: options.out };
   if (!options.chain && !options.provider) throw new Error("runDemo needs a provider or a chain");
@@ -223,7 +242,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => chain.signer(i)));
   const regulatorOffline = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
   const names = new Map<string, string>();
-  const name = (who: Party, label: string): void => void names.set(who.address, label);
+  const name = (who: Party, label: string): void => {
+    names.set(who.address, label);
+    known.set(who.address.toLowerCase(), label);
+  };
   name(council, "council");
   name(regulatorOnline, "regulator");
   name(manufacturer, "manufacturer");
@@ -234,11 +256,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   name(pharmacyB, "pharmacy B");
 
   say(`PharmaChain demo on ${chain.label}\n`);
+  if (!verbose)
+    say("Who does what (npm run demo -- --verbose adds each step's gas, the addresses and the hub answers)\n");
   const deployment = await deployProtocol(council);
   const base = await PharmaChainClient.connect({ runner: council, deployment });
   log(
     "council",
-    `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody} (order book ${base.ordersAddress})`,
+    verbose
+      ? `deployed registry ${deployment.registry}, lots ${deployment.lots}, custody ${deployment.custody} (order book ${base.ordersAddress})`
+      : "deploys PharmaChain: the stakeholder registry, the lots, custody and the order book",
   );
   const as = (s: Signer): PharmaChainClient => base.withRunner(s);
   const now = async (): Promise<number> => (await provider.getBlock("latest"))!.timestamp;
@@ -272,12 +298,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ),
   );
   parties.forEach(([party, role, gln], i) =>
-    log(names.get(party.address)!, `applies as ${Role[role]} (GLN ${gln})`, applied[i]),
+    log(names.get(party.address)!, `applies as ${Role[role]} (GLN ${gln.toString().padStart(13, "0")})`, applied[i]),
   );
   const approvals = await Promise.all(
     parties.map(([party]) => as(regulatorOnline).approveStakeholder(party.address, inAYear)),
   );
   parties.forEach(([party], i) => log("regulator", `approves ${names.get(party.address)}`, approvals[i]));
+  if (!verbose) {
+    say("\n     The parties, as the registry knows them:");
+    const rows: [string, string, bigint][] = [
+      ["regulator", "Regulator", 614141000005n],
+      ...parties.map(([p, role, gln]): [string, string, bigint] => [names.get(p.address)!, Role[role], gln]),
+    ];
+    for (const [who, role, gln] of rows)
+      say(`       ${who.padEnd(14)} ${role.padEnd(13)} GLN ${gln.toString().padStart(13, "0")}`);
+    say("");
+  }
 
   // ---------------------------------------------------------------- product and lot
   const gtin = gtinToUint64(GTIN);
@@ -319,6 +355,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     regulatorSignature: { signer: regulatorOffline.address, signature: regulatorSignature },
   });
   const lotId = commissioned.lotId;
+  known.set(lotId.toLowerCase(), `lot ${lotNumber}`);
   log(
     "manufacturer",
     `commissions lot ${lotNumber} of ${packs.toLocaleString("en")} packs with both signatures (${commissioned.released ? "released" : "pending"})`,
@@ -515,6 +552,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         signature: await signLotAttestation(regulatorOffline, domain, att),
       },
     });
+    known.set(w.lotId.toLowerCase(), `lot ${lot}`);
     log("pharmacy A", `submits the co-signed attestation of lot ${lot} (1,000 packs): anyone may submit`, w);
     return { lotId: w.lotId, serials: s, manifest: m };
   };
@@ -566,6 +604,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   );
   say("\nVerification: what a pharmacist scanning each pack is told\n");
   const verdicts = reports.map((r: VerificationReport, i) => {
+    if (!verbose) {
+      const verdict = r.verified ? "VERIFIED" : `NOT VERIFIED (${r.verdictName})`;
+      say(`  ${scans[i].label}: GTIN ${r.gtin}, lot ${r.lotNumber}, serial ${r.serial}`);
+      say(`    ${verdict}: ${r.message}\n`);
+      return { label: scans[i].label, scan: scans[i].scan, ...r };
+    }
     say(`  ${scans[i].label}\n    scan     ${scans[i].scan}`);
     say(`    verdict  ${r.verdictName.toUpperCase()} — ${r.message}`);
     say(
@@ -591,9 +635,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const status = await reader.packStatus(lotId, dispensedIndex);
   const seconds = (Date.now() - started) / 1000;
   const blocks = (await blockNumber()) - firstBlock;
-  say(
-    `Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s, ${blocks} blocks.`,
-  );
+  if (verbose) {
+    say(
+      `Pack ${dispensedSerial} is ${PackState[status.state]}; ${steps.length} steps in ${seconds.toFixed(1)} s, ${blocks} blocks.`,
+    );
+  } else {
+    const verified = reports.filter((r) => r.verified).length;
+    const refused = reports.filter((r) => !r.verified).map((r) => r.verdictName);
+    say("\nSummary");
+    say(`  the council appointed the regulator, who onboarded ${parties.length} parties and approved product ${GTIN}`);
+    say(
+      `  3 lots commissioned with two signatures each: ${lotNumber} (${packs.toLocaleString("en")} packs), ` +
+        "LOT2026R (recalled) and LOT2026X (expired)",
+    );
+    say(
+      `  ${orders.length} orders delivered: ${orders.map((o) => `${o.quantity.toLocaleString("en")} packs to ${names.get(o.buyer)}`).join(", ")}`,
+    );
+    say(`  pack ${dispensedSerial} dispensed by pharmacy A, and now ${PackState[status.state]}`);
+    say(
+      `  ${reports.length} scans: ${verified} verified, ${refused.length} not to be supplied (${refused.join(", ")})`,
+    );
+    say(`  ${steps.length} steps in ${seconds.toFixed(1)} s`);
+  }
 
   if (values.out) {
     // The calldata's share of each write's gas: inputs that depend on the clock (an attestation's deadline, hence its
@@ -675,6 +738,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       { lotId: expiring.lotId, lotNumber: "LOT2026X", serials: expiring.serials },
     ],
     verdicts: verdicts.map((v) => ({ label: v.label, scan: v.scan, verdictName: v.verdictName })),
+    names: Object.fromEntries(names),
     ...(values.out ? { reportFile: path.join(values.out, "report.json") } : {}),
   };
 }

@@ -841,47 +841,55 @@ describe("TradeOrders (property)", function () {
     const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
     const succeeded = new Map<string, number>();
     let steps = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.noBias(fc.array(op, { minLength: 5, maxLength: MAX_STEPS, size: "max" })),
-        fc.integer({ min: 1, max: 6 }),
-        async (ops, maxRuns) => {
-          const w = await loadFixture(propertyFixture);
-          const signers: Record<ActorName, HardhatEthersSigner> = {
-            manufacturer: w.manufacturer,
-            distributor: w.distributor,
-            distributor2: w.distributor2,
-            dispenser: w.dispenser,
-            regulator: w.regulator,
-            outsider: w.outsider,
-          };
-          const initial = (["distributor", "distributor2"] as const).map((buyer, k) => ({
-            seller: "manufacturer" as const,
-            buyer,
-            packs: UNITS / 2,
-            witness: { lotId: w.lotB.lotId, start: (k * UNITS) / 2, end: ((k + 1) * UNITS) / 2 },
-          }));
-          expect(await w.custody.shipmentCount()).to.equal(INITIAL_SHIPMENTS);
-          const runner = new Runner(w, new TradeModel(initial), signers, succeeded);
-          await runner.readPacks();
-          for (const [k, o] of ops.entries()) {
-            try {
-              await runner.step(o);
-              await runner.check(maxRuns, k);
-            } catch (e) {
-              const message = e instanceof Error ? e.message : String(e);
-              throw new Error(`${message}\n  steps:\n${runner.trace.map((t, k) => `    ${k + 1}. ${t}`).join("\n")}`);
+    let runs = 0;
+    const kinds = ["place", "confirm", "shipForOrder", "receive"];
+    const missing = () => kinds.filter((kind) => (succeeded.get(kind) ?? 0) === 0);
+    // A random draw can miss a kind altogether (one full test run had no successful shipForOrder); rather than
+    // fail on an unlucky draw, draw more runs, up to three rounds, before saying a kind never succeeds.
+    for (let round = 0; round < 3 && (round === 0 || missing().length > 0); round++) {
+      runs += NUM_RUNS;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.noBias(fc.array(op, { minLength: 5, maxLength: MAX_STEPS, size: "max" })),
+          fc.integer({ min: 1, max: 6 }),
+          async (ops, maxRuns) => {
+            const w = await loadFixture(propertyFixture);
+            const signers: Record<ActorName, HardhatEthersSigner> = {
+              manufacturer: w.manufacturer,
+              distributor: w.distributor,
+              distributor2: w.distributor2,
+              dispenser: w.dispenser,
+              regulator: w.regulator,
+              outsider: w.outsider,
+            };
+            const initial = (["distributor", "distributor2"] as const).map((buyer, k) => ({
+              seller: "manufacturer" as const,
+              buyer,
+              packs: UNITS / 2,
+              witness: { lotId: w.lotB.lotId, start: (k * UNITS) / 2, end: ((k + 1) * UNITS) / 2 },
+            }));
+            expect(await w.custody.shipmentCount()).to.equal(INITIAL_SHIPMENTS);
+            const runner = new Runner(w, new TradeModel(initial), signers, succeeded);
+            await runner.readPacks();
+            for (const [k, o] of ops.entries()) {
+              try {
+                await runner.step(o);
+                await runner.check(maxRuns, k);
+              } catch (e) {
+                const message = e instanceof Error ? e.message : String(e);
+                throw new Error(`${message}\n  steps:\n${runner.trace.map((t, k) => `    ${k + 1}. ${t}`).join("\n")}`);
+              }
+              steps++;
             }
-            steps++;
-          }
-        },
-      ),
-      { numRuns: NUM_RUNS, seed, path: process.env.FC_PATH },
-    );
+          },
+        ),
+        { numRuns: NUM_RUNS, seed: seed === undefined ? undefined : seed + round, path: process.env.FC_PATH },
+      );
+    }
     const ok = [...succeeded].filter(([k]) => !k.includes("refused"));
     const total = ok.reduce((a, [, n]) => a + n, 0);
     console.log(
-      `      ${NUM_RUNS} runs, ${steps} steps, ${total} operations succeeded: ${ok.map(([k, n]) => `${k} ${n}`).join(", ")}`,
+      `      ${runs} runs, ${steps} steps, ${total} operations succeeded: ${ok.map(([k, n]) => `${k} ${n}`).join(", ")}`,
     );
     if (process.env.FC_VERBOSE)
       console.log(
@@ -890,7 +898,6 @@ describe("TradeOrders (property)", function () {
           .map(([k, n]) => `${k} ${n}`)
           .join(", ")}`,
       );
-    for (const kind of ["place", "confirm", "shipForOrder", "receive"])
-      expect(succeeded.get(kind) ?? 0, `${kind} succeeded`).to.be.greaterThan(0);
+    for (const kind of kinds) expect(succeeded.get(kind) ?? 0, `${kind} succeeded`).to.be.greaterThan(0);
   });
 });

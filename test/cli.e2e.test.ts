@@ -414,7 +414,7 @@ describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, fun
     expect(text.stdout).to.contain("received by");
   });
 
-  it("refuses a missing key, a wrong password and a wrong deployment with exit code 4", async function () {
+  it("refuses a missing key and a wrong password with exit code 4, a missing deployment as not found (6)", async function () {
     const noKey = await cli(["product", "register", GTIN]);
     expect(noKey.code).to.equal(4);
     expect(noKey.stderr).to.contain("no signing key");
@@ -426,8 +426,10 @@ describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, fun
       child.on("exit", (code) => resolve(code ?? -1));
     });
     expect(wrong).to.equal(4);
+    // a file that is not there is "not found", like every missing file, found before anything connects
     const missing = await cli(["lot", "show", `${GTIN}/${LOT}`, "--deployment", path.join(dir, "nowhere")]);
-    expect(missing.code).to.equal(4);
+    expect(missing.code).to.equal(6);
+    expect(missing.stderr).to.contain(`--deployment: no file or folder at ${path.join(dir, "nowhere")}`);
   });
 
   // ---------------------------------------------------------------- EPCIS, on the lifecycle above
@@ -627,7 +629,7 @@ describe(`pharmachain command line against ${chain.name} @skip-on-coverage`, fun
 
     const cases: [string[], number, string | RegExp][] = [
       // a usage error (2), with the command's usage after the message
-      [["epcis", "export", "foo", "1"], 2, 'export of "foo"? use lot, pack or shipment'],
+      [["epcis", "export", "foo", "1"], 2, 'KIND "foo" is not one of lot, pack, shipment'],
       [
         ["epcis", "import", "invalid.jsonld", "--dry-run", "--signature", "nolot-sig.json"],
         2,

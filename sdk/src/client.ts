@@ -34,6 +34,7 @@ import {
   TradeOrders,
   TradeOrders__factory,
 } from "./contracts";
+import type { TypedContractMethod } from "../../typechain-types/common";
 import { ConfigurationError, InvalidInputError, NotFoundError } from "./errors";
 import { explainError, formatPrice } from "./revert";
 import {
@@ -72,6 +73,9 @@ export interface Operation<A extends unknown[], R> {
   (...args: A): Promise<Written<R>>;
   dryRun(...args: A): Promise<DryRun<R>>;
 }
+
+/** The arguments of a binding's method, overrides allowed (its `P`, checked where each operation builds them). */
+type Args<M extends { populateTransaction(...args: never[]): unknown }> = Parameters<M["populateTransaction"]>;
 
 /** A hash argument: a 32-byte hex value as it is, or a text that is hashed (keccak256 of its UTF-8 bytes). */
 export type HashInput = string | undefined;
@@ -421,9 +425,7 @@ export class PharmaChainClient {
   // ------------------------------------------------------------------ registry
 
   /** The council appoints a regulator directly (admin only). */
-  readonly appointRegulator = this.operation(
-    this.registryOf,
-    "appointRegulator",
+  readonly appointRegulator = this.operation(this.registryOf, (c) => c.appointRegulator)(
     (p: {
       account: string;
       licence?: HashInput;
@@ -435,9 +437,7 @@ export class PharmaChainClient {
   );
 
   /** The signer applies for a role with its licence, GLN and jurisdiction; a regulator then approves it. */
-  readonly applyForRole = this.operation(
-    this.registryOf,
-    "applyForRole",
+  readonly applyForRole = this.operation(this.registryOf, (c) => c.applyForRole)(
     (p: { role: Role; licence?: HashInput; gln: bigint | number; jurisdiction: string; metadata?: HashInput }) => [
       p.role,
       toBytes32(p.licence),
@@ -449,30 +449,22 @@ export class PharmaChainClient {
   );
 
   /** A regulator approves an applicant's licence until `validUntil` (unix seconds). */
-  readonly approveStakeholder = this.operation(
-    this.registryOf,
-    "approve",
+  readonly approveStakeholder = this.operation(this.registryOf, (c) => c.approve)(
     (account: string, validUntil: bigint | number) => [account, validUntil],
     () => ({}),
   );
 
-  readonly suspendStakeholder = this.operation(
-    this.registryOf,
-    "suspend",
+  readonly suspendStakeholder = this.operation(this.registryOf, (c) => c.suspend)(
     (account: string, reason?: HashInput) => [account, toBytes32(reason)],
     () => ({}),
   );
 
-  readonly reinstateStakeholder = this.operation(
-    this.registryOf,
-    "reinstate",
+  readonly reinstateStakeholder = this.operation(this.registryOf, (c) => c.reinstate)(
     (account: string) => [account],
     () => ({}),
   );
 
-  readonly renewLicence = this.operation(
-    this.registryOf,
-    "renew",
+  readonly renewLicence = this.operation(this.registryOf, (c) => c.renew)(
     (account: string, validUntil: bigint | number, licence?: HashInput) => [account, validUntil, toBytes32(licence)],
     () => ({}),
   );
@@ -482,29 +474,21 @@ export class PharmaChainClient {
    * effect when a different regulator, or the council, calls again for the same account (the council revokes a
    * regulator alone). `revoked` tells which happened: false for a proposal, true when the record is now revoked.
    */
-  readonly revokeStakeholder = this.operation(
-    this.registryOf,
-    "revoke",
+  readonly revokeStakeholder = this.operation(this.registryOf, (c) => c.revoke)(
     (account: string, reason?: HashInput) => [account, toBytes32(reason)],
     (receipt) => ({ revoked: this.events(receipt, this.registry.interface, "StakeholderRevoked").length > 0 }),
   );
 
-  readonly updateMetadata = this.operation(
-    this.registryOf,
-    "updateMetadata",
+  readonly updateMetadata = this.operation(this.registryOf, (c) => c.updateMetadata)(
     (metadata: HashInput) => [toBytes32(metadata)],
     () => ({}),
   );
 
-  readonly pause = this.operation(
-    this.registryOf,
-    "pause",
+  readonly pause = this.operation(this.registryOf, (c) => c.pause)(
     () => [],
     () => ({}),
   );
-  readonly unpause = this.operation(
-    this.registryOf,
-    "unpause",
+  readonly unpause = this.operation(this.registryOf, (c) => c.unpause)(
     () => [],
     () => ({}),
   );
@@ -532,31 +516,23 @@ export class PharmaChainClient {
 
   // ------------------------------------------------------------------ products and lots
 
-  readonly registerProduct = this.operation(
-    this.lotsOf,
-    "registerProduct",
+  readonly registerProduct = this.operation(this.lotsOf, (c) => c.registerProduct)(
     (gtin: bigint, metadata?: HashInput) => [gtin, toBytes32(metadata)],
     () => ({}),
   );
 
-  readonly approveProduct = this.operation(
-    this.lotsOf,
-    "approveProduct",
+  readonly approveProduct = this.operation(this.lotsOf, (c) => c.approveProduct)(
     (gtin: bigint) => [gtin],
     () => ({}),
   );
 
-  readonly rejectProduct = this.operation(
-    this.lotsOf,
-    "rejectProduct",
+  readonly rejectProduct = this.operation(this.lotsOf, (c) => c.rejectProduct)(
     (gtin: bigint, reason?: HashInput) => [gtin, toBytes32(reason)],
     () => ({}),
   );
 
   /** A manufacturer authorises (or withdraws) an account to sign lot attestations for it. */
-  readonly setSigner = this.operation(
-    this.lotsOf,
-    "setSigner",
+  readonly setSigner = this.operation(this.lotsOf, (c) => c.setSigner)(
     (signer: string, allowed: boolean) => [signer, allowed],
     () => ({}),
   );
@@ -566,9 +542,7 @@ export class PharmaChainClient {
    * manufacturer's is `Pending` until a regulator cosigns). Anyone may submit. Returns the lot id and whether the lot
    * is released.
    */
-  readonly commissionLot = this.operation(
-    this.lotsOf,
-    "commissionLot",
+  readonly commissionLot = this.operation(this.lotsOf, (c) => c.commissionLot)(
     (p: {
       attestation: LotAttestation;
       manufacturerSignature?: SignerSignatureInput;
@@ -587,39 +561,29 @@ export class PharmaChainClient {
   );
 
   /** Adds the missing signature to a pending lot; with both it is released. */
-  readonly cosignLot = this.operation(
-    this.lotsOf,
-    "cosignLot",
+  readonly cosignLot = this.operation(this.lotsOf, (c) => c.cosignLot)(
     (attestation: LotAttestation, signature: SignerSignatureInput) => [attestation, signerSignature(signature)],
     (receipt) => ({ released: this.events(receipt, this.lots.interface, "LotReleased").length > 0 }),
   );
 
-  readonly recallLot = this.operation(
-    this.lotsOf,
-    "recallLot",
+  readonly recallLot = this.operation(this.lotsOf, (c) => c.recallLot)(
     (lotId: string, reason?: HashInput) => [lotId, toBytes32(reason)],
     () => ({}),
   );
 
-  readonly voidLot = this.operation(
-    this.lotsOf,
-    "voidLot",
+  readonly voidLot = this.operation(this.lotsOf, (c) => c.voidLot)(
     (lotId: string, reason?: HashInput) => [lotId, toBytes32(reason)],
     () => ({}),
   );
 
   /** The council lifts a mistaken recall (also while the protocol is paused). */
-  readonly liftRecall = this.operation(
-    this.lotsOf,
-    "liftRecall",
+  readonly liftRecall = this.operation(this.lotsOf, (c) => c.liftRecall)(
     (lotId: string, reason?: HashInput) => [lotId, toBytes32(reason)],
     () => ({}),
   );
 
   /** The council moves a revoked manufacturer's product to a successor manufacturer; recorded lots are unaffected. */
-  readonly transferProduct = this.operation(
-    this.lotsOf,
-    "transferProduct",
+  readonly transferProduct = this.operation(this.lotsOf, (c) => c.transferProduct)(
     (gtin: bigint, successor: string) => [gtin, successor],
     () => ({}),
   );
@@ -662,9 +626,7 @@ export class PharmaChainClient {
    * Ships index ranges of one or more lots to `buyer`, optionally through a transporter, with the off-chain shipping
    * notice's hash. Missing hints are looked up. Returns the shipment id.
    */
-  readonly ship = this.operation(
-    this.custodyOf,
-    "ship",
+  readonly ship = this.operation(this.custodyOf, (c) => c.ship)(
     async (p: { buyer: string; transporter?: string; notice?: HashInput; ranges: readonly PackRangeInput[] }) => [
       p.buyer,
       p.transporter ?? ZeroAddress,
@@ -682,80 +644,60 @@ export class PharmaChainClient {
   );
 
   /** The named transporter picks the shipment up at a location (GLN). */
-  readonly pickUp = this.operation(
-    this.custodyOf,
-    "pickUp",
+  readonly pickUp = this.operation(this.custodyOf, (c) => c.pickUp)(
     (shipmentId: bigint, gln: bigint | number) => [shipmentId, gln],
     () => ({}),
   );
 
-  readonly handOver = this.operation(
-    this.custodyOf,
-    "handOver",
+  readonly handOver = this.operation(this.custodyOf, (c) => c.handOver)(
     (shipmentId: bigint, gln: bigint | number) => [shipmentId, gln],
     () => ({}),
   );
 
   /** The buyer receives: custody and ownership of every pack of the shipment move to it. */
-  readonly receiveShipment = this.operation(
-    this.custodyOf,
-    "receiveShipment",
+  readonly receiveShipment = this.operation(this.custodyOf, (c) => c.receiveShipment)(
     (shipmentId: bigint) => [shipmentId],
     () => ({}),
   );
 
   /** The buyer rejects: the packs return to the seller. */
-  readonly rejectShipment = this.operation(
-    this.custodyOf,
-    "rejectShipment",
+  readonly rejectShipment = this.operation(this.custodyOf, (c) => c.rejectShipment)(
     (shipmentId: bigint, reason?: HashInput) => [shipmentId, toBytes32(reason)],
     () => ({}),
   );
 
   /** The seller cancels before pick-up; one range of the shipment (found from its events) witnesses the seller. */
-  readonly cancelShipment = this.operation(
-    this.custodyOf,
-    "cancelShipment",
+  readonly cancelShipment = this.operation(this.custodyOf, (c) => c.cancelShipment)(
     async (shipmentId: bigint) => [shipmentId, await this.witnessOf(shipmentId)],
     () => ({}),
   );
 
   /** A regulator voids an open shipment: the packs return to the seller. */
-  readonly voidShipment = this.operation(
-    this.custodyOf,
-    "voidShipment",
+  readonly voidShipment = this.operation(this.custodyOf, (c) => c.voidShipment)(
     (shipmentId: bigint, reason?: HashInput) => [shipmentId, toBytes32(reason)],
     () => ({}),
   );
 
   /** Decommissions one pack, proven by its serial, into an EU FMD state. */
-  readonly decommission = this.operation(
-    this.custodyOf,
-    "decommission",
+  readonly decommission = this.operation(this.custodyOf, (c) => c.decommission)(
     async (pack: PackRef, state: PackState) => [await this.packProof(pack), state],
     () => ({}),
   );
 
   /** Dispenses one pack to a patient (decommission as `Dispensed`). */
-  readonly dispense = this.operation(
-    this.custodyOf,
-    "decommission",
+  readonly dispense = this.operation(this.custodyOf, (c) => c.decommission)(
     async (pack: PackRef) => [await this.packProof(pack), PackState.Dispensed],
     () => ({}),
   );
 
   /** Decommissions a range the caller holds (destruction, export, samples...). */
-  readonly decommissionRange = this.operation(
-    this.custodyOf,
-    "decommissionRange",
+  readonly decommissionRange = this.operation(this.custodyOf, (c) => c.decommissionRange)(
     async (range: PackRangeInput, state: PackState) => [(await this.hinted([range]))[0], state],
     () => ({}),
   );
 
   /** Undoes a decommission within its window, by the account that made it. */
-  readonly undoDecommission = this.operation(
-    this.custodyOf,
-    "undoDecommission",
+  readonly undoDecommission = this.operation(this.custodyOf, (c) => c.undoDecommission)(
     async (range: PackRangeInput) => [(await this.hinted([range]))[0]],
     () => ({}),
   );
@@ -764,9 +706,7 @@ export class PharmaChainClient {
    * Quarantines ranges as suspect, with the evidence's hash: the holder of the packs, or a regulator. Anyone else
    * reports a suspicion ({@link reportSuspicion}).
    */
-  readonly quarantine = this.operation(
-    this.custodyOf,
-    "quarantine",
+  readonly quarantine = this.operation(this.custodyOf, (c) => c.quarantine)(
     async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [await this.hinted(ranges), toBytes32(evidence)],
     () => ({}),
   );
@@ -775,17 +715,13 @@ export class PharmaChainClient {
    * Reports a suspicion about packs the caller does not hold, with the evidence's hash: an event for their holder and
    * the regulators; no state changes.
    */
-  readonly reportSuspicion = this.operation(
-    this.custodyOf,
-    "reportSuspicion",
+  readonly reportSuspicion = this.operation(this.custodyOf, (c) => c.reportSuspicion)(
     async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [await this.hinted(ranges), toBytes32(evidence)],
     () => ({}),
   );
 
   /** A regulator clears suspect packs. */
-  readonly clearSuspect = this.operation(
-    this.custodyOf,
-    "clearSuspect",
+  readonly clearSuspect = this.operation(this.custodyOf, (c) => c.clearSuspect)(
     async (ranges: readonly PackRangeInput[], decision?: HashInput) => [await this.hinted(ranges), toBytes32(decision)],
     () => ({}),
   );
@@ -795,9 +731,7 @@ export class PharmaChainClient {
    * the same call with the same ranges and decision by a different regulator or the council completes it.
    * `confirmed` says which happened; `proposalId` names the proposal (see {@link illegitimacyProposalId}).
    */
-  readonly confirmIllegitimate = this.operation(
-    this.custodyOf,
-    "confirmIllegitimate",
+  readonly confirmIllegitimate = this.operation(this.custodyOf, (c) => c.confirmIllegitimate)(
     async (ranges: readonly PackRangeInput[], decision?: HashInput) => [await this.hinted(ranges), toBytes32(decision)],
     (receipt) => {
       const proposed = this.events(receipt, this.custody.interface, "IllegitimacyProposed");
@@ -822,17 +756,13 @@ export class PharmaChainClient {
    * The holder destroys packs confirmed illegitimate (their disposition): they become `Destroyed` and leave its stock,
    * also in a recalled or expired lot.
    */
-  readonly destroyIllegitimate = this.operation(
-    this.custodyOf,
-    "destroyIllegitimate",
+  readonly destroyIllegitimate = this.operation(this.custodyOf, (c) => c.destroyIllegitimate)(
     async (ranges: readonly PackRangeInput[]) => [await this.hinted(ranges)],
     () => ({}),
   );
 
   /** Reports the second scan of a decommissioned pack's code (a clone) to the regulator. */
-  readonly reportClone = this.operation(
-    this.custodyOf,
-    "reportClone",
+  readonly reportClone = this.operation(this.custodyOf, (c) => c.reportClone)(
     async (pack: PackRef) => [await this.packProof(pack)],
     () => ({}),
   );
@@ -892,9 +822,7 @@ export class PharmaChainClient {
    * default {@link DEFAULT_DELIVERY_DAYS} days after the latest block), with the order document's hash. The contract
    * price of (seller, buyer, gtin), if one applies, is recorded on the order. Returns the order id.
    */
-  readonly placeOrder = this.operation(
-    this.ordersOf,
-    "placeOrder",
+  readonly placeOrder = this.operation(this.ordersOf, (c) => c.placeOrder)(
     async (p: {
       seller: string;
       gtin: bigint;
@@ -907,9 +835,7 @@ export class PharmaChainClient {
   );
 
   /** The buyer changes its order's quantity, delivery date (default as for `placeOrder`) and document before the seller answers. */
-  readonly amendOrder = this.operation(
-    this.ordersOf,
-    "amendOrder",
+  readonly amendOrder = this.operation(this.ordersOf, (c) => c.amendOrder)(
     async (orderId: bigint, p: { quantity: number | bigint; deliverBy?: bigint | number; document?: HashInput }) => [
       orderId,
       p.quantity,
@@ -930,9 +856,7 @@ export class PharmaChainClient {
    * to what the seller looked at earlier: an amendment made before the read is confirmed. To confirm what a person
    * reviewed, pass the quantity and price they were shown.
    */
-  readonly confirmOrder = this.operation(
-    this.ordersOf,
-    "confirmOrder",
+  readonly confirmOrder = this.operation(this.ordersOf, (c) => c.confirmOrder)(
     async (
       orderId: bigint,
       confirmation?: HashInput,
@@ -951,17 +875,13 @@ export class PharmaChainClient {
   );
 
   /** The seller declines a placed order. */
-  readonly declineOrder = this.operation(
-    this.ordersOf,
-    "declineOrder",
+  readonly declineOrder = this.operation(this.ordersOf, (c) => c.declineOrder)(
     (orderId: bigint, reason?: HashInput) => [orderId, toBytes32(reason)],
     () => ({}),
   );
 
   /** Either party cancels the order's open quantity (shipments already on their way still settle). */
-  readonly cancelOrder = this.operation(
-    this.ordersOf,
-    "cancelOrder",
+  readonly cancelOrder = this.operation(this.ordersOf, (c) => c.cancelOrder)(
     (orderId: bigint, reason?: HashInput) => [orderId, toBytes32(reason)],
     () => ({}),
   );
@@ -972,9 +892,7 @@ export class PharmaChainClient {
    * looked up; a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
    * `LotCommissioned` event when omitted, which scans the chain's logs: give it to spare that. Returns the shipment id.
    */
-  readonly shipForOrder = this.operation(
-    this.custodyOf,
-    "shipForOrder",
+  readonly shipForOrder = this.operation(this.custodyOf, (c) => c.shipForOrder)(
     async (p: {
       orderId: bigint;
       buyer?: string;
@@ -1038,9 +956,7 @@ export class PharmaChainClient {
    * The seller (the signer) offers `buyer` a price per pack of `gtin` (`"1.25"` in `currency` units, or millionths as
    * a bigint), valid until `validUntil` (unix seconds), with its terms' hash: it opens a negotiation. Returns the offer id.
    */
-  readonly offerPrice = this.operation(
-    this.ordersOf,
-    "offerPrice",
+  readonly offerPrice = this.operation(this.ordersOf, (c) => c.offerPrice)(
     (p: {
       buyer: string;
       gtin: bigint;
@@ -1057,9 +973,7 @@ export class PharmaChainClient {
    * The party an open offer is addressed to answers with its own price (`currency` defaults to the countered offer's,
    * read from it). Returns the counter-offer's id.
    */
-  readonly counterOffer = this.operation(
-    this.ordersOf,
-    "counterOffer",
+  readonly counterOffer = this.operation(this.ordersOf, (c) => c.counterOffer)(
     async (
       offerId: bigint,
       p: { price: PriceInput; currency?: string; validUntil: bigint | number; terms?: HashInput },
@@ -1077,25 +991,19 @@ export class PharmaChainClient {
   );
 
   /** The addressee accepts an open offer: it becomes the contract price of (seller, buyer, gtin) until its `validUntil`. */
-  readonly acceptOffer = this.operation(
-    this.ordersOf,
-    "acceptOffer",
+  readonly acceptOffer = this.operation(this.ordersOf, (c) => c.acceptOffer)(
     (offerId: bigint) => [offerId],
     () => ({}),
   );
 
   /** The addressee declines an open offer, ending the negotiation. */
-  readonly declineOffer = this.operation(
-    this.ordersOf,
-    "declineOffer",
+  readonly declineOffer = this.operation(this.ordersOf, (c) => c.declineOffer)(
     (offerId: bigint, reason?: HashInput) => [offerId, toBytes32(reason)],
     () => ({}),
   );
 
   /** The party that made an open offer withdraws it. */
-  readonly withdrawOffer = this.operation(
-    this.ordersOf,
-    "withdrawOffer",
+  readonly withdrawOffer = this.operation(this.ordersOf, (c) => c.withdrawOffer)(
     (offerId: bigint) => [offerId],
     () => ({}),
   );
@@ -1117,17 +1025,13 @@ export class PharmaChainClient {
   // ------------------------------------------------------------------ trade: primary distributors
 
   /** The manufacturer names the primary distributor of its product `gtin` (0: of all its products); the zero address removes it. */
-  readonly assignPrimaryDistributor = this.operation(
-    this.ordersOf,
-    "assignPrimaryDistributor",
+  readonly assignPrimaryDistributor = this.operation(this.ordersOf, (c) => c.assignPrimaryDistributor)(
     (gtin: bigint | number, distributor: string) => [gtin, distributor],
     () => ({}),
   );
 
   /** The manufacturer names the primary distributor for buyers licensed in `region` (`"US"`); the zero address removes it. */
-  readonly assignRegionalDistributor = this.operation(
-    this.ordersOf,
-    "assignRegionalDistributor",
+  readonly assignRegionalDistributor = this.operation(this.ordersOf, (c) => c.assignRegionalDistributor)(
     (region: string, distributor: string) => [jurisdictionToBytes2(region), distributor],
     () => ({}),
   );
@@ -1223,11 +1127,11 @@ export class PharmaChainClient {
 
   // ------------------------------------------------------------------ internals
 
-  private registryOf(this: PharmaChainClient): BaseContract {
+  private registryOf(this: PharmaChainClient): StakeholderRegistry {
     return this.registry;
   }
 
-  private ordersOf(this: PharmaChainClient): BaseContract {
+  private ordersOf(this: PharmaChainClient): TradeOrders {
     return this.orders;
   }
 
@@ -1257,11 +1161,11 @@ export class PharmaChainClient {
     });
   }
 
-  private lotsOf(this: PharmaChainClient): BaseContract {
+  private lotsOf(this: PharmaChainClient): ProductLots {
     return this.lots;
   }
 
-  private custodyOf(this: PharmaChainClient): BaseContract {
+  private custodyOf(this: PharmaChainClient): PackCustody {
     return this.custody;
   }
 
@@ -1291,46 +1195,50 @@ export class PharmaChainClient {
    * Builds a write operation: `build` turns the caller's arguments into the contract call's, `fromReceipt` reads the
    * caller's answer from the receipt's events, `fromStatic` from a static call's return value (for dry runs).
    */
-  private operation<A extends unknown[], R extends object>(
-    contractOf: (this: PharmaChainClient) => BaseContract,
-    method: string,
-    build: (...args: A) => unknown[] | Promise<unknown[]>,
-    fromReceipt: (receipt: TransactionReceipt) => R,
-    fromStatic?: (value: unknown, ...args: A) => R,
-  ): Operation<A, R> {
-    const send = async (...args: A): Promise<Written<R>> => {
-      const signer = this.signer();
-      const fn = contractOf.call(this).connect(signer).getFunction(method);
-      let receipt: TransactionReceipt;
-      try {
-        const callArgs = await build(...args);
-        // Sent and awaited in one place (./network): the account's next nonce, the receipt, the confirmations.
-        receipt = await sendAndWait(signer, await fn.populateTransaction(...callArgs), {
-          confirmations: this.confirmations,
-        });
-      } catch (error) {
-        throw explainError(error);
-      }
-      const tx: TxInfo = {
-        hash: receipt.hash,
-        blockNumber: receipt.blockNumber,
-        gasUsed: receipt.gasUsed,
-        from: getAddress(receipt.from),
+  private operation<C extends BaseContract, P extends unknown[]>(
+    contractOf: (this: PharmaChainClient) => C,
+    // the binding's own method: the arguments `build` returns are type-checked against the contract's signature
+    method: (contract: C) => TypedContractMethod<P, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  ) {
+    return <A extends unknown[], R extends object>(
+      build: (...args: A) => P | Promise<P>,
+      fromReceipt: (receipt: TransactionReceipt) => R,
+      fromStatic?: (value: unknown, ...args: A) => R,
+    ): Operation<A, R> => {
+      const send = async (...args: A): Promise<Written<R>> => {
+        const signer = this.signer();
+        const fn = method(contractOf.call(this).connect(signer) as C);
+        let receipt: TransactionReceipt;
+        try {
+          const callArgs = await build(...args);
+          // Sent and awaited in one place (./network): the account's next nonce, the receipt, the confirmations.
+          receipt = await sendAndWait(signer, await fn.populateTransaction(...(callArgs as Args<typeof fn>)), {
+            confirmations: this.confirmations,
+          });
+        } catch (error) {
+          throw explainError(error);
+        }
+        const tx: TxInfo = {
+          hash: receipt.hash,
+          blockNumber: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+          from: getAddress(receipt.from),
+        };
+        return { ...fromReceipt(receipt), tx };
       };
-      return { ...fromReceipt(receipt), tx };
+      const dryRun = async (...args: A): Promise<DryRun<R>> => {
+        const fn = method(contractOf.call(this).connect(this.signer()) as C);
+        try {
+          const callArgs = await build(...args);
+          const value: unknown = await fn.staticCall(...(callArgs as Args<typeof fn>));
+          const gas = await fn.estimateGas(...(callArgs as Args<typeof fn>));
+          return fromStatic ? { gas, result: fromStatic(value, ...args) } : { gas };
+        } catch (error) {
+          throw explainError(error);
+        }
+      };
+      return Object.assign(send, { dryRun });
     };
-    const dryRun = async (...args: A): Promise<DryRun<R>> => {
-      const fn = contractOf.call(this).connect(this.signer()).getFunction(method);
-      try {
-        const callArgs = await build(...args);
-        const value: unknown = await fn.staticCall(...callArgs);
-        const gas = await fn.estimateGas(...callArgs);
-        return fromStatic ? { gas, result: fromStatic(value, ...args) } : { gas };
-      } catch (error) {
-        throw explainError(error);
-      }
-    };
-    return Object.assign(send, { dryRun });
   }
 
   private events(receipt: TransactionReceipt, iface: Interface, name: string): { args: Record<string, unknown> }[] {
@@ -1357,7 +1265,7 @@ export class PharmaChainClient {
    * its own hint, so that one is still a run start when the later range comes (the contract also carries its walk
    * over from the previous range of the same lot, when that is nearer).
    */
-  private async hinted(ranges: readonly PackRangeInput[]): Promise<PackRangeInput[]> {
+  private async hinted(ranges: readonly PackRangeInput[]): Promise<(PackRangeInput & { hint: number })[]> {
     if (ranges.length === 0) throw new InvalidInputError("give at least one pack range");
     const found = await Promise.all(
       ranges.map(async (r) => {
@@ -1372,8 +1280,8 @@ export class PharmaChainClient {
     found.forEach((r, i) => {
       const key = r.lotId.toLowerCase();
       const low = lowest.get(key);
-      if (ranges[i].hint === undefined && low !== undefined) r.hint = Math.min(r.hint!, low);
-      lowest.set(key, Math.min(low ?? r.hint!, r.hint!));
+      if (ranges[i].hint === undefined && low !== undefined) r.hint = Math.min(r.hint, low);
+      lowest.set(key, Math.min(low ?? r.hint, r.hint));
     });
     return found;
   }
@@ -1392,7 +1300,7 @@ export class PharmaChainClient {
   }
 
   /** One range of the shipment, with its current hint, read from the shipment's `PacksShipped` events. */
-  private async witnessOf(shipmentId: bigint): Promise<PackRangeInput> {
+  private async witnessOf(shipmentId: bigint): Promise<PackRangeInput & { hint: number }> {
     const events = await new HistoryReader(this.provider, this.addresses).shipment(shipmentId);
     const shipped = events.find((e) => e.name === "PacksShipped");
     if (!shipped) throw new NotFoundError(`shipment ${shipmentId} has no shipped packs on chain ${this.chainId}`);

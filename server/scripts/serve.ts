@@ -74,7 +74,8 @@ async function main(): Promise<void> {
       rpc: node.url,
       deployment,
       database,
-      config,
+      // the page names the demo's parties ("pharmacy A") beside their role and GLN
+      config: { ...config, partyNames: { ...demo.names, ...config.partyNames } },
       beforeListen: async (service) => {
         for (const lot of demo.lots) await service.serials.put(lot.lotId, Manifest.fromSerials(lot.serials), "demo");
       },
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     console.log(`
 PharmaChain service on ${running.url}  (database: ${running.db.engine} ${database})
   chain         ${node.url} (chain ${demo.chainId}), deployment ${deploymentFile}
+  web page      ${running.url}/${config.webRoot ? "" : "  (not built: npm run build)"}
   try           curl -H 'Accept: application/json' '${running.url}${new URL(main.scan).pathname}${new URL(main.scan).search}'
   OpenAPI       ${running.url}/openapi.json
   documents     ${documentKeyNote}

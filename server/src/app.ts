@@ -15,10 +15,12 @@ import { CustodyMirror } from "./mirror";
 import { problemHandler } from "./problem";
 import { SerialStore } from "./serials";
 import { Verifier } from "./verifier";
-import { verificationRoutes } from "./routes/verification";
+import { mergeLinks, verificationRoutes, type LinkProvider } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
 import { DocumentKey, DocumentService, documentLinks, documentRoutes, loadPolicy } from "./documents";
+import { historyRoutes } from "./routes/history";
+import { webRoutes } from "./web";
 
 /** The chain the service answers for. */
 export interface Chain {
@@ -43,6 +45,8 @@ export interface Service {
   /** The document store (server/src/documents), unless the configuration turned it off. */
   documents?: DocumentService;
   requireAccount: preHandlerAsyncHookHandler;
+  /** Adds links to every pack's GS1 linkset (`?linkType=all`): a part of the service names the links it answers. */
+  registerLinks(provider: LinkProvider): void;
   /** Stops the mirror and the app (not the database: its owner closes it). */
   close(): Promise<void>;
 }
@@ -208,14 +212,24 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   );
 
   authRoutes(app, auth);
+  const linkProviders: LinkProvider[] = [];
+  if (documents) {
+    // the documents of the pack's lot and product its signed-in reader may open
+    const links = documentLinks(documents, auth);
+    linkProviders.push((_anchor, link, request) => (request ? links(request, link.scan) : {}));
+  }
   verificationRoutes(app, {
+    extraLinks: (anchor, link, request) => mergeLinks(linkProviders, anchor, link, request),
     verifier,
     responderGLN: config.responderGLN,
-    ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : {}),
+    // with the web page served here, a browser opening a Digital Link lands on it with the verdict shown
+    ...(config.webPageUrl ? { webPageUrl: config.webPageUrl } : config.webRoot ? { webPageUrl: "/?link={link}" } : {}),
+    ...(config.lmsNotVerified ? { notVerified: config.lmsNotVerified } : {}),
     ...(config.rateLimit ? { notFoundPreHandler: app.rateLimit() as preHandlerAsyncHookHandler } : {}),
-    ...(documents ? { documentLinks: documentLinks(documents, auth) } : {}),
   });
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
+  historyRoutes(app, { client: chain.client, deployment: chain.deployment, names: config.partyNames ?? {} });
+  if (config.webRoot) await webRoutes(app, config.webRoot);
 
   if (documents) {
     await app.register(documentRoutes, { documents, requireAccount: auth.requireAccount as preHandlerHookHandler });
@@ -248,6 +262,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     auth,
     ...(documents ? { documents } : {}),
     requireAccount: auth.requireAccount,
+    registerLinks: (provider) => void linkProviders.push(provider),
     close: async () => {
       mirror.stop();
       await watcher?.stop();

@@ -9,9 +9,12 @@
  * | `--host H`          | `PHARMACHAIN_HOST`               | `127.0.0.1`                      |
  * | `--port N`          | `PHARMACHAIN_PORT`               | `8787`                           |
  * | `--responder-gln`   | `PHARMACHAIN_RESPONDER_GLN`      | `0000000000000`                  |
+ * |                     | `PHARMACHAIN_LMS_NOT_VERIFIED`   | (none; `Recalled`, `Expired`)    |
+ * |                     | `PHARMACHAIN_WEB_ROOT`           | `web/dist` when built, `off`     |
  */
 import type { AlertsConfig } from "./alerts/config";
 import type { DocumentKey } from "./documents/crypto";
+import { defaultWebRoot } from "./web";
 
 export interface RateLimitConfig {
   /** Requests a client without a session may make per window. */
@@ -28,9 +31,23 @@ export interface ServiceConfig {
   port: number;
   /** The responder's GLN in DSCSA Lightweight Messaging answers. */
   responderGLN: string;
+  /**
+   * Lightweight Messaging: recalled or expired packs the manufacturer's policy answers `verified: false` with the
+   * reason `Manufacturer_policy` (PHARMACHAIN_LMS_NOT_VERIFIED=Recalled,Expired; default none: `verified: true` with
+   * `additionalInfo`, as the standard's scenarios answer).
+   */
+  lmsNotVerified?: ("Recalled" | "Expired")[];
   /** Where a browser is sent for a verdict page (`{link}` is the Digital Link); none: a plain HTML answer. */
   webPageUrl?: string;
   rateLimit: RateLimitConfig | false;
+  /**
+   * The built web page served at `/` (a folder with index.html; `web/dist` of this repository by `configFromEnv` when
+   * it is built). With it, a browser opening a Digital Link is sent to the page (`/?link=…`) unless `webPageUrl` says
+   * otherwise. None: no page, and the plain HTML answer.
+   */
+  webRoot?: string;
+  /** Display names of accounts (address → name), shown by the page beside their role and GLN. */
+  partyNames?: Record<string, string>;
   /** The largest serial list accepted, in bytes. */
   maxSerialListBytes: number;
   /** How often the mirror follows the chain, in milliseconds. */
@@ -74,16 +91,38 @@ const int = (name: string, value: string | undefined): number | undefined => {
   return n;
 };
 
+/** `Recalled,Expired` as the Lightweight Messaging policy list; anything else is refused. */
+export function lmsPolicyOf(value: string): ("Recalled" | "Expired")[] {
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "")
+    .map((v) => {
+      if (v !== "Recalled" && v !== "Expired") {
+        throw new Error(`PHARMACHAIN_LMS_NOT_VERIFIED takes Recalled and Expired, not "${v}"`);
+      }
+      return v;
+    });
+}
+
 /** The configuration from environment variables (`PHARMACHAIN_*`), over the defaults. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const base = defaultConfig();
   const rate = base.rateLimit as RateLimitConfig;
   const limitOff = env.PHARMACHAIN_RATE_LIMIT === "off";
+  const webRoot =
+    env.PHARMACHAIN_WEB_ROOT === "off"
+      ? undefined
+      : env.PHARMACHAIN_WEB_ROOT
+        ? env.PHARMACHAIN_WEB_ROOT
+        : defaultWebRoot();
   return defaultConfig({
     host: env.PHARMACHAIN_HOST || base.host,
     port: int("PHARMACHAIN_PORT", env.PHARMACHAIN_PORT) ?? base.port,
     responderGLN: env.PHARMACHAIN_RESPONDER_GLN || base.responderGLN,
     ...(env.PHARMACHAIN_WEB_PAGE_URL ? { webPageUrl: env.PHARMACHAIN_WEB_PAGE_URL } : {}),
+    ...(env.PHARMACHAIN_LMS_NOT_VERIFIED ? { lmsNotVerified: lmsPolicyOf(env.PHARMACHAIN_LMS_NOT_VERIFIED) } : {}),
+    ...(webRoot ? { webRoot } : {}),
     rateLimit: limitOff
       ? false
       : {

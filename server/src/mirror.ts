@@ -356,6 +356,11 @@ export class CustodyMirror {
     });
   }
 
+  /** Whether a product (GTIN) is registered on chain, at the block the answer names. */
+  productRegistered(gtin: bigint): Promise<{ block: BlockRef; value: boolean }> {
+    return this.atOneBlock(() => this.productExists(gtin));
+  }
+
   /**
    * Runs `fn` against one block: if the mirror moved on while `fn` waited for a read, it runs again at the new block,
    * so that its answer is the contract's at the block it names.

@@ -11,7 +11,8 @@ import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { Webhook } from "standardwebhooks";
 import { PackState } from "@pharmachain/sdk";
-import { alertsConfig, AlertsConfig } from "../src/alerts/config";
+import { alertsConfig, AlertsConfig, alertsConfigFromEnv } from "../src/alerts/config";
+import { pruneDeliveries, Pruner } from "../src/alerts/prune";
 import type { Db } from "../src/alerts/db";
 import { Deliverer, postWebhook } from "../src/alerts/delivery";
 import { ALL_KINDS, EVENT_KINDS, INTERFACES } from "../src/alerts/kinds";
@@ -426,6 +427,53 @@ describe("alerts", function () {
       expect(unknown.json().field).to.equal("Last-Event-ID");
       await w.as(w.council).liftRecall(lotId, "live mistaken");
       await settle();
+    });
+
+    it("prunes delivered outbox rows past their retention once past the reorg window, and nothing else", async () => {
+      await settle();
+      const DAY_MS = 86_400_000;
+      const delivered = (
+        await db.query<{ id: string | number }>(
+          "SELECT id FROM alert_deliveries WHERE status = 'delivered' ORDER BY id",
+        )
+      ).rows.map((r) => String(r.id));
+      expect(delivered.length).to.be.at.least(3);
+      const recent = delivered[delivered.length - 1];
+      await db.query(
+        "UPDATE alert_deliveries SET delivered_at = now() - interval '2 days' WHERE status = 'delivered' AND id <> $1",
+        [recent],
+      );
+      const notDelivered = await count("SELECT count(*) AS n FROM alert_deliveries WHERE status <> 'delivered'");
+      const alerts = await count("SELECT count(*) AS n FROM alerts");
+      const cursor = await count("SELECT block_number AS n FROM alert_cursor");
+      // kept: blocks a reorg could still reach, a retention longer than their age, a retention of 0 (for ever)
+      expect(await pruneDeliveries(db, { deliveredRetentionMs: DAY_MS, reorgWindow: cursor })).to.equal(0);
+      expect(await pruneDeliveries(db, { deliveredRetentionMs: 3 * DAY_MS, reorgWindow: 0 })).to.equal(0);
+      expect(await pruneDeliveries(db, { deliveredRetentionMs: 0, reorgWindow: 0 })).to.equal(0);
+      // pruned, in batches of 2
+      const n = await pruneDeliveries(db, { deliveredRetentionMs: DAY_MS, reorgWindow: 0 }, { batch: 2 });
+      expect(n).to.equal(delivered.length - 1);
+      const left = (
+        await db.query<{ id: string | number }>("SELECT id FROM alert_deliveries WHERE status = 'delivered'")
+      ).rows;
+      expect(left.map((r) => String(r.id))).to.deep.equal([recent]);
+      expect(await count("SELECT count(*) AS n FROM alert_deliveries WHERE status <> 'delivered'")).to.equal(
+        notDelivered,
+      );
+      expect(await count("SELECT count(*) AS n FROM alerts")).to.equal(alerts);
+
+      // the pruner of startWatcher runs on its interval
+      await db.query("UPDATE alert_deliveries SET delivered_at = now() - interval '2 days' WHERE id = $1", [recent]);
+      const pruner = new Pruner(
+        db,
+        alertsConfig({ deliveredRetentionMs: DAY_MS, pruneIntervalMs: 50, reorgWindow: 0 }),
+        (e) => console.error(e),
+      );
+      pruner.start();
+      await waitFor(() => pruner.pruned === 1, 5000, "the pruner");
+      await pruner.stop();
+      expect(await count("SELECT count(*) AS n FROM alert_deliveries WHERE status = 'delivered'")).to.equal(0);
+      expect(alertsConfigFromEnv({ ALERTS_KEEP_DELIVERED_DAYS: "7" }).deliveredRetentionMs).to.equal(7 * DAY_MS);
     });
 
     it("detects a reorganisation deeper than the confirmations, reports it and rewinds", async () => {

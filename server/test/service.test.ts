@@ -13,6 +13,8 @@ import os from "os";
 import path from "path";
 import { migrate, openDatabase, type Db } from "../src/db";
 import type { Service } from "../src/app";
+import { configFromEnv, lmsPolicyOf } from "../src/config";
+import { lmsResponse } from "../src/routes/verification";
 import { SCRIPT, SIWE_DOMAIN, ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
 
 const GTIN14 = "00614141123452";
@@ -329,6 +331,145 @@ describe("Service: endpoints", function () {
       expectProblem(await post([]), 400, "/");
       expectProblem(await post([good, 7]), 400, "/1");
       expectProblem(await post({ requests: [good] }), 400, "/");
+    });
+  });
+
+  describe("Lightweight Messaging conformance", function () {
+    const CONNECT = `linkType=checkConnectivity&reqGLN=${REQ_GLN}&corrUUID=${UUID}`;
+
+    it("answers checkConnectivity for a GTIN it serves (200, corrUUID echoed) and 404 for one it does not", async function () {
+      const res = await get(`/01/${GTIN14}?${CONNECT}`);
+      expect(res.statusCode, res.body).to.equal(200);
+      expect(res.headers["content-type"]).to.match(/^application\/json/);
+      const body = res.json();
+      expect(body).to.include({ responderGLN: "0000000000000", corrUUID: UUID });
+      expect(body).to.not.have.property("data");
+      expect(Date.parse(body.verificationTimestamp)).to.be.closeTo(Date.now(), 60_000);
+      // the same under a prefix, on a pack's link, with the gs1: prefix and a context
+      const pack = await get(
+        `/gs1${link(sw.main.lotNumber, sw.main.serials[4], CONNECT.replace("linkType=", "linkType=gs1:"))}&context=dscsaSaleableReturn`,
+      );
+      expect(pack.statusCode, pack.body).to.equal(200);
+      expect(pack.json().corrUUID).to.equal(UUID);
+      expect(expectProblem(await get(`/01/${UNKNOWN_GTIN}?${CONNECT}`), 404, "01").corrUUID).to.equal(UUID);
+    });
+
+    it("refuses a checkConnectivity without reqGLN or corrUUID, or with an unknown context, naming the parameter", async function () {
+      expectProblem(await get(`/01/${GTIN14}?linkType=checkConnectivity&corrUUID=${UUID}`), 400, "reqGLN");
+      expectProblem(await get(`/01/${GTIN14}?linkType=checkConnectivity&reqGLN=${REQ_GLN}`), 400, "corrUUID");
+      expectProblem(await get(`/01/${GTIN14}?${CONNECT}&context=somethingElse`), 400, "context");
+      expectProblem(await get(`/01/00614141123453?${CONNECT}`), 400, "01");
+      expectProblem(await get(`/00/106141412345678908?${CONNECT}`), 400, "00");
+    });
+
+    it("answers 405 with Allow, as problem+json, for a method a Digital Link or the batch route does not take", async function () {
+      const lms = link(sw.main.lotNumber, sw.main.serials[5], LMS);
+      for (const method of ["POST", "PUT", "DELETE", "PATCH"] as const) {
+        const res = await service.app.inject({ method, url: lms, payload: method === "DELETE" ? undefined : {} });
+        expectProblem(res, 405, "method");
+        expect(res.headers.allow).to.equal("GET, HEAD");
+      }
+      const connect = await service.app.inject({ method: "POST", url: `/01/${GTIN14}?${CONNECT}`, payload: {} });
+      expectProblem(connect, 405, "method");
+      const batch = await get("/dscsa/verify");
+      expectProblem(batch, 405, "method");
+      expect(batch.headers.allow).to.equal("POST");
+      expectProblem(await service.app.inject({ method: "PUT", url: "/dscsa/verify", payload: [] }), 405, "method");
+      // what is not a Digital Link stays 404
+      expectProblem(await service.app.inject({ method: "POST", url: "/nothing/here", payload: {} }), 404);
+    });
+
+    it("answers every refusal of the Lightweight Messaging routes as problem+json", async function () {
+      const base = link(sw.main.lotNumber, sw.main.serials[5]);
+      const refusals: [LightMyRequestResponse, number][] = [
+        [await get(`${base}?${LMS.replace(UUID, "x")}`), 400],
+        [await get(`/01/${UNKNOWN_GTIN}/10/X/21/Y?${LMS}`), 404],
+        [await get(`/01/${GTIN14}/10/L?${LMS}`), 400],
+        [await service.app.inject({ method: "POST", url: base, payload: {} }), 405],
+        [
+          await service.app.inject({
+            method: "POST",
+            url: "/dscsa/verify",
+            headers: { "content-type": "text/xml" },
+            payload: "<x/>",
+          }),
+          415,
+        ],
+        [
+          await service.app.inject({
+            method: "POST",
+            url: "/dscsa/verify",
+            headers: { "content-type": "application/json" },
+            payload: "[",
+          }),
+          400,
+        ],
+        [await service.app.inject({ method: "POST", url: "/dscsa/verify", payload: "[" }), 415],
+        [await service.app.inject({ method: "POST", url: "/dscsa/verify", payload: ["x".repeat(3000)] }), 400],
+      ];
+      for (const [res, status] of refusals) expectProblem(res, status);
+    });
+
+    it("answers a recalled or expired pack verified with additionalInfo, or not verified by Manufacturer_policy", function () {
+      const block = { number: 7, hash: "0x" + "00".repeat(32), timestamp: 0 };
+      const report = (additionalInfo: "Recalled" | "Expired") =>
+        ({ verdictName: additionalInfo.toLowerCase(), dscsa: { verified: true, additionalInfo } }) as never;
+      expect(lmsResponse(report("Recalled"), UUID, "0614141000005", block).data).to.deep.equal({
+        verified: true,
+        additionalInfo: "Recalled",
+      });
+      expect(lmsResponse(report("Recalled"), UUID, "0614141000005", block, ["Recalled"]).data).to.deep.equal({
+        verified: false,
+        verificationFailureReason: "Manufacturer_policy",
+        additionalInfo: "Recalled",
+      });
+      expect(lmsResponse(report("Expired"), UUID, "0614141000005", block, ["Recalled"]).data).to.deep.equal({
+        verified: true,
+        additionalInfo: "Expired",
+      });
+      expect(lmsPolicyOf("Recalled, Expired")).to.deep.equal(["Recalled", "Expired"]);
+      expect(() => lmsPolicyOf("Recalled,Suspect")).to.throw(/not "Suspect"/);
+      expect(configFromEnv({ PHARMACHAIN_LMS_NOT_VERIFIED: "Expired" }).lmsNotVerified).to.deep.equal(["Expired"]);
+    });
+
+    it("names the pack's EPCIS link in the linkset and answers it with the pack's history as EPCIS 2.0", async function () {
+      const serial = sw.main.serials[4];
+      const set = (await get(link(sw.main.lotNumber, serial, "linkType=all"))).json().linkset[0];
+      const epcisLink = set["https://gs1.org/voc/epcis"][0];
+      expect(epcisLink).to.include({ type: "application/ld+json" });
+      expect(epcisLink.href).to.contain("linkType=gs1%3Aepcis");
+      const res = await get(new URL(epcisLink.href).pathname + new URL(epcisLink.href).search);
+      expect(res.statusCode, res.body).to.equal(200);
+      expect(res.headers["content-type"]).to.match(/^application\/ld\+json/);
+      const doc = res.json();
+      expect(doc.type).to.equal("EPCISDocument");
+      const events = doc.epcisBody.eventList as { bizStep: string; epcList?: string[] }[];
+      expect(events[0].bizStep).to.equal("commissioning");
+      expect(JSON.stringify(events)).to.contain(serial);
+      expect(Number(res.headers["x-pharmachain-block"])).to.be.at.least(0);
+      // no list stored for its lot, or a serial not in the list: no history to give
+      expectProblem(await get(link(sw.unlisted.lotNumber, sw.unlisted.serials[0], "linkType=gs1:epcis")), 404, "21");
+      expectProblem(await get(link(sw.main.lotNumber, "SFAKE0003", "linkType=gs1:epcis")), 404, "21");
+      expectProblem(await get(`/01/${UNKNOWN_GTIN}/10/X/21/Y?linkType=gs1:epcis`), 404, "01");
+    });
+
+    it("adds the links other parts of the service register to the linkset, those of one type together", async function () {
+      const CERT = "https://gs1.org/voc/certificationInfo";
+      service.registerLinks((anchor, parsed) => ({
+        [CERT]: [
+          {
+            href: `${anchor}?linkType=gs1:certificationInfo`,
+            title: `lot ${parsed.scan.lotNumber}`,
+            type: "application/json",
+          },
+        ],
+      }));
+      service.registerLinks(() => ({
+        [CERT]: [{ href: "https://example.com/cert", title: "second", type: "text/html" }],
+      }));
+      const set = (await get(link(sw.main.lotNumber, sw.main.serials[4], "linkType=all"))).json().linkset[0];
+      expect(set[CERT].map((l: { title: string }) => l.title)).to.deep.equal([`lot ${sw.main.lotNumber}`, "second"]);
+      expect(set["https://gs1.org/voc/verificationService"]).to.have.length(1);
     });
   });
 

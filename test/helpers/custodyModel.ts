@@ -418,8 +418,15 @@ export class CustodyModel {
     return this.ruleOnSuspect(caller, ranges, PackState.Active);
   }
 
-  /** A regulator; every pack `Suspect` (`CustodyNotSuspect`). */
+  /**
+   * A regulator; every pack `Suspect` (`CustodyNotSuspect`). Two keys: the first call (the proposal) checks each range
+   * against the packs as they are, changing nothing, so ranges that overlap pass it; the second call applies them in
+   * turn, and then a range overlapping an earlier one meets packs already `Illegitimate` and is refused. The model
+   * gives the first call's refusal, else the second's.
+   */
   confirmIllegitimate(caller: string, ranges: readonly RangeArg[]): Outcome {
+    const proposal = this.ruleOnSuspect(caller, ranges, undefined);
+    if (!proposal.ok) return proposal;
     return this.ruleOnSuspect(caller, ranges, PackState.Illegitimate);
   }
 
@@ -495,13 +502,14 @@ export class CustodyModel {
     return refused(error, [lotId, index, p.state]);
   }
 
-  private ruleOnSuspect(caller: string, ranges: readonly RangeArg[], to: PackState): Outcome {
+  /** `to` undefined: check only, every range against the packs as they are (a proposal). */
+  private ruleOnSuspect(caller: string, ranges: readonly RangeArg[], to: PackState | undefined): Outcome {
     if (this.roleOf(caller) !== Role.Regulator) return refused("UnauthorisedAccount");
     return this.applyRanges(
       ranges,
       () => undefined,
       (p, lotId, k) => (p.state === PackState.Suspect ? undefined : refused("CustodyNotSuspect", [lotId, k, p.state])),
-      (p) => plain(p.holder, to),
+      (p) => (to === undefined ? p : plain(p.holder, to)),
     );
   }
 

@@ -25,6 +25,11 @@ const TYPES: Record<string, string> = {
 
 const SERVICE = { service: { type: "string" } } as const;
 
+/** The service is required: --service or $PHARMACHAIN_SERVICE, checked before anything connects. */
+function needService(ctx: Parameters<Command["run"]>[0]): void {
+  if (!serviceUrl(ctx)) throw new UsageError("--service URL (or $PHARMACHAIN_SERVICE) is required");
+}
+
 async function connect(ctx: Parameters<Command["run"]>[0]): Promise<DocumentClient> {
   const service = serviceUrl(ctx);
   if (!service) throw new UsageError("--service URL (or $PHARMACHAIN_SERVICE) is required");
@@ -43,7 +48,16 @@ export const DOC_COMMANDS: Record<string, Command> = {
       "subject's on-chain hash of its kind, else kept 'awaiting anchor' with the hash to anchor",
     usage:
       "doc put FILE --kind KIND --subject lot:0x…|shipment:N|order:N|stakeholder:0x…|product:GTIN [--content-type T] --service URL",
-    options: { kind: { type: "string" }, subject: { type: "string" }, "content-type": { type: "string" }, ...SERVICE },
+    args: [{ name: "FILE", format: "file", noun: "document" }],
+    options: {
+      kind: { type: "string", format: "document-kind", required: true },
+      subject: { type: "string", format: "subject", required: true },
+      "content-type": { type: "string", format: "media-type" },
+      ...SERVICE,
+    },
+    check: needService,
+    example:
+      "pharmachain doc put coa.pdf --kind certificateOfAnalysis --subject lot:0x3c9f7f6e5a4b2d1c0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d --service http://127.0.0.1:8787",
     async run(ctx) {
       const file = arg(ctx, 0, "FILE");
       if (!fs.existsSync(file)) throw new NotFoundError(`no file at ${file}`);
@@ -72,7 +86,10 @@ export const DOC_COMMANDS: Record<string, Command> = {
       "download a document from the service and check it: its bytes against the hashes stated, its hash against " +
       "the anchor read from the chain (nothing is written when either fails)",
     usage: "doc get ID --out FILE [--redacted] --service URL",
-    options: { out: { type: "string" }, redacted: { type: "boolean" }, ...SERVICE },
+    args: [{ name: "ID", format: "document-id" }],
+    options: { out: { type: "string", required: true }, redacted: { type: "boolean" }, ...SERVICE },
+    check: needService,
+    example: "pharmachain doc get 3f0c9a1e-2b4d-4c6e-8f10-1a2b3c4d5e6f --out coa.pdf --service http://127.0.0.1:8787",
     async run(ctx) {
       const id = arg(ctx, 0, "ID");
       const out = str(ctx, "out", true)!;
@@ -95,7 +112,11 @@ export const DOC_COMMANDS: Record<string, Command> = {
   "doc list": {
     summary: "the documents of a subject that you may see on the service, and what you may open of each",
     usage: "doc list SUBJECT --service URL",
+    args: [{ name: "SUBJECT", format: "subject" }],
     options: { ...SERVICE },
+    check: needService,
+    example:
+      "pharmachain doc list lot:0x3c9f7f6e5a4b2d1c0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d --service http://127.0.0.1:8787",
     async run(ctx) {
       const subject = arg(ctx, 0, "SUBJECT");
       const docs = await connect(ctx);

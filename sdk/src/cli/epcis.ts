@@ -27,6 +27,7 @@ import {
   toShippingNotice,
 } from "../epcis";
 import { loadWallet } from "./keys";
+import { FORMATS } from "./formats";
 import { ManifestShelf, packAt } from "./packs";
 import {
   Command,
@@ -71,11 +72,25 @@ export const epcisExportCommand: EpcisCommand = {
     "export the history of a lot, a pack or a shipment as an EPCIS 2.0 JSON-LD document (validated against the official schema)",
   usage:
     "epcis export lot LOT | pack PACK | shipment ID  [--out FILE] [--digital-link] [--manifest [LOT=]FILE]... [--notice FILE]... [--company-prefix-length N] [--party-scheme sgln|pgln] [--tz ±hh:mm] [--from-block N] [--block-range N]",
+  args: [
+    { name: "KIND", format: "export-kind", help: "what to export" },
+    { name: "TARGET", format: "text", help: "a LOT, a PACK or a shipment ID, by KIND", example: "00614141123452/L1" },
+  ],
+  check(ctx) {
+    const [kind, target] = ctx.args;
+    const format = { lot: "lot", pack: "pack", shipment: "id" }[kind];
+    if (format) FORMATS[format].check?.(target, kind === "shipment" ? "shipment" : kind.toUpperCase());
+  },
   options: {
     out: { type: "string" },
     "digital-link": { type: "boolean" },
-    manifest: { type: "string", multiple: true },
-    notice: { type: "string", multiple: true },
+    manifest: {
+      type: "string",
+      multiple: true,
+      format: "manifest-spec",
+      help: "a lot's manifest, to name its packs by serial (LOT= when the manifest does not name its lot)",
+    },
+    notice: { type: "string", multiple: true, format: "file", help: "a shipping notice file (from epcis import)" },
     "company-prefix-length": { type: "string" },
     "party-scheme": { type: "string" },
     tz: { type: "string" },
@@ -192,12 +207,22 @@ export const epcisImportCommand: EpcisCommand = {
     "import an EPCIS document (2.0 JSON-LD or 1.x XML) as lots, shipments and decommissions (--dry-run: print the plan, and with --out write the lots' attestations for the regulator to sign)",
   usage:
     "epcis import FILE [--dry-run] [--parties FILE] [--manufacturer ADDRESS] [--regulator ADDRESS] [--out DIR] [--deadline TIME] [--attestation FILE]... [--signature FILE]...",
+  args: [{ name: "FILE", format: "file", help: "the EPCIS document", noun: "EPCIS document" }],
+  check(ctx) {
+    if (ctx.values["dry-run"] === true && (strs(ctx, "attestation").length || strs(ctx, "signature").length)) {
+      throw new UsageError("--attestation and --signature are for the import itself, not --dry-run");
+    }
+  },
   options: {
     "dry-run": { type: "boolean" },
     parties: { type: "string" },
     manufacturer: { type: "string" },
     regulator: { type: "string" },
-    out: { type: "string" },
+    out: {
+      type: "string",
+      format: "out-dir",
+      help: "where to write the attestations (--dry-run), or the manifests and notices (the import)",
+    },
     deadline: { type: "string" },
     attestation: { type: "string", multiple: true },
     signature: { type: "string", multiple: true },

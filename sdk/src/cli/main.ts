@@ -23,7 +23,6 @@ import {
   PackState,
   Role,
   DECOMMISSION_STATES,
-  enumByName,
   ShipmentStatus,
   StakeholderStatus,
   LotStatus,
@@ -58,13 +57,21 @@ import { explainError, isInsufficientFunds } from "../revert";
 import { UsageError } from "./usage";
 import { DOC_COMMANDS } from "./doc";
 import { EPCIS_COMMANDS } from "./epcis";
+import { FORMATS, checkArguments, commandHelp as helpOf, globalHelp } from "./formats";
 import {
+  ArgSpec,
   Command,
   Context,
   OptionSpec,
   Values,
   address,
   arg,
+  bigintArg,
+  enumArg,
+  expiryArg,
+  glnArg,
+  gtinArg,
+  rangeArg,
   attestationFromJson,
   keySource,
   lotArg,
@@ -83,7 +90,7 @@ import {
   writeJson,
 } from "./common";
 import { MANIFEST_OPTIONS, ManifestShelf, PACK_FORMATS, packAt, rangesOf } from "./packs";
-import { PASSWORD_ENV, PRIVATE_KEY_ENV, lastLoadedAddress, loadWallet, readPassword, writeKeystore } from "./keys";
+import { PRIVATE_KEY_ENV, lastLoadedAddress, loadWallet, readPassword, writeKeystore } from "./keys";
 import { proofFromService, serviceUrl, signInToService, uploadSerials, verifyThroughService } from "./service";
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -100,19 +107,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 const GLOBAL_HELP = `Packs and ranges: ${PACK_FORMATS}
 
-Options for every command:
-  --rpc URL            JSON-RPC endpoint (default $PHARMACHAIN_RPC or http://127.0.0.1:8545)
-  --deployment PATH    deployment addresses: a file from \`pharmachain deploy\`, an Ignition deployment folder
-                       (ignition/deployments/chain-<id>) or its deployed_addresses.json
-                       (default $PHARMACHAIN_DEPLOYMENT, else deployments/chain-<id>.json, else ignition/deployments/chain-<id>)
-  --keystore FILE      encrypted JSON keystore to sign with (password: --password-file, $${PASSWORD_ENV} or a prompt)
-  --password-file FILE the keystore's password on the file's first line (for scripts; keep the file private)
-  --key-env NAME       development only: the environment variable holding a private key (default ${PRIVATE_KEY_ENV})
-  --chain-id N         for offline signing without --rpc
-  --json               print one JSON document instead of text
-  -q, --quiet          no progress on standard error
-  -h, --help           help for the command
-  -V, --version        the tool's version`;
+${globalHelp(GLOBAL_OPTIONS)}`;
 
 // ------------------------------------------------------------------ helpers
 
@@ -180,23 +175,6 @@ async function withFundingAdvice(ctx: Context, error: PharmaChainError, account:
     details: error.details ? `${advice}\n${error.details}` : advice,
     cause: error.cause ?? error,
   });
-}
-
-function bigintArg(value: string, what: string): bigint {
-  if (!/^\d+$/.test(value)) throw new InvalidInputError(`${what} "${value}" must be a whole number`);
-  return BigInt(value);
-}
-
-function gtinArg(value: string): bigint {
-  return gtinToUint64(value);
-}
-
-/** A range `LOT:START-END` (END exclusive) where LOT is a lot id or GTIN/LOTNUMBER. */
-function rangeArg(value: string): PackRangeInput {
-  const m = /^(.+):(\d+)-(\d+)$/.exec(value);
-  if (!m)
-    throw new InvalidInputError(`range "${value}" must be LOT:START-END (END exclusive), e.g. 00614141123452/L1:0-100`);
-  return { lotId: lotArg(m[1]), start: Number(m[2]), end: Number(m[3]) };
 }
 
 /** The packs scanned into `file` (one a line; `-`: standard input), as ranges: consecutive packs of a lot together. */
@@ -304,32 +282,6 @@ function historyOptions(ctx: Context): HistoryOptions {
   };
 }
 
-/** Names the trade uses for roles: a pharmacy or hospital dispenses, a wholesaler distributes. */
-const ROLE_ALIASES: Record<string, string> = {
-  pharmacy: "Dispenser",
-  hospital: "Dispenser",
-  wholesaler: "Distributor",
-  "3pl": "Transporter",
-};
-
-function enumArg<E extends Record<string, string | number>>(
-  e: E,
-  value: string,
-  what: string,
-  allowed?: readonly number[],
-): E[keyof E] {
-  const alias = (e as unknown) === Role ? ROLE_ALIASES[value.toLowerCase()] : undefined;
-  const v = enumByName(e, alias ?? value);
-  if (v === undefined || (allowed && !allowed.includes(v as number))) {
-    const names = Object.keys(e).filter(
-      (k) => Number.isNaN(Number(k)) && (!allowed || allowed.includes(e[k] as number)),
-    );
-    const aliases = (e as unknown) === Role ? ` (or ${Object.keys(ROLE_ALIASES).join(", ")})` : "";
-    throw new InvalidInputError(`${what} "${value}" is not one of ${names.join(", ")}${aliases}`);
-  }
-  return v;
-}
-
 async function loadManifest(ctx: Context, file: string, column?: string | number): Promise<Manifest> {
   return Manifest.fromFile(file, {
     column,
@@ -347,17 +299,24 @@ function txLines(what: string, w: Written<object>): string[] {
   ];
 }
 
-/** A command that sends one transaction through a client method and reports it. */
+/**
+ * A command that sends one transaction through a client method and reports it. Its arguments and options are
+ * checked (`checkArguments`, with `check` for rules across them) before the client connects and loads the key.
+ */
 function simple(
   summary: string,
   usage: string,
+  args: ArgSpec[],
   options: Record<string, OptionSpec>,
   send: (c: PharmaChainClient, ctx: Context) => Promise<{ done: string; written: Written<object> }>,
+  more: Pick<Command, "check" | "example"> = {},
 ): Command {
   return {
     summary,
     usage,
+    args,
     options,
+    ...more,
     async run(ctx) {
       const client = await writeClient(ctx);
       const { done, written } = await send(client, ctx);
@@ -420,7 +379,8 @@ const COMMANDS: Record<string, Command> = {
   "account new": {
     summary: "create a key and save it in an encrypted keystore file",
     usage: "account new --out FILE",
-    options: { out: { type: "string" } },
+    args: [],
+    options: { out: { type: "string", required: true } },
     async run(ctx) {
       const out = str(ctx, "out", true)!;
       const password = await readPassword("New keystore password: ", {
@@ -438,7 +398,8 @@ const COMMANDS: Record<string, Command> = {
   "account import": {
     summary: `encrypt the development key from --key-env (default ${PRIVATE_KEY_ENV}) into a keystore file`,
     usage: "account import --out FILE",
-    options: { out: { type: "string" } },
+    args: [],
+    options: { out: { type: "string", required: true } },
     async run(ctx) {
       const out = str(ctx, "out", true)!;
       const wallet = await loadWallet({ keyEnv: str(ctx, "key-env") });
@@ -456,6 +417,7 @@ const COMMANDS: Record<string, Command> = {
   "account show": {
     summary: "print the address of the configured key and, with --rpc or $PHARMACHAIN_RPC, its balance and standing",
     usage: "account show [--offline]",
+    args: [],
     options: { offline: { type: "boolean" } },
     async run(ctx) {
       const wallet = await loadWallet(keySource(ctx));
@@ -486,7 +448,8 @@ const COMMANDS: Record<string, Command> = {
       "send ether from the configured key to ACCOUNT, to pay for its transactions (on a local chain: from one of the " +
       "node's funded development accounts, e.g. --key-env with Hardhat's first account)",
     usage: "account fund ACCOUNT --amount ETHER",
-    options: { amount: { type: "string" } },
+    args: [{ name: "ACCOUNT", format: "address" }],
+    options: { amount: { type: "string", required: true } },
     async run(ctx) {
       const to = address(arg(ctx, 0, "ACCOUNT"), "account");
       const text = str(ctx, "amount", true)!;
@@ -516,6 +479,7 @@ const COMMANDS: Record<string, Command> = {
   deploy: {
     summary: "deploy the protocol's contracts and write their addresses",
     usage: "deploy [--council ADDRESS] [--admin-delay SECONDS] [--out FILE]",
+    args: [],
     options: { council: { type: "string" }, "admin-delay": { type: "string" }, out: { type: "string" } },
     async run(ctx) {
       const p = provider(ctx);
@@ -547,17 +511,18 @@ const COMMANDS: Record<string, Command> = {
   "regulator appoint": simple(
     "the council appoints a regulator",
     "regulator appoint ACCOUNT --gln GLN --jurisdiction XX --valid-until TIME [--licence TEXT]",
+    [{ name: "ACCOUNT", format: "address" }],
     {
-      gln: { type: "string" },
-      jurisdiction: { type: "string" },
-      "valid-until": { type: "string" },
+      gln: { type: "string", required: true },
+      jurisdiction: { type: "string", required: true },
+      "valid-until": { type: "string", required: true },
       licence: { type: "string" },
     },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
       const written = await c.appointRegulator({
         account,
-        gln: bigintArg(str(ctx, "gln", true)!, "GLN"),
+        gln: glnArg(str(ctx, "gln", true)!, "--gln"),
         jurisdiction: str(ctx, "jurisdiction", true)!,
         validUntil: timeArg(str(ctx, "valid-until", true)!, "--valid-until"),
         licence: str(ctx, "licence"),
@@ -568,10 +533,11 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder apply": simple(
     "apply for a role (manufacturer, distributor, transporter, dispenser)",
     "stakeholder apply --role ROLE --gln GLN --jurisdiction XX [--licence TEXT] [--metadata TEXT]",
+    [],
     {
-      role: { type: "string" },
-      gln: { type: "string" },
-      jurisdiction: { type: "string" },
+      role: { type: "string", required: true },
+      gln: { type: "string", required: true },
+      jurisdiction: { type: "string", required: true },
       licence: { type: "string" },
       metadata: { type: "string" },
     },
@@ -584,7 +550,7 @@ const COMMANDS: Record<string, Command> = {
       ]);
       const written = await c.applyForRole({
         role,
-        gln: bigintArg(str(ctx, "gln", true)!, "GLN"),
+        gln: glnArg(str(ctx, "gln", true)!, "--gln"),
         jurisdiction: str(ctx, "jurisdiction", true)!,
         licence: str(ctx, "licence"),
         metadata: str(ctx, "metadata"),
@@ -595,7 +561,8 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder approve": simple(
     "a regulator approves an applicant's licence",
     "stakeholder approve ACCOUNT --valid-until TIME",
-    { "valid-until": { type: "string" } },
+    [{ name: "ACCOUNT", format: "address" }],
+    { "valid-until": { type: "string", required: true } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
       const written = await c.approveStakeholder(account, timeArg(str(ctx, "valid-until", true)!, "--valid-until"));
@@ -605,6 +572,7 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder suspend": simple(
     "suspend a stakeholder",
     "stakeholder suspend ACCOUNT [--reason TEXT]",
+    [{ name: "ACCOUNT", format: "address" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
@@ -614,6 +582,7 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder reinstate": simple(
     "reinstate a suspended stakeholder",
     "stakeholder reinstate ACCOUNT",
+    [{ name: "ACCOUNT", format: "address" }],
     {},
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
@@ -623,6 +592,7 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder revoke": simple(
     "propose revoking a stakeholder, or confirm another regulator's proposal (revoked for good)",
     "stakeholder revoke ACCOUNT [--reason TEXT]",
+    [{ name: "ACCOUNT", format: "address" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
@@ -636,7 +606,8 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder renew": simple(
     "renew a stakeholder's licence",
     "stakeholder renew ACCOUNT --valid-until TIME [--licence TEXT]",
-    { "valid-until": { type: "string" }, licence: { type: "string" } },
+    [{ name: "ACCOUNT", format: "address" }],
+    { "valid-until": { type: "string", required: true }, licence: { type: "string" } },
     async (c, ctx) => {
       const account = address(arg(ctx, 0, "ACCOUNT"), "account");
       const written = await c.renewLicence(
@@ -650,6 +621,7 @@ const COMMANDS: Record<string, Command> = {
   "stakeholder show": {
     summary: "show a stakeholder's record",
     usage: "stakeholder show ACCOUNT",
+    args: [{ name: "ACCOUNT", format: "address" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const s = await c.stakeholder(address(arg(ctx, 0, "ACCOUNT"), "account"));
@@ -669,6 +641,7 @@ const COMMANDS: Record<string, Command> = {
   "product register": simple(
     "a manufacturer registers a product (GTIN)",
     "product register GTIN [--metadata TEXT]",
+    [{ name: "GTIN", format: "gtin" }],
     { metadata: { type: "string" } },
     async (c, ctx) => {
       const gtin = gtinArg(arg(ctx, 0, "GTIN"));
@@ -678,13 +651,20 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   ),
-  "product approve": simple("a regulator approves a product", "product approve GTIN", {}, async (c, ctx) => {
-    const gtin = gtinArg(arg(ctx, 0, "GTIN"));
-    return { done: `product ${gtin14(gtin)} approved`, written: await c.approveProduct(gtin) };
-  }),
+  "product approve": simple(
+    "a regulator approves a product",
+    "product approve GTIN",
+    [{ name: "GTIN", format: "gtin" }],
+    {},
+    async (c, ctx) => {
+      const gtin = gtinArg(arg(ctx, 0, "GTIN"));
+      return { done: `product ${gtin14(gtin)} approved`, written: await c.approveProduct(gtin) };
+    },
+  ),
   "product reject": simple(
     "a regulator rejects a product",
     "product reject GTIN [--reason TEXT]",
+    [{ name: "GTIN", format: "gtin" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const gtin = gtinArg(arg(ctx, 0, "GTIN"));
@@ -694,6 +674,7 @@ const COMMANDS: Record<string, Command> = {
   "product show": {
     summary: "show a product",
     usage: "product show GTIN",
+    args: [{ name: "GTIN", format: "gtin" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const p = await c.product(gtinArg(arg(ctx, 0, "GTIN")));
@@ -710,7 +691,8 @@ const COMMANDS: Record<string, Command> = {
       "Serial Number…); --column NAME|N (N from 1) says which column otherwise. Example: manifest build " +
       "serials.csv --column SN --out manifest.json",
     usage: "manifest build SERIALS_FILE --out MANIFEST.json [--column NAME|N] [--force]",
-    options: { out: { type: "string" }, column: { type: "string" }, force: { type: "boolean" } },
+    args: [{ name: "SERIALS_FILE", format: "file", noun: "serial file" }],
+    options: { out: { type: "string", required: true }, column: { type: "string" }, force: { type: "boolean" } },
     async run(ctx) {
       const file = arg(ctx, 0, "SERIALS_FILE");
       const out = str(ctx, "out", true)!;
@@ -740,17 +722,29 @@ const COMMANDS: Record<string, Command> = {
     summary: "write a lot's attestation (what both parties sign) from its manifest; offline",
     usage:
       "lot attest --manifest FILE --gtin GTIN --lot LOTNUMBER --expiry YYMMDD --manufacturer ADDRESS (--batch-record FILE | --data-hash HASH) [--deadline TIME] --out FILE",
+    args: [],
     options: {
-      manifest: { type: "string" },
-      gtin: { type: "string" },
-      lot: { type: "string" },
-      expiry: { type: "string" },
-      manufacturer: { type: "string" },
+      manifest: { type: "string", required: true },
+      gtin: { type: "string", required: true },
+      lot: {
+        type: "string",
+        required: true,
+        format: "lot-number",
+        help: "the lot number printed on the packs (AI 10)",
+      },
+      expiry: { type: "string", required: true },
+      manufacturer: { type: "string", required: true },
       "batch-record": { type: "string" },
       "data-hash": { type: "string" },
       deadline: { type: "string" },
-      out: { type: "string" },
+      out: { type: "string", required: true },
     },
+    check(ctx) {
+      if (str(ctx, "batch-record") === undefined && str(ctx, "data-hash") === undefined)
+        throw new UsageError("give the batch record: --batch-record FILE, or its hash --data-hash HASH");
+    },
+    example:
+      "pharmachain lot attest --manifest manifest-L1.json --gtin 00614141123452 --lot L1 --expiry 271231 --manufacturer 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --batch-record batch-L1.pdf --out attestation-L1.json",
     async run(ctx) {
       const manifest = await loadManifest(ctx, str(ctx, "manifest", true)!);
       const record = str(ctx, "batch-record");
@@ -758,7 +752,7 @@ const COMMANDS: Record<string, Command> = {
       const attestation = buildLotAttestation({
         gtin: gtinArg(str(ctx, "gtin", true)!),
         lotNumber: str(ctx, "lot", true)!,
-        expiresAt: expiryToExpiresAt(str(ctx, "expiry", true)!),
+        expiresAt: expiryToExpiresAt(expiryArg(str(ctx, "expiry", true)!, "--expiry")),
         unitCount: manifest.size,
         serialsRoot: manifest.root,
         dataHash,
@@ -776,7 +770,8 @@ const COMMANDS: Record<string, Command> = {
   "lot sign": {
     summary: "sign a lot attestation with your key and write the signature to a file; offline",
     usage: "lot sign ATTESTATION.json --out SIGNATURE.json [--chain-id N] [--deployment PATH]",
-    options: { out: { type: "string" } },
+    args: [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
+    options: { out: { type: "string", required: true } },
     async run(ctx) {
       const file = arg(ctx, 0, "ATTESTATION.json");
       const attestation = attestationFromJson(readJson(file, "attestation"), file);
@@ -823,6 +818,7 @@ const COMMANDS: Record<string, Command> = {
   "lot commission": simple(
     "record a lot from its attestation and signatures (anyone may submit)",
     "lot commission ATTESTATION.json [--manufacturer-signature FILE] [--regulator-signature FILE]",
+    [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
     { "manufacturer-signature": { type: "string" }, "regulator-signature": { type: "string" } },
     async (c, ctx) => {
       const file = arg(ctx, 0, "ATTESTATION.json");
@@ -840,11 +836,20 @@ const COMMANDS: Record<string, Command> = {
         written,
       };
     },
+    {
+      example:
+        "pharmachain lot commission attestation.json --manufacturer-signature sig-manufacturer.json --regulator-signature sig-regulator.json",
+      check(ctx) {
+        if (!str(ctx, "manufacturer-signature") && !str(ctx, "regulator-signature"))
+          throw new UsageError("give at least one of --manufacturer-signature and --regulator-signature");
+      },
+    },
   ),
   "lot cosign": simple(
     "add the missing signature to a pending lot",
     "lot cosign ATTESTATION.json --signature FILE",
-    { signature: { type: "string" } },
+    [{ name: "ATTESTATION.json", format: "file", noun: "attestation file" }],
+    { signature: { type: "string", required: true } },
     async (c, ctx) => {
       const file = arg(ctx, 0, "ATTESTATION.json");
       const attestation = attestationFromJson(readJson(file, "attestation"), file);
@@ -855,6 +860,7 @@ const COMMANDS: Record<string, Command> = {
   "lot recall": simple(
     "recall a lot (manufacturer or regulator)",
     "lot recall LOT [--reason TEXT]",
+    [{ name: "LOT", format: "lot" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const lotId = lotArg(arg(ctx, 0, "LOT"));
@@ -864,6 +870,7 @@ const COMMANDS: Record<string, Command> = {
   "lot void": simple(
     "void a pending lot",
     "lot void LOT [--reason TEXT]",
+    [{ name: "LOT", format: "lot" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const lotId = lotArg(arg(ctx, 0, "LOT"));
@@ -873,6 +880,7 @@ const COMMANDS: Record<string, Command> = {
   "lot show": {
     summary: "show a lot (LOT is a lot id or GTIN/LOTNUMBER)",
     usage: "lot show LOT",
+    args: [{ name: "LOT", format: "lot" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const given = arg(ctx, 0, "LOT");
@@ -900,6 +908,7 @@ const COMMANDS: Record<string, Command> = {
       "that order (the buyer defaults to the order's). Example: pharmachain ship --to 0x… " +
       "--scans case-17.txt --manifest-dir manifests/",
     "ship --to BUYER (--range LOT:START-END [--range ...] | --scans FILE --manifest FILE|--manifest-dir DIR) [--via TRANSPORTER] [--notice TEXT] [--order ID]",
+    [],
     {
       to: { type: "string" },
       via: { type: "string" },
@@ -936,51 +945,76 @@ const COMMANDS: Record<string, Command> = {
         written,
       };
     },
+    {
+      example: "pharmachain ship --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --range 00614141123452/L1:0-100",
+      check(ctx) {
+        if (strs(ctx, "range").length === 0 && str(ctx, "scans") === undefined)
+          throw new UsageError("give at least one --range LOT:START-END, or --scans FILE");
+        if (str(ctx, "order") === undefined && str(ctx, "to") === undefined)
+          throw new UsageError("--to BUYER is required (unless --order ID, whose buyer it defaults to)");
+      },
+    },
   ),
   pickup: simple(
     "the transporter picks a shipment up",
     "pickup SHIPMENT --gln GLN",
-    { gln: { type: "string" } },
+    [{ name: "SHIPMENT", format: "id" }],
+    { gln: { type: "string", required: true } },
     async (c, ctx) => {
       const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
       return {
         done: `shipment ${id} picked up`,
-        written: await c.pickUp(id, bigintArg(str(ctx, "gln", true)!, "GLN")),
+        written: await c.pickUp(id, glnArg(str(ctx, "gln", true)!, "--gln")),
       };
     },
   ),
   handover: simple(
     "the transporter hands a shipment over",
     "handover SHIPMENT --gln GLN",
-    { gln: { type: "string" } },
+    [{ name: "SHIPMENT", format: "id" }],
+    { gln: { type: "string", required: true } },
     async (c, ctx) => {
       const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
       return {
         done: `shipment ${id} handed over`,
-        written: await c.handOver(id, bigintArg(str(ctx, "gln", true)!, "GLN")),
+        written: await c.handOver(id, glnArg(str(ctx, "gln", true)!, "--gln")),
       };
     },
   ),
-  receive: simple("the buyer receives a shipment", "receive SHIPMENT", {}, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} received`, written: await c.receiveShipment(id) };
-  }),
+  receive: simple(
+    "the buyer receives a shipment",
+    "receive SHIPMENT",
+    [{ name: "SHIPMENT", format: "id" }],
+    {},
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return { done: `shipment ${id} received`, written: await c.receiveShipment(id) };
+    },
+  ),
   reject: simple(
     "the buyer rejects a shipment",
     "reject SHIPMENT [--reason TEXT]",
+    [{ name: "SHIPMENT", format: "id" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
       return { done: `shipment ${id} rejected`, written: await c.rejectShipment(id, str(ctx, "reason")) };
     },
   ),
-  cancel: simple("the seller cancels a shipment before pick-up", "cancel SHIPMENT", {}, async (c, ctx) => {
-    const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
-    return { done: `shipment ${id} cancelled`, written: await c.cancelShipment(id) };
-  }),
+  cancel: simple(
+    "the seller cancels a shipment before pick-up",
+    "cancel SHIPMENT",
+    [{ name: "SHIPMENT", format: "id" }],
+    {},
+    async (c, ctx) => {
+      const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
+      return { done: `shipment ${id} cancelled`, written: await c.cancelShipment(id) };
+    },
+  ),
   "shipment void": simple(
     "a regulator voids an open shipment",
     "shipment void SHIPMENT [--reason TEXT]",
+    [{ name: "SHIPMENT", format: "id" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const id = bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment");
@@ -990,6 +1024,7 @@ const COMMANDS: Record<string, Command> = {
   "shipment show": {
     summary: "show a shipment",
     usage: "shipment show SHIPMENT",
+    args: [{ name: "SHIPMENT", format: "id" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const s = await c.shipment(bigintArg(arg(ctx, 0, "SHIPMENT"), "shipment"));
@@ -1006,10 +1041,11 @@ const COMMANDS: Record<string, Command> = {
   "order place": simple(
     "the buyer places a purchase order with a seller",
     "order place --seller ADDRESS --gtin GTIN --quantity N [--deliver-by TIME (default: 30 days after the latest block)] [--document TEXT]",
+    [],
     {
-      seller: { type: "string" },
-      gtin: { type: "string" },
-      quantity: { type: "string" },
+      seller: { type: "string", required: true },
+      gtin: { type: "string", required: true },
+      quantity: { type: "string", required: true },
       "deliver-by": { type: "string" },
       document: { type: "string" },
     },
@@ -1034,7 +1070,8 @@ const COMMANDS: Record<string, Command> = {
   "order amend": simple(
     "the buyer changes an order the seller has not answered yet",
     "order amend ORDER --quantity N [--deliver-by TIME] [--document TEXT]",
-    { quantity: { type: "string" }, "deliver-by": { type: "string" }, document: { type: "string" } },
+    [{ name: "ORDER", format: "id" }],
+    { quantity: { type: "string", required: true }, "deliver-by": { type: "string" }, document: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "ORDER");
       const deliverBy = str(ctx, "deliver-by");
@@ -1049,6 +1086,7 @@ const COMMANDS: Record<string, Command> = {
   "order confirm": simple(
     "the seller confirms an order for the quantity and price shown (or given); refused if the buyer has amended it",
     "order confirm ORDER [--quantity N] [--price 1.25 (0 without a contract price)] [--confirmation TEXT]",
+    [{ name: "ORDER", format: "id" }],
     { quantity: { type: "string" }, price: { type: "string" }, confirmation: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "ORDER");
@@ -1075,6 +1113,7 @@ const COMMANDS: Record<string, Command> = {
   "order decline": simple(
     "the seller declines an order",
     "order decline ORDER [--reason TEXT]",
+    [{ name: "ORDER", format: "id" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "ORDER");
@@ -1084,6 +1123,7 @@ const COMMANDS: Record<string, Command> = {
   "order cancel": simple(
     "either party cancels an order's open quantity",
     "order cancel ORDER [--reason TEXT]",
+    [{ name: "ORDER", format: "id" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "ORDER");
@@ -1093,6 +1133,7 @@ const COMMANDS: Record<string, Command> = {
   "order show": {
     summary: "show an order: its status (from its shipments), quantities and price",
     usage: "order show ORDER",
+    args: [{ name: "ORDER", format: "id" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const o = await c.order(idArg(ctx, "ORDER"));
@@ -1102,12 +1143,13 @@ const COMMANDS: Record<string, Command> = {
   "price offer": simple(
     "the seller offers a buyer a price per pack, valid until a time",
     "price offer --buyer ADDRESS --gtin GTIN --price 1.25 --currency USD --valid-until TIME [--terms TEXT]",
+    [],
     {
-      buyer: { type: "string" },
-      gtin: { type: "string" },
-      price: { type: "string" },
-      currency: { type: "string" },
-      "valid-until": { type: "string" },
+      buyer: { type: "string", required: true },
+      gtin: { type: "string", required: true },
+      price: { type: "string", required: true },
+      currency: { type: "string", required: true },
+      "valid-until": { type: "string", required: true },
       terms: { type: "string" },
     },
     async (c, ctx) => {
@@ -1127,10 +1169,11 @@ const COMMANDS: Record<string, Command> = {
   "price counter": simple(
     "answer an open offer with a price of your own (the currency defaults to the offer's)",
     "price counter OFFER --price 1.20 [--currency USD] --valid-until TIME [--terms TEXT]",
+    [{ name: "OFFER", format: "id" }],
     {
-      price: { type: "string" },
+      price: { type: "string", required: true },
       currency: { type: "string" },
-      "valid-until": { type: "string" },
+      "valid-until": { type: "string", required: true },
       terms: { type: "string" },
     },
     async (c, ctx) => {
@@ -1149,6 +1192,7 @@ const COMMANDS: Record<string, Command> = {
   "price accept": simple(
     "accept an open offer: its price becomes the contract price",
     "price accept OFFER",
+    [{ name: "OFFER", format: "id" }],
     {},
     async (c, ctx) => {
       const id = idArg(ctx, "OFFER");
@@ -1158,19 +1202,27 @@ const COMMANDS: Record<string, Command> = {
   "price decline": simple(
     "decline an open offer",
     "price decline OFFER [--reason TEXT]",
+    [{ name: "OFFER", format: "id" }],
     { reason: { type: "string" } },
     async (c, ctx) => {
       const id = idArg(ctx, "OFFER");
       return { done: `price offer ${id} declined`, written: await c.declineOffer(id, str(ctx, "reason")) };
     },
   ),
-  "price withdraw": simple("withdraw an open offer you made", "price withdraw OFFER", {}, async (c, ctx) => {
-    const id = idArg(ctx, "OFFER");
-    return { done: `price offer ${id} withdrawn`, written: await c.withdrawOffer(id) };
-  }),
+  "price withdraw": simple(
+    "withdraw an open offer you made",
+    "price withdraw OFFER",
+    [{ name: "OFFER", format: "id" }],
+    {},
+    async (c, ctx) => {
+      const id = idArg(ctx, "OFFER");
+      return { done: `price offer ${id} withdrawn`, written: await c.withdrawOffer(id) };
+    },
+  ),
   "price show": {
     summary: "show a price offer",
     usage: "price show OFFER",
+    args: [{ name: "OFFER", format: "id" }],
     async run(ctx) {
       const c = await readClient(ctx);
       const o = await c.offer(idArg(ctx, "OFFER"));
@@ -1180,6 +1232,7 @@ const COMMANDS: Record<string, Command> = {
   "primary assign": simple(
     "a manufacturer names its primary distributor for a product, a region or all its products (DISTRIBUTOR none: remove)",
     "primary assign DISTRIBUTOR|none [--gtin GTIN | --region XX]",
+    [{ name: "DISTRIBUTOR", format: "address-or-none" }],
     { gtin: { type: "string" }, region: { type: "string" } },
     async (c, ctx) => {
       const given = arg(ctx, 0, "DISTRIBUTOR");
@@ -1196,16 +1249,25 @@ const COMMANDS: Record<string, Command> = {
         written: await c.assignPrimaryDistributor(product, distributor),
       };
     },
+    {
+      example: "pharmachain primary assign 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --gtin 00614141123452",
+      check(ctx) {
+        if (str(ctx, "gtin") !== undefined && str(ctx, "region") !== undefined)
+          throw new UsageError("give --gtin or --region, not both");
+      },
+    },
   ),
   inventory: {
     summary: "an account's packs per lot and state (default: your key's), read from custody at one block",
     usage: "inventory [ACCOUNT] [--lot LOT ...] [--max-runs N] [--from-block N] [--block-range N]",
+    args: [{ name: "ACCOUNT", format: "address", optional: true, help: "whose packs (default: your key's)" }],
     options: {
       lot: { type: "string", multiple: true },
       "max-runs": { type: "string" },
       "from-block": { type: "string" },
       "block-range": { type: "string" },
     },
+    example: "pharmachain inventory 0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     async run(ctx) {
       const given = ctx.args[0];
       let holder: string;
@@ -1244,6 +1306,7 @@ const COMMANDS: Record<string, Command> = {
     "dispense one pack to a patient, from its scanned code and the lot's manifest, or its proof from the service " +
       "(--service URL: signs in with the dispensing key and asks for the proof of a pack it holds)",
     "dispense SCAN (--manifest MANIFEST | --service URL)",
+    [{ name: "SCAN", format: "scan" }],
     { manifest: { type: "string" }, service: { type: "string" } },
     async (c, ctx) => {
       const service = ctx.values.manifest === undefined ? serviceUrl(ctx) : undefined;
@@ -1258,11 +1321,21 @@ const COMMANDS: Record<string, Command> = {
       const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
       return { done: `pack ${pack.serial} (index ${pack.index}) dispensed`, written: await c.dispense(pack) };
     },
+    {
+      example: "pharmachain dispense '(01)00614141123452(17)271231(10)L1(21)S0010' --manifest manifest-L1.json",
+      check(ctx) {
+        if (str(ctx, "manifest") === undefined && !serviceUrl(ctx))
+          throw new UsageError(
+            "give the lot's --manifest FILE, or --service URL (or $PHARMACHAIN_SERVICE) for the proof",
+          );
+      },
+    },
   ),
   decommission: simple(
     "decommission one pack (SCAN with --manifest) or a range (--range) into an EU FMD state",
     "decommission (SCAN --manifest MANIFEST | --range LOT:START-END) --state dispensed|destroyed|exported|sample|freesample|stolen|locked",
-    { manifest: { type: "string" }, range: { type: "string" }, state: { type: "string" } },
+    [{ name: "SCAN", format: "scan", optional: true, help: "one pack (with --manifest); or give --range" }],
+    { manifest: { type: "string" }, range: { type: "string" }, state: { type: "string", required: true } },
     async (c, ctx) => {
       const state = enumArg(PackState, str(ctx, "state", true)!, "state", DECOMMISSION_STATES) as PackState;
       const range = str(ctx, "range");
@@ -1276,11 +1349,22 @@ const COMMANDS: Record<string, Command> = {
       const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
       return { done: `pack ${pack.serial} ${PackState[state]}`, written: await c.decommission(pack, state) };
     },
+    {
+      example: "pharmachain decommission --range 00614141123452/L1:0-10 --state destroyed",
+      check(ctx) {
+        const [scan, range] = [ctx.args[0], str(ctx, "range")];
+        if (scan !== undefined && range !== undefined) throw new UsageError("give a SCAN or --range, not both");
+        if (scan === undefined && range === undefined) throw new UsageError("give a SCAN (with --manifest) or --range");
+        if (scan !== undefined && str(ctx, "manifest") === undefined)
+          throw new UsageError("a SCAN needs the lot's --manifest FILE, to find the pack's index and proof");
+      },
+    },
   ),
   undo: simple(
     "undo a decommission within its window",
     "undo --range LOT:START-END",
-    { range: { type: "string" } },
+    [],
+    { range: { type: "string", required: true } },
     async (c, ctx) => {
       const r = rangeArg(str(ctx, "range", true)!);
       return { done: `decommission of packs ${r.start}-${r.end - 1} undone`, written: await c.undoDecommission(r) };
@@ -1289,7 +1373,8 @@ const COMMANDS: Record<string, Command> = {
   quarantine: simple(
     "quarantine packs as suspect",
     "quarantine --range LOT:START-END [--range ...] [--evidence TEXT]",
-    { range: { type: "string", multiple: true }, evidence: { type: "string" } },
+    [],
+    { range: { type: "string", multiple: true, required: true }, evidence: { type: "string" } },
     async (c, ctx) => ({
       done: "packs quarantined",
       written: await c.quarantine(strs(ctx, "range").map(rangeArg), str(ctx, "evidence")),
@@ -1298,7 +1383,8 @@ const COMMANDS: Record<string, Command> = {
   clear: simple(
     "a regulator clears suspect packs",
     "clear --range LOT:START-END [--range ...] [--decision TEXT]",
-    { range: { type: "string", multiple: true }, decision: { type: "string" } },
+    [],
+    { range: { type: "string", multiple: true, required: true }, decision: { type: "string" } },
     async (c, ctx) => ({
       done: "packs cleared",
       written: await c.clearSuspect(strs(ctx, "range").map(rangeArg), str(ctx, "decision")),
@@ -1308,7 +1394,8 @@ const COMMANDS: Record<string, Command> = {
     "confirm suspect packs illegitimate, with two keys: a regulator (or the council) proposes, a different " +
       "regulator or the council completes it by the same command with the same ranges and decision",
     "illegitimate --range LOT:START-END [--range ...] [--decision TEXT]",
-    { range: { type: "string", multiple: true }, decision: { type: "string" } },
+    [],
+    { range: { type: "string", multiple: true, required: true }, decision: { type: "string" } },
     async (c, ctx) => {
       const written = await c.confirmIllegitimate(strs(ctx, "range").map(rangeArg), str(ctx, "decision"));
       return {
@@ -1323,7 +1410,8 @@ const COMMANDS: Record<string, Command> = {
   "destroy-illegitimate": simple(
     "the holder destroys packs confirmed illegitimate: they leave its stock (also in a recalled or expired lot)",
     "destroy-illegitimate --range LOT:START-END [--range ...]",
-    { range: { type: "string", multiple: true } },
+    [],
+    { range: { type: "string", multiple: true, required: true } },
     async (c, ctx) => ({
       done: "illegitimate packs destroyed",
       written: await c.destroyIllegitimate(strs(ctx, "range").map(rangeArg)),
@@ -1332,10 +1420,18 @@ const COMMANDS: Record<string, Command> = {
   "report-clone": simple(
     "report a second scan of a decommissioned pack's code to the regulator",
     "report-clone SCAN --manifest MANIFEST",
+    [{ name: "SCAN", format: "scan" }],
     { manifest: { type: "string" } },
     async (c, ctx) => {
       const pack = await packRef(ctx, arg(ctx, 0, "SCAN"));
       return { done: `clone of ${pack.serial} reported`, written: await c.reportClone(pack) };
+    },
+    {
+      example: "pharmachain report-clone '(01)00614141123452(17)271231(10)L1(21)S0010' --manifest manifest-L1.json",
+      check(ctx) {
+        if (str(ctx, "manifest") === undefined)
+          throw new UsageError("--manifest FILE is required: the lot's manifest proves the serial");
+      },
     },
   ),
   verify: {
@@ -1347,6 +1443,7 @@ const COMMANDS: Record<string, Command> = {
       "verify --scans - --manifest-dir manifests/",
     usage:
       "verify SCAN [SCAN ...] [--scans FILE|-] [--manifest MANIFEST ...] [--manifest-dir DIR | --service URL] [--json | --json-lines]",
+    args: [{ name: "SCAN", format: "any-scan", optional: true, rest: true }],
     options: {
       service: { type: "string" },
       manifest: { type: "string", multiple: true },
@@ -1354,6 +1451,11 @@ const COMMANDS: Record<string, Command> = {
       scans: { type: "string" },
       "json-lines": { type: "boolean" },
     },
+    check(ctx) {
+      if (ctx.args.length === 0 && str(ctx, "scans") === undefined)
+        throw new UsageError("give at least one SCAN, or --scans FILE or -");
+    },
+    example: "pharmachain verify --scans - --manifest-dir manifests/",
     async run(ctx) {
       const scans = [...ctx.args];
       const file = str(ctx, "scans");
@@ -1463,6 +1565,7 @@ const COMMANDS: Record<string, Command> = {
       "run the PharmaChain service (resolver, DSCSA responder, serial lists) for the deployment, when the " +
       "@pharmachain/server package is installed beside the SDK (it is in the repository's workspace)",
     usage: "serve --rpc URL --deployment PATH --database DIR|memory://|postgres://… [--host H] [--port N]",
+    args: [],
     options: { database: { type: "string" }, host: { type: "string" }, port: { type: "string" } },
     async run(ctx) {
       let server: { main(argv: string[]): Promise<number> };
@@ -1489,7 +1592,12 @@ const COMMANDS: Record<string, Command> = {
       "upload a lot's serial list to the service (--service URL), as its manufacturer: the service accepts it only " +
       "when its Merkle root is the lot's serialsRoot, never serves it back, and proves scanned serials with it",
     usage: "serials upload LOT --file SERIALS.csv|MANIFEST.json [--column NAME|N] --service URL",
-    options: { file: { type: "string" }, column: { type: "string" }, service: { type: "string" } },
+    args: [{ name: "LOT", format: "lot" }],
+    options: { file: { type: "string", required: true }, column: { type: "string" }, service: { type: "string" } },
+    check(ctx) {
+      if (!serviceUrl(ctx)) throw new UsageError("--service URL (or $PHARMACHAIN_SERVICE) is required");
+    },
+    example: "pharmachain serials upload 00614141123452/L1 --file serials-L1.csv --service http://127.0.0.1:8080",
     async run(ctx) {
       const service = serviceUrl(ctx);
       if (!service) throw new UsageError("--service URL (or $PHARMACHAIN_SERVICE) is required");
@@ -1512,6 +1620,7 @@ const COMMANDS: Record<string, Command> = {
   "pack status": {
     summary: "the state and holder of one pack (LOT:INDEX, GTIN/LOT/SERIAL or a scan; see 'Packs and ranges')",
     usage: "pack status PACK [--manifest FILE | --manifest-dir DIR]",
+    args: [{ name: "PACK", format: "pack" }],
     options: { ...MANIFEST_OPTIONS },
     async run(ctx) {
       const pack = await packAt(arg(ctx, 0, "PACK"), new ManifestShelf(ctx));
@@ -1527,7 +1636,24 @@ const COMMANDS: Record<string, Command> = {
     summary: "the provenance timeline of a lot, a pack, a shipment, an order or a stakeholder",
     usage:
       "history lot LOT | history pack PACK | history shipment ID | history order ID | history stakeholder ACCOUNT  [--from-block N] [--block-range N] [--manifest FILE | --manifest-dir DIR]",
+    args: [
+      { name: "KIND", format: "history-kind", help: "what to trace" },
+      {
+        name: "TARGET",
+        format: "text",
+        help: "a LOT, a PACK, a shipment or order ID, or an ACCOUNT, by KIND",
+        example: "00614141123452/L1",
+      },
+    ],
     options: { "from-block": { type: "string" }, "block-range": { type: "string" }, ...MANIFEST_OPTIONS },
+    check(ctx) {
+      const [kind, target] = ctx.args;
+      const format = { lot: "lot", pack: "pack", shipment: "id", order: "id", stakeholder: "address" }[kind];
+      // named as the command's messages name them: "shipment "x" must be a whole number", "account "0x1"…"
+      const what = { lot: "LOT", pack: "PACK", shipment: "shipment", order: "order", stakeholder: "account" }[kind];
+      if (format) FORMATS[format].check?.(target, what!);
+    },
+    example: "pharmachain history pack 00614141123452/L1/S0010 --manifest manifest-L1.json",
     async run(ctx) {
       const c = await readClient(ctx);
       const kind = arg(ctx, 0, "lot|pack|shipment|order|stakeholder");
@@ -1563,8 +1689,19 @@ function usage(): string {
   return `pharmachain — PharmaChain from the command line\n\nUsage: pharmachain COMMAND [ARGS] [OPTIONS]\n\nCommands:\n${commandList()}\n\n${GLOBAL_HELP}\n\nExit codes: 0 done, 1 not verified, 2 usage, 3 invalid input, 4 configuration or network, 5 refused by the contracts, 6 not found (verify: cannot verify, the serial list is not at hand), 7 transaction failed, 8 partly done (an EPCIS import left steps to other parties), 70 internal.`;
 }
 
-function commandHelp(name: string, c: Command): string {
-  return `pharmachain ${c.usage}\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\n${GLOBAL_HELP}`;
+/** The help of one command: every option it parses, with its format and an example (formats.ts). */
+export function commandHelp(name: string, c: Command = COMMANDS[name]): string {
+  return helpOf(name, c, GLOBAL_OPTIONS);
+}
+
+/** The names of the commands, and the options each parses (its own and the global ones), for tests and help. */
+export function commandTable(): Record<string, { command: Command; options: Record<string, OptionSpec> }> {
+  return Object.fromEntries(
+    Object.entries(COMMANDS).map(([name, command]) => [
+      name,
+      { command, options: { ...GLOBAL_OPTIONS, ...(command.options ?? {}) } },
+    ]),
+  );
 }
 
 /** The SDK's version, from its package.json (five folders above this file in the build, two in the sources). */
@@ -1654,6 +1791,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`pharmachain ${sdkVersion()}\n`);
       return 0;
     }
+    // `pharmachain help COMMAND`: that command's help
+    const asked = words[0] === "help" ? [`${words[1]} ${words[2]}`, words[1]].find((n) => COMMANDS[n]) : undefined;
+    if (asked) {
+      process.stdout.write(commandHelp(asked) + "\n");
+      return 0;
+    }
     const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h") || words[0] === "help";
     if (wantsHelp) {
       process.stdout.write(usage() + "\n");
@@ -1694,6 +1837,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    // every argument checked before the command connects, loads a key or asks for a password
+    checkArguments(command, ctx, GLOBAL_OPTIONS);
     const outcome = await command.run(ctx);
     if (json || !outcome.silent) process.stdout.write((json ? toJson(outcome.json) : outcome.lines.join("\n")) + "\n");
     return outcome.exitCode ?? 0;

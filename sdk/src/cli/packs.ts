@@ -21,7 +21,7 @@ export const PACK_FORMATS =
 
 /** The options a command needs to name packs by serial. */
 export const MANIFEST_OPTIONS = {
-  manifest: { type: "string", multiple: true },
+  manifest: { type: "string", multiple: true, format: "manifest-spec" },
   "manifest-dir": { type: "string" },
 } as const;
 
@@ -75,28 +75,45 @@ export class ManifestShelf {
   }
 }
 
-/** Reads a pack named any of the three ways. */
-export async function packAt(value: string, shelf: ManifestShelf): Promise<PackAt> {
+/** A pack as written, before any manifest is read: by index, or by serial (to find in the lot's manifest). */
+export type PackName =
+  { lotId: string; index: number } | { lotId: string; serial: string; /** GTIN/LOT, for messages */ label: string };
+
+/** Reads how a pack is named (any of the three ways), without reading a manifest; refuses what is none of them. */
+export function readPack(value: string): PackName {
   const text = value.trim();
   const GS = String.fromCharCode(29); // a DataMatrix payload may start with the group separator
   if (/^(https?:\/\/|urn:epc:|\(|\])/i.test(text) || text.startsWith(GS) || /^01\d{14}/.test(text)) {
     const read = parseScan(text);
     if (!read.serial || !read.lot)
       throw new InvalidInputError(`the scan "${value}" needs a serial (21) and a lot (10)`);
-    const lotId = lotIdOf(gtinToUint64(read.gtin), read.lot);
-    return { lotId, index: await shelf.indexOf(`${read.gtin}/${read.lot}`, read.serial), serial: read.serial };
+    return {
+      lotId: lotIdOf(gtinToUint64(read.gtin), read.lot),
+      serial: read.serial,
+      label: `${read.gtin}/${read.lot}`,
+    };
   }
   const byIndex = /^(.+):(\d+)$/.exec(text);
-  if (byIndex) return { lotId: lotArg(byIndex[1]), index: Number(byIndex[2]) };
+  if (byIndex) {
+    const index = Number(byIndex[2]);
+    if (index > 0xfffffffe) throw new InvalidInputError(`pack "${value}": index ${byIndex[2]} is beyond any lot`);
+    return { lotId: lotArg(byIndex[1]), index };
+  }
   const printed = /^(\d{8,14})\/(.+)\/([^/]+)$/.exec(text);
   if (printed) {
     const [, gtin, lot, serial] = printed;
-    const lotId = lotArg(`${gtin}/${lot}`);
-    return { lotId, index: await shelf.indexOf(`${gtin}/${lot}`, serial), serial };
+    return { lotId: lotArg(`${gtin}/${lot}`), serial, label: `${gtin}/${lot}` };
   }
   throw new InvalidInputError(
     `pack "${value}" must be LOT:INDEX (e.g. 00614141123452/L1:10), GTIN/LOT/SERIAL or a scan of the pack`,
   );
+}
+
+/** Reads a pack named any of the three ways; a serial becomes its index through the manifests on `shelf`. */
+export async function packAt(value: string, shelf: ManifestShelf): Promise<PackAt> {
+  const pack = readPack(value);
+  if ("index" in pack) return pack;
+  return { lotId: pack.lotId, index: await shelf.indexOf(pack.label, pack.serial), serial: pack.serial };
 }
 
 /** Ranges covering `packs`: per lot, consecutive indexes together, in the order the lots first appear. */

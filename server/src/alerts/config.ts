@@ -22,6 +22,13 @@ export interface AlertsConfig {
   reorgWindow: number;
   /** Lots and licences expiring within this many days raise an alert (once per expiry date). */
   expiryWarningDays: number;
+  /**
+   * Delivered webhook rows are deleted this long after their delivery (once their block is past `reorgWindow`);
+   * 0 keeps them for ever. Alerts, and pending, dead or cancelled deliveries, are kept.
+   */
+  deliveredRetentionMs: number;
+  /** How often the pruning runs (0: never in this process). */
+  pruneIntervalMs: number;
   webhook: WebhookNetworkPolicy & {
     /** Time limit of one delivery (connect, send, response). */
     timeoutMs: number;
@@ -48,6 +55,8 @@ export const DEFAULT_ALERTS_CONFIG: AlertsConfig = {
   maxBlockRange: 2000,
   reorgWindow: 256,
   expiryWarningDays: 30,
+  deliveredRetentionMs: 30 * 24 * 60 * 60 * 1000,
+  pruneIntervalMs: 60 * 60 * 1000,
   webhook: {
     allowLoopback: false,
     allowPrivate: false,
@@ -80,6 +89,7 @@ export function alertsConfig(input: AlertsConfigInput = {}): AlertsConfig {
 
 /**
  * From environment variables: `ALERTS_CONFIRMATIONS`, `ALERTS_POLL_MS`, `ALERTS_FROM_BLOCK`, `ALERTS_EXPIRY_DAYS`,
+ * `ALERTS_KEEP_DELIVERED_DAYS` (retention of delivered webhook rows; 0 keeps them), `ALERTS_PRUNE_INTERVAL_MS`,
  * `ALERTS_WEBHOOK_ALLOW` (comma-separated: `loopback`, `private`, `link-local`), `ALERTS_WEBHOOK_TIMEOUT_MS`,
  * `ALERTS_WEBHOOK_MAX_ATTEMPTS`.
  */
@@ -100,6 +110,9 @@ export function alertsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Alert
   set("pollIntervalMs", num("ALERTS_POLL_MS"));
   set("fromBlock", num("ALERTS_FROM_BLOCK"));
   set("expiryWarningDays", num("ALERTS_EXPIRY_DAYS"));
+  const keepDays = num("ALERTS_KEEP_DELIVERED_DAYS");
+  set("deliveredRetentionMs", keepDays === undefined ? undefined : Math.round(keepDays * 86_400_000));
+  set("pruneIntervalMs", num("ALERTS_PRUNE_INTERVAL_MS"));
   input.webhook = {
     allowLoopback: allow.has("loopback"),
     allowPrivate: allow.has("private"),

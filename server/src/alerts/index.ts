@@ -5,6 +5,7 @@
 import { AlertsConfig, AlertsConfigInput, alertsConfig } from "./config";
 import type { Db } from "./db";
 import { Deliverer } from "./delivery";
+import { Pruner } from "./prune";
 import { alertsStatus, AlertsStatus } from "./status";
 import { AlertWatcher, alertBus, ChainContext } from "./watcher";
 
@@ -16,11 +17,14 @@ export { buildEnvelope, signatureHeaders, structured, newSecret } from "./envelo
 export { EVENT_KINDS, TIME_KINDS, ALL_KINDS, cloudEventType } from "./kinds";
 export { checkWebhookUrl, rangeOf, refusal } from "./ssrf";
 export { alertsStatus, AlertsStatus } from "./status";
+export { pruneDeliveries, Pruner } from "./prune";
 export { AlertWatcher, alertBus, ChainContext, PollResult, ReorgRecord } from "./watcher";
 
 export interface WatcherHandle {
   watcher: AlertWatcher;
   deliverer: Deliverer | undefined;
+  /** Deletes delivered outbox rows past `deliveredRetentionMs` every `pruneIntervalMs`. */
+  pruner: Pruner;
   config: AlertsConfig;
   /** Lag in blocks and the last reorganisation, for `/readyz`. */
   status(): Promise<AlertsStatus>;
@@ -42,14 +46,17 @@ export function startWatcher(options: StartWatcherOptions): WatcherHandle {
   const onError = options.onError ?? ((e: unknown) => console.error("alerts:", e));
   const watcher = new AlertWatcher(options.db, options.chain, config, onError);
   const deliverer = options.deliver === false ? undefined : new Deliverer(options.db, config, onError);
+  const pruner = new Pruner(options.db, config, onError);
   const kick = (): void => deliverer?.kick();
   alertBus.on("alerts", kick);
   alertBus.on("deliveries", kick);
   deliverer?.start();
   watcher.start();
+  pruner.start();
   return {
     watcher,
     deliverer,
+    pruner,
     config,
     status: () => alertsStatus(options.db, options.chain.provider, { confirmations: config.confirmations }),
     async stop() {
@@ -57,6 +64,7 @@ export function startWatcher(options: StartWatcherOptions): WatcherHandle {
       alertBus.off("deliveries", kick);
       await watcher.stop();
       await deliverer?.stop();
+      await pruner.stop();
     },
   };
 }

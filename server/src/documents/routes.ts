@@ -14,6 +14,7 @@ import { Type } from "@sinclair/typebox";
 import { gtin14, gtinValue, lotIdOf, type PackScan } from "@pharmachain/sdk";
 import { Auth } from "../auth";
 import { ProblemError } from "../problem";
+import type { LinksetLink } from "../routes/verification";
 import type { DocumentService } from "./service";
 
 export interface DocumentRouteOptions {
@@ -188,7 +189,7 @@ const RELATIONS: Record<string, string> = {
 export function documentLinks(
   documents: DocumentService,
   auth: Auth,
-): (request: FastifyRequest, scan: PackScan) => Promise<Record<string, Array<Record<string, unknown>>>> {
+): (request: FastifyRequest, scan: PackScan) => Promise<Record<string, LinksetLink[]>> {
   return async (request, scan) => {
     const token = Auth.bearer(request);
     const address = token ? await auth.addressOf(token) : undefined;
@@ -197,7 +198,7 @@ export function documentLinks(
     if (account.role === "None" || !account.standing.authorised) return {};
     const gtin = gtin14(gtinValue(scan.gtin));
     const subjects = [`lot:${lotIdOf(scan.gtin, scan.lotNumber)}`, `product:${gtin}`];
-    const links: Record<string, Array<Record<string, unknown>>> = {};
+    const links: Record<string, LinksetLink[]> = {};
     for (const subject of subjects) {
       for (const d of await documents.list(account, subject)) {
         if (d.access === "summary") continue;

@@ -70,3 +70,35 @@ export function parseLinkRequest(url: string, base = "http://service.invalid"): 
   }
   return { scan, gtin: primary.value, params };
 }
+
+/**
+ * Parses a request URL whose Digital Link names a trade item (`/01/{gtin}`, with or without a lot, serial and
+ * qualifiers) for a request about the GTIN alone (Lightweight Messaging's `checkConnectivity`); throws a 400 or 404.
+ */
+export function parseGtinRequest(
+  url: string,
+  base = "http://service.invalid",
+): { gtin: string; params: URLSearchParams } {
+  let link;
+  try {
+    link = parseDigitalLink(base + url);
+  } catch (error) {
+    if (error instanceof Gs1Error || error instanceof InvalidInputError) {
+      if (/no GS1 primary key|looks like a compressed/.test(error.message)) {
+        throw new ProblemError(
+          404,
+          "not-found",
+          `${url.split("?")[0]} is neither an endpoint nor an uncompressed GS1 Digital Link`,
+        );
+      }
+      throw new ProblemError(400, "invalid-digital-link", error.message, fieldOfGs1(error.message));
+    }
+    throw error;
+  }
+  const primary = link.elements[0];
+  if (primary.ai !== "01") {
+    throw new ProblemError(400, "not-a-trade-item", `AI ${primary.ai} is not a trade item (AI 01)`, primary.ai);
+  }
+  const params = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+  return { gtin: primary.value, params };
+}

@@ -1,0 +1,275 @@
+/**
+ * The dense run store (contracts/libraries/PackRunsDense.sol) against the current PackRuns, on two harnesses of one
+ * ABI (contracts/bench/PackRunsDenseBench.sol, contracts/bench/PackRunsBench.sol) deployed side by side on the
+ * embedded Hardhat network in the same run, doing the same writes and reads: the operations issue 11's gas ceilings
+ * name. Gas is each transaction's receipt `gasUsed` (or `eth_estimateGas` of a hint-free lookup), deterministic: one
+ * measurement each. The harnesses hold only the structure (no custody rules, no events), so the figures are the
+ * structure's part of PackCustody's transactions; the projection adds the difference between the two harnesses to
+ * PackCustody's measured figure in bench/results.json (see docs/dense-runs.md for what that leaves out). Prints a
+ * table and writes bench/dense.json (or the path in DENSE_OUT).
+ *
+ *   npm run bench:dense
+ */
+import fs from "fs";
+import path from "path";
+import hre, { ethers } from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import type { PackRunsBench, PackRunsDenseBench } from "../typechain-types";
+import { ROOT, TX_GAS_CAP, environment } from "./bench/common";
+
+type Harness = PackRunsBench | PackRunsDenseBench;
+type Kind = "runs" | "dense";
+const KINDS: Kind[] = ["runs", "dense"];
+
+const IN_TRANSIT = 1;
+const ACTIVE = 0;
+const DISPENSED = 4;
+const DISPENSE_TIME = 1_800_000_000;
+
+interface Range {
+  start: number;
+  end: number;
+  hint: number;
+}
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  return Number((await (await tx).wait())!.gasUsed);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const [manufacturer, distributor, dispenser] = await ethers.getSigners();
+  const deploy = async (kind: Kind, units: number): Promise<Harness> => {
+    const name = kind === "runs" ? "PackRunsBench" : "PackRunsDenseBench";
+    const h = (await ethers.deployContract(name, [units, manufacturer.address])) as unknown as Harness;
+    // Interning a holder is a one-off per account (PackCustody would do it at registration): made before measuring.
+    if (kind === "dense") {
+      for (const account of [distributor, dispenser]) {
+        await (await (h as PackRunsDenseBench).register(account.address)).wait();
+      }
+    }
+    return h;
+  };
+  const pair = async (units: number) => ({ runs: await deploy("runs", units), dense: await deploy("dense", units) });
+  const m: Record<Kind, Record<string, number>> = { runs: {}, dense: {} };
+  const set = (kind: Kind, name: string, value: number): void => {
+    m[kind][name] = value;
+  };
+  const progress = (s: string): void => console.error(s);
+
+  // ------------------------------------------------ the first split of a fresh 1,000-pack lot: [0, 500) shipped
+  {
+    const h = await pair(1000);
+    for (const kind of KINDS) {
+      set(
+        kind,
+        "firstSplit",
+        await gasOf(h[kind].write([{ start: 0, end: 500, hint: 0 }], manufacturer, IN_TRANSIT, 2)),
+      );
+    }
+    progress(`first split: ${m.runs.firstSplit} vs ${m.dense.firstSplit}`);
+  }
+
+  // ------------------------------------------------ each further range of a shipment, cut from a run's middle
+  {
+    const units = 100_000;
+    const h = await pair(units);
+    const cut = (base: number, k: number, hint: number): Range => ({
+      start: base + k * 20 + 5,
+      end: base + k * 20 + 15,
+      hint,
+    });
+    for (const kind of KINDS) {
+      await (await h[kind].write([{ start: 0, end: units, hint: 0 }], distributor, ACTIVE, 0)).wait();
+      const one = await gasOf(h[kind].write([cut(30_000, 0, 0)], distributor, IN_TRANSIT, 3));
+      // hints: the run holding the pack before each range (the rest of the run after the previous cut)
+      const ranges = Array.from({ length: 100 }, (_, k) =>
+        cut(35_000, k, k === 0 ? 30_015 : 35_000 + (k - 1) * 20 + 15),
+      );
+      const hundred = await gasOf(h[kind].write(ranges, distributor, IN_TRANSIT, 4));
+      set(kind, "oneRange", one);
+      set(kind, "hundredRanges", hundred);
+      set(kind, "perExtraRange", Math.round((hundred - one) / 99));
+      // 100 separate ranges of 10 packs, 200 apart (the bench's gas.ship.ranges100), in a fresh part of the run
+      const apart = Array.from({ length: 100 }, (_, k) => ({
+        start: 60_000 + k * 200,
+        end: 60_000 + k * 200 + 10,
+        hint: k === 0 ? 35_000 + 99 * 20 + 15 : 60_000 + (k - 1) * 200 + 10,
+      }));
+      set(kind, "ranges100", await gasOf(h[kind].write(apart, distributor, IN_TRANSIT, 5)));
+    }
+    progress(`per further range: ${m.runs.perExtraRange} vs ${m.dense.perExtraRange}`);
+  }
+
+  // ------------------------------------------------ one pack dispensed (a head) in a run received by the pharmacy
+  const dispense = async (units: number, from: number, to: number, index: number, name: string) => {
+    const h = await pair(units);
+    for (const kind of KINDS) {
+      await (await h[kind].write([{ start: from, end: to, hint: 0 }], dispenser, ACTIVE, 0)).wait();
+      set(kind, name, await gasOf(h[kind].setHead(from, index, DISPENSED, DISPENSE_TIME)));
+      set(kind, `${name}.next`, await gasOf(h[kind].setHead(index, index + 1, DISPENSED, DISPENSE_TIME)));
+    }
+    progress(`${name}: ${m.runs[name]} vs ${m.dense[name]}`);
+  };
+  // as the bench's gas.dispense.1: a 100,000-pack lot, a pack 43 % into a 10,000-pack run
+  await dispense(100_000, 50_000, 60_000, 54_321, "dispense.100000");
+  // as the bench's gas.dispense.1048576: a 2^20-pack lot, the 38th pack of 100 received
+  await dispense(1_048_576, 524_288, 524_388, 524_325, "dispense.1048576");
+  {
+    // and pack 524,287 of an untouched 2^20-pack lot (the middle of its one run)
+    const h = await pair(1_048_576);
+    for (const kind of KINDS) {
+      set(kind, "dispense.1048576.untouched", await gasOf(h[kind].setHead(0, 524_287, DISPENSED, DISPENSE_TIME)));
+    }
+  }
+
+  // ------------------------------------------------ a hint-free lookup in a lot of 10,000 runs
+  {
+    // As the bench: 15,100 packs, 50 shipments of 100 one-pack ranges 3 apart, each cutting a run's middle.
+    const units = 15_100;
+    const h = await pair(units);
+    const estimate = async (x: Harness, index: number): Promise<number | null> => {
+      try {
+        return Number(await x.find.estimateGas(index));
+      } catch {
+        return null; // over the per-transaction gas cap
+      }
+    };
+    for (const kind of KINDS) {
+      let at2000: number | null = null;
+      for (let s = 0; s < 50; s++) {
+        const cuts = Array.from({ length: 100 }, (_, k) => {
+          const start = (s * 100 + k) * 3 + 1;
+          return { start, end: start + 1, hint: Math.max(0, start - 2) };
+        });
+        await (await h[kind].write(cuts, manufacturer, IN_TRANSIT, 100 + s)).wait();
+        if (s === 9) at2000 = await estimate(h[kind], units - 1);
+      }
+      const full = await estimate(h[kind], units - 1);
+      set(kind, "find.2000runs", at2000 ?? NaN);
+      if (full !== null) {
+        set(kind, "find.10000runs", full);
+      } else {
+        // over the cap: the walk's cost per run at 2,001 runs, carried to 10,001 (marked extrapolated)
+        set(kind, "find.10000runs", Math.round(((at2000 ?? NaN) / 2001) * 10_001));
+        set(kind, "find.10000runs.extrapolated", 1);
+      }
+      // the dearest hint-free lookup over 200 packs spread over the lot
+      let worst = 0;
+      for (let i = 0; i < units && kind === "dense"; i += 76)
+        worst = Math.max(worst, (await estimate(h[kind], i)) ?? 0);
+      if (kind === "dense") set(kind, "find.10000runs.worstOf200", worst);
+    }
+    progress(`hint-free lookup, 10,001 runs: ${m.runs["find.10000runs"]} vs ${m.dense["find.10000runs"]}`);
+  }
+  {
+    // The dense store's dearest lookup shape: a lot of 2^32 - 1 packs, one run cut near its start, a pack near its end
+    // (every summary level is read, and l3 scanned).
+    const units = 2 ** 32 - 1;
+    const dense = await deploy("dense", units);
+    await (await dense.write([{ start: 5, end: 6, hint: 0 }], distributor, ACTIVE, 0)).wait();
+    set("dense", "find.maxLot.farFromRuns", Number(await dense.find.estimateGas(units - 1)));
+  }
+
+  // ------------------------------------------------ code size
+  for (const kind of KINDS) {
+    const name = kind === "runs" ? "PackRunsBench" : "PackRunsDenseBench";
+    const artifact = await hre.artifacts.readArtifact(name);
+    set(kind, "harness.deployedBytes", (artifact.deployedBytecode.length - 2) / 2);
+  }
+
+  // ------------------------------------------------ the ceilings: PackCustody today, and with the difference
+  const results = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8")) as {
+    metrics: Record<string, number>;
+  };
+  const ceilings: { metric: string; ceiling: number; harness: string }[] = [
+    { metric: "gas.shipReceive.partial", ceiling: 150_000, harness: "firstSplit" },
+    { metric: "gas.ship.perExtraRange", ceiling: 30_000, harness: "perExtraRange" },
+    { metric: "gas.dispense.1", ceiling: 90_000, harness: "dispense.100000" },
+    { metric: "gas.dispense.1048576", ceiling: 90_000, harness: "dispense.1048576" },
+    { metric: "gas.verify.noHint.10000runs", ceiling: 2_000_000, harness: "find.10000runs" },
+  ];
+  const projections = ceilings.map((c) => {
+    const today = results.metrics[c.metric];
+    const delta = m.dense[c.harness] - m.runs[c.harness];
+    const projected = today + delta;
+    return {
+      ...c,
+      today,
+      runs: m.runs[c.harness],
+      dense: m.dense[c.harness],
+      delta,
+      projected,
+      met: projected <= c.ceiling,
+    };
+  });
+
+  const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
+  const rows = Object.keys(m.dense)
+    .filter((k) => !k.endsWith(".extrapolated"))
+    .map((k) => [
+      k,
+      fmt(m.runs[k] ?? NaN),
+      fmt(m.dense[k]),
+      m.runs[k] ? `${((m.dense[k] / m.runs[k]) * 100).toFixed(0)} %` : "",
+    ]);
+  const table = (head: string[], body: string[][]): string =>
+    [
+      `| ${head.join(" | ")} |`,
+      `| ${head.map(() => "---").join(" | ")} |`,
+      ...body.map((r) => `| ${r.join(" | ")} |`),
+    ].join("\n");
+  console.log("\nHarness gas (the structure alone; PackRuns and PackRunsDense side by side, same run)\n");
+  console.log(table(["operation", "PackRuns", "PackRunsDense", "dense / runs"], rows));
+  if (m.runs["find.10000runs.extrapolated"]) {
+    console.log(
+      "\nPackRuns' hint-free lookup at 10,001 runs is over the per-transaction gas cap: extrapolated from 2,001 runs.",
+    );
+  }
+  console.log("\nIssue 11's ceilings: PackCustody today (bench/results.json) and projected with the dense store\n");
+  console.log(
+    table(
+      ["metric", "ceiling", "today", "PackRuns harness", "dense harness", "difference", "projected", "met"],
+      projections.map((p) => [
+        p.metric,
+        fmt(p.ceiling),
+        fmt(p.today),
+        fmt(p.runs),
+        fmt(p.dense),
+        (p.delta > 0 ? "+" : "") + fmt(p.delta),
+        fmt(p.projected),
+        p.met ? "yes" : "**no**",
+      ]),
+    ),
+  );
+
+  const out = process.env.DENSE_OUT ?? path.join(ROOT, "bench", "dense.json");
+  const info = await hre.artifacts.getBuildInfo("contracts/bench/PackRunsDenseBench.sol:PackRunsDenseBench");
+  fs.writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        format: "pharmachain-bench-dense",
+        version: 1,
+        command: "npm run bench:dense",
+        generatedAt: new Date().toISOString(),
+        seconds: Math.round((Date.now() - started) / 1000),
+        hardfork: hre.config.networks.hardhat.hardfork,
+        txGasCap: TX_GAS_CAP,
+        compiler: { version: info?.solcVersion, settings: info?.input.settings },
+        environment: environment(),
+        harness: m,
+        extrapolated: m.runs["find.10000runs.extrapolated"] ? ["runs.find.10000runs"] : [],
+        ceilings: projections,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${path.relative(ROOT, out)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,327 @@
+/**
+ * PackRunsDense (contracts/libraries/PackRunsDense.sol), the prototype of a denser run store for issue 11's gas
+ * ceilings, through its benchmark harness (contracts/bench/PackRunsDenseBench.sol), side by side with the current
+ * PackRuns on a harness of the same ABI (less `register`) (contracts/bench/PackRunsBench.sol): the layout's words, heads and merges, and
+ * property tests of random writes checked after every step against a plain per-pack model (small lot) and against
+ * PackRuns run by run (a lot of 2^32 - 1 packs, so that every summary level is used), with the invariant that no two
+ * adjacent runs are equal.
+ */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import fc from "fast-check";
+import { PackState } from "./helpers/fixture";
+import type { PackRunsBench, PackRunsDenseBench } from "../typechain-types";
+
+type Harness = PackRunsBench | PackRunsDenseBench;
+/** [start, end, holder, state, head, aux] */
+type Run = [number, number, string, number, number, number];
+
+async function deploy(units: number, manufacturer: string, holders: string[]) {
+  const dense = (await ethers.deployContract("PackRunsDenseBench", [units, manufacturer])) as PackRunsDenseBench;
+  const runs = (await ethers.deployContract("PackRunsBench", [units, manufacturer])) as PackRunsBench;
+  for (const h of holders) await dense.register(h);
+  return { dense, runs };
+}
+
+async function runAt(h: Harness, index: number): Promise<Run> {
+  const [start, end, holder, state, head, aux] = await h.find(index);
+  return [Number(start), Number(end), holder, Number(state), Number(head), Number(aux)];
+}
+
+/** Every run of the lot, from 0. */
+async function layout(h: Harness, units: number): Promise<Run[]> {
+  const out: Run[] = [];
+  for (let at = 0; at < units;) {
+    const run = await runAt(h, at);
+    expect(run[0], `the run holding ${at} starts at it`).to.equal(at);
+    out.push(run);
+    at = run[1];
+  }
+  return out;
+}
+
+/** The libraries' invariant: no run continues the one before it, nor does its head pack. */
+function expectNoEqualNeighbours(l: Run[]): void {
+  for (let i = 1; i < l.length; i++) {
+    const [, , aHolder, aState, aHead, aAux] = l[i - 1];
+    const [bStart, , bHolder, bState, bHead, bAux] = l[i];
+    const restAux = aHead === PackState.Active ? aAux : 0;
+    const continues = (state: number, aux: number) => aHolder === bHolder && aState === state && restAux === aux;
+    const joins = bHead === PackState.Active ? continues(bState, bAux) : continues(bHead, bAux);
+    expect(joins, `runs before and at ${bStart} are equal: ${JSON.stringify(l)}`).to.equal(false);
+  }
+}
+
+const range = (start: number, end: number) => ({ start, end, hint: 0 });
+
+describe("PackRunsDense", function () {
+  async function smallFixture() {
+    const [manufacturer, alice, bob] = await ethers.getSigners();
+    const { dense, runs } = await deploy(1000, manufacturer.address, [alice.address, bob.address]);
+    return { dense, runs, manufacturer, alice, bob };
+  }
+
+  it("reads an untouched lot as one run held by the manufacturer, and stores nothing for it", async function () {
+    const { dense, manufacturer } = await loadFixture(smallFixture);
+    expect(await layout(dense, 1000)).to.deep.equal([[0, 1000, manufacturer.address, 0, 0, 0]]);
+    expect(await dense.words(0, 0)).to.deep.equal([0n, 0n, 0n, 0n]);
+  });
+
+  it("splits a run into three, one start bit each, and the rest of the run reads the same", async function () {
+    const { dense, manufacturer, alice } = await loadFixture(smallFixture);
+    await dense.write([range(100, 110)], alice.address, PackState.InTransit, 5);
+    expect(await layout(dense, 1000)).to.deep.equal([
+      [0, 100, manufacturer.address, 0, 0, 0],
+      [100, 110, alice.address, PackState.InTransit, 0, 5],
+      [110, 1000, manufacturer.address, 0, 0, 0],
+    ]);
+    // packs 100 and 110 are in leaf 1 (64..127): bits 36 and 46; leaf 1 is marked in leaf 0's word (bit 128 + 1),
+    // which holds l1's bits of leaves 1 to 127: one new word for the two starts, one for the summary, none above.
+    const [leaf] = await dense.words(1, 0);
+    expect(leaf & ((1n << 64n) - 1n)).to.equal((1n << 36n) | (1n << 46n));
+    expect(await dense.words(0, 0)).to.deep.equal([1n << 129n, 0n, 0n, 0n]);
+  });
+
+  it("merges a range back into equal runs on both sides, and clears the words it no longer needs", async function () {
+    const { dense, manufacturer, alice } = await loadFixture(smallFixture);
+    await dense.write([range(100, 110), range(300, 301)], alice.address, PackState.Suspect, 0);
+    await dense.write([range(100, 110), range(300, 301)], manufacturer.address, PackState.Active, 0);
+    expect(await layout(dense, 1000)).to.deep.equal([[0, 1000, manufacturer.address, 0, 0, 0]]);
+    expect(await dense.words(1, 0)).to.deep.equal([0n, 0n, 0n, 0n]);
+    expect((await dense.words(4, 0))[0]).to.equal(0n);
+    expect((await dense.words(0, 0))[0] >> 64n).to.equal(0n);
+  });
+
+  it("writes a range across many runs and leaves as one run", async function () {
+    const { dense, manufacturer, alice, bob } = await loadFixture(smallFixture);
+    const cuts = Array.from({ length: 30 }, (_, k) => range(k * 25 + 3, k * 25 + 9));
+    await dense.write(cuts, alice.address, PackState.Active, 0);
+    expect((await layout(dense, 1000)).length).to.equal(61);
+    await dense.write([range(2, 760)], bob.address, PackState.Active, 0);
+    expect(await layout(dense, 1000)).to.deep.equal([
+      [0, 2, manufacturer.address, 0, 0, 0],
+      [2, 760, bob.address, 0, 0, 0],
+      [760, 1000, manufacturer.address, 0, 0, 0],
+    ]);
+  });
+
+  it("keeps more than three runs starting in one leaf, in order, past the leaf word", async function () {
+    const { dense, manufacturer, alice } = await loadFixture(smallFixture);
+    // 20 starts in leaf 2 (128..191), written right to left so that every insert shifts the records after it
+    for (let k = 9; k >= 0; k--) await dense.write([range(130 + 6 * k, 133 + 6 * k)], alice.address, 2, k + 1);
+    const l = await layout(dense, 1000);
+    expect(l.length).to.equal(21);
+    for (let k = 0; k < 10; k++) {
+      expect(l[1 + 2 * k]).to.deep.equal([130 + 6 * k, 133 + 6 * k, alice.address, 2, 0, k + 1]);
+      expect(l[2 + 2 * k].slice(2)).to.deep.equal([manufacturer.address, 0, 0, 0]);
+    }
+  });
+
+  it("stores a single pack's state as a head, and merges it back when undone", async function () {
+    const { dense, runs, manufacturer, alice } = await loadFixture(smallFixture);
+    for (const h of [dense, runs] as Harness[]) {
+      await h.write([range(500, 600)], alice.address, PackState.Active, 0);
+      await h.setHead(500, 537, PackState.Dispensed, 1234);
+      await h.setHead(500, 599, PackState.Dispensed, 1234);
+    }
+    const expected: Run[] = [
+      [0, 500, manufacturer.address, 0, 0, 0],
+      [500, 537, alice.address, 0, 0, 0],
+      [537, 599, alice.address, 0, PackState.Dispensed, 1234],
+      [599, 600, alice.address, PackState.Dispensed, 0, 1234],
+      [600, 1000, manufacturer.address, 0, 0, 0],
+    ];
+    expect(await layout(dense, 1000)).to.deep.equal(expected);
+    expect(await layout(runs, 1000)).to.deep.equal(expected);
+    await dense.write([range(537, 538), range(599, 600)], alice.address, PackState.Active, 0);
+    expect(await layout(dense, 1000)).to.deep.equal([
+      [0, 500, manufacturer.address, 0, 0, 0],
+      [500, 600, alice.address, 0, 0, 0],
+      [600, 1000, manufacturer.address, 0, 0, 0],
+    ]);
+  });
+
+  it("refuses an empty or out-of-lot range, and an aux past 32 bits, by name", async function () {
+    const { dense, alice } = await loadFixture(smallFixture);
+    await expect(dense.write([range(10, 10)], alice.address, 0, 0))
+      .to.be.revertedWithCustomError(dense, "PackRunsDenseInvalidRange")
+      .withArgs(10, 10, 1000);
+    await expect(dense.write([range(990, 1001)], alice.address, 0, 0))
+      .to.be.revertedWithCustomError(dense, "PackRunsDenseInvalidRange")
+      .withArgs(990, 1001, 1000);
+    await expect(dense.setHead(0, 1000, PackState.Dispensed, 1))
+      .to.be.revertedWithCustomError(dense, "PackRunsDenseInvalidRange")
+      .withArgs(1000, 1001, 1000);
+    await expect(dense.write([range(1, 2)], alice.address, PackState.InTransit, 2n ** 32n))
+      .to.be.revertedWithCustomError(dense, "PackRunsDenseAuxTooLarge")
+      .withArgs(2n ** 32n);
+  });
+
+  it("finds a pack's run through the summary levels in a lot of 2^32 - 1 packs", async function () {
+    const [manufacturer, alice] = await ethers.getSigners();
+    const units = 2 ** 32 - 1;
+    const { dense } = await deploy(units, manufacturer.address, [alice.address]);
+    // one pack far in each l3 word's span, and one near the end
+    const at = [5, 70_000, 2 ** 22 + 3, 2 ** 30 + 7, 3 * 2 ** 30 + 11, units - 2];
+    await dense.write(
+      at.map((a) => range(a, a + 1)),
+      alice.address,
+      PackState.Suspect,
+      0,
+    );
+    for (const a of at) {
+      expect(await runAt(dense, a)).to.deep.equal([a, a + 1, alice.address, PackState.Suspect, 0, 0]);
+      const after = await runAt(dense, a + 1);
+      expect(after[0]).to.equal(a + 1);
+      expect(after[1]).to.equal(at[at.indexOf(a) + 1] ?? units);
+      expect((await runAt(dense, a + 1000 < units ? a + 1000 : a + 1))[0]).to.equal(a + 1);
+    }
+    expect((await runAt(dense, 2 ** 31))[0]).to.equal(2 ** 30 + 8);
+  });
+
+  it("writes a head run's own rest back over part of it as PackRuns does: the head alone, then one run", async function () {
+    const { dense, runs, manufacturer, alice } = await loadFixture(smallFixture);
+    for (const h of [dense, runs] as Harness[]) {
+      await h.write([range(500, 600)], alice.address, PackState.Active, 0);
+      await h.setHead(0, 500, PackState.Dispensed, 1234);
+      // [501, 550) already is alice's, Active: the head becomes a run of its own, and the rest stays one run
+      await h.write([range(501, 550)], alice.address, PackState.Active, 0);
+    }
+    const expected: Run[] = [
+      [0, 500, manufacturer.address, 0, 0, 0],
+      [500, 501, alice.address, PackState.Dispensed, 0, 1234],
+      [501, 600, alice.address, 0, 0, 0],
+      [600, 1000, manufacturer.address, 0, 0, 0],
+    ];
+    expect(await layout(dense, 1000)).to.deep.equal(expected);
+    expect(await layout(runs, 1000)).to.deep.equal(expected);
+  });
+
+  it("goes down to the nearest start when a summary word beyond has several bits (a lot of 2^32 - 1 packs)", async function () {
+    const [manufacturer, alice] = await ethers.getSigners();
+    const units = 2 ** 32 - 1;
+    const { dense } = await deploy(units, manufacturer.address, [alice.address]);
+    // two cuts in one l2 word (256) but two l1 words (65,536 and 65,538), found through l3 from far before and after
+    const a = 2 ** 30 + 7;
+    const b = 2 ** 30 + 2 * 2 ** 14 + 1;
+    await dense.write([range(a, a + 1), range(b, b + 1)], alice.address, PackState.Suspect, 0);
+    expect((await runAt(dense, 100)).slice(0, 2)).to.deep.equal([0, a]);
+    expect((await runAt(dense, 2 ** 31)).slice(0, 2)).to.deep.equal([b + 1, units]);
+    expect((await runAt(dense, a + 5)).slice(0, 2)).to.deep.equal([a + 1, b]);
+  });
+
+  describe("(property) against a per-pack model and against PackRuns", function () {
+    const SMALL = 200;
+    const state = fc.constantFrom(PackState.Active, PackState.InTransit, PackState.Suspect, PackState.Dispensed);
+
+    const ops = (positions: fc.Arbitrary<number>, maxLen: number) =>
+      fc.array(
+        fc.oneof(
+          fc.record({
+            kind: fc.constant("write" as const),
+            start: positions,
+            len: fc.integer({ min: 1, max: maxLen }),
+            holder: fc.nat({ max: 2 }),
+            state,
+            aux: fc.constantFrom(0, 1, 7),
+          }),
+          fc.record({
+            kind: fc.constant("head" as const),
+            index: positions,
+            state: fc.constantFrom(PackState.Dispensed, PackState.Stolen),
+            aux: fc.constantFrom(7, 8),
+          }),
+        ),
+        { minLength: 1, maxLength: 12 },
+      );
+
+    async function smallLots() {
+      const signers = await ethers.getSigners();
+      const holders = signers.slice(0, 3).map((s) => s.address);
+      return { ...(await deploy(SMALL, holders[0], holders.slice(1))), holders };
+    }
+
+    it("gives every pack of a 200-pack lot (four leaves) the model's holder, state and aux, as PackRuns does", async function () {
+      await fc.assert(
+        fc.asyncProperty(ops(fc.nat({ max: SMALL - 1 }), 80), async (list) => {
+          const { dense, runs, holders } = await loadFixture(smallLots);
+          const model = Array.from({ length: SMALL }, () => ({ holder: holders[0], state: 0, aux: 0 }));
+          for (const o of list) {
+            if (o.kind === "write") {
+              const end = Math.min(SMALL, o.start + o.len);
+              const aux = o.state === PackState.Active ? 0 : o.aux;
+              for (const h of [dense, runs] as Harness[]) {
+                await h.write([range(o.start, end)], holders[o.holder], o.state, aux);
+              }
+              for (let k = o.start; k < end; k++) model[k] = { holder: holders[o.holder], state: o.state, aux };
+            } else {
+              if (model[o.index].state !== PackState.Active) continue;
+              for (const h of [dense, runs] as Harness[]) await h.setHead(0, o.index, o.state, o.aux);
+              model[o.index] = { holder: model[o.index].holder, state: o.state, aux: o.aux };
+            }
+            const l = await layout(dense, SMALL);
+            expectNoEqualNeighbours(l);
+            for (const [start, end, holder, runState, head, aux] of l) {
+              for (let k = start; k < end; k++) {
+                const headHere = head !== PackState.Active && k === start;
+                const got = {
+                  holder,
+                  state: headHere ? head : runState,
+                  aux: headHere ? aux : head !== PackState.Active ? 0 : aux,
+                };
+                expect(got, `pack ${k} after ${JSON.stringify(o)}`).to.deep.equal(model[k]);
+              }
+            }
+            expect(l, `the same runs as PackRuns after ${JSON.stringify(o)}`).to.deep.equal(await layout(runs, SMALL));
+          }
+        }),
+        { numRuns: Number(process.env.FC_RUNS ?? 20) },
+      );
+    });
+
+    // A deep lot (2^32 - 1 packs: l1, l2 and l3) and a shallow one (2^22 packs: l1 only, scanned), with positions
+    // near the boundaries of leaves, of leaf 0's summary bits and of every level's words.
+    for (const [units, bases] of [
+      [2 ** 32 - 1, [0, 64, 2 ** 14, 2 ** 22, 2 ** 30, 3 * 2 ** 30, 2 ** 32 - 130]],
+      [2 ** 22, [0, 64, 8192, 2 ** 14, 2 ** 20, 2 ** 22 - 130]],
+    ] as [number, number[]][]) {
+      const lots = async () => {
+        const signers = await ethers.getSigners();
+        const holders = signers.slice(0, 3).map((s) => s.address);
+        return { ...(await deploy(units, holders[0], holders.slice(1))), holders };
+      };
+      const near = fc
+        .tuple(fc.constantFrom(...bases), fc.integer({ min: -3, max: 70 }))
+        .map(([base, d]) => Math.min(units - 1, Math.max(0, base + d)));
+
+      it(`keeps the same runs as PackRuns in a lot of ${units} packs, found without hints`, async function () {
+        await fc.assert(
+          fc.asyncProperty(ops(near, 90), async (list) => {
+            const { dense, runs, holders } = await loadFixture(lots);
+            for (const o of list) {
+              if (o.kind === "write") {
+                const end = Math.min(units, o.start + o.len);
+                const aux = o.state === PackState.Active ? 0 : o.aux;
+                for (const h of [dense, runs] as Harness[]) {
+                  await h.write([range(o.start, end)], holders[o.holder], o.state, aux);
+                }
+              } else {
+                const [start, , , runState, head] = await runAt(runs, o.index);
+                const active = head === PackState.Active ? runState : o.index === start ? head : runState;
+                if (active !== PackState.Active) continue;
+                for (const h of [dense, runs] as Harness[]) await h.setHead(0, o.index, o.state, o.aux);
+              }
+              const l = await layout(dense, units);
+              expectNoEqualNeighbours(l);
+              expect(l, `the same runs as PackRuns after ${JSON.stringify(o)}`).to.deep.equal(
+                await layout(runs, units),
+              );
+            }
+          }),
+          { numRuns: Number(process.env.FC_RUNS ?? 10) },
+        );
+      });
+    }
+  });
+});
