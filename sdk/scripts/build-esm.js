@@ -34,6 +34,7 @@ const ENTRIES = [
   { subpath: "./epcis", file: "epcis", source: "epcis/index" },
   { subpath: "./client", file: "client", source: "client" },
   { subpath: "./errors", file: "errors", source: "errors" },
+  { subpath: "./documents", file: "documents", source: "documents" },
 ];
 
 /** Every file under `dir`, recursively. */

@@ -18,3 +18,4 @@ export * from "./deployment-file";
 export * from "./epcis";
 export * from "./network";
 export * from "./follower";
+export * from "./documents";

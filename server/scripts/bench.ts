@@ -9,6 +9,8 @@
  *   same random packs, sequentially (median, p95) and with CONNECTIONS calls in flight (per second).
  * - cli.verify: the CLI's one-shot `pharmachain verify SCAN --manifest FILE` (a new process: Node, the SDK, reading
  *   the 100,000-serial manifest, one verification), median of CLI_RUNS.
+ * - documents.get: GET /documents/{id} of 100 KB documents by 16 signed-in readers from a separate process
+ *   (server/scripts/bench-documents.ts), SECONDS seconds; p95 from per-request times.
  * - alerts.recall.deliveryMs.p95: measured by the alerts part of the service (not on this branch): null here.
  *
  * Writes bench/service.json and prints a table. Environment: BENCH_SECONDS (20), BENCH_CONNECTIONS (32),
@@ -24,6 +26,7 @@ import { runDemo } from "../../scripts/demo";
 import { startNode } from "../../test/helpers/node";
 import { defaultConfig } from "../src/config";
 import { startService } from "../src/start";
+import { benchDocuments, type DocumentsBench } from "./bench-documents";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -115,6 +118,9 @@ async function main(): Promise<void> {
         medianMs: round(percentile(batchTimes, 50)),
         p95Ms: round(percentile(batchTimes, 95)),
       };
+
+      console.log("Documents: 16 readers of 100 KB documents…");
+      results["documents.get"] = await benchDocuments(running.url, rpc, demo.chainId, main.lotId, SECONDS);
     } finally {
       await running.stop();
     }
@@ -190,12 +196,14 @@ async function main(): Promise<void> {
       "service.verify.p95.ms": service.p95,
       "service.dscsa.batch100.ms": batch.medianMs,
       "alerts.recall.deliveryMs.p95": null,
+      "documents.get.p95.ms": (results["documents.get"] as DocumentsBench).p95,
     };
     const goals = {
       "service.verify.perSecond": ">= 5000",
       "service.verify.p95.ms": "<= 20",
       "service.dscsa.batch100.ms": "<= 200",
       "alerts.recall.deliveryMs.p95": "<= 1000",
+      "documents.get.p95.ms": "<= 20",
     };
     const report = {
       when: new Date().toISOString(),
@@ -220,6 +228,8 @@ async function main(): Promise<void> {
       ["service.dscsa.batch100.ms (median)", String(batch.medianMs), goals["service.dscsa.batch100.ms"]],
       ["service.dscsa.batch100.ms (p95)", String(batch.p95Ms), ""],
       ["alerts.recall.deliveryMs.p95", "not on this branch", goals["alerts.recall.deliveryMs.p95"]],
+      ["documents.get.p95.ms", String(metrics["documents.get.p95.ms"]), goals["documents.get.p95.ms"]],
+      ["documents.get.p50.ms", String((results["documents.get"] as DocumentsBench).p50), ""],
     ];
     const sdk = results["sdk.verifyPack"] as Record<string, number>;
     rows.push(["sdk.verifyPack sequential median ms", String(sdk.sequentialMedianMs), ""]);

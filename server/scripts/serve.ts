@@ -17,6 +17,7 @@ import { Manifest, saveDeployment } from "@pharmachain/sdk";
 import { runDemo } from "../../scripts/demo";
 import { startNode } from "../../test/helpers/node";
 import { configFromEnv } from "../src/config";
+import { DocumentKey } from "../src/documents/crypto";
 import { startService } from "../src/start";
 
 async function main(): Promise<void> {
@@ -63,6 +64,12 @@ async function main(): Promise<void> {
     );
     saveDeployment(deploymentFile, deployment);
 
+    // the document store's key-encryption key: from the environment, or an ephemeral one (said so in the banner)
+    const keyed = Boolean(process.env.PHARMACHAIN_DOCUMENT_KEY || process.env.PHARMACHAIN_DOCUMENT_KEY_FILE);
+    if (!keyed) config.documents = { ...(config.documents || {}), key: DocumentKey.ephemeral() };
+    const documentKeyNote = keyed
+      ? "sealed under the key of PHARMACHAIN_DOCUMENT_KEY(_FILE)"
+      : "sealed under an EPHEMERAL key: unreadable after a restart (set PHARMACHAIN_DOCUMENT_KEY to keep them)";
     const running = await startService({
       rpc: node.url,
       deployment,
@@ -80,6 +87,7 @@ PharmaChain service on ${running.url}  (database: ${running.db.engine} ${databas
   web page      ${running.url}/${config.webRoot ? "" : "  (not built: npm run build)"}
   try           curl -H 'Accept: application/json' '${running.url}${new URL(main.scan).pathname}${new URL(main.scan).search}'
   OpenAPI       ${running.url}/openapi.json
+  documents     ${documentKeyNote}
 ${values.out ? `  report        ${demo.reportFile}\n` : ""}Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {

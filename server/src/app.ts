@@ -18,6 +18,7 @@ import { Verifier } from "./verifier";
 import { mergeLinks, verificationRoutes, type LinkProvider } from "./routes/verification";
 import { alertsConfigFromEnv, alertsPlugin, startWatcher, type WatcherHandle } from "./alerts";
 import { serialRoutes } from "./routes/serials";
+import { DocumentKey, DocumentService, documentLinks, documentRoutes, loadPolicy } from "./documents";
 import { historyRoutes } from "./routes/history";
 import { webRoutes } from "./web";
 
@@ -41,6 +42,8 @@ export interface Service {
   serials: SerialStore;
   verifier: Verifier;
   auth: Auth;
+  /** The document store (server/src/documents), unless the configuration turned it off. */
+  documents?: DocumentService;
   requireAccount: preHandlerAsyncHookHandler;
   /** Adds links to every pack's GS1 linkset (`?linkType=all`): a part of the service names the links it answers. */
   registerLinks(provider: LinkProvider): void;
@@ -84,6 +87,30 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     ...(config.siweDomain ? { domain: config.siweDomain } : {}),
     sessionSeconds: config.sessionSeconds,
   });
+
+  // Documents (server/src/documents): the read-access matrix enforced by row-level security, sealed at rest.
+  let documents: DocumentService | undefined;
+  if (config.documents !== false) {
+    const options = config.documents ?? {};
+    let key = options.key;
+    if (!key && process.env.PHARMACHAIN_DOCUMENT_KEY) key = DocumentKey.parse(process.env.PHARMACHAIN_DOCUMENT_KEY);
+    const keyFile = options.keyFile ?? process.env.PHARMACHAIN_DOCUMENT_KEY_FILE;
+    if (!key && keyFile) key = DocumentKey.fromFile(keyFile);
+    if (!key) {
+      key = DocumentKey.ephemeral();
+      app.log.warn(
+        "documents: no PHARMACHAIN_DOCUMENT_KEY or key file: an ephemeral key, documents die with the process",
+      );
+    }
+    documents = new DocumentService({
+      db,
+      client: chain.client,
+      policy: loadPolicy(options.policyFile),
+      key,
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    });
+    await documents.init();
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -186,8 +213,13 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
 
   authRoutes(app, auth);
   const linkProviders: LinkProvider[] = [];
+  if (documents) {
+    // the documents of the pack's lot and product its signed-in reader may open
+    const links = documentLinks(documents, auth);
+    linkProviders.push((_anchor, link, request) => (request ? links(request, link.scan) : {}));
+  }
   verificationRoutes(app, {
-    extraLinks: (anchor, link) => mergeLinks(linkProviders, anchor, link),
+    extraLinks: (anchor, link, request) => mergeLinks(linkProviders, anchor, link, request),
     verifier,
     responderGLN: config.responderGLN,
     // with the web page served here, a browser opening a Digital Link lands on it with the verdict shown
@@ -198,6 +230,10 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
   serialRoutes(app, { mirror, serials, requireAccount: auth.requireAccount, maxBytes: config.maxSerialListBytes });
   historyRoutes(app, { client: chain.client, deployment: chain.deployment, names: config.partyNames ?? {} });
   if (config.webRoot) await webRoutes(app, config.webRoot);
+
+  if (documents) {
+    await app.register(documentRoutes, { documents, requireAccount: auth.requireAccount as preHandlerHookHandler });
+  }
 
   // Alerts (server/src/alerts): the API and the event stream, in a plugin of their own (its own error handler), and
   // the watcher with its webhook deliverer, both stopped with the app.
@@ -224,6 +260,7 @@ export async function buildApp({ db, chain, config }: AppContext): Promise<Servi
     serials,
     verifier,
     auth,
+    ...(documents ? { documents } : {}),
     requireAccount: auth.requireAccount,
     registerLinks: (provider) => void linkProviders.push(provider),
     close: async () => {

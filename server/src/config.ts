@@ -13,6 +13,7 @@
  * |                     | `PHARMACHAIN_WEB_ROOT`           | `web/dist` when built, `off`     |
  */
 import type { AlertsConfig } from "./alerts/config";
+import type { DocumentKey } from "./documents/crypto";
 import { defaultWebRoot } from "./web";
 
 export interface RateLimitConfig {
@@ -61,6 +62,12 @@ export interface ServiceConfig {
    * from the ALERTS_* environment variables), or `false` for a service without alerts.
    */
   alerts?: AlertsConfig | false;
+  /**
+   * The document store: its key-encryption key (else PHARMACHAIN_DOCUMENT_KEY, 64 hex digits or base64, or the file
+   * named by PHARMACHAIN_DOCUMENT_KEY_FILE; else an ephemeral key, with a warning), the size limit (default 25 MB),
+   * the policy file (default server/policy/access-matrix.json); `false` for a service without documents.
+   */
+  documents?: { key?: DocumentKey; keyFile?: string; maxBytes?: number; policyFile?: string } | false;
 }
 
 export function defaultConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
@@ -130,5 +137,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env.PHARMACHAIN_SIWE_DOMAIN ? { siweDomain: env.PHARMACHAIN_SIWE_DOMAIN } : {}),
     sessionSeconds: int("PHARMACHAIN_SESSION_SECONDS", env.PHARMACHAIN_SESSION_SECONDS) ?? base.sessionSeconds,
     logLevel: env.PHARMACHAIN_LOG_LEVEL || base.logLevel,
+    ...(env.PHARMACHAIN_MAX_DOCUMENT_BYTES
+      ? { documents: { maxBytes: int("PHARMACHAIN_MAX_DOCUMENT_BYTES", env.PHARMACHAIN_MAX_DOCUMENT_BYTES)! } }
+      : {}),
   });
 }

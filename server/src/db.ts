@@ -15,6 +15,18 @@ export interface Db {
   readonly engine: "pglite" | "postgres";
   /** Runs a script of several statements, without parameters (migrations: function bodies with `;` inside work). */
   script?(sql: string): Promise<void>;
+  /**
+   * Runs several statements without parameters in one round trip and answers the rows of each (values must be
+   * written in with `escapeLiteral`). A script that opens a transaction is rolled back when a statement fails.
+   */
+  batch?(sql: string): Promise<any[][]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** A string as an SQL literal (pg's escaping: quotes doubled, backslashes in an E'' string). */
+export function escapeLiteral(value: string): string {
+  if (value.includes("\0")) throw new Error("an SQL literal cannot hold a NUL character");
+  const quoted = value.replace(/'/g, "''");
+  return value.includes("\\") ? ` E'${quoted.replace(/\\/g, "\\\\")}'` : `'${quoted}'`;
 }
 
 /** The folder of the SQL migrations. */
@@ -66,6 +78,15 @@ async function openPglite(dir: string): Promise<Db> {
     engine: "pglite",
     query: (sql, params) => serial(async () => ({ rows: (await pg.query(sql, params as unknown[])).rows as never[] })),
     script: (sql) => serial(async () => void (await pg.exec(sql))),
+    batch: (sql) =>
+      serial(async () => {
+        try {
+          return (await pg.exec(sql)).map((r) => r.rows as never[]);
+        } catch (error) {
+          await pg.exec("rollback").catch(() => undefined);
+          throw error;
+        }
+      }),
     transaction: (fn) => serial(() => pg.transaction((tx) => fn(inner(tx)))),
     close: async () => {
       await queue;
@@ -85,6 +106,18 @@ async function openPostgres(url: string): Promise<Db> {
     engine: "postgres",
     query: async (sql, params) => ({ rows: (await pool.query(sql, params as unknown[])).rows }),
     script: async (sql) => void (await pool.query(sql)),
+    batch: async (sql) => {
+      const client = await pool.connect();
+      try {
+        const result = (await client.query(sql)) as unknown;
+        return (Array.isArray(result) ? result : [result]).map((r: { rows: never[] }) => r.rows);
+      } catch (error) {
+        await client.query("rollback").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     transaction: async (fn) => {
       const client = await pool.connect();
       try {

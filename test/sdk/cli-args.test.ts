@@ -190,6 +190,9 @@ describe("CLI: arguments checked before connecting, and help from the parser's t
       2,
       "--attestation and --signature are for the import itself",
     ],
+    [["doc", "put", "doc.json", "--kind", "certificateOfAnalysis", "--subject", "lot:L1"], 3, "must be lot:0x…"],
+    [["doc", "get", "not-an-id", "--out", "x.pdf", "--service", "http://127.0.0.1:9"], 3, "is not a document id"],
+    [["doc", "list", "lot:0x12"], 3, "must be lot:0x…"],
     // the options of every command
     [["product", "show", GTIN, "--keystore", "missing-keystore.json"], 6, "--keystore: no file at missing-keystore"],
     [["product", "show", GTIN, "--deployment", "nowhere.json"], 6, "--deployment: no file or folder at nowhere"],

@@ -269,6 +269,49 @@ export const FORMATS: Record<string, Format> = {
     },
   },
   text: { label: "TEXT", describe: "free text (quote it when it has spaces)", example: "'damaged in transit'" },
+  "document-kind": {
+    label: "KIND",
+    describe: "a document kind of the service's policy (certificateOfAnalysis, batchRecord, invoice, licence, …)",
+    example: "certificateOfAnalysis",
+    check(value, what) {
+      if (!/^[a-z][A-Za-z]{1,40}$/.test(value))
+        throw new InvalidInputError(`${what} "${value}" is not a document kind`);
+    },
+  },
+  subject: {
+    label: "SUBJECT",
+    describe: "what a document is about: lot:0x…, shipment:N, order:N, stakeholder:0x… or product:GTIN",
+    example: "lot:0x3c9f7f6e5a4b2d1c0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d",
+    check(value, what) {
+      if (
+        !/^(lot:0x[0-9a-fA-F]{64}|shipment:[1-9][0-9]*|order:[1-9][0-9]*|stakeholder:0x[0-9a-fA-F]{40}|product:[0-9]{8,14})$/.test(
+          value,
+        )
+      ) {
+        throw new InvalidInputError(
+          `${what} "${value}" must be lot:0x…, shipment:N, order:N, stakeholder:0x… or product:GTIN`,
+        );
+      }
+    },
+  },
+  "media-type": {
+    label: "TYPE",
+    describe: "a media type (by default from the file's extension)",
+    example: "application/pdf",
+    check(value, what) {
+      if (!/^[a-z]+\/[a-z0-9.+-]+$/.test(value)) throw new InvalidInputError(`${what} "${value}" is not a media type`);
+    },
+  },
+  "document-id": {
+    label: "ID",
+    describe: "a document's id on the service (from doc put or doc list)",
+    example: "3f0c9a1e-2b4d-4c6e-8f10-1a2b3c4d5e6f",
+    check(value, what) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) {
+        throw new InvalidInputError(`${what} "${value}" is not a document id`);
+      }
+    },
+  },
   hash: {
     label: "HASH",
     describe: "32 bytes: 0x and 64 hex digits",

@@ -55,6 +55,7 @@ import { PackVerifier, VerificationReport, toPackScan } from "../verification";
 import { HistoryEvent, HistoryOptions, TradeHistoryEvent } from "../history";
 import { explainError, isInsufficientFunds } from "../revert";
 import { UsageError } from "./usage";
+import { DOC_COMMANDS } from "./doc";
 import { EPCIS_COMMANDS } from "./epcis";
 import { FORMATS, checkArguments, commandHelp as helpOf, globalHelp } from "./formats";
 import {
@@ -1672,6 +1673,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...EPCIS_COMMANDS,
+  ...DOC_COMMANDS,
 };
 
 // ------------------------------------------------------------------ entry point

@@ -44,17 +44,24 @@ export interface VerificationRouteOptions {
 }
 
 /** Links a part of the service adds to a pack's linkset, by link type IRI. */
-export type LinkProvider = (anchor: string, link: ParsedLink) => Record<string, LinksetLink[]>;
+export type LinkProvider = (
+  anchor: string,
+  link: ParsedLink,
+  /** The request: a part may name links for its signed-in reader only (the documents it may open). */
+  request?: FastifyRequest,
+) => Record<string, LinksetLink[]> | Promise<Record<string, LinksetLink[]>>;
 
 /** The links of several providers, those of one link type together. */
-export function mergeLinks(
+export async function mergeLinks(
   providers: readonly LinkProvider[],
   anchor: string,
   link: ParsedLink,
-): Record<string, LinksetLink[]> {
+  request?: FastifyRequest,
+): Promise<Record<string, LinksetLink[]>> {
   const out: Record<string, LinksetLink[]> = {};
   for (const provider of providers) {
-    for (const [type, links] of Object.entries(provider(anchor, link))) (out[type] ??= []).push(...links);
+    for (const [type, links] of Object.entries(await provider(anchor, link, request)))
+      (out[type] ??= []).push(...links);
   }
   return out;
 }
@@ -274,7 +281,7 @@ export function verificationRoutes(app: FastifyInstance, options: VerificationRo
       const anchor = anchorOf(request);
       return reply
         .type("application/linkset+json")
-        .send(JSON.stringify(linkset(anchor, options.extraLinks?.(anchor, parsed))));
+        .send(JSON.stringify(linkset(anchor, await options.extraLinks?.(anchor, parsed, request))));
     }
     if (isEpcis(linkType)) {
       const { block, reports } = await verifier.verify([parsed.scan]);
