@@ -9,7 +9,8 @@
 import { createHash } from "crypto";
 import { getAddress, keccak256, type EventLog, type Signer } from "ethers";
 import type { PharmaChainClient } from "./client";
-import { ConfigurationError, InvalidInputError, NotFoundError, PharmaChainError } from "./errors";
+import { InvalidInputError, PharmaChainError } from "./errors";
+import { callService, serviceRefusal, signInToService } from "./service-http";
 
 /** What the service stored and states about a document. */
 export interface DocumentSummary {
@@ -64,13 +65,6 @@ export interface DocumentClientOptions {
   chain?: PharmaChainClient;
 }
 
-interface Problem {
-  status?: number;
-  detail?: string;
-  field?: string;
-  type?: string;
-}
-
 const sha256Of = (bytes: Uint8Array): string => "0x" + createHash("sha256").update(bytes).digest("hex");
 
 export class DocumentClient {
@@ -91,30 +85,7 @@ export class DocumentClient {
     chain?: PharmaChainClient,
   ): Promise<DocumentClient> {
     const base = service.replace(/\/$/, "");
-    const nonceRes = await call(base, "/auth/nonce");
-    if (nonceRes.status !== 200) throw await refusal(nonceRes, "asking the service for a nonce");
-    const { nonce } = (await nonceRes.json()) as { nonce: string };
-    const address = await signer.getAddress();
-    const message = [
-      `${new URL(base).host} wants you to sign in with your Ethereum account:`,
-      address,
-      "",
-      "Sign in to the PharmaChain service",
-      "",
-      `URI: ${base}`,
-      "Version: 1",
-      `Chain ID: ${chainId}`,
-      `Nonce: ${nonce}`,
-      `Issued At: ${new Date().toISOString()}`,
-    ].join("\n");
-    const signature = await signer.signMessage(message);
-    const res = await call(base, "/auth/sign-in", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ message, signature }),
-    });
-    if (res.status !== 200) throw await refusal(res, `signing in as ${address}`);
-    const { token } = (await res.json()) as { token: string };
+    const token = await signInToService(base, signer, chainId);
     return new DocumentClient({ service: base, token, ...(chain ? { chain } : {}) });
   }
 
@@ -290,26 +261,5 @@ export async function anchoredOnChain(
   }
 }
 
-async function call(base: string, path: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(`${base}${path}`, init);
-  } catch (cause) {
-    throw new ConfigurationError(`cannot reach the service at ${base}: is it running?`, { cause });
-  }
-}
-
-/** The service's refusal as an error of the SDK's kinds (404 not found, 4xx invalid input, else configuration). */
-async function refusal(res: Response, what: string): Promise<PharmaChainError> {
-  let problem: Problem = {};
-  try {
-    problem = (await res.json()) as Problem;
-  } catch {
-    // not problem+json
-  }
-  const text = `${what}: the service answered ${res.status}${problem.detail ? `: ${problem.detail}` : ""}${
-    problem.field ? ` (${problem.field})` : ""
-  }`;
-  if (res.status === 404) return new NotFoundError(text);
-  if (res.status >= 400 && res.status < 500) return new InvalidInputError(text);
-  return new ConfigurationError(text);
-}
+const call = callService;
+const refusal = serviceRefusal;

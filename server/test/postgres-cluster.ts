@@ -1,7 +1,7 @@
 /**
  * A throw-away PostgreSQL cluster for a test file: initdb and pg_ctl from Debian's `postgresql` package in a temporary
- * folder (as the `postgres` user when run as root, since PostgreSQL refuses to run as root), stopped by its pid. The
- * same steps as postgres.test.ts, for the suites that run on both engines.
+ * folder (as the `postgres` user when run as root, since PostgreSQL refuses to run as root), stopped by its pid. Used by
+ * the suites that run on both engines.
  */
 import { execFileSync, spawnSync } from "child_process";
 import fs from "fs";

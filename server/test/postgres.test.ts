@@ -5,30 +5,17 @@
  * its pid. Without a PostgreSQL server binary the test is skipped, saying so.
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { freePort } from "../../test/helpers/node";
 import { migrate, openDatabase, type Db } from "../src/db";
 import type { Service } from "../src/app";
+import { postgresBin, startPostgresCluster, type PostgresCluster } from "./postgres-cluster";
 import { SCRIPT, ServiceWorld, serviceFor, serviceWorld, signIn } from "./helpers";
-
-/** The folder of PostgreSQL's server binaries, if installed. */
-function postgresBin(): string | undefined {
-  const onPath = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" }).stdout.trim();
-  if (onPath) return path.dirname(fs.realpathSync(onPath));
-  const root = "/usr/lib/postgresql";
-  if (!fs.existsSync(root)) return undefined;
-  const versions = fs.readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (fs.existsSync(path.join(root, v, "bin", "initdb"))) return path.join(root, v, "bin");
-  return undefined;
-}
 
 describe("Service on PostgreSQL", function () {
   const bin = postgresBin();
-  let dir: string | undefined;
-  let pid: number | undefined;
+  let cluster: PostgresCluster | undefined;
   let db: Db | undefined;
   let service: Service | undefined;
   let sw: ServiceWorld;
@@ -38,33 +25,8 @@ describe("Service on PostgreSQL", function () {
       console.log("      skipped: no PostgreSQL server binary (initdb); Debian's `postgresql` package provides it");
       this.skip();
     }
-    const asRoot = process.getuid?.() === 0;
-    const run = (file: string, args: string[]): void => {
-      const command = path.join(bin!, file);
-      if (asRoot) execFileSync("runuser", ["-u", "postgres", "--", command, ...args], { stdio: "pipe" });
-      else execFileSync(command, args, { stdio: "pipe" });
-    };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pharmachain-pg-"));
-    if (asRoot) {
-      const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-      const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-      fs.chownSync(dir, uid, gid);
-    }
-    const data = path.join(dir, "data");
-    const port = await freePort();
-    run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-    run("pg_ctl", [
-      "-D",
-      data,
-      "-l",
-      path.join(dir, "log"),
-      "-o",
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-      "-w",
-      "start",
-    ]);
-    pid = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-    db = await openDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`);
+    cluster = await startPostgresCluster(bin!);
+    db = await openDatabase(cluster.url);
     sw = await serviceWorld();
     service = await serviceFor(sw, db);
   });
@@ -72,18 +34,7 @@ describe("Service on PostgreSQL", function () {
   after(async function () {
     await service?.close();
     await db?.close();
-    if (pid) {
-      process.kill(pid, "SIGINT"); // fast shutdown
-      for (let i = 0; i < 100; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it("applies the same migrations, once", async function () {

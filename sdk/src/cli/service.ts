@@ -4,7 +4,8 @@
  * with the CLI's own key opens the session the service asks for.
  */
 import type { Signer } from "ethers";
-import { ConfigurationError, InvalidInputError, NotFoundError, PharmaChainError } from "../errors";
+import { InvalidInputError } from "../errors";
+import { callService, serviceRefusal, signInToService as signIn } from "../service-http";
 import { gtin14, gtinToUint64, parseScan } from "../gs1";
 import type { VerificationReport } from "../verification";
 import { Context, str } from "./common";
@@ -19,38 +20,9 @@ export function serviceUrl(ctx: Context): string | undefined {
   return given.replace(/\/$/, "");
 }
 
-interface Problem {
-  status?: number;
-  detail?: string;
-  field?: string;
-  type?: string;
-}
-
-async function call(base: string, path: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(`${base}${path}`, init);
-  } catch (cause) {
-    throw new ConfigurationError(`cannot reach the service at ${base}: is it running, and --service right?`, {
-      cause,
-    });
-  }
-}
-
-/** The service's refusal as an error of the SDK's kinds (404 not found, 4xx invalid input, else configuration). */
-async function refusal(res: Response, what: string): Promise<PharmaChainError> {
-  let problem: Problem = {};
-  try {
-    problem = (await res.json()) as Problem;
-  } catch {
-    // not problem+json
-  }
-  const text = `${what}: the service answered ${res.status}${problem.detail ? `: ${problem.detail}` : ""}${
-    problem.field ? ` (${problem.field})` : ""
-  }`;
-  if (res.status === 404) return new NotFoundError(text);
-  if (res.status >= 400 && res.status < 500) return new InvalidInputError(text);
-  return new ConfigurationError(text);
-}
+const call = (base: string, path: string, init: RequestInit = {}): Promise<Response> =>
+  callService(base, path, init, "is it running, and --service right?");
+const refusal = serviceRefusal;
 
 /** The path of a scan's Digital Link on the service (`/01/{gtin}/10/{lot}/21/{serial}?17=`). */
 function linkPath(scan: string): string {
@@ -75,31 +47,8 @@ export async function verifyThroughService(
 }
 
 /** Signs in to the service with `signer` (EIP-4361) and returns the session's bearer token. */
-export async function signInToService(base: string, signer: Signer, chainId: bigint): Promise<string> {
-  const nonceRes = await call(base, "/auth/nonce");
-  if (nonceRes.status !== 200) throw await refusal(nonceRes, "asking the service for a nonce");
-  const { nonce } = (await nonceRes.json()) as { nonce: string };
-  const address = await signer.getAddress();
-  const message = [
-    `${new URL(base).host} wants you to sign in with your Ethereum account:`,
-    address,
-    "",
-    "Sign in to the PharmaChain service",
-    "",
-    `URI: ${base}`,
-    "Version: 1",
-    `Chain ID: ${chainId}`,
-    `Nonce: ${nonce}`,
-    `Issued At: ${new Date().toISOString()}`,
-  ].join("\n");
-  const signature = await signer.signMessage(message);
-  const res = await call(base, "/auth/sign-in", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message, signature }),
-  });
-  if (res.status !== 200) throw await refusal(res, `signing in as ${address}`);
-  return ((await res.json()) as { token: string }).token;
+export function signInToService(base: string, signer: Signer, chainId: bigint): Promise<string> {
+  return signIn(base, signer, chainId, call);
 }
 
 /** The Merkle proof of a pack the signed-in account holds, as the service gives it. */
