@@ -25,8 +25,11 @@ export interface ParsedLink {
   params: URLSearchParams;
 }
 
-/** Parses a request URL (path and query) as a GS1 Digital Link of a pack; throws a 400 or 404 problem. */
-export function parseLinkRequest(url: string, base = "http://service.invalid"): ParsedLink {
+/** A request URL read as an uncompressed GS1 Digital Link whose primary key is a GTIN (AI 01), and its query. */
+function tradeItemLink(
+  url: string,
+  base: string,
+): { link: ReturnType<typeof parseDigitalLink>; params: URLSearchParams } {
   let link;
   try {
     link = parseDigitalLink(base + url);
@@ -48,6 +51,12 @@ export function parseLinkRequest(url: string, base = "http://service.invalid"): 
     throw new ProblemError(400, "not-a-trade-item", `AI ${primary.ai} is not a trade item (AI 01)`, primary.ai);
   }
   const params = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+  return { link, params };
+}
+
+/** Parses a request URL (path and query) as a GS1 Digital Link of a pack; throws a 400 or 404 problem. */
+export function parseLinkRequest(url: string, base = "http://service.invalid"): ParsedLink {
+  const { link, params } = tradeItemLink(url, base);
   const has = (ai: string): boolean => link.elements.some((e) => e.ai === ai);
   if (!has("21"))
     throw new ProblemError(400, "serial-required", "a pack is verified by its serial number (AI 21)", "21");
@@ -68,7 +77,7 @@ export function parseLinkRequest(url: string, base = "http://service.invalid"): 
     }
     throw error;
   }
-  return { scan, gtin: primary.value, params };
+  return { scan, gtin: link.elements[0].value, params };
 }
 
 /**
@@ -79,26 +88,6 @@ export function parseGtinRequest(
   url: string,
   base = "http://service.invalid",
 ): { gtin: string; params: URLSearchParams } {
-  let link;
-  try {
-    link = parseDigitalLink(base + url);
-  } catch (error) {
-    if (error instanceof Gs1Error || error instanceof InvalidInputError) {
-      if (/no GS1 primary key|looks like a compressed/.test(error.message)) {
-        throw new ProblemError(
-          404,
-          "not-found",
-          `${url.split("?")[0]} is neither an endpoint nor an uncompressed GS1 Digital Link`,
-        );
-      }
-      throw new ProblemError(400, "invalid-digital-link", error.message, fieldOfGs1(error.message));
-    }
-    throw error;
-  }
-  const primary = link.elements[0];
-  if (primary.ai !== "01") {
-    throw new ProblemError(400, "not-a-trade-item", `AI ${primary.ai} is not a trade item (AI 01)`, primary.ai);
-  }
-  const params = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
-  return { gtin: primary.value, params };
+  const { link, params } = tradeItemLink(url, base);
+  return { gtin: link.elements[0].value, params };
 }
