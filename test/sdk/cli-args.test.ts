@@ -174,7 +174,7 @@ describe("CLI: arguments checked before connecting, and help from the parser's t
     [["report-clone", "not-a-scan", "--manifest", "manifest.json"], 3, 'the scan "not-a-scan" is neither'],
     [["verify"], 2, "give at least one SCAN, or --scans FILE or -"],
     [["verify", "--scans", "-", "--manifest-dir", "nowhere"], 6, "--manifest-dir: no folder at nowhere"],
-    [["serve", "--port", "70000"], 3, "--port 70000 must be from 1 to 65535"],
+    [["serve", "--port", "70000"], 3, "--port 70000 must be from 0 to 65535"],
     [
       ["serials", "upload", LOT, "--file", "missing.csv", "--service", "http://127.0.0.1:9"],
       6,

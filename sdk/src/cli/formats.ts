@@ -423,11 +423,11 @@ export const FORMATS: Record<string, Format> = {
   host: { label: "HOST", describe: "the interface to listen on", example: "127.0.0.1" },
   port: {
     label: "PORT",
-    describe: "a TCP port, 1 to 65535",
+    describe: "a TCP port, 1 to 65535, or 0 for any free port (the one taken is printed)",
     example: "8080",
     check(value, what) {
       const n = bigintArg(value, what);
-      if (n < 1n || n > 65535n) throw new InvalidInputError(`${what} ${value} must be from 1 to 65535`);
+      if (n < 0n || n > 65535n) throw new InvalidInputError(`${what} ${value} must be from 0 to 65535`);
     },
   },
   "history-kind": oneOf("lot|pack|shipment|order|stakeholder", ["lot", "pack", "shipment", "order", "stakeholder"]),
