@@ -223,6 +223,7 @@ library PackRunsDense {
     function write(Lot storage lot, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
         if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
         uint256 units = unitCount;
+        if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
         if (end < units && _writeInside(lot, start, end, units, data)) return;
         // The rest of the run holding `end - 1`, from `end` on.
         if (end < units && !isStart(lot, end)) {
@@ -291,6 +292,75 @@ library PackRunsDense {
     }
 
     // ------------------------------------------------------------------ internals: runs
+
+    /**
+     * @dev {write} on a lot of at most two runs (small mode, or one run: leaf 0 has no start and no summary bit, and
+     * no leaf from 128 on has a start) that keeps at most two, the second starting in leaves 1 to 127: the runs are
+     * rewritten in memory, with the merges of {write}, and leaf 0 stored once. Returns false, having written
+     * nothing, when the lot or the result is not of that shape.
+     */
+    function _writeSmall(
+        Lot storage lot,
+        uint256 start,
+        uint256 end,
+        uint256 units,
+        uint256 data
+    ) private returns (bool) {
+        uint256 l0 = lot.leaf[0];
+        uint256[3] memory oldStart;
+        uint256[2] memory oldRec;
+        uint256 n;
+        if (l0 & _SMALL != 0) {
+            n = 2;
+            oldStart[1] = (l0 >> 129) & 0xffffffff;
+            oldRec[1] = l0 >> 192;
+        } else if (l0 & (_MASK64 - 1) == 0 && l0 >> 128 == 0 && _highEmpty(lot, units)) {
+            n = 1;
+        } else {
+            return false;
+        }
+        oldRec[0] = (l0 >> 64) & _MASK64;
+        oldStart[n] = units;
+        // the runs after the write: the parts before the range, the range, the parts after it
+        uint256[4] memory st;
+        uint256[4] memory rc;
+        uint256 k;
+        for (uint256 i = 0; i < n; ++i) {
+            (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+            if (s >= start) break;
+            if (e > start) e = start;
+            (st[k], rc[k]) = (s, e == s + 1 && r & _BITMASK_HEAD != 0 ? _plainHead(r) : r);
+            ++k;
+        }
+        (st[k], rc[k]) = (start, data);
+        ++k;
+        for (uint256 i = 0; i < n; ++i) {
+            (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+            if (e <= end) continue;
+            if (s < end) (s, r) = (end, r & _BITMASK_HEAD != 0 ? r & ~(_BITMASK_HEAD | _BITMASK_AUX) : r);
+            (st[k], rc[k]) = (s, r);
+            ++k;
+        }
+        // merges: a run equal to the one before goes; a head run whose head continues it starts one pack on
+        uint256 m = 1;
+        for (uint256 j = 1; j < k; ++j) {
+            (uint256 s, uint256 r) = (st[j], rc[j]);
+            uint256 left = rc[m - 1];
+            if (joins(left, r)) continue;
+            if (r & _BITMASK_HEAD != 0 && joins(left, _plainHead(r))) {
+                (s, r) = (s + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+            }
+            (st[m], rc[m]) = (s, r);
+            ++m;
+        }
+        if (m == 1) {
+            lot.leaf[0] = rc[0] << 64;
+            return true;
+        }
+        if (m > 2 || st[1] < 64 || st[1] >= 128 * 64) return false;
+        lot.leaf[0] = (rc[0] << 64) | _SMALL | (st[1] << 129) | (rc[1] << 192);
+        return true;
+    }
 
     /**
      * @dev The common case of {write}, done with fewer reads: `[start, end)` lies strictly inside one run, or is the
