@@ -341,8 +341,22 @@ library PackRunsDense {
             (st[k], rc[k]) = (s, r);
             ++k;
         }
-        // merges: a run equal to the one before goes; a head run whose head continues it starts one pack on
-        uint256 m = 1;
+        uint256 m = _joinAll(st, rc, k);
+        if (m == 1) {
+            lot.leaf[0] = rc[0] << 64;
+            return true;
+        }
+        if (m > 2 || st[1] < 64 || st[1] >= 128 * 64) return false;
+        lot.leaf[0] = (rc[0] << 64) | _SMALL | (st[1] << 129) | (rc[1] << 192);
+        return true;
+    }
+
+    /**
+     * @dev The merges of {write} on the `k` runs `st`/`rc` in memory, in place: a run equal to the one before goes; a
+     * head run whose head continues the run before starts one pack on. Returns the number of runs left.
+     */
+    function _joinAll(uint256[4] memory st, uint256[4] memory rc, uint256 k) private pure returns (uint256 m) {
+        m = 1;
         for (uint256 j = 1; j < k; ++j) {
             (uint256 s, uint256 r) = (st[j], rc[j]);
             uint256 left = rc[m - 1];
@@ -353,13 +367,6 @@ library PackRunsDense {
             (st[m], rc[m]) = (s, r);
             ++m;
         }
-        if (m == 1) {
-            lot.leaf[0] = rc[0] << 64;
-            return true;
-        }
-        if (m > 2 || st[1] < 64 || st[1] >= 128 * 64) return false;
-        lot.leaf[0] = (rc[0] << 64) | _SMALL | (st[1] << 129) | (rc[1] << 192);
-        return true;
     }
 
     /**
@@ -548,22 +555,7 @@ library PackRunsDense {
         }
         uint256 l0 = lot.leaf[0];
         if (l0 & _SMALL != 0) {
-            uint256 sb = (l0 >> 135) & 0x3ffffff;
-            uint256 w0 = (l0 & (_MASK64 << 64)) | (1 << (128 + sb));
-            uint256 ws = (1 << ((l0 >> 129) & 63)) | ((l0 >> 192) << 64);
-            if (b == 0) w0 = w;
-            else if (b == sb) ws = w;
-            else if (w == 0) return;
-            if (b != 0 && b != sb) {
-                // a leaf other than the second run's gets a start: a third run
-                lot.leaf[b] = w;
-            } else if (_smallShape(w0, sb, ws)) {
-                lot.leaf[0] = _packSmall(w0, sb, ws);
-                return;
-            }
-            // out of small mode: leaf 0 and the second run's leaf as the layout has them
-            lot.leaf[0] = w0;
-            if (ws & _MASK64 != 0) lot.leaf[sb] = ws;
+            _storeSmall(lot, l0, b, w);
             return;
         }
         if (b == 0) {
@@ -595,6 +587,26 @@ library PackRunsDense {
             }
         }
         lot.leaf[b] = w;
+    }
+
+    /// @dev {_store} of leaf `b` (below 128) as `w` in a lot in small mode, whose leaf 0 is `l0`.
+    function _storeSmall(Lot storage lot, uint256 l0, uint256 b, uint256 w) private {
+        uint256 sb = (l0 >> 135) & 0x3ffffff;
+        uint256 w0 = (l0 & (_MASK64 << 64)) | (1 << (128 + sb));
+        uint256 ws = (1 << ((l0 >> 129) & 63)) | ((l0 >> 192) << 64);
+        if (b == 0) w0 = w;
+        else if (b == sb) ws = w;
+        else if (w == 0) return;
+        if (b != 0 && b != sb) {
+            // a leaf other than the second run's gets a start: a third run
+            lot.leaf[b] = w;
+        } else if (_smallShape(w0, sb, ws)) {
+            lot.leaf[0] = _packSmall(w0, sb, ws);
+            return;
+        }
+        // out of small mode: leaf 0 and the second run's leaf as the layout has them
+        lot.leaf[0] = w0;
+        if (ws & _MASK64 != 0) lot.leaf[sb] = ws;
     }
 
     /// @dev Whether leaf 0's word `w0` and leaf `sb`'s word `ws` are a small lot's: no start in leaf 0 but pack 0's,
