@@ -325,21 +325,24 @@ library PackRunsDense {
         uint256[4] memory st;
         uint256[4] memory rc;
         uint256 k;
-        for (uint256 i = 0; i < n; ++i) {
-            (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
-            if (s >= start) break;
-            if (e > start) e = start;
-            (st[k], rc[k]) = (s, e == s + 1 && r & _BITMASK_HEAD != 0 ? _plainHead(r) : r);
+        // (unchecked: at most four runs, packs below 2^32)
+        unchecked {
+            for (uint256 i = 0; i < n; ++i) {
+                (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+                if (s >= start) break;
+                if (e > start) e = start;
+                (st[k], rc[k]) = (s, e == s + 1 && r & _BITMASK_HEAD != 0 ? _plainHead(r) : r);
+                ++k;
+            }
+            (st[k], rc[k]) = (start, data);
             ++k;
-        }
-        (st[k], rc[k]) = (start, data);
-        ++k;
-        for (uint256 i = 0; i < n; ++i) {
-            (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
-            if (e <= end) continue;
-            if (s < end) (s, r) = (end, r & _BITMASK_HEAD != 0 ? r & ~(_BITMASK_HEAD | _BITMASK_AUX) : r);
-            (st[k], rc[k]) = (s, r);
-            ++k;
+            for (uint256 i = 0; i < n; ++i) {
+                (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+                if (e <= end) continue;
+                if (s < end) (s, r) = (end, r & _BITMASK_HEAD != 0 ? r & ~(_BITMASK_HEAD | _BITMASK_AUX) : r);
+                (st[k], rc[k]) = (s, r);
+                ++k;
+            }
         }
         uint256 m = _joinAll(st, rc, k);
         if (m == 1) {
@@ -357,15 +360,18 @@ library PackRunsDense {
      */
     function _joinAll(uint256[4] memory st, uint256[4] memory rc, uint256 k) private pure returns (uint256 m) {
         m = 1;
-        for (uint256 j = 1; j < k; ++j) {
-            (uint256 s, uint256 r) = (st[j], rc[j]);
-            uint256 left = rc[m - 1];
-            if (joins(left, r)) continue;
-            if (r & _BITMASK_HEAD != 0 && joins(left, _plainHead(r))) {
-                (s, r) = (s + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+        // (unchecked: at most four runs, packs below 2^32)
+        unchecked {
+            for (uint256 j = 1; j < k; ++j) {
+                (uint256 s, uint256 r) = (st[j], rc[j]);
+                uint256 left = rc[m - 1];
+                if (joins(left, r)) continue;
+                if (r & _BITMASK_HEAD != 0 && joins(left, _plainHead(r))) {
+                    (s, r) = (s + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+                }
+                (st[m], rc[m]) = (s, r);
+                ++m;
             }
-            (st[m], rc[m]) = (s, r);
-            ++m;
         }
     }
 
