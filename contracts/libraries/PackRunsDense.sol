@@ -297,7 +297,8 @@ library PackRunsDense {
      * @dev {write} on a lot of at most two runs (small mode, or one run: leaf 0 has no start and no summary bit, and
      * no leaf from 128 on has a start) that keeps at most two, the second starting in leaves 1 to 127: the runs are
      * rewritten in memory, with the merges of {write}, and leaf 0 stored once. Returns false, having written
-     * nothing, when the lot or the result is not of that shape.
+     * nothing, when the lot or the result is not of that shape. The runs after the write (`st`, `rc`) are the parts
+     * before the range, the range, the parts after it: at most four, packs below 2^32 (hence unchecked).
      */
     function _writeSmall(
         Lot storage lot,
@@ -321,11 +322,9 @@ library PackRunsDense {
         }
         oldRec[0] = (l0 >> 64) & _MASK64;
         oldStart[n] = units;
-        // the runs after the write: the parts before the range, the range, the parts after it
         uint256[4] memory st;
         uint256[4] memory rc;
         uint256 k;
-        // (unchecked: at most four runs, packs below 2^32)
         unchecked {
             for (uint256 i = 0; i < n; ++i) {
                 (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
