@@ -5,7 +5,10 @@
  * name. Gas is each transaction's receipt `gasUsed` (or `eth_estimateGas` of a hint-free lookup), deterministic: one
  * measurement each. The harnesses hold only the structure (no custody rules, no events), so the figures are the
  * structure's part of PackCustody's transactions; the projection adds the difference between the two harnesses to
- * PackCustody's measured figure in bench/results.json (see docs/dense-runs.md for what that leaves out). Prints a
+ * PackCustody's measured figure in bench/results.json (see docs/dense-runs.md for what that leaves out). A third
+ * harness (contracts/bench/PackRunsDenseLinkedBench.sol) calls the dense store as a linked library
+ * (contracts/bench/PackRunsDenseExternal.sol), one DELEGATECALL a call, as PackCustody would have to for its size;
+ * the projections are given both ways. Prints a
  * table and writes bench/dense.json (or the path in DENSE_OUT).
  *
  *   npm run bench:dense
@@ -14,12 +17,18 @@ import fs from "fs";
 import path from "path";
 import hre, { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import type { PackRunsBench, PackRunsDenseBench } from "../typechain-types";
+import type { PackRunsBench, PackRunsDenseBench, PackRunsDenseLinkedBench } from "../typechain-types";
 import { ROOT, TX_GAS_CAP, environment } from "./bench/common";
 
-type Harness = PackRunsBench | PackRunsDenseBench;
-type Kind = "runs" | "dense";
-const KINDS: Kind[] = ["runs", "dense"];
+type Harness = PackRunsBench | PackRunsDenseBench | PackRunsDenseLinkedBench;
+/** PackRuns; PackRunsDense inlined (internal library); PackRunsDense as a linked library (a DELEGATECALL a call). */
+type Kind = "runs" | "dense" | "linked";
+const KINDS: Kind[] = ["runs", "dense", "linked"];
+const NAMES: Record<Kind, string> = {
+  runs: "PackRunsBench",
+  dense: "PackRunsDenseBench",
+  linked: "PackRunsDenseLinkedBench",
+};
 
 const IN_TRANSIT = 1;
 const ACTIVE = 0;
@@ -39,19 +48,24 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 async function main(): Promise<void> {
   const started = Date.now();
   const [manufacturer, distributor, dispenser] = await ethers.getSigners();
+  const library = await (await ethers.deployContract("PackRunsDenseExternal")).getAddress();
   const deploy = async (kind: Kind, units: number): Promise<Harness> => {
-    const name = kind === "runs" ? "PackRunsBench" : "PackRunsDenseBench";
-    const h = (await ethers.deployContract(name, [units, manufacturer.address])) as unknown as Harness;
+    const options = kind === "linked" ? { libraries: { PackRunsDenseExternal: library } } : {};
+    const h = (await ethers.deployContract(NAMES[kind], [units, manufacturer.address], options)) as unknown as Harness;
     // Interning a holder is a one-off per account (PackCustody would do it at registration): made before measuring.
-    if (kind === "dense") {
+    if (kind !== "runs") {
       for (const account of [distributor, dispenser]) {
         await (await (h as PackRunsDenseBench).register(account.address)).wait();
       }
     }
     return h;
   };
-  const pair = async (units: number) => ({ runs: await deploy("runs", units), dense: await deploy("dense", units) });
-  const m: Record<Kind, Record<string, number>> = { runs: {}, dense: {} };
+  const pair = async (units: number) => ({
+    runs: await deploy("runs", units),
+    dense: await deploy("dense", units),
+    linked: await deploy("linked", units),
+  });
+  const m: Record<Kind, Record<string, number>> = { runs: {}, dense: {}, linked: {} };
   const set = (kind: Kind, name: string, value: number): void => {
     m[kind][name] = value;
   };
@@ -66,8 +80,17 @@ async function main(): Promise<void> {
         "firstSplit",
         await gasOf(h[kind].write([{ start: 0, end: 500, hint: 0 }], manufacturer, IN_TRANSIT, 2)),
       );
+      // and its receipt: the buyer becomes the holder of [0, 500), Active (the metric is ship + receive)
+      set(
+        kind,
+        "firstSplit.receive",
+        await gasOf(h[kind].write([{ start: 0, end: 500, hint: 0 }], distributor, ACTIVE, 0)),
+      );
+      set(kind, "firstSplit.shipReceive", m[kind].firstSplit + m[kind]["firstSplit.receive"]);
     }
-    progress(`first split: ${m.runs.firstSplit} vs ${m.dense.firstSplit}`);
+    progress(
+      `first split, ship + receive: ${m.runs["firstSplit.shipReceive"]} vs ${m.dense["firstSplit.shipReceive"]}`,
+    );
   }
 
   // ------------------------------------------------ each further range of a shipment, cut from a run's middle
@@ -109,6 +132,12 @@ async function main(): Promise<void> {
       set(kind, name, await gasOf(h[kind].setHead(from, index, DISPENSED, DISPENSE_TIME)));
       set(kind, `${name}.next`, await gasOf(h[kind].setHead(index, index + 1, DISPENSED, DISPENSE_TIME)));
     }
+    // the dense store with the holder checked by id, the id given as the role check would read it (no read of
+    // the id's account): on a lot of its own, the same writes
+    const d = (await deploy("dense", units)) as PackRunsDenseBench;
+    await (await d.write([{ start: from, end: to, hint: 0 }], dispenser, ACTIVE, 0)).wait();
+    const id = await d.idOf(dispenser.address);
+    set("dense", `${name}.idFromRole`, await gasOf(d.setHeadAs(index, DISPENSED, DISPENSE_TIME, id)));
     progress(`${name}: ${m.runs[name]} vs ${m.dense[name]}`);
   };
   // as the bench's gas.dispense.1: a 100,000-pack lot, a pack 43 % into a 10,000-pack run
@@ -173,45 +202,66 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------ code size
   for (const kind of KINDS) {
-    const name = kind === "runs" ? "PackRunsBench" : "PackRunsDenseBench";
-    const artifact = await hre.artifacts.readArtifact(name);
+    const artifact = await hre.artifacts.readArtifact(NAMES[kind]);
     set(kind, "harness.deployedBytes", (artifact.deployedBytecode.length - 2) / 2);
+  }
+  {
+    const artifact = await hre.artifacts.readArtifact("PackRunsDenseExternal");
+    set("linked", "library.deployedBytes", (artifact.deployedBytecode.length - 2) / 2);
   }
 
   // ------------------------------------------------ the ceilings: PackCustody today, and with the difference
   const results = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8")) as {
     metrics: Record<string, number>;
   };
-  const ceilings: { metric: string; ceiling: number; harness: string }[] = [
-    { metric: "gas.shipReceive.partial", ceiling: 150_000, harness: "firstSplit" },
+  // `base`: the PackRuns figure compared with (the same operation), when the dense figure is of a variant
+  const ceilings: { metric: string; ceiling: number; harness: string; base?: string; note?: string }[] = [
+    { metric: "gas.shipReceive.partial", ceiling: 150_000, harness: "firstSplit.shipReceive" },
     { metric: "gas.ship.perExtraRange", ceiling: 30_000, harness: "perExtraRange" },
     { metric: "gas.dispense.1", ceiling: 90_000, harness: "dispense.100000" },
+    {
+      metric: "gas.dispense.1",
+      ceiling: 90_000,
+      harness: "dispense.100000.idFromRole",
+      base: "dispense.100000",
+      note: "holder id from the role check",
+    },
     { metric: "gas.dispense.1048576", ceiling: 90_000, harness: "dispense.1048576" },
     { metric: "gas.verify.noHint.10000runs", ceiling: 2_000_000, harness: "find.10000runs" },
   ];
   const projections = ceilings.map((c) => {
     const today = results.metrics[c.metric];
-    const delta = m.dense[c.harness] - m.runs[c.harness];
+    const base = m.runs[c.base ?? c.harness];
+    const delta = m.dense[c.harness] - base;
     const projected = today + delta;
+    const linkedDelta = (m.linked[c.harness] ?? NaN) - base;
+    const projectedLinked = today + linkedDelta;
     return {
       ...c,
       today,
-      runs: m.runs[c.harness],
+      runs: base,
       dense: m.dense[c.harness],
+      linked: m.linked[c.harness] ?? null,
       delta,
       projected,
       met: projected <= c.ceiling,
+      linkedDelta,
+      projectedLinked,
+      metLinked: Number.isFinite(projectedLinked) ? projectedLinked <= c.ceiling : null,
     };
   });
 
   const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
-  const rows = Object.keys(m.dense)
+  const keys = [...new Set([...Object.keys(m.dense), ...Object.keys(m.linked)])];
+  const rows = keys
     .filter((k) => !k.endsWith(".extrapolated"))
     .map((k) => [
       k,
       fmt(m.runs[k] ?? NaN),
-      fmt(m.dense[k]),
-      m.runs[k] ? `${((m.dense[k] / m.runs[k]) * 100).toFixed(0)} %` : "",
+      fmt(m.dense[k] ?? NaN),
+      m.runs[k] && m.dense[k] ? `${((m.dense[k] / m.runs[k]) * 100).toFixed(0)} %` : "",
+      fmt(m.linked[k] ?? NaN),
+      m.linked[k] !== undefined && m.dense[k] !== undefined ? fmt(m.linked[k] - m.dense[k]) : "",
     ]);
   const table = (head: string[], body: string[][]): string =>
     [
@@ -220,7 +270,9 @@ async function main(): Promise<void> {
       ...body.map((r) => `| ${r.join(" | ")} |`),
     ].join("\n");
   console.log("\nHarness gas (the structure alone; PackRuns and PackRunsDense side by side, same run)\n");
-  console.log(table(["operation", "PackRuns", "PackRunsDense", "dense / runs"], rows));
+  console.log(
+    table(["operation", "PackRuns", "PackRunsDense", "dense / runs", "dense, linked library", "linked - dense"], rows),
+  );
   if (m.runs["find.10000runs.extrapolated"]) {
     console.log(
       "\nPackRuns' hint-free lookup at 10,001 runs is over the per-transaction gas cap: extrapolated from 2,001 runs.",
@@ -229,9 +281,20 @@ async function main(): Promise<void> {
   console.log("\nIssue 11's ceilings: PackCustody today (bench/results.json) and projected with the dense store\n");
   console.log(
     table(
-      ["metric", "ceiling", "today", "PackRuns harness", "dense harness", "difference", "projected", "met"],
+      [
+        "metric",
+        "ceiling",
+        "today",
+        "PackRuns harness",
+        "dense harness",
+        "difference",
+        "projected",
+        "met",
+        "projected, linked library",
+        "met",
+      ],
       projections.map((p) => [
-        p.metric,
+        p.note ? `${p.metric} (${p.note})` : p.metric,
         fmt(p.ceiling),
         fmt(p.today),
         fmt(p.runs),
@@ -239,6 +302,8 @@ async function main(): Promise<void> {
         (p.delta > 0 ? "+" : "") + fmt(p.delta),
         fmt(p.projected),
         p.met ? "yes" : "**no**",
+        fmt(p.projectedLinked),
+        p.metLinked === null ? "" : p.metLinked ? "yes" : "**no**",
       ]),
     ),
   );

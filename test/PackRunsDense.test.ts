@@ -142,6 +142,72 @@ describe("PackRunsDense", function () {
     ]);
   });
 
+  it("keeps a lot of two runs in leaf 0's word alone (small mode), leaves it at the third run and comes back when runs merge", async function () {
+    const { dense, runs, manufacturer, alice, bob } = await loadFixture(smallFixture);
+    const SMALL = 1n << 128n;
+    const leaf = async (b: number) => (await dense.words(b, 0))[0];
+    const both = async (
+      ranges: { start: number; end: number; hint: number }[],
+      who: string,
+      st: number,
+      aux: number,
+    ) => {
+      for (const h of [dense, runs] as Harness[]) await h.write(ranges, who, st, aux);
+      expect(await layout(dense, 1000)).to.deep.equal(await layout(runs, 1000));
+    };
+    // the first split: one word, leaf 0's, holds both runs (500 is in leaf 7, which stays empty)
+    await both([range(0, 500)], alice.address, PackState.InTransit, 5);
+    expect(await layout(dense, 1000)).to.deep.equal([
+      [0, 500, alice.address, PackState.InTransit, 0, 5],
+      [500, 1000, manufacturer.address, 0, 0, 0],
+    ]);
+    expect((await leaf(0)) & SMALL).to.equal(SMALL);
+    expect(await leaf(7)).to.equal(0n);
+    // received: still two runs, still one word
+    await both([range(0, 500)], bob.address, PackState.Active, 0);
+    expect((await leaf(0)) & SMALL).to.equal(SMALL);
+    expect(await leaf(7)).to.equal(0n);
+    // a third run (and a fourth): out of small mode, the second run's leaf written out
+    await both([range(600, 610)], alice.address, PackState.Suspect, 0);
+    expect((await leaf(0)) & SMALL).to.equal(0n);
+    expect((await leaf(7)) & ((1n << 64n) - 1n)).to.equal(1n << 52n);
+    expect((await leaf(9)) & ((1n << 64n) - 1n)).to.equal((1n << 24n) | (1n << 34n));
+    // merged back to two runs: small mode again, leaves 7 and 9 cleared
+    await both([range(600, 610)], manufacturer.address, PackState.Active, 0);
+    expect((await leaf(0)) & SMALL).to.equal(SMALL);
+    expect(await leaf(7)).to.equal(0n);
+    expect(await leaf(9)).to.equal(0n);
+    // a head on the second run's first pack, then undone: out of it (three runs) and back
+    for (const h of [dense, runs] as Harness[]) await h.setHead(0, 500, PackState.Dispensed, 9);
+    expect(await layout(dense, 1000)).to.deep.equal(await layout(runs, 1000));
+    await both([range(500, 501)], manufacturer.address, PackState.Active, 0);
+    expect((await leaf(0)) & SMALL).to.equal(SMALL);
+    // one run again: leaf 0 holds only run 0's record
+    await both([range(0, 500)], manufacturer.address, PackState.Active, 0);
+    expect(await layout(dense, 1000)).to.deep.equal([[0, 1000, manufacturer.address, 0, 0, 0]]);
+    expect(await dense.words(0, 0)).to.deep.equal([0n, 0n, 0n, 0n]);
+    // a second run starting in leaf 0 (pack 30) is kept as the layout has it: small mode is for starts 64 to 8,191
+    await both([range(0, 30)], alice.address, PackState.Active, 0);
+    expect((await leaf(0)) & SMALL).to.equal(0n);
+  });
+
+  it("uses small mode in a lot of 100,000 packs only while no leaf from 128 on has a start", async function () {
+    const [manufacturer, alice] = await ethers.getSigners();
+    const { dense, runs } = await deploy(100_000, manufacturer.address, [alice.address]);
+    const SMALL = 1n << 128n;
+    await dense.write([range(50_000, 50_010)], alice.address, PackState.Suspect, 0);
+    await runs.write([range(50_000, 50_010)], alice.address, PackState.Suspect, 0);
+    for (const h of [dense, runs] as Harness[]) await h.write([range(0, 500)], alice.address, PackState.InTransit, 3);
+    expect((await dense.words(0, 0))[0] & SMALL).to.equal(0n);
+    for (const h of [dense, runs] as Harness[]) await h.write([range(50_000, 50_010)], manufacturer.address, 0, 0);
+    expect(await layout(dense, 100_000)).to.deep.equal(await layout(runs, 100_000));
+    // the cut far away is gone: the next write that stores leaf 0 finds the lot two runs of small shape
+    for (const h of [dense, runs] as Harness[]) await h.write([range(0, 500)], alice.address, PackState.InTransit, 4);
+    expect(await layout(dense, 100_000)).to.deep.equal(await layout(runs, 100_000));
+    expect((await dense.words(0, 0))[0] & SMALL).to.equal(SMALL);
+    expect((await dense.words(7, 0))[0]).to.equal(0n);
+  });
+
   it("refuses an empty or out-of-lot range, and an aux past 32 bits, by name", async function () {
     const { dense, alice } = await loadFixture(smallFixture);
     await expect(dense.write([range(10, 10)], alice.address, 0, 0))
@@ -243,6 +309,8 @@ describe("PackRunsDense", function () {
     }
 
     it("gives every pack of a 200-pack lot (four leaves) the model's holder, state and aux, as PackRuns does", async function () {
+      // steps after which the lot was in small mode, and steps after which it was not (both must occur)
+      const seen = { small: 0, leaves: 0 };
       await fc.assert(
         fc.asyncProperty(ops(fc.nat({ max: SMALL - 1 }), 80), async (list) => {
           const { dense, runs, holders } = await loadFixture(smallLots);
@@ -262,6 +330,8 @@ describe("PackRunsDense", function () {
             }
             const l = await layout(dense, SMALL);
             expectNoEqualNeighbours(l);
+            if ((await dense.words(0, 0))[0] & (1n << 128n)) seen.small++;
+            else if (l.length > 2) seen.leaves++;
             for (const [start, end, holder, runState, head, aux] of l) {
               for (let k = start; k < end; k++) {
                 const headHere = head !== PackState.Active && k === start;
@@ -278,6 +348,8 @@ describe("PackRunsDense", function () {
         }),
         { numRuns: Number(process.env.FC_RUNS ?? 20) },
       );
+      expect(seen.small, "steps that left the lot in small mode").to.be.greaterThan(0);
+      expect(seen.leaves, "steps that left the lot in leaves").to.be.greaterThan(0);
     });
 
     // A deep lot (2^32 - 1 packs: l1, l2 and l3) and a shallow one (2^22 packs: l1 only, scanned), with positions

@@ -21,6 +21,9 @@ contract PackRunsDenseBench {
         uint32 hint;
     }
 
+    /// @notice The pack's holder has the id `holderId`, not `expected`.
+    error PackRunsDenseBenchNotHolder(uint256 holderId, uint256 expected);
+
     PackRunsDense.Lot private _lot;
     PackRunsDense.Holders private _holders;
     uint32 private immutable _UNIT_COUNT;
@@ -73,6 +76,30 @@ contract PackRunsDenseBench {
         hint;
         if (index >= _UNIT_COUNT) revert PackRunsDense.PackRunsDenseInvalidRange(index, index + 1, _UNIT_COUNT);
         return _holders.accountOf(_lot.setHead(index, _UNIT_COUNT, state, aux), _MANUFACTURER);
+    }
+
+    /**
+     * @notice {setHead} with the holder checked by id: `holderId` is the caller's id as PackCustody would have it
+     * without a read of its own, if the registry kept it in the stakeholder record that the caller's role check
+     * reads already. Refuses when the pack's holder has another id.
+     * @param index the pack.
+     * @param state the pack's new state.
+     * @param aux the time of the change (below 2^32).
+     * @param holderId the id the pack's holder must have.
+     */
+    function setHeadAs(uint32 index, PackState state, uint48 aux, uint256 holderId) external {
+        if (index >= _UNIT_COUNT) revert PackRunsDense.PackRunsDenseInvalidRange(index, index + 1, _UNIT_COUNT);
+        uint256 id = _lot.setHead(index, _UNIT_COUNT, state, aux);
+        if (id != holderId) revert PackRunsDenseBenchNotHolder(id, holderId);
+    }
+
+    /**
+     * @notice The interned id of `account` (0: the manufacturer, or not interned).
+     * @param account the holder.
+     * @return its id.
+     */
+    function idOf(address account) external view returns (uint256) {
+        return account == _MANUFACTURER ? 0 : _holders.idOf[account];
     }
 
     /**

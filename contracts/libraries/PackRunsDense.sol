@@ -77,6 +77,8 @@ library PackRunsDense {
     uint256 private constant _BITMASK_HOLDER_STATE = (1 << 28) - 1;
     /// @dev `l3` words: 2^32 packs are 2^26 leaves, 2^18 `l1` words, 2^10 `l2` words.
     uint256 private constant _L3_WORDS = 4;
+    /// @dev Leaf 0's bit 128 (the summary bit of leaf 0, never used otherwise): the lot is in small mode.
+    uint256 private constant _SMALL = 1 << 128;
 
     /// @notice `[start, end)` is not a non-empty range of the lot's `unitCount` packs.
     error PackRunsDenseInvalidRange(uint32 start, uint32 end, uint32 unitCount);
@@ -180,7 +182,7 @@ library PackRunsDense {
     /// @dev The record of the run starting at `start` (a run start).
     function recordAt(Lot storage lot, uint256 start) internal view returns (uint256) {
         uint256 b = start >> 6;
-        uint256 leaf = lot.leaf[b];
+        uint256 leaf = _word(lot, b);
         return _getRec(lot, b, leaf, _popcount((leaf | (b == 0 ? 1 : 0)) & ((1 << (start & 63)) - 1)));
     }
 
@@ -221,23 +223,24 @@ library PackRunsDense {
     function write(Lot storage lot, uint32 start, uint32 end, uint32 unitCount, uint256 data) internal {
         if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
         uint256 units = unitCount;
+        if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
         if (end < units && _writeInside(lot, start, end, units, data)) return;
         // The rest of the run holding `end - 1`, from `end` on.
         if (end < units && !isStart(lot, end)) {
             uint256 r = recordAt(lot, startOf(lot, end, units));
             if (r & _BITMASK_HEAD != 0) r &= ~(_BITMASK_HEAD | _BITMASK_AUX);
-            _insert(lot, end, r);
+            _insert(lot, end, r, units);
         }
         // The runs inside the range.
         for (uint256 p = nextStart(lot, uint256(start) + 1, end, units); p < end;) {
-            _remove(lot, p);
+            _remove(lot, p, units);
             p = nextStart(lot, p + 1, end, units);
         }
         if (start == 0 || isStart(lot, start)) {
-            _set(lot, start, data);
+            _set(lot, start, data, units);
         } else {
-            _insert(lot, start, data);
-            _normalize(lot, startOf(lot, start - 1, units), start);
+            _insert(lot, start, data, units);
+            _normalize(lot, startOf(lot, start - 1, units), start, units);
         }
         if (end < units) _mergeAt(lot, end, units);
         if (start != 0) _mergeAt(lot, start, units);
@@ -267,10 +270,10 @@ library PackRunsDense {
                 ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
                 : record(holderId, state, aux);
         if (index == runStart) {
-            _set(lot, index, v);
+            _set(lot, index, v, units);
         } else {
-            _insert(lot, index, v);
-            _normalize(lot, runStart, index);
+            _insert(lot, index, v, units);
+            _normalize(lot, runStart, index, units);
         }
         if (index != 0) {
             // The run before the pack: the run's part before it (normalised as it was), or the run before that.
@@ -278,7 +281,7 @@ library PackRunsDense {
                 index > runStart
                     ? (index == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run)
                     : recordAt(lot, startOf(lot, index - 1, units));
-            _mergeWith(lot, index, left, v);
+            _mergeWith(lot, index, left, v, units);
         }
         if (!hasRest) {
             if (after_ < units) _mergeAt(lot, after_, units);
@@ -289,6 +292,87 @@ library PackRunsDense {
     }
 
     // ------------------------------------------------------------------ internals: runs
+
+    /**
+     * @dev {write} on a lot of at most two runs (small mode, or one run: leaf 0 has no start and no summary bit, and
+     * no leaf from 128 on has a start) that keeps at most two, the second starting in leaves 1 to 127: the runs are
+     * rewritten in memory, with the merges of {write}, and leaf 0 stored once. Returns false, having written
+     * nothing, when the lot or the result is not of that shape. The runs after the write (`st`, `rc`) are the parts
+     * before the range, the range, the parts after it: at most four, packs below 2^32 (hence unchecked).
+     */
+    function _writeSmall(
+        Lot storage lot,
+        uint256 start,
+        uint256 end,
+        uint256 units,
+        uint256 data
+    ) private returns (bool) {
+        uint256 l0 = lot.leaf[0];
+        uint256[3] memory oldStart;
+        uint256[2] memory oldRec;
+        uint256 n;
+        if (l0 & _SMALL != 0) {
+            n = 2;
+            oldStart[1] = (l0 >> 129) & 0xffffffff;
+            oldRec[1] = l0 >> 192;
+        } else if (l0 & (_MASK64 - 1) == 0 && l0 >> 128 == 0 && _highEmpty(lot, units)) {
+            n = 1;
+        } else {
+            return false;
+        }
+        oldRec[0] = (l0 >> 64) & _MASK64;
+        oldStart[n] = units;
+        uint256[4] memory st;
+        uint256[4] memory rc;
+        uint256 k;
+        unchecked {
+            for (uint256 i = 0; i < n; ++i) {
+                (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+                if (s >= start) break;
+                if (e > start) e = start;
+                (st[k], rc[k]) = (s, e == s + 1 && r & _BITMASK_HEAD != 0 ? _plainHead(r) : r);
+                ++k;
+            }
+            (st[k], rc[k]) = (start, data);
+            ++k;
+            for (uint256 i = 0; i < n; ++i) {
+                (uint256 s, uint256 e, uint256 r) = (oldStart[i], oldStart[i + 1], oldRec[i]);
+                if (e <= end) continue;
+                if (s < end) (s, r) = (end, r & _BITMASK_HEAD != 0 ? r & ~(_BITMASK_HEAD | _BITMASK_AUX) : r);
+                (st[k], rc[k]) = (s, r);
+                ++k;
+            }
+        }
+        uint256 m = _joinAll(st, rc, k);
+        if (m == 1) {
+            lot.leaf[0] = rc[0] << 64;
+            return true;
+        }
+        if (m > 2 || st[1] < 64 || st[1] >= 128 * 64) return false;
+        lot.leaf[0] = (rc[0] << 64) | _SMALL | (st[1] << 129) | (rc[1] << 192);
+        return true;
+    }
+
+    /**
+     * @dev The merges of {write} on the `k` runs `st`/`rc` in memory, in place: a run equal to the one before goes; a
+     * head run whose head continues the run before starts one pack on. Returns the number of runs left.
+     */
+    function _joinAll(uint256[4] memory st, uint256[4] memory rc, uint256 k) private pure returns (uint256 m) {
+        m = 1;
+        // (unchecked: at most four runs, packs below 2^32)
+        unchecked {
+            for (uint256 j = 1; j < k; ++j) {
+                (uint256 s, uint256 r) = (st[j], rc[j]);
+                uint256 left = rc[m - 1];
+                if (joins(left, r)) continue;
+                if (r & _BITMASK_HEAD != 0 && joins(left, _plainHead(r))) {
+                    (s, r) = (s + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+                }
+                (st[m], rc[m]) = (s, r);
+                ++m;
+            }
+        }
+    }
 
     /**
      * @dev The common case of {write}, done with fewer reads: `[start, end)` lies strictly inside one run, or is the
@@ -311,18 +395,18 @@ library PackRunsDense {
         uint256 rest = run & _BITMASK_HEAD != 0 ? run & ~(_BITMASK_HEAD | _BITMASK_AUX) : run;
         if (joins(data, rest)) return false;
         if (start == 0) {
-            _insert(lot, end, rest);
-            _set(lot, 0, data);
+            _insert(lot, end, rest, units);
+            _set(lot, 0, data, units);
             return true;
         }
         // The part before keeps the run's record, normalised when it is a head run of one pack.
         uint256 before = start == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run;
         if (joins(before, data)) return false;
-        if (before != run) _set(lot, runStart, before);
+        if (before != run) _set(lot, runStart, before, units);
         uint256 b = start >> 6;
         if (end >> 6 != b) {
-            _insert(lot, end, rest);
-            _insert(lot, start, data);
+            _insert(lot, end, rest, units);
+            _insert(lot, start, data, units);
             return true;
         }
         // Both in leaf `b` (no start between them): the records of the starts after `end` move up by two.
@@ -334,8 +418,8 @@ library PackRunsDense {
         }
         leaf = _setRec(lot, b, leaf, rank, data);
         leaf = _setRec(lot, b, leaf, rank + 1, rest) | (1 << (start & 63)) | (1 << (end & 63));
-        lot.leaf[b] = leaf;
-        if (bits == 0) _mark(lot, b, true);
+        _store(lot, b, leaf, units);
+        if (bits == 0) _mark(lot, b, true, units);
         return true;
     }
 
@@ -347,52 +431,52 @@ library PackRunsDense {
     /// @dev Merges the run starting at `p` (`p > 0`) into the run before it when it, or its head pack, continues it.
     function _mergeAt(Lot storage lot, uint256 p, uint256 units) private {
         if (!isStart(lot, p)) return;
-        _mergeWith(lot, p, recordAt(lot, startOf(lot, p - 1, units)), recordAt(lot, p));
+        _mergeWith(lot, p, recordAt(lot, startOf(lot, p - 1, units)), recordAt(lot, p), units);
     }
 
     /// @dev {_mergeAt} for the run starting at `p` (record `r`), the run before it having the record `left`.
-    function _mergeWith(Lot storage lot, uint256 p, uint256 left, uint256 r) private {
+    function _mergeWith(Lot storage lot, uint256 p, uint256 left, uint256 r, uint256 units) private {
         if (joins(left, r)) {
-            _remove(lot, p);
+            _remove(lot, p, units);
         } else if (r & _BITMASK_HEAD != 0) {
             if (joins(left, _plainHead(r))) {
                 // A head run has two packs at least: its rest is not empty.
-                _remove(lot, p);
-                _insert(lot, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX));
+                _remove(lot, p, units);
+                _insert(lot, p + 1, r & ~(_BITMASK_HEAD | _BITMASK_AUX), units);
             }
         }
     }
 
     /// @dev The run at `runStart` now ends at `end`: a one-pack head run becomes a plain run in the head's state.
-    function _normalize(Lot storage lot, uint256 runStart, uint256 end) private {
+    function _normalize(Lot storage lot, uint256 runStart, uint256 end, uint256 units) private {
         if (end != runStart + 1) return;
         uint256 r = recordAt(lot, runStart);
         if (r & _BITMASK_HEAD == 0) return;
-        _set(lot, runStart, _plainHead(r));
+        _set(lot, runStart, _plainHead(r), units);
     }
 
     /// @dev Sets the record of the run starting at `p`.
-    function _set(Lot storage lot, uint256 p, uint256 r) private {
+    function _set(Lot storage lot, uint256 p, uint256 r, uint256 units) private {
         uint256 b = p >> 6;
         uint256 leaf = _leaf(lot, b);
         leaf = _setRec(lot, b, leaf, _popcount(leaf & ((1 << (p & 63)) - 1)), r);
-        lot.leaf[b] = leaf;
+        _store(lot, b, leaf, units);
     }
 
     /// @dev Makes `p` (not a start) a run start with record `r`, shifting the leaf's later records up.
-    function _insert(Lot storage lot, uint256 p, uint256 r) private {
+    function _insert(Lot storage lot, uint256 p, uint256 r, uint256 units) private {
         uint256 b = p >> 6;
         uint256 leaf = _leaf(lot, b);
         uint256 bits = leaf & _MASK64;
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
         for (uint256 k = _popcount(bits); k > rank; --k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k - 1));
         leaf = _setRec(lot, b, leaf, rank, r) | (1 << (p & 63));
-        lot.leaf[b] = leaf;
-        if (bits == 0) _mark(lot, b, true);
+        _store(lot, b, leaf, units);
+        if (bits == 0) _mark(lot, b, true, units);
     }
 
     /// @dev Makes `p` (`p > 0`, a start) no longer one, shifting the leaf's later records down.
-    function _remove(Lot storage lot, uint256 p) private {
+    function _remove(Lot storage lot, uint256 p, uint256 units) private {
         uint256 b = p >> 6;
         uint256 leaf = _leaf(lot, b);
         uint256 bits = leaf & _MASK64;
@@ -400,8 +484,8 @@ library PackRunsDense {
         uint256 n = _popcount(bits);
         for (uint256 k = rank; k + 1 < n; ++k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k + 1));
         leaf = _setRec(lot, b, leaf, n - 1, 0) & ~uint256(1 << (p & 63));
-        lot.leaf[b] = leaf;
-        if (leaf & _MASK64 == 0) _mark(lot, b, false);
+        _store(lot, b, leaf, units);
+        if (leaf & _MASK64 == 0) _mark(lot, b, false, units);
     }
 
     // ------------------------------------------------------------------ internals: leaves
@@ -413,7 +497,7 @@ library PackRunsDense {
 
     /// @dev Leaf `b`'s word, with pack 0's start bit when `b` is 0.
     function _leaf(Lot storage lot, uint256 b) private view returns (uint256) {
-        return b == 0 ? lot.leaf[0] | 1 : lot.leaf[b];
+        return b == 0 ? _word(lot, 0) | 1 : _word(lot, b);
     }
 
     /// @dev The record of rank `rank` of leaf `b`, whose word is `leaf`.
@@ -440,12 +524,130 @@ library PackRunsDense {
         return leaf;
     }
 
+    // ------------------------------------------------------------------ internals: small mode
+
+    /**
+     * @dev Leaf `b`'s word as the layout describes it, whether the lot is in small mode or not. In small mode (leaf
+     * 0's bit 128 set), a lot of exactly two runs whose second start `s` is in leaves 1 to 127 (packs 64 to 8,191)
+     * keeps both runs in leaf 0's word alone: run 0's record in bits 64-127 as usual, `s` in bits 129-160, the second
+     * run's record in bits 192-255; leaf `s / 64`'s word and every summary word are zero. Leaf 0 then reads as having
+     * no start but pack 0 and the summary bit of leaf `s / 64`, and leaf `s / 64` as having one start, `s`, of rank 0.
+     * An empty leaf of 1 to 127 costs a read of leaf 0 more, which every search from such a leaf reads anyway.
+     */
+    function _word(Lot storage lot, uint256 b) private view returns (uint256 w) {
+        if (b == 0) {
+            w = lot.leaf[0];
+            if (w & _SMALL != 0) w = (w & (_MASK64 << 64)) | (1 << (128 + ((w >> 135) & 0x3ffffff)));
+            return w;
+        }
+        w = lot.leaf[b];
+        if (w != 0 || b >= 128) return w;
+        uint256 l0 = lot.leaf[0];
+        if (l0 & _SMALL != 0 && (l0 >> 135) & 0x3ffffff == b) w = (1 << ((l0 >> 129) & 63)) | ((l0 >> 192) << 64);
+    }
+
+    /**
+     * @dev Stores leaf `b`'s word `w` (as {_word} reads it), in small mode when the lot then has two runs whose second
+     * start is in leaves 1 to 127: a lot enters small mode at its first split (one new word, leaf 0's, where the
+     * leaves would write two), leaves it when a third run appears (leaf 0's word as in the layout, and the second
+     * run's leaf written out) or when it is one run again, and enters it again when a write leaves it two runs of
+     * that shape (the second run's leaf cleared).
+     */
+    function _store(Lot storage lot, uint256 b, uint256 w, uint256 units) private {
+        if (b >= 128) {
+            lot.leaf[b] = w;
+            return;
+        }
+        uint256 l0 = lot.leaf[0];
+        if (l0 & _SMALL != 0) {
+            _storeSmall(lot, l0, b, w);
+            return;
+        }
+        if (b == 0) {
+            // leaf 0 changes: back to small mode when the lot is now two runs, the second in a leaf of 1 to 127
+            uint256 top = w >> 129;
+            if (w & (_MASK64 - 1) == 0 && top != 0 && top & (top - 1) == 0) {
+                uint256 sb = Math.log2(top) + 1;
+                uint256 ws = lot.leaf[sb];
+                if (_smallShape(w, sb, ws) && _highEmpty(lot, units)) {
+                    lot.leaf[sb] = 0;
+                    lot.leaf[0] = _packSmall(w, sb, ws);
+                    return;
+                }
+            }
+            lot.leaf[0] = w;
+            return;
+        }
+        // leaf `b` of 1 to 127 changes: into small mode when it has the lot's only start but pack 0
+        if (w != 0 && _popcount(w & _MASK64) == 1) {
+            uint256 w0 = l0 | 1;
+            if (
+                w0 & (_MASK64 - 1) == 0 &&
+                (w0 >> 129) == (lot.leaf[b] == 0 ? 0 : 1 << (b - 1)) &&
+                _highEmpty(lot, units)
+            ) {
+                if (lot.leaf[b] != 0) lot.leaf[b] = 0;
+                lot.leaf[0] = _packSmall(l0 | (1 << (128 + b)), b, w);
+                return;
+            }
+        }
+        lot.leaf[b] = w;
+    }
+
+    /// @dev {_store} of leaf `b` (below 128) as `w` in a lot in small mode, whose leaf 0 is `l0`.
+    function _storeSmall(Lot storage lot, uint256 l0, uint256 b, uint256 w) private {
+        uint256 sb = (l0 >> 135) & 0x3ffffff;
+        uint256 w0 = (l0 & (_MASK64 << 64)) | (1 << (128 + sb));
+        uint256 ws = (1 << ((l0 >> 129) & 63)) | ((l0 >> 192) << 64);
+        if (b == 0) w0 = w;
+        else if (b == sb) ws = w;
+        else if (w == 0) return;
+        if (b != 0 && b != sb) {
+            // a leaf other than the second run's gets a start: a third run
+            lot.leaf[b] = w;
+        } else if (_smallShape(w0, sb, ws)) {
+            lot.leaf[0] = _packSmall(w0, sb, ws);
+            return;
+        }
+        // out of small mode: leaf 0 and the second run's leaf as the layout has them
+        lot.leaf[0] = w0;
+        if (ws & _MASK64 != 0) lot.leaf[sb] = ws;
+    }
+
+    /// @dev Whether leaf 0's word `w0` and leaf `sb`'s word `ws` are a small lot's: no start in leaf 0 but pack 0's,
+    /// leaf `sb` the only other non-empty leaf below 128, with one start.
+    function _smallShape(uint256 w0, uint256 sb, uint256 ws) private pure returns (bool) {
+        return
+            sb != 0 &&
+            w0 & (_MASK64 - 1) == 0 &&
+            w0 >> 128 == 1 << sb &&
+            ws & _MASK64 != 0 &&
+            _popcount(ws & _MASK64) == 1;
+    }
+
+    /// @dev Leaf 0's word in small mode, from the words the layout would have.
+    function _packSmall(uint256 w0, uint256 sb, uint256 ws) private pure returns (uint256) {
+        uint256 s = (sb << 6) | Math.log2(ws & _MASK64);
+        return (w0 & (_MASK64 << 64)) | _SMALL | (s << 129) | (((ws >> 64) & _MASK64) << 192);
+    }
+
+    /// @dev Whether no leaf from 128 on has a start (none of the summary words is set).
+    function _highEmpty(Lot storage lot, uint256 units) private view returns (bool) {
+        if (units <= 128 * 64) return true;
+        if (lot.l1[0] != 0) return false;
+        if (units <= 256 * 64) return true;
+        if (lot.l2[0] != 0) return false;
+        if (units <= 65_536 * 64) return true;
+        for (uint256 k = 0; k < _L3_WORDS; ++k) if (lot.l3[k] != 0) return false;
+        return true;
+    }
+
     /// @dev Leaf `b` (`b >= 1`) became non-empty (`on`) or empty: its summary bits.
-    function _mark(Lot storage lot, uint256 b, bool on) private {
+    function _mark(Lot storage lot, uint256 b, bool on, uint256 units) private {
         if (b < 128) {
             // In leaf 0's word: bit 128 + b.
-            uint256 w = lot.leaf[0];
-            lot.leaf[0] = on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b));
+            uint256 w = _word(lot, 0);
+            _store(lot, 0, on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b)), units);
             return;
         }
         if (!_flip(lot.l1, b, on) || b >> 8 == 0) return;
@@ -463,13 +665,13 @@ library PackRunsDense {
     }
 
     function _bits(Lot storage lot, uint256 b) private view returns (uint256) {
-        return (lot.leaf[b] & _MASK64) | (b == 0 ? 1 : 0);
+        return (_word(lot, b) & _MASK64) | (b == 0 ? 1 : 0);
     }
 
     /// @dev `l1[j]` as read: word 0's bits of leaves 1 to 127 are in leaf 0's word.
     function _l1(Lot storage lot, uint256 j, uint256 units) private view returns (uint256) {
         if (j != 0) return lot.l1[j];
-        uint256 low = lot.leaf[0] >> 128;
+        uint256 low = _word(lot, 0) >> 128;
         return units > 128 * 64 ? low | lot.l1[0] : low;
     }
 
