@@ -25,6 +25,7 @@ import { Manifest, PackState, PharmaChainClient, ShipmentStatus, packToElementSt
 import { runDemo, type DemoResult } from "../scripts/demo";
 import { startNode, type RunningNode } from "./helpers/node";
 import { dataMatrixPng, writeDataMatrixY4m } from "./helpers/datamatrix";
+import { auditAtViewports, axeViolations, describeViolations } from "./helpers/axe";
 import { startService, type RunningService } from "../server/src/start";
 import { defaultConfig } from "../server/src/config";
 import { alertsConfig } from "../server/src/alerts/config";
@@ -125,7 +126,13 @@ function percentile(values: number[], p: number): number {
     }
   });
 
-  /** A phone-sized page in a new Chromium whose camera plays `code` (a DataMatrix), watched for requests and errors. */
+  /** The Chromium of the pages whose camera plays no code (Chromium's own test pattern): one, shared. */
+  let plain: Browser | undefined;
+
+  /**
+   * A phone-sized page in its own browser context, watched for requests and errors: in a new Chromium whose camera
+   * plays `code` (a DataMatrix; the file is a launch flag), else in the shared one.
+   */
   async function open(code?: string, name = "page"): Promise<{ page: Page; context: BrowserContext }> {
     const args = ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"];
     if (code) {
@@ -133,8 +140,12 @@ function percentile(values: number[], p: number): number {
       writeDataMatrixY4m(file, code);
       args.push(`--use-file-for-fake-video-capture=${file}`);
     }
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
-    browsers.push(browser);
+    let browser = code ? undefined : plain;
+    if (!browser) {
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+      browsers.push(browser);
+      if (!code) plain = browser;
+    }
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 1,
@@ -147,6 +158,35 @@ function percentile(values: number[], p: number): number {
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${name}: ${m.text()}`));
     page.on("pageerror", (e) => consoleErrors.push(`${name}: ${e.message}`));
     return { page, context };
+  }
+
+  /** Pages audited by axe (WCAG 2.1 A/AA) so far, each at the phone's and the desktop's size. */
+  const audited: string[] = [];
+
+  /** Fails, naming each rule and element, unless `page` as it is now passes axe at both viewports. */
+  async function expectAccessible(page: Page, label: string): Promise<void> {
+    const { failures, audits } = await auditAtViewports(page, label);
+    const report = Object.entries(failures)
+      .map(([where, violations]) => `${where}:\n${describeViolations(violations)}`)
+      .join("\n");
+    expect(report, `axe found WCAG 2.1 A/AA violations\n${report}`).to.equal("");
+    audited.push(`${label} (${audits} viewports)`);
+  }
+
+  /**
+   * Waits (2 s at most) for focus to reach the element with this text, or this `#id` (a function, not a string: the
+   * page's Content-Security-Policy refuses eval).
+   */
+  async function focusReaches(page: Page, what: string): Promise<void> {
+    type Focus = { document: { activeElement: { id: string; textContent: string | null } | null } };
+    await page.waitForFunction(
+      (w) => {
+        const e = (globalThis as unknown as Focus).document.activeElement;
+        return w.startsWith("#") ? e?.id === w.slice(1) : e?.textContent === w;
+      },
+      what,
+      { timeout: 2000 },
+    );
   }
 
   async function verdictOf(page: Page): Promise<{ name: string; headline: string; text: string }> {
@@ -178,6 +218,24 @@ function percentile(values: number[], p: number): number {
     // the decoder's wasm is not fetched before the user asks for the camera or a photo
     expect(requests.filter((r) => r.endsWith(".wasm"))).to.deep.equal([]);
     expect(consoleErrors).to.deep.equal([]);
+    await expectAccessible(page, "verify: the start page");
+  });
+
+  it("audits with axe that fails on what it should: an unlabelled field and faint text added to the page", async function () {
+    const { page } = await open(undefined, "audit");
+    await page.goto(`${origin}/`);
+    await page.getByRole("heading", { name: "Verify a pack" }).waitFor();
+    expect((await axeViolations(page)).violations).to.deep.equal([]);
+    await page.evaluate(`{
+      const field = document.createElement("input");
+      const faint = document.createElement("p");
+      faint.textContent = "faint text";
+      faint.style.color = "#bbbbbb";
+      document.querySelector("main").append(field, faint);
+    }`);
+    const { violations } = await axeViolations(page);
+    expect(violations.map((v) => v.id).sort()).to.deep.equal(["color-contrast", "label"]);
+    expect(describeViolations(violations)).to.contain("insufficient color contrast");
   });
 
   it("reads a genuine pack through the camera, says so, and measures frame to verdict over 20 scans", async function () {
@@ -191,8 +249,10 @@ function percentile(values: number[], p: number): number {
     const holder = await page.locator("section.verdict").innerText();
     expect(holder).to.contain("pharmacy B").and.to.contain("614141000043");
     expect(text).not.to.contain("Do not supply");
-    // announced: the verdict is inside the assertive live region
-    expect(await page.locator("[aria-live=assertive] section.verdict").count()).to.equal(1);
+    // announced: the verdict's words are in the assertive live region (not the whole block, read again as it fills)
+    const live = page.locator("#verdict-announcement[aria-live=assertive]");
+    expect(await live.innerText()).to.match(/^Genuine — may be supplied\. /);
+    expect(await page.locator("[aria-live] section.verdict").count()).to.equal(0);
     for (let i = 0; i < 20; i++) {
       await page.getByRole("button", { name: "Scan another pack" }).click();
       await page.locator("section.verdict[data-verdict=verified]").waitFor();
@@ -228,15 +288,17 @@ function percentile(values: number[], p: number): number {
       `      camera frame → verdict on screen over ${ms.length} scans: p50 ${result.frameToVerdict.p50Ms} ms, p95 ${result.frameToVerdict.p95Ms} ms; ` +
         `verify page script ${(sizes.verifyPage.scriptGzBytes / 1024).toFixed(1)} KB gz, wasm ${(sizes.wasm.gzBytes / 1024).toFixed(1)} KB gz`,
     );
+    await expectAccessible(page, "verify: a genuine verdict, the camera paused");
     await page.getByRole("button", { name: "Stop camera" }).click();
     await page.screenshot({ path: path.join(SHOTS_DIR, "web-verify.png"), fullPage: true });
   });
 
   it("says do not supply for the dispensed pack scanned again (a clone)", async function () {
-    const { name, headline, text } = await scanWithCamera(scanOf(main, main.serials[17]), "dispensed");
+    const { page, name, headline, text } = await scanWithCamera(scanOf(main, main.serials[17]), "dispensed");
     expect(name).to.equal("decommissioned");
     expect(headline).to.contain("Do not supply");
     expect(text).to.contain("clone");
+    await expectAccessible(page, "verify: a do-not-supply verdict");
   });
 
   it("says do not supply for a pack of the recalled lot", async function () {
@@ -260,6 +322,7 @@ function percentile(values: number[], p: number): number {
     expect(name).to.equal("cannot verify");
     expect(headline).to.contain("Cannot verify");
     expect(await page.locator("main").innerText()).not.to.contain("Do not supply");
+    await expectAccessible(page, "verify: a cannot-verify verdict");
   });
 
   it("reads a photo of the code, and pasted element strings with <GS> or brackets", async function () {
@@ -283,7 +346,93 @@ function percentile(values: number[], p: number): number {
     }
     await page.getByLabel(/What the scanner gave/).fill("(01)00300010123450(21)X");
     await page.getByRole("button", { name: "Verify", exact: true }).click();
-    await page.getByText(/cannot be read as a pack/).waitFor();
+    await page
+      .locator("section.verdict")
+      .getByText(/cannot be read as a pack/)
+      .waitFor();
+    await expectAccessible(page, "verify: a code that cannot be read");
+  });
+
+  it("can be used with the keyboard alone: Tab to the code, paste it, Enter, and the verdict is announced", async function () {
+    const { page } = await open(undefined, "keyboard");
+    await page.goto(`${origin}/`);
+    await page.getByRole("heading", { name: "Verify a pack" }).waitFor();
+    /** The focused element: tag, id or type, and its name as a reader hears it (aria-label, else its text). */
+    const focused = (): Promise<string> =>
+      page.evaluate(`(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return "body";
+        const what = e.id ? "#" + e.id : e.tagName === "INPUT" ? "[" + e.type + "]" : "";
+        const label = (e.getAttribute("aria-label") ?? e.innerText ?? "").trim().replace(/\\s+/g, " ");
+        return (e.tagName.toLowerCase() + what + " " + label).trim();
+      })()`) as Promise<string>;
+    const tab = async (times: number, shift = false): Promise<string[]> => {
+      const seen: string[] = [];
+      for (let i = 0; i < times; i++) {
+        await page.keyboard.press(shift ? "Shift+Tab" : "Tab");
+        seen.push(await focused());
+      }
+      return seen;
+    };
+    // the page's order: skip link, navigation, the camera, the photo, the code, Verify
+    expect(await tab(9)).to.deep.equal([
+      "a Skip to content",
+      "a Verify",
+      "a History",
+      "a Counter & dock",
+      "a Alerts",
+      "button Start camera",
+      "input[file]",
+      "input#code",
+      "button Verify",
+    ]);
+    // the skip link takes focus to the content
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await tab(6, true);
+    expect(await focused()).to.equal("a Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await focused()).to.match(/^main#main/);
+    // the code, pasted into the field reached by Tab, sent with Enter; focus stays there for the next pack
+    await tab(3);
+    expect(await focused()).to.equal("input#code");
+    const live = page.locator("#verdict-announcement");
+    expect(await live.getAttribute("aria-live")).to.equal("assertive");
+    expect(await live.getAttribute("aria-atomic")).to.equal("true");
+    await page.keyboard.insertText(`(01)00300010123455(10)LOT2026A(21)${main.serials[153]}`);
+    await page.keyboard.press("Enter");
+    await page.locator("section.verdict[data-verdict=verified]").waitFor({ timeout: 10_000 });
+    expect(await live.innerText()).to.match(/^Genuine — may be supplied\. /);
+    expect(await focused()).to.equal("input#code");
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.insertText(`(01)00300010123455(10)LOT2026A(21)${main.serials[17]}`);
+    await page.keyboard.press("Enter");
+    await page.locator("section.verdict[data-verdict=decommissioned]").waitFor({ timeout: 10_000 });
+    const announced = await live.innerText();
+    expect(announced)
+      .to.match(/^Do not supply\. /)
+      .and.to.contain("clone");
+    // the verdict block is not in a live region (it would be read again as the holder's name arrives)
+    expect(await page.locator("[aria-live] section.verdict").count()).to.equal(0);
+    // the camera by keyboard: started with Enter, focus moves to the button that replaces the one pressed, and back
+    expect(await tab(2, true)).to.deep.equal(["input[file]", "button Start camera"]);
+    await page.keyboard.press("Enter");
+    await page.locator("video:not([hidden])").waitFor();
+    await focusReaches(page, "Stop camera");
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Start camera" }).waitFor();
+    await focusReaches(page, "Start camera");
+    // back from the camera, the folded answers open with Enter, and the pack's history is a link away
+    expect(await tab(1, true)).to.deep.equal(["summary DSCSA and EU answers"]);
+    await page.keyboard.press("Enter");
+    expect(await page.locator("section.verdict details").getAttribute("open")).to.equal("");
+    await page.keyboard.press("Shift+Tab");
+    expect(await focused()).to.equal("a History of this pack");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/history\?lot=/);
+    // the view opened takes focus to its content
+    await focusReaches(page, "#main");
+    await page.getByRole("heading", { name: "History of a pack" }).waitFor();
   });
 
   it("lands on the verify page with the verdict shown when a Digital Link is opened; JSON clients keep JSON", async function () {
@@ -353,6 +502,8 @@ function percentile(values: number[], p: number): number {
       };`,
     });
     await page.goto(`${origin}/#/counter?shipment=${shipmentId}`);
+    await page.getByRole("button", { name: "Sign in with Ethereum" }).waitFor();
+    await expectAccessible(page, "counter: before sign-in");
     await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
     await page.getByText("Signed in as").waitFor();
     expect(await page.locator(".account").innerText()).to.contain("Dispenser");
@@ -373,10 +524,12 @@ function percentile(values: number[], p: number): number {
     console.log(`      dock refusal: ${refused}`);
     expect(refused).not.to.contain("did not say why");
     expect(await rpc.getTransactionCount(pharmacy.address)).to.equal(nonce);
+    await expectAccessible(page, "dock: a refusal in the SDK's words");
 
     // the counter: a pack scanned with the camera, dispensed
     await page.getByRole("button", { name: "Scan with the camera" }).click();
     await page.locator("#dispense-outcome").getByText("Dry run passed").waitFor({ timeout: 20_000 });
+    await expectAccessible(page, "counter: a dispense's dry run passed");
     await page.screenshot({ path: path.join(SHOTS_DIR, "web-counter.png"), fullPage: true });
     await page.locator("#dispense-outcome").getByRole("button", { name: "Sign and send in my wallet" }).click();
     await page.locator("#dispense-outcome").getByText("Done: dispensing pack").waitFor({ timeout: 20_000 });
@@ -387,6 +540,7 @@ function percentile(values: number[], p: number): number {
     await page.locator(".timeline .PacksDecommissioned").waitFor({ timeout: 20_000 });
     const history = await page.locator("main").innerText();
     expect(history).to.contain("pharmacy A").and.to.contain("614141000036").and.to.contain("Commissioned");
+    await expectAccessible(page, "history of a pack");
     expect(await page.getByRole("link", { name: /EPCIS 2.0 export/ }).getAttribute("href")).to.equal(
       `/epcis/lots/${main.lotId}/packs/${dispenseIndex}`,
     );
@@ -409,6 +563,7 @@ function percentile(values: number[], p: number): number {
     await page.getByRole("button", { name: "Subscribe" }).click();
     await page.getByText(/Subscribed\. Signing secret/).waitFor();
     await page.locator(".subs li").first().waitFor();
+    await expectAccessible(page, "alerts: a recall alert and a webhook subscription");
     await page.screenshot({ path: path.join(SHOTS_DIR, "web-alerts.png"), fullPage: true });
     await page.getByRole("button", { name: /Delete the subscription/ }).click();
     await page.getByText("No subscriptions yet.").waitFor();

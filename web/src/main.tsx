@@ -4,7 +4,7 @@
  * only when opened.
  */
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { lazy, Suspense } from "preact/compat";
 import "./style.css";
 import { VerifyPage } from "./pages/Verify";
@@ -35,6 +35,7 @@ const NAV: [Route["name"], string, string][] = [
 
 function App() {
   const [current, setCurrent] = useState(route());
+  const firstView = useRef(true);
   useEffect(() => {
     const onHash = () => setCurrent(route());
     window.addEventListener("hashchange", onHash);
@@ -43,7 +44,10 @@ function App() {
   useEffect(() => {
     const title = NAV.find(([n]) => n === current.name)![2];
     document.title = `${title} — PharmaChain`;
-    document.getElementById("main")?.focus({ preventScroll: true });
+    // a view opened from the navigation takes focus to its content; the page's first view does not, so that a
+    // keyboard's first Tab reaches the skip link and the navigation, in the page's order
+    if (firstView.current) firstView.current = false;
+    else document.getElementById("main")?.focus({ preventScroll: true });
   }, [current.name]);
   return (
     <>

@@ -8,7 +8,11 @@ export function CameraScanner({ onCode }: { onCode: (text: string) => void }) {
   const [on, setOn] = useState(false);
   const [error, setError] = useState<string | undefined>();
 
+  /** The camera's start, counted: a start answered after a stop (or the page left) is dropped. */
+  const attempt = useRef(0);
+
   const stop = (): void => {
+    attempt.current++;
     stream.current?.getTracks().forEach((t) => t.stop());
     stream.current = null;
     setOn(false);
@@ -18,18 +22,26 @@ export function CameraScanner({ onCode }: { onCode: (text: string) => void }) {
   const start = async (): Promise<void> => {
     warmUp();
     setError(undefined);
+    const mine = ++attempt.current;
+    let started: MediaStream;
     try {
-      stream.current = await navigator.mediaDevices.getUserMedia({
+      started = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: "environment" },
         audio: false,
       });
     } catch (e) {
-      setError(`The camera could not start: ${(e as Error).message}`);
+      if (mine === attempt.current) setError(`The camera could not start: ${(e as Error).message}`);
       return;
     }
-    const v = video.current!;
-    v.srcObject = stream.current;
+    const v = video.current;
+    if (mine !== attempt.current || !v) {
+      started.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    stream.current = started;
+    v.srcObject = started;
     await v.play().catch(() => undefined);
+    if (mine !== attempt.current) return; // stopped while the video was starting: stop ended its tracks
     setOn(true);
     const loop = async (): Promise<void> => {
       if (!stream.current) return;
@@ -65,7 +77,11 @@ export function CameraScanner({ onCode }: { onCode: (text: string) => void }) {
           </button>
         )}
       </div>
-      {error && <p class="error">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -20,6 +20,7 @@ type Step =
 
 function Outcome({ step, onSend, id }: { step: Step; onSend: () => void; id: string }) {
   return (
+    // one live region for the outcome, with no live roles inside it (nested ones are announced twice)
     <div aria-live="polite" id={id}>
       {step.kind === "busy" && <p>{step.what}…</p>}
       {step.kind === "ready" && (
@@ -36,7 +37,7 @@ function Outcome({ step, onSend, id }: { step: Step; onSend: () => void; id: str
         </div>
       )}
       {step.kind === "done" && (
-        <p class="verdict genuine" role="status">
+        <p class="verdict genuine">
           <span class="icon" aria-hidden="true">
             ✔
           </span>{" "}
@@ -44,7 +45,7 @@ function Outcome({ step, onSend, id }: { step: Step; onSend: () => void; id: str
         </p>
       )}
       {step.kind === "refused" && (
-        <p class="verdict do-not-supply" role="alert">
+        <p class="verdict do-not-supply">
           <span class="icon" aria-hidden="true">
             ✖
           </span>{" "}

@@ -49,6 +49,12 @@ function Holder({ address }: { address: string }) {
   );
 }
 
+/** The verdict in words, as a screen reader announces it: the headline, then why. */
+export function headlineOf(r: Report): string {
+  const kind = kindOf(r);
+  return `${HEAD[kind].title}. ${kind === "genuine" ? r.message : why(r)}`;
+}
+
 export function VerdictView({ report, block }: { report: Report; block: number }) {
   const kind = kindOf(report);
   const head = HEAD[kind];

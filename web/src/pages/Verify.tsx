@@ -3,11 +3,11 @@
  * photo, or what a handheld scanner typed; the verdict first, announced to screen readers. A Digital Link opened in
  * the browser arrives here as `/?link=…` (the service's redirect) with the verdict already shown.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, ServiceError, type VerdictAnswer } from "../api";
 import { readScan } from "../scan";
 import { decode, warmUp } from "../decoder";
-import { VerdictView } from "./Verdict";
+import { VerdictView, headlineOf } from "./Verdict";
 
 /** Frame-to-verdict times (ms), for the browser test's measurement. */
 declare global {
@@ -31,6 +31,21 @@ export function VerifyPage() {
   const stream = useRef<MediaStream | null>(null);
   const scanning = useRef(false);
   const lastText = useRef<string>("");
+  /** The camera's start, counted: a start answered after a stop (or another start) is dropped. */
+  const attempt = useRef(0);
+  // the camera's buttons come and go with its state: when the one that had focus goes, focus moves to the row's
+  // first button instead of falling back to the page (a keyboard user would start again from the top)
+  const cameraRow = useRef<HTMLDivElement>(null);
+  const focusInRow = useRef(false);
+  useEffect(() => {
+    const onFocusIn = (e: FocusEvent) => (focusInRow.current = !!cameraRow.current?.contains(e.target as Node));
+    document.addEventListener("focusin", onFocusIn);
+    return () => document.removeEventListener("focusin", onFocusIn);
+  }, []);
+  useLayoutEffect(() => {
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && focusInRow.current) cameraRow.current?.querySelector("button")?.focus();
+  }, [camera]);
 
   const verify = async (text: string, frameAt?: number): Promise<void> => {
     let path: string;
@@ -102,19 +117,29 @@ export function VerifyPage() {
       return;
     }
     setCamera("starting");
+    const mine = ++attempt.current;
+    let started: MediaStream;
     try {
-      stream.current = await navigator.mediaDevices.getUserMedia({
+      started = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } },
         audio: false,
       });
     } catch (error) {
+      if (mine !== attempt.current) return;
       setCamera("off");
       setCameraError(`The camera could not start: ${(error as Error).message}. Upload a photo or type the code.`);
       return;
     }
-    const v = video.current!;
-    v.srcObject = stream.current;
+    // stopped (or the page left) while the browser was still starting it: the camera must not come on after all
+    const v = video.current;
+    if (mine !== attempt.current || !v) {
+      started.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    stream.current = started;
+    v.srcObject = started;
     await v.play().catch(() => undefined);
+    if (mine !== attempt.current) return; // stopped while the video was starting: stopCamera ended its tracks
     setCamera("on");
     scanning.current = true;
     void scanLoop();
@@ -128,6 +153,7 @@ export function VerifyPage() {
   };
 
   function stopCamera(): void {
+    attempt.current++;
     scanning.current = false;
     stream.current?.getTracks().forEach((t) => t.stop());
     stream.current = null;
@@ -154,12 +180,19 @@ export function VerifyPage() {
   return (
     <>
       <h1>Verify a pack</h1>
-      <div aria-live="assertive" aria-atomic="true" class="live">
+      {/* What a screen reader announces: the verdict's words only, once (the block below fills in the holder's name
+          later, and a live region around it would read the whole block again) */}
+      <p class="visually-hidden" id="verdict-announcement" aria-live="assertive" aria-atomic="true">
+        {state.kind === "checking" && "Checking…"}
+        {state.kind === "answer" && headlineOf(state.answer.report)}
+        {state.kind === "error" && `Cannot verify. ${state.message}`}
+      </p>
+      <div class="live">
         {state.kind === "checking" && <p class="checking">Checking…</p>}
         {state.kind === "answer" && <VerdictView report={state.answer.report} block={state.answer.block.number} />}
         {state.kind === "error" && (
-          <section class="verdict cannot-verify" role="alert">
-            <h2>
+          <section class="verdict cannot-verify" aria-labelledby="verdict-error-title">
+            <h2 id="verdict-error-title">
               <span class="icon" aria-hidden="true">
                 ?
               </span>{" "}
@@ -173,13 +206,13 @@ export function VerifyPage() {
       <section class="card" aria-labelledby="camera-title">
         <h2 id="camera-title">Scan with the camera</h2>
         <video ref={video} muted playsInline hidden={camera === "off"} aria-label="Camera view" />
-        <div class="row">
+        <div class="row" ref={cameraRow}>
           {camera === "off" && (
             <button type="button" onClick={() => void startCamera()}>
               Start camera
             </button>
           )}
-          {camera === "starting" && <span>Starting the camera…</span>}
+          {camera === "starting" && <span role="status">Starting the camera…</span>}
           {camera === "on" && <span role="status">Point the camera at the pack's DataMatrix…</span>}
           {camera === "paused" && (
             <button type="button" onClick={scanAgain}>
@@ -192,7 +225,11 @@ export function VerifyPage() {
             </button>
           )}
         </div>
-        {cameraError && <p class="error">{cameraError}</p>}
+        {cameraError && (
+          <p class="error" role="alert">
+            {cameraError}
+          </p>
+        )}
         <label class="file">
           Or upload a photo of the code
           <input
