@@ -12,7 +12,7 @@
 import { ContractRunner, Provider, TypedDataDomain } from "ethers";
 import type { DeploymentAddresses, PackCustody, ProductLots, StakeholderRegistry, TradeOrders } from "./contracts";
 import type { HistoryReader } from "./history";
-import { ClientContext, ContextBound } from "./clients/context";
+import { ClientContext, ContextBound, DomainClient } from "./clients/context";
 import { RegistryClient } from "./clients/registry";
 import { LotsClient } from "./clients/lots";
 import { CustodyClient } from "./clients/custody";
@@ -20,7 +20,7 @@ import { TradeClient } from "./clients/trade";
 import type { ClientOptions } from "./clients/shared";
 
 export * from "./clients/shared";
-export { ClientContext, ContextBound, RegistryClient, LotsClient, CustodyClient, TradeClient };
+export { ClientContext, ContextBound, DomainClient, RegistryClient, LotsClient, CustodyClient, TradeClient };
 
 /** The domain clients of one `PharmaChainClient`, over its context. */
 export interface DomainClients {

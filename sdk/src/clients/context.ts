@@ -287,3 +287,19 @@ export class ClientContext {
 export abstract class ContextBound {
   constructor(readonly context: ClientContext) {}
 }
+
+/** A domain client: connected on its own, or re-bound to another signer, as one of its kind. */
+export abstract class DomainClient extends ContextBound {
+  /** Connects a client of this kind over its own context (checks as {@link ClientContext.connect} does). */
+  static async connect<T extends ContextBound>(
+    this: new (context: ClientContext) => T,
+    options: ClientOptions,
+  ): Promise<T> {
+    return new this(await ClientContext.connect(options));
+  }
+
+  /** The same client with another signer or provider; reads nothing. */
+  withRunner(runner: ContractRunner): this {
+    return new (this.constructor as new (context: ClientContext) => this)(this.context.withRunner(runner));
+  }
+}

@@ -3,13 +3,12 @@
  * destroy, export, undo), suspicion and quarantine, illegitimacy with two keys, clones; the reads of shipments, pack
  * statuses and runs.
  */
-import { ContractRunner, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import { PackState, ShipmentStatus } from "../enums";
 import { NotFoundError } from "../errors";
 import { HistoryReader } from "../history";
-import { ClientContext, ContextBound } from "./context";
+import { DomainClient } from "./context";
 import {
-  ClientOptions,
   HashInput,
   PackRangeInput,
   PackRef,
@@ -21,17 +20,7 @@ import {
 } from "./shared";
 
 /** Custody of packs (the `PackCustody` contract). */
-export class CustodyClient extends ContextBound {
-  /** Connects its own context (checks as {@link ClientContext.connect} does). */
-  static async connect(options: ClientOptions): Promise<CustodyClient> {
-    return new CustodyClient(await ClientContext.connect(options));
-  }
-
-  /** The same client with another signer or provider; reads nothing. */
-  withRunner(runner: ContractRunner): CustodyClient {
-    return new CustodyClient(this.context.withRunner(runner));
-  }
-
+export class CustodyClient extends DomainClient {
   /**
    * Ships index ranges of one or more lots to `buyer`, optionally through a transporter, with the off-chain shipping
    * notice's hash. Missing hints are looked up. Returns the shipment id.

@@ -2,25 +2,15 @@
  * The lots' client: a manufacturer's attestation signers, commissioning a lot from its EIP-712 attestation and
  * signatures, cosigning, recall, void and the council's lifting of a recall; the lot's record.
  */
-import { ContractRunner, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import { LotAttestation } from "../attestation";
 import { LotStatus } from "../enums";
 import { NotFoundError } from "../errors";
-import { ClientContext, ContextBound } from "./context";
-import { ClientOptions, HashInput, LotRecord, SignerSignatureInput, toBytes32 } from "./shared";
+import { DomainClient } from "./context";
+import { HashInput, LotRecord, SignerSignatureInput, toBytes32 } from "./shared";
 
 /** Lots and their attestations (the `ProductLots` contract). */
-export class LotsClient extends ContextBound {
-  /** Connects its own context (checks as {@link ClientContext.connect} does). */
-  static async connect(options: ClientOptions): Promise<LotsClient> {
-    return new LotsClient(await ClientContext.connect(options));
-  }
-
-  /** The same client with another signer or provider; reads nothing. */
-  withRunner(runner: ContractRunner): LotsClient {
-    return new LotsClient(this.context.withRunner(runner));
-  }
-
+export class LotsClient extends DomainClient {
   /** A manufacturer authorises (or withdraws) an account to sign lot attestations for it. */
   readonly setSigner = this.context.operation(
     (c) => c.lots,

@@ -2,11 +2,10 @@
  * The registry's client: who may act (stakeholders: application, approval, suspension, revocation, licences; the
  * protocol's pause) and what they may trade (products: registration, approval, transfer).
  */
-import { ContractRunner, getAddress } from "ethers";
+import { getAddress } from "ethers";
 import { ProductStatus, Role, StakeholderStatus } from "../enums";
-import { ClientContext, ContextBound } from "./context";
+import { DomainClient } from "./context";
 import {
-  ClientOptions,
   HashInput,
   ProductRecord,
   StakeholderRecord,
@@ -16,17 +15,7 @@ import {
 } from "./shared";
 
 /** Stakeholders (the `StakeholderRegistry` contract) and products (registered in `ProductLots`). */
-export class RegistryClient extends ContextBound {
-  /** Connects its own context (checks as {@link ClientContext.connect} does). */
-  static async connect(options: ClientOptions): Promise<RegistryClient> {
-    return new RegistryClient(await ClientContext.connect(options));
-  }
-
-  /** The same client with another signer or provider; reads nothing. */
-  withRunner(runner: ContractRunner): RegistryClient {
-    return new RegistryClient(this.context.withRunner(runner));
-  }
-
+export class RegistryClient extends DomainClient {
   /** The council appoints a regulator directly (admin only). */
   readonly appointRegulator = this.context.operation(
     (c) => c.registry,

@@ -2,15 +2,14 @@
  * The trade client: custody's order book. Orders (place, amend, confirm, decline, cancel, ship for an order), price
  * offers and the contract price they make, primary distributors, and a holder's inventory.
  */
-import { ContractRunner, ZeroAddress, getAddress, isHexString } from "ethers";
+import { ZeroAddress, getAddress, isHexString } from "ethers";
 import { OfferStatus, OrderStatus } from "../enums";
 import { InvalidInputError, NotFoundError } from "../errors";
 import { HistoryOptions } from "../history";
 import { readBlock } from "../network";
 import { formatPrice } from "../revert";
-import { ClientContext, ContextBound } from "./context";
+import { DomainClient } from "./context";
 import {
-  ClientOptions,
   DEFAULT_DELIVERY_DAYS,
   HashInput,
   InventoryLineRecord,
@@ -29,17 +28,7 @@ import {
 } from "./shared";
 
 /** Orders, prices, primary distributors and inventory (the `TradeOrders` contract, custody's order book). */
-export class TradeClient extends ContextBound {
-  /** Connects its own context (checks as {@link ClientContext.connect} does). */
-  static async connect(options: ClientOptions): Promise<TradeClient> {
-    return new TradeClient(await ClientContext.connect(options));
-  }
-
-  /** The same client with another signer or provider; reads nothing. */
-  withRunner(runner: ContractRunner): TradeClient {
-    return new TradeClient(this.context.withRunner(runner));
-  }
-
+export class TradeClient extends DomainClient {
   /**
    * The signer (the buyer) orders `quantity` packs of `gtin` from `seller`, wanted by `deliverBy` (unix seconds;
    * default {@link DEFAULT_DELIVERY_DAYS} days after the latest block), with the order document's hash. The contract
