@@ -14,6 +14,7 @@ import {
   PackState,
   ProductStatus,
   Verdict,
+  type ChainVerification,
   type LotRecord,
   type PharmaChainClient,
   type RunRecord,
@@ -54,21 +55,8 @@ export interface MirrorPackStatus {
   runStart: number;
 }
 
-/** The contract's `Verification` struct. */
-export interface MirrorVerification {
-  verdict: Verdict;
-  state: PackState;
-  holder: string;
-  shipmentId: bigint;
-  decommissionedAt: bigint;
-  manufacturer: string;
-  manufacturerSigner: string;
-  regulatorSigner: string;
-  commissionedAt: bigint;
-  releasedAt: bigint;
-  recalledAt: bigint;
-  expiresAt: bigint;
-}
+/** The contract's `Verification` answer, as the SDK reads it (the lot's root travels apart). */
+export type MirrorVerification = Omit<ChainVerification, "serialsRoot">;
 
 /** A query as the contract takes it; `index` undefined when the caller has no proof (then it is not looked at). */
 export interface MirrorQuery {
