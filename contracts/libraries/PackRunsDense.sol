@@ -259,10 +259,40 @@ library PackRunsDense {
         PackState state,
         uint48 aux
     ) internal returns (uint256 holderId) {
+        (, uint256 run) = _setHead(lot, index, unitCount, _NONE, state, aux);
+        return holderIdOf(run);
+    }
+
+    /**
+     * @dev {setHead} with the holder given: the pack and the packs after it in its run are written with `holderId`
+     * (the run's holder as a reader settles it, when the stored record is that of a shipment since received). Returns
+     * the start and the record of the run that held the pack before the write, for the caller to check; a caller
+     * that finds the write not allowed reverts, and the write with it.
+     */
+    function setHeadAs(
+        Lot storage lot,
+        uint32 index,
+        uint32 unitCount,
+        uint256 holderId,
+        PackState state,
+        uint48 aux
+    ) internal returns (uint256 runStart, uint256 run) {
+        return _setHead(lot, index, unitCount, holderId, state, aux);
+    }
+
+    /// @dev {setHead} and {setHeadAs}: `holderId` {_NONE} is the run's own.
+    function _setHead(
+        Lot storage lot,
+        uint32 index,
+        uint32 unitCount,
+        uint256 holderId,
+        PackState state,
+        uint48 aux
+    ) private returns (uint256 runStart, uint256 run) {
         uint256 units = unitCount;
-        uint256 runStart = startOf(lot, index, units);
-        uint256 run = recordAt(lot, runStart);
-        holderId = holderIdOf(run);
+        runStart = startOf(lot, index, units);
+        run = recordAt(lot, runStart);
+        if (holderId == _NONE) holderId = holderIdOf(run);
         uint256 after_ = uint256(index) + 1;
         bool hasRest = after_ < units && !isStart(lot, after_);
         uint256 v =
