@@ -25,8 +25,8 @@ import {LotWords} from "./libraries/LotWords.sol";
  * no hint: the `hint` fields of the ABI's structs are ignored. Roles, licences and the pause switch come from the
  * registry; lots from ProductLots. Holds no ether.
  *
- * Holders are interned to 24-bit ids (an account's id is fixed at its first receipt or first write; the lot's
- * manufacturer is id 0 in its own lots), so that a run's record fits 64 bits.
+ * Holders are interned to 24-bit ids (an account's id is taken at its first write of custody records, a one-off of
+ * two new words; the lot's manufacturer is id 0 in its own lots), so that a run's record fits 64 bits.
  *
  * A shipped run stays stored as `InTransit` with the shipment's id after the shipment is settled; every read
  * resolves it through the shipment's status (received: the buyer holds it; rejected or cancelled: the seller), and the
@@ -164,8 +164,6 @@ contract PackCustody is IPackCustody, AccessGate {
                 ? (status == ShipmentStatus.PickedUp || status == ShipmentStatus.HandedOver)
                 : status == ShipmentStatus.Created;
         if (!ready) revert CustodyInvalidShipmentStatus(shipmentId, status);
-        // The buyer's id, for the records it will write: taken at its first receipt.
-        _intern(msg.sender);
         s.status = ShipmentStatus.Received;
         emit ShipmentReceived(shipmentId, msg.sender);
         _reportSettlement(s, shipmentId, ShipmentStatus.Received);

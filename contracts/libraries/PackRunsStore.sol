@@ -190,16 +190,16 @@ library PackRunsStore {
         uint32 end,
         uint32 unitCount
     ) private view returns (uint256[] memory starts, uint256[] memory records) {
+        uint256 first = PackRunsDense.startOf(lot, start, unitCount);
+        uint256 second = PackRunsDense.nextStart(lot, uint256(start) + 1, end, unitCount);
         uint256 n = 1;
-        for (uint256 p = PackRunsDense.nextStart(lot, uint256(start) + 1, end, unitCount); p < end; ++n) {
-            p = PackRunsDense.nextStart(lot, p + 1, end, unitCount);
-        }
+        for (uint256 p = second; p < end; ++n) p = PackRunsDense.nextStart(lot, p + 1, end, unitCount);
         starts = new uint256[](n);
         records = new uint256[](n);
-        uint256 s = PackRunsDense.startOf(lot, start, unitCount);
-        for (uint256 i = 0; i < n; ++i) {
-            starts[i] = s;
-            records[i] = PackRunsDense.recordAt(lot, s);
+        (starts[0], records[0]) = (first, PackRunsDense.recordAt(lot, first));
+        uint256 s = second;
+        for (uint256 i = 1; i < n; ++i) {
+            (starts[i], records[i]) = (s, PackRunsDense.recordAt(lot, s));
             s = PackRunsDense.nextStart(lot, s + 1, end, unitCount);
         }
     }
