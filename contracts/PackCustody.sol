@@ -36,7 +36,6 @@ import {LotWords} from "./libraries/LotWords.sol";
  * shipment's settlement, so that orders follow their shipments; other shipments never call it.
  */
 contract PackCustody is IPackCustody, AccessGate {
-
     /// @notice How long the account that decommissioned a pack may undo it (EU FMD), except `Locked`: no limit.
     uint256 public constant UNDO_WINDOW = 10 days;
 
@@ -277,19 +276,14 @@ contract PackCustody is IPackCustody, AccessGate {
             IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
             if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
             if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-            (uint256[] memory starts, uint256[] memory records) = PackRunsStore.runsIn(
-                _runs[r.lotId],
-                r.start,
-                r.end,
-                ls.unitCount
-            );
+            (uint256 first, uint256[] memory more) = PackRunsStore.runsIn(_runs[r.lotId], r.start, r.end, ls.unitCount);
             uint32 from = r.start;
-            address holder = _settledHolder(records[0], ls.manufacturer);
+            address holder = _settledHolder(first & _RECORD, ls.manufacturer);
             // One event per holder: runs of the same holder one after the other are reported together.
-            for (uint256 k = 1; k < starts.length; ++k) {
-                address next = _settledHolder(records[k], ls.manufacturer);
+            for (uint256 k = 0; k < more.length; ++k) {
+                address next = _settledHolder(more[k] & _RECORD, ls.manufacturer);
                 if (next != holder) {
-                    uint32 at = uint32(starts[k]);
+                    uint32 at = uint32(more[k] >> 64);
                     emit SuspicionReported(r.lotId, holder, msg.sender, from, at, evidenceHash);
                     (from, holder) = (at, next);
                 }
@@ -585,17 +579,15 @@ contract PackCustody is IPackCustody, AccessGate {
     /// @dev Every pack of `r` is `Suspect` (settled), else the first that is not is named. Reads only.
     function _requireSuspect(PackRange calldata r, IProductLots.LotStanding memory ls) private view {
         if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-        (uint256[] memory starts, uint256[] memory records) = PackRunsStore.runsIn(
-            _runs[r.lotId],
-            r.start,
-            r.end,
-            ls.unitCount
-        );
-        for (uint256 i = 0; i < starts.length; ++i) {
-            uint32 from = i == 0 ? r.start : uint32(starts[i]);
-            (uint256 run, ) = _settled(records[i]);
-            (PackState state, ) = _stateAt(run, starts[i], from);
+        (uint256 first, uint256[] memory more) = PackRunsStore.runsIn(_runs[r.lotId], r.start, r.end, ls.unitCount);
+        uint32 from = r.start;
+        for (uint256 k = 0; ; ++k) {
+            (uint256 run, ) = _settled(first & _RECORD);
+            (PackState state, ) = _stateAt(run, first >> 64, from);
             if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, from, state);
+            if (k == more.length) return;
+            first = more[k];
+            from = uint32(first >> 64);
         }
     }
 
@@ -642,12 +634,14 @@ contract PackCustody is IPackCustody, AccessGate {
     function _rewrite(PackRange calldata r, IProductLots.LotStanding memory ls, Edit memory edit) private {
         if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
         PackRunsDense.Lot storage lot = _runs[r.lotId];
-        uint256[] memory starts;
-        uint256[] memory records;
+        bool byRegulator = edit.byRegulator;
         uint256 callerId = _NO_ID;
-        if (!edit.byRegulator) {
+        // Each run of the range as it was before the write, `start << 64 | record`: the first, and the others.
+        uint256 run;
+        uint256[] memory more;
+        if (!byRegulator) {
             callerId = _holderId(msg.sender, ls.manufacturer);
-            (starts, records) = PackRunsStore.rewrite(
+            (run, more) = PackRunsStore.rewrite(
                 lot,
                 r.start,
                 r.end,
@@ -655,16 +649,24 @@ contract PackCustody is IPackCustody, AccessGate {
                 PackRunsDense.record(callerId, edit.state, edit.aux)
             );
         } else {
-            (starts, records) = PackRunsStore.runsIn(lot, r.start, r.end, ls.unitCount);
+            (run, more) = PackRunsStore.runsIn(lot, r.start, r.end, ls.unitCount);
         }
-        uint256 n = starts.length;
-        for (uint256 i = 0; i < n; ++i) {
-            uint32 a = i == 0 ? r.start : uint32(starts[i]);
-            uint32 b = i + 1 < n ? uint32(starts[i + 1]) : r.end;
-            records[i] = _change(r.lotId, starts[i], records[i], a, b, edit, callerId, ls.manufacturer);
+        uint256 m = more.length;
+        // A regulator's edit: each part of the range, `start << 64 | its new record`.
+        uint256[] memory parts = new uint256[](byRegulator ? m + 1 : 0);
+        uint32 a = r.start;
+        for (uint256 k = 0; ; ++k) {
+            uint32 b = k < m ? uint32(more[k] >> 64) : r.end;
+            uint256 written = _change(r.lotId, run >> 64, run & _RECORD, a, b, edit, callerId, ls.manufacturer);
+            if (byRegulator) parts[k] = (uint256(a) << 64) | written;
+            if (k == m) break;
+            (a, run) = (b, more[k]);
         }
-        if (edit.byRegulator) PackRunsStore.writeRuns(lot, r.start, r.end, ls.unitCount, starts, records);
+        if (byRegulator) PackRunsStore.writeRuns(lot, r.end, ls.unitCount, parts);
     }
+
+    /// @dev A run record's bits in a packed `start << 64 | record`.
+    uint256 private constant _RECORD = (1 << 64) - 1;
 
     /// @dev {_rewrite} for each range. `released`: the lot must be released (a pending lot has no custody records, so
     /// that voiding it leaves nothing behind).
@@ -763,7 +765,10 @@ contract PackCustody is IPackCustody, AccessGate {
 
     /// @dev The account holding a run settled as `run` and `buyer`, in a lot of `manufacturer`.
     function _holderOf(uint256 run, address buyer, address manufacturer) private view returns (address) {
-        return buyer != address(0) ? buyer : PackRunsDense.accountOf(_holders, PackRunsDense.holderIdOf(run), manufacturer);
+        return
+            buyer != address(0)
+                ? buyer
+                : PackRunsDense.accountOf(_holders, PackRunsDense.holderIdOf(run), manufacturer);
     }
 
     /// @dev The holder of a stored record, settled.

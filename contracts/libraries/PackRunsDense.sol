@@ -225,6 +225,37 @@ library PackRunsDense {
         uint256 units = unitCount;
         if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
         if (end < units && _writeInside(lot, start, end, units, data)) return;
+        _writeGeneral(lot, start, end, units, data);
+    }
+
+    /**
+     * @dev {write} of a range that lies in one run, the caller having read it: `runStart` (at or before `start`) and
+     * its record `run`. Spares {write}'s own lookup of that run.
+     */
+    function writeInRun(
+        Lot storage lot,
+        uint32 start,
+        uint32 end,
+        uint32 unitCount,
+        uint256 data,
+        uint256 runStart,
+        uint256 run
+    ) internal {
+        if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
+        uint256 units = unitCount;
+        if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
+        if (
+            end < units &&
+            (runStart < start || start == 0) &&
+            _writeInsideRun(lot, start, end, units, data, runStart, run)
+        ) {
+            return;
+        }
+        _writeGeneral(lot, start, end, units, data);
+    }
+
+    /// @dev {write}'s general case: any range, after the special cases declined it.
+    function _writeGeneral(Lot storage lot, uint256 start, uint256 end, uint256 units, uint256 data) private {
         // The rest of the run holding `end - 1`, from `end` on.
         if (end < units && !isStart(lot, end)) {
             uint256 r = recordAt(lot, startOf(lot, end, units));
@@ -420,7 +451,20 @@ library PackRunsDense {
     ) private returns (bool) {
         uint256 runStart = startOf(lot, end - 1, units);
         if (runStart > start || (runStart == start && start != 0)) return false;
-        uint256 run = recordAt(lot, runStart);
+        return _writeInsideRun(lot, start, end, units, data, runStart, recordAt(lot, runStart));
+    }
+
+    /// @dev {_writeInside} once the run holding `end - 1` is known to start at `runStart` (before `start`, or 0) with
+    /// record `run`.
+    function _writeInsideRun(
+        Lot storage lot,
+        uint256 start,
+        uint256 end,
+        uint256 units,
+        uint256 data,
+        uint256 runStart,
+        uint256 run
+    ) private returns (bool) {
         if (isStart(lot, end)) return false;
         uint256 rest = run & _BITMASK_HEAD != 0 ? run & ~(_BITMASK_HEAD | _BITMASK_AUX) : run;
         if (joins(data, rest)) return false;

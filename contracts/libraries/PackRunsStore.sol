@@ -62,34 +62,36 @@ library PackRunsStore {
     }
 
     /**
-     * @notice The runs that hold the packs of `[start, end)` (`start < end <= unitCount`), in order: the first
-     * starts at or before `start`, each ends where the next starts, the last at or after `end`.
+     * @notice The runs that hold the packs of `[start, end)` (`start < end <= unitCount`), in order, each packed as
+     * `start << 64 | record`: the first (it starts at or before `start`) apart, the others in `more`. Each ends where
+     * the next starts, the last at or after `end`.
      * @param lot the lot's runs.
      * @param start the range's first pack.
      * @param end the range's end (exclusive).
      * @param unitCount the lot's packs.
-     * @return starts the runs' first packs.
-     * @return records the runs' records, as stored.
+     * @return first the run holding `start`, as stored.
+     * @return more the runs after it that hold packs of the range, as stored.
      */
     function runsIn(
         PackRunsDense.Lot storage lot,
         uint32 start,
         uint32 end,
         uint32 unitCount
-    ) external view returns (uint256[] memory starts, uint256[] memory records) {
+    ) external view returns (uint256 first, uint256[] memory more) {
         return _runsIn(lot, start, end, unitCount);
     }
 
     /**
-     * @notice The runs of `[start, end)` before the write (as {runsIn}), then every pack of `[start, end)` given the
-     * record `data`, merged with equal neighbours ({PackRunsDense-write}).
+     * @notice The runs of `[start, end)` before the write (as {runsIn}, each packed as `start << 64 | record`: the
+     * first apart, the others in `more`, empty in the common case of a range in one run), then every pack of
+     * `[start, end)` given the record `data`, merged with equal neighbours ({PackRunsDense-write}).
      * @param lot the lot's runs.
      * @param start the range's first pack.
      * @param end the range's end (exclusive).
      * @param unitCount the lot's packs.
      * @param data the record every pack of the range takes.
-     * @return starts the first packs of the runs the range covered.
-     * @return records their records, as they were stored.
+     * @return first the run holding `start`, as it was stored.
+     * @return more the runs after it that the range covered, as they were stored.
      */
     function rewrite(
         PackRunsDense.Lot storage lot,
@@ -97,34 +99,31 @@ library PackRunsStore {
         uint32 end,
         uint32 unitCount,
         uint256 data
-    ) external returns (uint256[] memory starts, uint256[] memory records) {
-        (starts, records) = _runsIn(lot, start, end, unitCount);
+    ) external returns (uint256 first, uint256[] memory more) {
+        if (PackRunsDense.nextStart(lot, uint256(start) + 1, end, unitCount) >= end) {
+            // The common case: the range lies in one run.
+            uint256 runStart = PackRunsDense.startOf(lot, start, unitCount);
+            uint256 run = PackRunsDense.recordAt(lot, runStart);
+            PackRunsDense.writeInRun(lot, start, end, unitCount, data, runStart, run);
+            return ((runStart << 64) | run, more);
+        }
+        (first, more) = _runsIn(lot, start, end, unitCount);
         PackRunsDense.write(lot, start, end, unitCount, data);
     }
 
     /**
-     * @notice Writes the packs of `[start, end)` run by run: the part of `[start, end)` from `starts[i]` (or `start`)
-     * to `starts[i + 1]` (or `end`) takes `records[i]`. `starts` are the runs {runsIn} returned for the range.
+     * @notice Writes a range part by part: part `i`, packed `start << 64 | record`, runs from its start to the next
+     * part's (the last to `end`) and takes its record. The parts' starts ascend; the first is the range's start.
      * @param lot the lot's runs.
-     * @param start the range's first pack.
      * @param end the range's end (exclusive).
      * @param unitCount the lot's packs.
-     * @param starts the boundaries of the parts, ascending, the first at or before `start`.
-     * @param records the record of each part.
+     * @param parts the parts.
      */
-    function writeRuns(
-        PackRunsDense.Lot storage lot,
-        uint32 start,
-        uint32 end,
-        uint32 unitCount,
-        uint256[] memory starts,
-        uint256[] memory records
-    ) external {
-        uint256 n = starts.length;
+    function writeRuns(PackRunsDense.Lot storage lot, uint32 end, uint32 unitCount, uint256[] memory parts) external {
+        uint256 n = parts.length;
         for (uint256 i = 0; i < n; ++i) {
-            uint256 a = starts[i] > start ? starts[i] : start;
-            uint256 b = i + 1 < n && starts[i + 1] < end ? starts[i + 1] : end;
-            PackRunsDense.write(lot, uint32(a), uint32(b), unitCount, records[i]);
+            uint256 b = i + 1 < n ? parts[i + 1] >> 64 : end;
+            PackRunsDense.write(lot, uint32(parts[i] >> 64), uint32(b), unitCount, parts[i] & ((1 << 64) - 1));
         }
     }
 
@@ -189,17 +188,16 @@ library PackRunsStore {
         uint32 start,
         uint32 end,
         uint32 unitCount
-    ) private view returns (uint256[] memory starts, uint256[] memory records) {
-        uint256 first = PackRunsDense.startOf(lot, start, unitCount);
+    ) private view returns (uint256 first, uint256[] memory more) {
+        uint256 s = PackRunsDense.startOf(lot, start, unitCount);
+        first = (s << 64) | PackRunsDense.recordAt(lot, s);
         uint256 second = PackRunsDense.nextStart(lot, uint256(start) + 1, end, unitCount);
-        uint256 n = 1;
+        uint256 n;
         for (uint256 p = second; p < end; ++n) p = PackRunsDense.nextStart(lot, p + 1, end, unitCount);
-        starts = new uint256[](n);
-        records = new uint256[](n);
-        (starts[0], records[0]) = (first, PackRunsDense.recordAt(lot, first));
-        uint256 s = second;
-        for (uint256 i = 1; i < n; ++i) {
-            (starts[i], records[i]) = (s, PackRunsDense.recordAt(lot, s));
+        more = new uint256[](n);
+        s = second;
+        for (uint256 i = 0; i < n; ++i) {
+            more[i] = (s << 64) | PackRunsDense.recordAt(lot, s);
             s = PackRunsDense.nextStart(lot, s + 1, end, unitCount);
         }
     }
