@@ -631,6 +631,11 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `${num(a.index)} (counting from 0) is not after the one before it.`,
   TradeZeroPageSize: () => "An inventory page must read at least one run of packs: give a page size above zero.",
 
+  // ---------------------------------------------------------------- PackRunsDense, custody's run store
+  PackRunsDenseAuxTooLarge: (a) =>
+    `The value ${num(a.aux)} does not fit a run's 32-bit field (a shipment id or a time in seconds before 2106): ` +
+    "the custody record cannot hold it.",
+
   // ---------------------------------------------------------------- Solidity built-ins
   Error: (a) => {
     const reason = stringOf(a.reason).trim();
