@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     .connect(w.distributor)
     .ship(w.dispenser.address, ethers.ZeroAddress, ethers.ZeroHash, [range(warmLot, 1, 2)]);
   await w.custody.connect(w.dispenser).receiveShipment(await w.custody.shipmentCount());
-  await w.custody.connect(w.dispenser).decommission(packProof(warmUp, warmLot, warmUp.serials[1], 0), PackState.Dispensed);
+  await w.custody
+    .connect(w.dispenser)
+    .decommission(packProof(warmUp, warmLot, warmUp.serials[1], 0), PackState.Dispensed);
 
   for (const size of [1, 1_000, 100_000]) {
     // Serials of 20 characters, the GS1 maximum, so that calldata and hashing are at their largest.

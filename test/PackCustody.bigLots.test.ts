@@ -25,7 +25,10 @@ describe("PackCustody on large lots (a differential test against a per-pack mode
     const w = await worldFixture();
     const manifest = Manifest.fromSerials(serialsFor("BIG-", N));
     const { lotId } = await commission(w, manifest, { lotNumber: "BIG" });
-    const M = w.manufacturer, D = w.distributor, D2 = w.distributor2, P = w.dispenser;
+    const M = w.manufacturer,
+      D = w.distributor,
+      D2 = w.distributor2,
+      P = w.dispenser;
     const holder: string[] = new Array(N).fill(M.address);
     const state: number[] = new Array(N).fill(PackState.Active);
     const aux: number[] = new Array(N).fill(0);
@@ -60,7 +63,8 @@ describe("PackCustody on large lots (a differential test against a per-pack mode
       for (;;) {
         const [page, next] = await w.custody.runs(lotId, from, 500);
         for (const r of page) {
-          const s = Number(r.start), e = Number(r.end);
+          const s = Number(r.start),
+            e = Number(r.end);
           const hd = Number(r.head);
           for (let i = s; i < e; i++) {
             if (hd !== PackState.Active && i === s) got[i] = [r.holder, hd, Number(r.aux)];
@@ -75,14 +79,17 @@ describe("PackCustody on large lots (a differential test against a per-pack mode
       for (let i = 0; i < N; i++) {
         const want: [string, number, number] = [holder[i], state[i], aux[i]];
         if (got[i] === undefined || got[i][0] !== want[0] || got[i][1] !== want[1] || got[i][2] !== want[2]) {
-          throw new Error(`step ${step} (${what}): pack ${i}: got ${JSON.stringify(got[i])}, want ${JSON.stringify(want)}`);
+          throw new Error(
+            `step ${step} (${what}): pack ${i}: got ${JSON.stringify(got[i])}, want ${JSON.stringify(want)}`,
+          );
         }
       }
     }
 
     let done = 0;
     for (let step = 0; step < STEPS; step++) {
-      const op0 = rnd(12); const op = op0 >= 10 ? 3 : op0;
+      const op0 = rnd(12);
+      const op = op0 >= 10 ? 3 : op0;
       let what = "";
       if (op <= 2) {
         // ship by some holder
@@ -174,8 +181,11 @@ describe("PackCustody on large lots (a differential test against a per-pack mode
     const coder = ethers.AbiCoder.defaultAbiCoder();
     const [signer] = await ethers.getSigners();
     const to = await store.getAddress();
-    const rewrite = "0x726f817d" + coder.encode(["uint256", "uint32", "uint32", "uint32", "uint256"], [0, 0, 1, 10, 0]).slice(2);
-    const setHead = "0x1cb59938" + coder.encode(["uint256", "uint32", "uint32", "uint256", "uint8", "uint48"], [0, 0, 10, 0, 5, 1]).slice(2);
+    const rewrite =
+      "0x726f817d" + coder.encode(["uint256", "uint32", "uint32", "uint32", "uint256"], [0, 0, 1, 10, 0]).slice(2);
+    const setHead =
+      "0x1cb59938" +
+      coder.encode(["uint256", "uint32", "uint32", "uint256", "uint8", "uint48"], [0, 0, 10, 0, 5, 1]).slice(2);
     await expect(signer.sendTransaction({ to, data: rewrite, gasLimit: 1_000_000 })).to.be.reverted;
     await expect(signer.sendTransaction({ to, data: setHead, gasLimit: 1_000_000 })).to.be.reverted;
   });

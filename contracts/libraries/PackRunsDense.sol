@@ -792,15 +792,17 @@ library PackRunsDense {
      * start, no summary word is read.
      */
     function _prevLeaf(Lot storage lot, uint256 q) private view returns (uint256) {
-        uint256 w0 = _word(lot, 0);
         uint256 i1 = q >> 8;
         uint256 w;
+        if (i1 != 0) {
+            w = lot.l1[i1] & _upTo(q & 255);
+            if (w != 0) return (i1 << 8) | Math.log2(w);
+        }
+        uint256 w0 = _word(lot, 0);
         if (i1 == 0 || w0 & _HIGH == 0) {
             w = _l1Low(lot, w0) & _upTo(i1 == 0 ? q : 255);
             return w == 0 ? 0 : Math.log2(w);
         }
-        w = lot.l1[i1] & _upTo(q & 255);
-        if (w != 0) return (i1 << 8) | Math.log2(w);
         uint256 j = _prev(lot.l2, lot.l3, i1 - 1);
         w = j == 0 ? _l1Low(lot, w0) : lot.l1[j];
         return w == 0 ? 0 : (j << 8) | Math.log2(w);
@@ -835,20 +837,19 @@ library PackRunsDense {
      * Leaf 0's word first: when no leaf from 128 on has a start, no summary word is read.
      */
     function _nextLeaf(Lot storage lot, uint256 q, uint256 last) private view returns (uint256) {
-        uint256 w0 = _word(lot, 0);
         uint256 i1 = q >> 8;
         uint256 w;
+        uint256 w0;
         if (i1 == 0) {
+            w0 = _word(lot, 0);
             w = _l1Low(lot, w0) & _from(q);
             if (w != 0) return _lsb(w);
-        }
-        if (w0 & _HIGH == 0) return _NONE;
-        if (i1 != 0) {
+        } else {
             w = lot.l1[i1] & _from(q & 255);
             if (w != 0) return (i1 << 8) | _lsb(w);
         }
         uint256 lastWord = last >> 8;
-        if (i1 >= lastWord) return _NONE;
+        if (i1 >= lastWord || (i1 == 0 ? w0 : lot.leaf[0]) & _HIGH == 0) return _NONE;
         uint256 j = _next(lot.l2, lot.l3, i1 + 1, lastWord);
         if (j == _NONE) return _NONE;
         return (j << 8) | _lsb(lot.l1[j]);

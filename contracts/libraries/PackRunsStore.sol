@@ -119,7 +119,7 @@ library PackRunsStore {
      * @param unitCount the lot's packs.
      * @param parts the parts.
      */
-    function writeRuns(PackRunsDense.Lot storage lot, uint32 end, uint32 unitCount, uint256[] memory parts) external {
+    function writeRuns(PackRunsDense.Lot storage lot, uint32 end, uint32 unitCount, uint256[] calldata parts) external {
         uint256 n = parts.length;
         for (uint256 i = 0; i < n; ++i) {
             uint256 b = i + 1 < n ? parts[i + 1] >> 64 : end;
