@@ -9,11 +9,9 @@
 // - the order book's "answers for a holder of hundreds of lots": its inventory calls of millions of EVM steps each
 //   made the coverage run's memory grow past 10 GB (every step is reported to the collector); the smaller inventory
 //   tests cover the same code.
-// libraries/PackRunsDense.sol is a prototype used by no protocol contract yet (docs/dense-runs.md): its tests are not
-// among coverage's test files, so it is skipped rather than counted as uncovered.
 // The json-summary report is what scripts/coverage-summary.ts turns into bench/coverage.json.
 module.exports = {
-  skipFiles: ["mocks/", "bench/", "libraries/PackRunsDense.sol"],
+  skipFiles: ["mocks/", "bench/"],
   irMinimum: true,
   istanbulReporter: ["html", "lcov", "text", "json", "json-summary"],
   mocha: { grep: "@skip-on-coverage|\\(property\\)|answers for a holder of hundreds of lots", invert: true },

@@ -11,7 +11,8 @@ import {TradeOrders} from "./TradeOrders.sol";
 import {AccessGate} from "./AccessGate.sol";
 import {Role, PackState, UnauthorisedAccount} from "./Common.sol";
 import {TradePaths} from "./libraries/TradePaths.sol";
-import {PackRuns} from "./libraries/PackRuns.sol";
+import {PackRunsDense} from "./libraries/PackRunsDense.sol";
+import {PackRunsStore} from "./libraries/PackRunsStore.sol";
 import {Gs1} from "./libraries/Gs1.sol";
 import {LotWords} from "./libraries/LotWords.sol";
 
@@ -19,8 +20,13 @@ import {LotWords} from "./libraries/LotWords.sol";
  * @title PackCustody
  * @author PharmaChain
  * @notice Shipments, receipt, decommissioning, quarantine and verification of serialised packs, one run of
- * consecutive packs at a time (see {PackRuns}). Roles, licences and the pause switch come from the registry; lots from
- * ProductLots. Holds no ether.
+ * consecutive packs at a time, stored densely ({PackRunsDense}: run starts as bits with summary levels, 64-bit run
+ * records by rank) through the linked library {PackRunsStore}. Every lookup is bounded by words, not runs, and needs
+ * no hint: the `hint` fields of the ABI's structs are ignored. Roles, licences and the pause switch come from the
+ * registry; lots from ProductLots. Holds no ether.
+ *
+ * Holders are interned to 24-bit ids (an account's id is taken at its first write of custody records, a one-off of
+ * two new words; the lot's manufacturer is id 0 in its own lots), so that a run's record fits 64 bits.
  *
  * A shipped run stays stored as `InTransit` with the shipment's id after the shipment is settled; every read
  * resolves it through the shipment's status (received: the buyer holds it; rejected or cancelled: the seller), and the
@@ -30,8 +36,6 @@ import {LotWords} from "./libraries/LotWords.sol";
  * shipment's settlement, so that orders follow their shipments; other shipments never call it.
  */
 contract PackCustody is IPackCustody, AccessGate {
-    using PackRuns for mapping(uint32 => PackRuns.Packed);
-
     /// @notice How long the account that decommissioned a pack may undo it (EU FMD), except `Locked`: no limit.
     uint256 public constant UNDO_WINDOW = 10 days;
 
@@ -50,10 +54,12 @@ contract PackCustody is IPackCustody, AccessGate {
         uint40 orderId;
     }
 
-    mapping(bytes32 lotId => mapping(uint32 start => PackRuns.Packed)) private _runs;
+    mapping(bytes32 lotId => PackRunsDense.Lot) private _runs;
+    /// @dev Holders' ids, shared by all lots.
+    PackRunsDense.Holders private _holders;
     mapping(uint64 shipmentId => ShipmentRecord) private _shipments;
     mapping(uint64 shipmentId => address) private _transporters;
-    /// @dev uint48 as in a run's `aux`: 2^48 shipments is out of reach of any chain's gas.
+    /// @dev A run's `aux` holds a shipment id in 32 bits: ids past 2^32 - 1 are refused by name.
     uint48 private _shipmentCount;
     /// @dev Rulings of illegitimacy proposed by a first key, awaiting the second (see {confirmIllegitimate}).
     mapping(bytes32 proposalId => address) private _illegitimacyProposers;
@@ -117,6 +123,7 @@ contract PackCustody is IPackCustody, AccessGate {
         if (ranges.length == 0) revert CustodyEmptyShipment();
 
         uint48 id = ++_shipmentCount;
+        if (id > type(uint32).max) revert CustodyShipmentIdsExhausted();
         shipmentId = id;
         packs = _shipRanges(ranges, buyer, buyerRole, id);
         _shipments[id] = ShipmentRecord({
@@ -175,8 +182,19 @@ contract PackCustody is IPackCustody, AccessGate {
         _requireAuthorised(msg.sender);
         ShipmentRecord storage s = _shipment(shipmentId);
         if (witness.start >= witness.end) revert CustodyInvalidRange(witness.lotId, witness.start, witness.end);
+        IProductLots.LotStanding memory ls;
+        LotWords.decode(_LOTS.lotWord(witness.lotId), ls);
+        if (ls.status == IProductLots.LotStatus.None || witness.start >= ls.unitCount) {
+            revert CustodyNotInShipment(shipmentId, witness.lotId, witness.start);
+        }
         // A run of this shipment is stored with the seller as holder until the shipment settles.
-        (, PackRuns.Run memory run) = _runs[witness.lotId].locate(witness.hint, witness.start, 0, address(0));
+        PackRunsDense.Run memory run = PackRunsStore.find(
+            _runs[witness.lotId],
+            _holders,
+            witness.start,
+            ls.unitCount,
+            ls.manufacturer
+        );
         if (run.state != PackState.InTransit || run.aux != shipmentId) {
             revert CustodyNotInShipment(shipmentId, witness.lotId, witness.start);
         }
@@ -204,19 +222,21 @@ contract PackCustody is IPackCustody, AccessGate {
         _checkDecommissionState(state, _requireTrader(msg.sender));
         IProductLots.LotStanding memory ls = _provenLot(pack);
         _checkDecommissionable(pack.lotId, ls, state);
-        mapping(uint32 => PackRuns.Packed) storage lotRuns = _runs[pack.lotId];
-        (uint32 leftStart, uint256 left, uint32 runStart, uint256 run) = lotRuns.around(
-            pack.hint,
+        uint256 callerId = _holderId(msg.sender, ls.manufacturer);
+        // Written, then checked: a refusal reverts the write with it.
+        (uint256 runStart, uint256 stored) = PackRunsStore.setHead(
+            _runs[pack.lotId],
             pack.index,
             ls.unitCount,
-            ls.manufacturer
+            callerId,
+            state,
+            uint48(block.timestamp)
         );
-        uint256 settled = _settled(run);
-        _requireActive(pack.lotId, settled, runStart, pack.index);
-        address holder = PackRuns.holderOf(settled);
-        if (holder != msg.sender) revert CustodyNotHolder(pack.lotId, pack.index, holder);
-        uint48 at = uint48(block.timestamp);
-        lotRuns.setHead(leftStart, left, runStart, run, msg.sender, pack.index, state, at, ls.unitCount);
+        (uint256 run, address buyer) = _settled(stored);
+        _requireActive(pack.lotId, run, runStart, pack.index);
+        if (!_holds(run, buyer, callerId)) {
+            revert CustodyNotHolder(pack.lotId, pack.index, _holderOf(run, buyer, ls.manufacturer));
+        }
         emit PacksDecommissioned(pack.lotId, msg.sender, state, pack.index, pack.index + 1);
     }
 
@@ -225,7 +245,7 @@ contract PackCustody is IPackCustody, AccessGate {
         _checkDecommissionState(state, _requireTrader(msg.sender));
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         _checkDecommissionable(r.lotId, ls, state);
-        _rewrite(r, ls, Edit(Change.Decommission, state, uint48(block.timestamp), false, 0), _NO_CARRY);
+        _rewrite(r, ls, Edit(Change.Decommission, state, uint48(block.timestamp), false, 0));
         emit PacksDecommissioned(r.lotId, msg.sender, state, r.start, r.end);
     }
 
@@ -235,7 +255,7 @@ contract PackCustody is IPackCustody, AccessGate {
         IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
         if (ls.recalled) revert CustodyLotRecalled(r.lotId);
         if (block.timestamp >= ls.expiresAt) revert CustodyLotExpired(r.lotId, ls.expiresAt);
-        _rewrite(r, ls, Edit(Change.Undo, PackState.Active, 0, false, 0), _NO_CARRY);
+        _rewrite(r, ls, Edit(Change.Undo, PackState.Active, 0, false, 0));
     }
 
     // ------------------------------------------------------------------ suspect product
@@ -256,15 +276,14 @@ contract PackCustody is IPackCustody, AccessGate {
             IProductLots.LotStanding memory ls = _lotStanding(r.lotId);
             if (ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
             if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-            (uint32 at, uint256 run) = _runs[r.lotId].locateWord(r.hint, r.start, ls.unitCount, ls.manufacturer);
+            (uint256 first, uint256[] memory more) = PackRunsStore.runsIn(_runs[r.lotId], r.start, r.end, ls.unitCount);
             uint32 from = r.start;
-            address holder = PackRuns.holderOf(_settled(run));
+            address holder = _settledHolder(first & _RECORD, ls.manufacturer);
             // One event per holder: runs of the same holder one after the other are reported together.
-            while (uint32(run) < r.end) {
-                at = uint32(run);
-                run = PackRuns.Packed.unwrap(_runs[r.lotId][at]);
-                address next = PackRuns.holderOf(_settled(run));
+            for (uint256 k = 0; k < more.length; ++k) {
+                address next = _settledHolder(more[k] & _RECORD, ls.manufacturer);
                 if (next != holder) {
+                    uint32 at = uint32(more[k] >> 64);
                     emit SuspicionReported(r.lotId, holder, msg.sender, from, at, evidenceHash);
                     (from, holder) = (at, next);
                 }
@@ -316,14 +335,8 @@ contract PackCustody is IPackCustody, AccessGate {
     function reportClone(PackProof calldata pack) external {
         _requireAuthorised(msg.sender);
         IProductLots.LotStanding memory ls = _provenLot(pack);
-        (uint32 runStart, PackRuns.Run memory run) = _runs[pack.lotId].locate(
-            pack.hint,
-            pack.index,
-            ls.unitCount,
-            ls.manufacturer
-        );
-        _resolve(run);
-        (PackState state, ) = PackRuns.stateOf(run, runStart, pack.index);
+        PackRunsDense.Run memory run = _find(pack.lotId, pack.index, ls.unitCount, ls.manufacturer);
+        (PackState state, ) = PackRunsDense.packState(run, pack.index);
         if (state < PackState.Dispensed && state != PackState.Illegitimate) {
             revert CustodyNotDecommissioned(pack.lotId, pack.index, state);
         }
@@ -352,12 +365,11 @@ contract PackCustody is IPackCustody, AccessGate {
     function packStatus(bytes32 lotId, uint32 index) external view returns (PackStatus memory s) {
         IProductLots.LotStanding memory ls = _lotStanding(lotId);
         if (index >= ls.unitCount) revert CustodyUnknownPack(lotId, index);
-        (uint32 start, PackRuns.Run memory run) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
-        _resolve(run);
-        (PackState state, uint48 aux) = PackRuns.stateOf(run, start, index);
+        PackRunsDense.Run memory run = _find(lotId, index, ls.unitCount, ls.manufacturer);
+        (PackState state, uint48 aux) = PackRunsDense.packState(run, index);
         s.state = state;
         s.holder = run.holder;
-        s.runStart = start;
+        s.runStart = run.start;
         if (state == PackState.InTransit) s.shipmentId = aux;
         else if (state >= PackState.Dispensed) s.decommissionedAt = aux;
     }
@@ -366,7 +378,7 @@ contract PackCustody is IPackCustody, AccessGate {
     function findRun(bytes32 lotId, uint32 index) external view returns (uint32 start) {
         IProductLots.LotStanding memory ls = _lotStanding(lotId);
         if (index >= ls.unitCount) revert CustodyUnknownPack(lotId, index);
-        (start, ) = _runs[lotId].find(index, ls.unitCount, ls.manufacturer);
+        (start, , ) = PackRunsStore.locate(_runs[lotId], index, ls.unitCount);
     }
 
     /// @inheritdoc IPackCustody
@@ -377,23 +389,27 @@ contract PackCustody is IPackCustody, AccessGate {
     ) external view returns (RunView[] memory page, uint32 next) {
         IProductLots.LotStanding memory ls = _lotStanding(lotId);
         if (fromStart >= ls.unitCount) revert CustodyUnknownPack(lotId, fromStart);
-        page = new RunView[](maxRuns);
-        uint256 n;
-        next = fromStart;
-        while (n < maxRuns) {
-            page[n] = _runView(lotId, next, ls);
-            next = page[n].end;
-            ++n;
-            if (next >= ls.unitCount) {
-                next = 0;
-                break;
-            }
+        PackRunsDense.Lot storage lot = _runs[lotId];
+        // A page starts at a run start (0, or a previous page's `next`): a cursor inside a run would count its packs
+        // twice.
+        (uint32 first, , ) = PackRunsStore.locate(lot, fromStart, ls.unitCount);
+        if (first != fromStart) revert CustodyNotRunStart(lotId, fromStart);
+        PackRunsDense.Run[] memory read = PackRunsStore.page(
+            lot,
+            _holders,
+            first,
+            maxRuns,
+            ls.unitCount,
+            ls.manufacturer
+        );
+        page = new RunView[](read.length);
+        for (uint256 i = 0; i < read.length; ++i) {
+            PackRunsDense.Run memory run = read[i];
+            _resolve(run);
+            page[i] = RunView(run.start, run.end, run.holder, run.state, run.head, run.aux);
         }
-        // Shortens the page to the `n` runs read: a memory array's length can only be set in assembly.
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(page, n)
-        }
+        if (read.length == 0) next = fromStart;
+        else next = page[read.length - 1].end >= ls.unitCount ? 0 : page[read.length - 1].end;
     }
 
     /// @inheritdoc IPackCustody
@@ -475,16 +491,14 @@ contract PackCustody is IPackCustody, AccessGate {
         bytes32 lastLotId;
         IProductLots.LotStanding memory ls;
         Edit memory edit = Edit(Change.Ship, PackState.InTransit, id, false, 0);
-        uint32 carried;
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
             if (i == 0 || r.lotId != lastLotId) {
                 ls = _lotStanding(r.lotId);
                 lastLotId = r.lotId;
                 _checkShippable(r.lotId, ls, buyer, buyerRole);
-                carried = _NO_CARRY;
             }
-            carried = _rewrite(r, ls, edit, carried);
+            _rewrite(r, ls, edit);
             packs += r.end - r.start;
             emit PacksShipped(r.lotId, id, r.start, r.end);
         }
@@ -523,18 +537,41 @@ contract PackCustody is IPackCustody, AccessGate {
      * @dev Settles, in memory, a run shipped in a shipment that has since been received (the buyer holds it), rejected
      * or cancelled (the seller does). A run of an open shipment stays `InTransit`.
      */
-    function _resolve(PackRuns.Run memory run) private view {
+    function _resolve(PackRunsDense.Run memory run) private view {
         if (run.state != PackState.InTransit) return;
-        // One rule for settling, {_settled}'s (a run in transit has no head).
-        uint256 settled = _settled(PackRuns.runWord(run.end, run.holder, run.state, run.aux));
-        run.holder = PackRuns.holderOf(settled);
-        run.state = PackRuns.stateOfRun(settled);
-        run.aux = PackRuns.auxOf(settled);
+        ShipmentRecord storage s = _shipments[uint64(run.aux)];
+        ShipmentStatus status = s.status;
+        // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
+        if (status < ShipmentStatus.Received) return;
+        if (status == ShipmentStatus.Received) run.holder = s.buyer;
+        run.state = PackState.Active;
+        run.aux = 0;
     }
 
-    /// @dev Pack `start` of `run` (a word; it starts at `runStart`) is `Active`, and so are the run's packs after it.
-    function _requireActive(bytes32 lotId, uint256 run, uint32 runStart, uint32 start) private pure {
-        (PackState state, ) = PackRuns.stateOfWord(run, runStart, start);
+    /// @dev The run holding pack `index` of a lot, settled.
+    function _find(
+        bytes32 lotId,
+        uint32 index,
+        uint32 unitCount,
+        address manufacturer
+    ) private view returns (PackRunsDense.Run memory run) {
+        run = PackRunsStore.find(_runs[lotId], _holders, index, unitCount, manufacturer);
+        _resolve(run);
+    }
+
+    /// @dev The state of pack `index` of a run whose (settled) record is `run` and whose first pack is `runStart`.
+    function _stateAt(uint256 run, uint256 runStart, uint256 index) private pure returns (PackState, uint48) {
+        PackState head = PackRunsDense.headOf(run);
+        if (head != PackState.Active) {
+            if (index == runStart) return (head, PackRunsDense.auxOf(run));
+            return (PackRunsDense.stateOf(run), 0);
+        }
+        return (PackRunsDense.stateOf(run), PackRunsDense.auxOf(run));
+    }
+
+    /// @dev Pack `start` of `run` (a settled record; it starts at `runStart`) is `Active`.
+    function _requireActive(bytes32 lotId, uint256 run, uint256 runStart, uint32 start) private pure {
+        (PackState state, ) = _stateAt(run, runStart, start);
         if (state >= PackState.Dispensed) revert CustodyAlreadyDecommissioned(lotId, start, state);
         if (state != PackState.Active) revert CustodyPackNotActive(lotId, start, state);
     }
@@ -542,17 +579,15 @@ contract PackCustody is IPackCustody, AccessGate {
     /// @dev Every pack of `r` is `Suspect` (settled), else the first that is not is named. Reads only.
     function _requireSuspect(PackRange calldata r, IProductLots.LotStanding memory ls) private view {
         if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-        // The hint as a write takes it (a run start at or before the pack before the range), so that a proposal
-        // and its completion accept the same hints.
-        PackRuns.Walk memory w = _runs[r.lotId].begin(r.hint, r.start, r.end, ls.unitCount, ls.manufacturer);
-        (uint32 at, uint256 run) = (w.at, w.run);
+        (uint256 first, uint256[] memory more) = PackRunsStore.runsIn(_runs[r.lotId], r.start, r.end, ls.unitCount);
         uint32 from = r.start;
-        while (true) {
-            (PackState state, ) = PackRuns.stateOfWord(_settled(run), at, from);
+        for (uint256 k = 0; ; ++k) {
+            (uint256 run, ) = _settled(first & _RECORD);
+            (PackState state, ) = _stateAt(run, first >> 64, from);
             if (state != PackState.Suspect) revert CustodyNotSuspect(r.lotId, from, state);
-            if (uint32(run) >= r.end) return;
-            (at, from) = (uint32(run), uint32(run));
-            run = PackRuns.Packed.unwrap(_runs[r.lotId][at]);
+            if (k == more.length) return;
+            first = more[k];
+            from = uint32(first >> 64);
         }
     }
 
@@ -565,16 +600,6 @@ contract PackCustody is IPackCustody, AccessGate {
             if (to == PackState.Active) emit PacksCleared(r.lotId, msg.sender, r.start, r.end, decisionHash);
             else emit PacksIllegitimate(r.lotId, msg.sender, r.start, r.end, decisionHash);
         }
-    }
-
-    function _runView(
-        bytes32 lotId,
-        uint32 start,
-        IProductLots.LotStanding memory ls
-    ) private view returns (RunView memory) {
-        (, PackRuns.Run memory run) = _runs[lotId].locate(start, start, ls.unitCount, ls.manufacturer);
-        _resolve(run);
-        return RunView(start, run.end, run.holder, run.state, run.head, run.aux);
     }
 
     // ------------------------------------------------------------------ internals: range writes
@@ -600,97 +625,111 @@ contract PackCustody is IPackCustody, AccessGate {
         bytes32 note;
     }
 
-    /// @dev No run start carried over from a previous range of the same lot.
-    uint32 private constant _NO_CARRY = type(uint32).max;
-
     /**
      * @dev Applies `edit` to `[r.start, r.end)`, across every run it touches: each run is settled, checked against the
      * change's custody rule (the error names the first pack that breaks it) and rewritten, merging with equal
-     * neighbours. `carried` is a run start left by the previous range of the same lot in this call (or {_NO_CARRY});
-     * the walk starts from it when it is nearer than the hint. Returns the start of the last run written, to carry on.
+     * neighbours. A change by the packs' holder gives the whole range one record, written first and checked after (a
+     * refusal reverts the write); a regulator's keeps each run's holder, read first and written run by run.
      */
-    function _rewrite(
-        PackRange calldata r,
-        IProductLots.LotStanding memory ls,
-        Edit memory edit,
-        uint32 carried
-    ) private returns (uint32) {
+    function _rewrite(PackRange calldata r, IProductLots.LotStanding memory ls, Edit memory edit) private {
         if (r.start >= r.end || r.end > ls.unitCount) revert CustodyInvalidRange(r.lotId, r.start, r.end);
-        uint32 from = r.hint;
-        // The previous range's last run start is known to be one: taken when nearer, or when an earlier range's merge
-        // deleted the run start the hint names.
-        if (carried < r.start && (carried > from || (from != 0 && PackRuns.Packed.unwrap(_runs[r.lotId][from]) == 0))) {
-            from = carried;
+        PackRunsDense.Lot storage lot = _runs[r.lotId];
+        bool byRegulator = edit.byRegulator;
+        uint256 callerId = _NO_ID;
+        // Each run of the range as it was before the write, `start << 64 | record`: the first, and the others.
+        uint256 run;
+        uint256[] memory more;
+        if (!byRegulator) {
+            callerId = _holderId(msg.sender, ls.manufacturer);
+            (run, more) = PackRunsStore.rewrite(
+                lot,
+                r.start,
+                r.end,
+                ls.unitCount,
+                PackRunsDense.record(callerId, edit.state, edit.aux)
+            );
+        } else {
+            (run, more) = PackRunsStore.runsIn(lot, r.start, r.end, ls.unitCount);
         }
-        mapping(uint32 => PackRuns.Packed) storage lotRuns = _runs[r.lotId];
-        PackRuns.Walk memory w = lotRuns.begin(from, r.start, r.end, ls.unitCount, ls.manufacturer);
-        while (true) {
-            uint32 a = w.at > r.start ? w.at : r.start;
-            uint32 runEnd = uint32(w.run);
-            uint32 b = runEnd < r.end ? runEnd : r.end;
-            lotRuns.put(w, a, b, _change(r.lotId, w.at, _settled(w.run), a, b, edit));
-            if (b == r.end) break;
-            lotRuns.next(w);
+        uint256 m = more.length;
+        // A regulator's edit: each part of the range, `start << 64 | its new record`.
+        uint256[] memory parts = new uint256[](byRegulator ? m + 1 : 0);
+        uint32 a = r.start;
+        for (uint256 k = 0; ; ++k) {
+            uint32 b = k < m ? uint32(more[k] >> 64) : r.end;
+            uint256 written = _change(r.lotId, run >> 64, run & _RECORD, a, b, edit, callerId, ls.manufacturer);
+            if (byRegulator) parts[k] = (uint256(a) << 64) | written;
+            if (k == m) break;
+            (a, run) = (b, more[k]);
         }
-        lotRuns.finish(w);
-        return w.pendingStart;
+        if (byRegulator) PackRunsStore.writeRuns(lot, r.end, ls.unitCount, parts);
     }
 
-    /// @dev {_rewrite} for each range, carrying the walk over between ranges of the same lot. `released`: the lot
-    /// must be released (a pending lot has no custody records, so that voiding it leaves nothing behind).
+    /// @dev A run record's bits in a packed `start << 64 | record`.
+    uint256 private constant _RECORD = (1 << 64) - 1;
+
+    /// @dev {_rewrite} for each range. `released`: the lot must be released (a pending lot has no custody records, so
+    /// that voiding it leaves nothing behind).
     function _rewriteAll(PackRange[] calldata ranges, Edit memory edit, bool released) private {
         bytes32 lastLotId;
         IProductLots.LotStanding memory ls;
-        uint32 carried;
         for (uint256 i = 0; i < ranges.length; ++i) {
             PackRange calldata r = ranges[i];
             if (i == 0 || r.lotId != lastLotId) {
                 ls = _lotStanding(r.lotId);
                 if (released && ls.status != IProductLots.LotStatus.Released) revert CustodyLotNotReleased(r.lotId);
                 lastLotId = r.lotId;
-                carried = _NO_CARRY;
             }
-            carried = _rewrite(r, ls, edit, carried);
+            _rewrite(r, ls, edit);
         }
     }
 
     /**
-     * @dev Checks that packs `[a, b)` of `run` (a settled word; it starts at `runStart`) may take `edit`, and returns
-     * the word they become. Every pack of a run shares its holder and state, but for a head, its first pack, which is
-     * decommissioned.
+     * @dev Checks that packs `[a, b)` of a run (its record `stored`, as stored; it starts at `runStart`) may take
+     * `edit`, and returns the record they become when the run keeps its holder (a regulator's change; else 0: the
+     * range's record is written already). Every pack of a run shares its holder and state, but for a head, its first
+     * pack, which is decommissioned. `callerId`: the caller's holder id in the lot ({_NO_ID} for a regulator's change).
      */
     function _change(
         bytes32 lotId,
-        uint32 runStart,
-        uint256 run,
+        uint256 runStart,
+        uint256 stored,
         uint32 a,
         uint32 b,
-        Edit memory edit
+        Edit memory edit,
+        uint256 callerId,
+        address manufacturer
     ) private returns (uint256) {
-        (PackState first, uint48 at) = PackRuns.stateOfWord(run, runStart, a);
+        (uint256 run, address buyer) = _settled(stored);
+        (PackState first, uint48 at) = _stateAt(run, runStart, a);
         Change change = edit.change;
-        address holder = PackRuns.holderOf(run);
+        bool mine = _holds(run, buyer, callerId);
         if (change == Change.Ship || change == Change.Quarantine) {
-            if (holder != msg.sender && !edit.byRegulator) revert CustodyNotHolder(lotId, a, holder);
+            if (!mine && !edit.byRegulator) revert CustodyNotHolder(lotId, a, _holderOf(run, buyer, manufacturer));
             _requireActive(lotId, run, runStart, a);
-            if (change == Change.Quarantine) emit PacksQuarantined(lotId, holder, msg.sender, a, b, edit.note);
+            if (change == Change.Quarantine) {
+                address holder = mine ? msg.sender : _holderOf(run, buyer, manufacturer);
+                emit PacksQuarantined(lotId, holder, msg.sender, a, b, edit.note);
+            }
         } else if (change == Change.Destroy) {
-            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+            if (!mine) revert CustodyNotHolder(lotId, a, _holderOf(run, buyer, manufacturer));
             if (first != PackState.Illegitimate) revert CustodyNotIllegitimate(lotId, a, first);
         } else if (change == Change.Decommission) {
             _requireActive(lotId, run, runStart, a);
-            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+            if (!mine) revert CustodyNotHolder(lotId, a, _holderOf(run, buyer, manufacturer));
         } else if (change == Change.Undo) {
-            if (holder != msg.sender) revert CustodyNotHolder(lotId, a, holder);
+            if (!mine) revert CustodyNotHolder(lotId, a, _holderOf(run, buyer, manufacturer));
             _requireUndoable(lotId, a, first, at);
             // Only a head's first pack is decommissioned; the packs after it are `Active`.
-            PackState rest = PackRuns.stateOfRun(run);
+            PackState rest = PackRunsDense.stateOf(run);
             if (b > a + 1 && rest != first) revert CustodyUndoNotAllowed(lotId, a + 1, rest);
             emit DecommissionUndone(lotId, msg.sender, first, a, b);
         } else if (first != PackState.Suspect) {
             revert CustodyNotSuspect(lotId, a, first);
         }
-        return PackRuns.runWord(b, holder, edit.state, edit.aux);
+        if (!edit.byRegulator) return 0;
+        uint256 holderId = buyer != address(0) ? _holderId(buyer, manufacturer) : PackRunsDense.holderIdOf(run);
+        return PackRunsDense.record(holderId, edit.state, edit.aux);
     }
 
     /// @dev Pack `index`, in `state` since `at`, may be undone now by its holder.
@@ -704,18 +743,60 @@ contract PackCustody is IPackCustody, AccessGate {
     }
 
     /**
-     * @dev A run word settled: a run shipped in a shipment that has since been received is held by the buyer, one
-     * rejected, cancelled or voided by the seller, `Active` either way; a run of an open shipment, and any other run,
-     * is as stored.
+     * @dev A stored record settled: a run shipped in a shipment that has since been received is held by the buyer
+     * (returned as `buyer`, the record's holder id then meaningless), one rejected, cancelled or voided by the seller,
+     * `Active` either way, aux 0; a run of an open shipment, and any other run, is as stored (`buyer` 0). A run in
+     * transit has no head.
      */
-    function _settled(uint256 run) private view returns (uint256) {
-        if (PackRuns.stateOfRun(run) != PackState.InTransit) return run;
-        ShipmentRecord storage s = _shipments[uint64(PackRuns.auxOf(run))];
+    function _settled(uint256 stored) private view returns (uint256 run, address buyer) {
+        if (PackRunsDense.stateOf(stored) != PackState.InTransit) return (stored, address(0));
+        ShipmentRecord storage s = _shipments[uint64(PackRunsDense.auxOf(stored))];
         ShipmentStatus status = s.status;
-        if (status == ShipmentStatus.Received) return PackRuns.runWord(uint32(run), s.buyer, PackState.Active, 0);
         // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
-        if (status < ShipmentStatus.Rejected) return run;
-        return PackRuns.runWord(uint32(run), PackRuns.holderOf(run), PackState.Active, 0);
+        if (status < ShipmentStatus.Received) return (stored, address(0));
+        run = PackRunsDense.record(PackRunsDense.holderIdOf(stored), PackState.Active, 0);
+        if (status == ShipmentStatus.Received) buyer = s.buyer;
+    }
+
+    /// @dev Whether the caller, of holder id `callerId`, holds a run settled as `run` and `buyer` ({_settled}).
+    function _holds(uint256 run, address buyer, uint256 callerId) private view returns (bool) {
+        return buyer != address(0) ? buyer == msg.sender : PackRunsDense.holderIdOf(run) == callerId;
+    }
+
+    /// @dev The account holding a run settled as `run` and `buyer`, in a lot of `manufacturer`.
+    function _holderOf(uint256 run, address buyer, address manufacturer) private view returns (address) {
+        return
+            buyer != address(0)
+                ? buyer
+                : PackRunsDense.accountOf(_holders, PackRunsDense.holderIdOf(run), manufacturer);
+    }
+
+    /// @dev The holder of a stored record, settled.
+    function _settledHolder(uint256 stored, address manufacturer) private view returns (address) {
+        (uint256 run, address buyer) = _settled(stored);
+        return _holderOf(run, buyer, manufacturer);
+    }
+
+    // ------------------------------------------------------------------ internals: holders
+
+    /// @dev Not a holder id: no account of a lot has it.
+    uint256 private constant _NO_ID = type(uint256).max;
+
+    /// @dev `account`'s holder id in a lot of `manufacturer`: 0 for the manufacturer, else its own, taken now if it has
+    /// none.
+    function _holderId(address account, address manufacturer) private returns (uint256) {
+        return account == manufacturer ? 0 : _intern(account);
+    }
+
+    /// @dev `account`'s id, taken at its first use (two new words, once for all lots). Ids are 24 bits.
+    function _intern(address account) private returns (uint256 id) {
+        id = _holders.idOf[account];
+        if (id != 0) return id;
+        id = _holders.count + 1;
+        if (id >= 1 << 24) revert CustodyHoldersExhausted();
+        _holders.count = id;
+        _holders.idOf[account] = id;
+        _holders.accounts[id] = account;
     }
 
     // ------------------------------------------------------------------ internals: shipments
@@ -794,15 +875,8 @@ contract PackCustody is IPackCustody, AccessGate {
             return v;
         }
 
-        (uint32 start, PackRuns.Run memory run) = _locate(
-            q.lotId,
-            q.index,
-            q.hint,
-            lotInfo.unitCount,
-            lotInfo.manufacturer
-        );
-        _resolve(run);
-        (PackState state, uint48 aux) = PackRuns.stateOf(run, start, q.index);
+        PackRunsDense.Run memory run = _find(q.lotId, q.index, lotInfo.unitCount, lotInfo.manufacturer);
+        (PackState state, uint48 aux) = PackRunsDense.packState(run, q.index);
         v.state = state;
         v.holder = run.holder;
         if (state == PackState.InTransit) v.shipmentId = aux;
@@ -815,20 +889,5 @@ contract PackCustody is IPackCustody, AccessGate {
         else if (state == PackState.Suspect) v.verdict = Verdict.Suspect;
         else if (state >= PackState.Dispensed) v.verdict = Verdict.Decommissioned;
         else v.verdict = Verdict.Verified;
-    }
-
-    /// @dev The run holding `index`: walked to from the hint when it is a run start at or before `index`, else from the
-    /// lot's first run.
-    function _locate(
-        bytes32 lotId,
-        uint32 index,
-        uint32 hint,
-        uint32 unitCount,
-        address manufacturer
-    ) private view returns (uint32 start, PackRuns.Run memory run) {
-        if (hint <= index && (hint == 0 || PackRuns.Packed.unwrap(_runs[lotId][hint]) != 0)) {
-            return _runs[lotId].locate(hint, index, unitCount, manufacturer);
-        }
-        return _runs[lotId].find(index, unitCount, manufacturer);
     }
 }

@@ -20,6 +20,7 @@ import {
   NO_SIGNATURE,
   packProof,
   range,
+  runStoreAddress,
   serialsFor,
   sig,
   worldFixture,
@@ -193,7 +194,9 @@ describe("PackCustody", function () {
   describe("deployment", function () {
     it("refuses a zero registry or lots address", async function () {
       const w = await loadFixture(custodyFixture);
-      const factory = await ethers.getContractFactory("PackCustody");
+      const factory = await ethers.getContractFactory("PackCustody", {
+        libraries: { PackRunsStore: await runStoreAddress() },
+      });
       await expect(factory.deploy(ZERO, await w.lots.getAddress())).to.be.revertedWithCustomError(
         w.custody,
         "CustodyZeroAddress",
@@ -366,61 +369,36 @@ describe("PackCustody", function () {
         .withArgs(w.lotId, 5, 11);
     });
 
-    it("refuses a hint at or after the range's first pack, naming the range", async function () {
+    it("ignores hints: a range or a pack with any hint, stale, wrong or past it, is written as with none", async function () {
       const w = await loadFixture(custodyFixture);
       const ship = (r: ReturnType<typeof range>) =>
         w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
-      const refused = (r: ReturnType<typeof range>) =>
-        expect(ship(r))
-          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-          .withArgs(r.hint, r.start, r.end);
-      // a range that does not start at 0 needs a run start before its first pack: the start itself is too late
-      await refused(range(w.lotId, 2, 4, 2));
-      await refused(range(w.lotId, 2, 4, 7));
-      // a range from pack 0 takes 0
-      await refused(range(w.lotId, 0, 3, 1));
-      await ship(range(w.lotId, 2, 4, 0)); // runs: [0,2) [2,4) [4,10)
-      await refused(range(w.lotId, 5, 6, 5));
-      await refused(range(w.lotId, 4, 6, 4));
-      await refused(range(w.lotId, 2, 3, 2));
-      // the same for other range writes
-      await expect(w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 4, 6, 4), PackState.Destroyed))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(4, 4, 6);
-      await expect(w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 6, 8, 6)], bytes32("e")))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(6, 6, 8);
-      // one pack proven by its serial: a run start at or before the pack before it (0 for pack 0)
-      const destroy = (index: number, hint: number) =>
-        w.custody
-          .connect(w.manufacturer)
-          .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[index], hint), PackState.Destroyed);
-      const refusedPack = (index: number, hint: number) =>
-        expect(destroy(index, hint))
-          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-          .withArgs(hint, index, index + 1);
-      await refusedPack(6, 6);
-      await refusedPack(6, 8);
-      await refusedPack(4, 4);
-      await refusedPack(0, 2);
-      await expectPack(w, 6, PackState.Active, w.manufacturer.address);
-      await expectPack(w, 4, PackState.Active, w.manufacturer.address);
-    });
-
-    it("refuses a hint before the range that is not a run start, naming the range", async function () {
-      const w = await loadFixture(custodyFixture);
-      const ship = (r: ReturnType<typeof range>) =>
-        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [r]);
-      await ship(range(w.lotId, 2, 4, 0)); // runs: [0,2) [2,4) [4,10)
-      for (const r of [range(w.lotId, 5, 6, 3), range(w.lotId, 6, 8, 1)]) {
-        await expect(ship(r))
-          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-          .withArgs(r.hint, r.start, r.end);
-      }
-      const pack = packProof(w.manifest, w.lotId, w.manifest.serials[6], 3);
-      await expect(w.custody.connect(w.manufacturer).decommission(pack, PackState.Destroyed))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(3, 6, 7);
+      // hints that PackRuns refused (the range's own start, a pack after it, a pack that starts no run)
+      await ship(range(w.lotId, 2, 4, 2)); // runs: [0,2) [2,4) [4,10)
+      await ship(range(w.lotId, 5, 6, 7));
+      await ship(range(w.lotId, 7, 8, 3));
+      await w.custody.connect(w.manufacturer).decommissionRange(range(w.lotId, 0, 1, 9), PackState.Destroyed);
+      await w.custody
+        .connect(w.manufacturer)
+        .decommission(packProof(w.manifest, w.lotId, w.manifest.serials[9], 2), PackState.Destroyed);
+      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 4, 5, 4)], bytes32("e"));
+      const M = w.manufacturer.address;
+      const [A, T] = [PackState.Active, PackState.InTransit];
+      expect(await layout(w, w.lotId)).to.deep.equal([
+        [0, 1, M, PackState.Destroyed, A, Number(await time.latest()) - 2],
+        [1, 2, M, A, A, 0],
+        [2, 4, M, T, A, 1],
+        [4, 5, M, PackState.Suspect, A, 0],
+        [5, 6, M, T, A, 2],
+        [6, 7, M, A, A, 0],
+        [7, 8, M, T, A, 3],
+        [8, 9, M, A, A, 0],
+        [9, 10, M, PackState.Destroyed, A, Number(await time.latest()) - 1],
+      ]);
+      // refusals name the custody rule, whatever the hint
+      await expect(ship(range(w.lotId, 1, 3, 9)))
+        .to.be.revertedWithCustomError(w.custody, "CustodyPackNotActive")
+        .withArgs(w.lotId, 2, T);
     });
 
     it("walks forward from any run start before the range, or from the nearest one findRun gives", async function () {
@@ -823,7 +801,7 @@ describe("PackCustody", function () {
   });
 
   describe("merging runs", function () {
-    it("walks on from the previous range when an earlier range's merge deleted the run start a hint names", async function () {
+    it("writes a later range of the same call after an earlier range's merge deleted a run start", async function () {
       const w = await loadFixture(custodyFixture);
       const M = w.manufacturer.address;
       await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 2, 4), range(w.lotId, 6, 8)], bytes32("seal"));
@@ -834,11 +812,6 @@ describe("PackCustody", function () {
         .connect(w.regulator)
         .clearSuspect([range(w.lotId, 2, 4, 0), range(w.lotId, 6, 8, hint)], bytes32("cleared"));
       expect(await layout(w, w.lotId)).to.deep.equal([[0, UNITS, M, PackState.Active, PackState.Active, 0]]);
-      // alone, such a hint is refused, naming the range
-      await w.custody.connect(w.manufacturer).quarantine([range(w.lotId, 2, 4)], bytes32("seal"));
-      await expect(w.custody.connect(w.regulator).clearSuspect([range(w.lotId, 6, 8, 1)], bytes32("x")))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(1, 6, 8);
     });
 
     it("merges a shipment's ranges that touch into one run, in either order", async function () {
@@ -855,10 +828,14 @@ describe("PackCustody", function () {
         [6, 10, M, PackState.InTransit, PackState.Active, 2],
       ]);
       // the records absorbed are gone: they are no run start
-      for (const gone of [3, 8]) {
+      for (const [gone, start] of [
+        [3, 0],
+        [8, 6],
+      ]) {
+        expect(await w.custody.findRun(w.lotId, gone)).to.equal(start);
         await expect(w.custody.runs(w.lotId, gone, 1))
-          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-          .withArgs(gone, gone, gone + 1);
+          .to.be.revertedWithCustomError(w.custody, "CustodyNotRunStart")
+          .withArgs(w.lotId, gone);
       }
     });
 
@@ -878,11 +855,7 @@ describe("PackCustody", function () {
         .to.emit(w.custody, "PacksCleared")
         .withArgs(w.lotId, w.regulator.address, 6, 8, bytes32("cleared"));
       expect(await layout(w, w.lotId)).to.deep.equal(before);
-      for (const gone of [6, 8]) {
-        await expect(w.custody.runs(w.lotId, gone, 1))
-          .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-          .withArgs(gone, gone, gone + 1);
-      }
+      for (const gone of [6, 8]) expect(await w.custody.findRun(w.lotId, gone)).to.equal(5);
     });
 
     it("merges packs returned to the manufacturer with its other packs once they are written", async function () {
@@ -2116,8 +2089,8 @@ describe("PackCustody", function () {
       expect(page.map((r) => [Number(r.start), Number(r.end)])).to.deep.equal([[4, 10]]);
       expect(next).to.equal(0);
       await expect(w.custody.runs(w.lotId, 3, 2))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(3, 3, 4);
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotRunStart")
+        .withArgs(w.lotId, 3);
       await expect(w.custody.runs(w.lotId, UNITS, 2))
         .to.be.revertedWithCustomError(w.custody, "CustodyUnknownPack")
         .withArgs(w.lotId, UNITS);

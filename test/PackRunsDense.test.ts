@@ -55,6 +55,13 @@ function expectNoEqualNeighbours(l: Run[]): void {
 
 const range = (start: number, end: number) => ({ start, end, hint: 0 });
 
+/** Leaf 0's high flag (its stored bit 0) is set exactly when a run starts at a pack from 8,192 on (leaf 128 on). */
+async function expectHighFlag(dense: PackRunsDenseBench, l: Run[], after: string): Promise<boolean> {
+  const high = l.some(([start]) => start >= 128 * 64);
+  expect(await dense.highFlag(), `the high flag after ${after}: ${JSON.stringify(l.map((r) => r[0]))}`).to.equal(high);
+  return high;
+}
+
 describe("PackRunsDense", function () {
   async function smallFixture() {
     const [manufacturer, alice, bob] = await ethers.getSigners();
@@ -208,6 +215,40 @@ describe("PackRunsDense", function () {
     expect((await dense.words(7, 0))[0]).to.equal(0n);
   });
 
+  it("keeps the high flag through small mode: starts from pack 8,192 written in it, and a write over them", async function () {
+    const [manufacturer, alice, bob] = await ethers.getSigners();
+    const units = 100_000;
+    const { dense, runs } = await deploy(units, manufacturer.address, [alice.address, bob.address]);
+    const SMALL = 1n << 128n;
+    const both = async (ranges: { start: number; end: number; hint: number }[], who: string, st: number) => {
+      for (const h of [dense, runs] as Harness[]) await h.write(ranges, who, st, 0);
+      const l = await layout(dense, units);
+      expect(l).to.deep.equal(await layout(runs, units));
+      return expectHighFlag(dense, l, JSON.stringify(ranges));
+    };
+    // the first split: small mode, no start from leaf 128 on
+    expect(await both([range(0, 500)], alice.address, PackState.Active)).to.equal(false);
+    expect((await dense.words(0, 0))[0] & SMALL).to.equal(SMALL);
+    // a range far away: its starts are in leaves 781 (and l1, l2), leaf 0 stays in small mode with the flag set
+    expect(await both([range(50_000, 50_010)], bob.address, PackState.Suspect)).to.equal(true);
+    expect((await dense.words(0, 0))[0] & (SMALL | 1n)).to.equal(SMALL | 1n);
+    // a head on the second run's first pack, and undone: the flag kept
+    for (const h of [dense, runs] as Harness[]) await h.setHead(0, 500, PackState.Dispensed, 9);
+    expect(await layout(dense, units)).to.deep.equal(await layout(runs, units));
+    expect(await dense.highFlag()).to.equal(true);
+    expect(await both([range(500, 501)], manufacturer.address, PackState.Active)).to.equal(true);
+    // (two runs below pack 8,192 again, but not small mode: the lot has starts from 8,192 on)
+    expect((await dense.words(0, 0))[0] & (SMALL | 1n)).to.equal(1n);
+    // a write from the second run's start over the far range, as the second run: two runs again, the flag cleared
+    expect(await both([range(500, 60_000)], manufacturer.address, PackState.Active)).to.equal(false);
+    expect(await dense.words(781, 3)).to.deep.equal([0n, 0n, 0n, 0n]);
+    // starts from 8,192 on again, then the whole lot written: one run, nothing stored but run 0's record
+    expect(await both([range(8191, 8193), range(16_384, 16_385)], alice.address, PackState.Suspect)).to.equal(true);
+    expect(await both([range(0, units)], bob.address, PackState.Active)).to.equal(false);
+    expect((await dense.words(0, 0))[0] & ((1n << 64n) - 1n)).to.equal(0n);
+    expect(await dense.words(128, 0)).to.deep.equal([0n, 0n, 0n, 0n]);
+  });
+
   it("refuses an empty or out-of-lot range, and an aux past 32 bits, by name", async function () {
     const { dense, alice } = await loadFixture(smallFixture);
     await expect(dense.write([range(10, 10)], alice.address, 0, 0))
@@ -281,13 +322,13 @@ describe("PackRunsDense", function () {
     const SMALL = 200;
     const state = fc.constantFrom(PackState.Active, PackState.InTransit, PackState.Suspect, PackState.Dispensed);
 
-    const ops = (positions: fc.Arbitrary<number>, maxLen: number) =>
+    const ops = (positions: fc.Arbitrary<number>, maxLen: number | fc.Arbitrary<number>) =>
       fc.array(
         fc.oneof(
           fc.record({
             kind: fc.constant("write" as const),
             start: positions,
-            len: fc.integer({ min: 1, max: maxLen }),
+            len: typeof maxLen === "number" ? fc.integer({ min: 1, max: maxLen }) : maxLen,
             holder: fc.nat({ max: 2 }),
             state,
             aux: fc.constantFrom(0, 1, 7),
@@ -330,6 +371,7 @@ describe("PackRunsDense", function () {
             }
             const l = await layout(dense, SMALL);
             expectNoEqualNeighbours(l);
+            await expectHighFlag(dense, l, JSON.stringify(o));
             if ((await dense.words(0, 0))[0] & (1n << 128n)) seen.small++;
             else if (l.length > 2) seen.leaves++;
             for (const [start, end, holder, runState, head, aux] of l) {
@@ -353,11 +395,15 @@ describe("PackRunsDense", function () {
     });
 
     // A deep lot (2^32 - 1 packs: l1, l2 and l3) and a shallow one (2^22 packs: l1 only, scanned), with positions
-    // near the boundaries of leaves, of leaf 0's summary bits and of every level's words.
-    for (const [units, bases] of [
-      [2 ** 32 - 1, [0, 64, 2 ** 14, 2 ** 22, 2 ** 30, 3 * 2 ** 30, 2 ** 32 - 130]],
-      [2 ** 22, [0, 64, 8192, 2 ** 14, 2 ** 20, 2 ** 22 - 130]],
-    ] as [number, number[]][]) {
+    // near the boundaries of leaves, of leaf 0's summary bits and of every level's words; and a lot of 100,000 packs
+    // (l1 and l2) whose writes are short or long (up to 60,000 packs, across every start from 8,192 on), so that
+    // starts from pack 8,192 on come and go, in small mode and out of it (the high flag set and cleared).
+    const shortOrLong = fc.oneof(fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 60_000 }));
+    for (const [units, bases, lens] of [
+      [2 ** 32 - 1, [0, 64, 2 ** 14, 2 ** 22, 2 ** 30, 3 * 2 ** 30, 2 ** 32 - 130], 90],
+      [2 ** 22, [0, 64, 8192, 2 ** 14, 2 ** 20, 2 ** 22 - 130], 90],
+      [100_000, [0, 64, 500, 8100, 8192, 2 ** 14, 50_000, 99_930], shortOrLong],
+    ] as [number, number[], number | fc.Arbitrary<number>][]) {
       const lots = async () => {
         const signers = await ethers.getSigners();
         const holders = signers.slice(0, 3).map((s) => s.address);
@@ -368,10 +414,30 @@ describe("PackRunsDense", function () {
         .map(([base, d]) => Math.min(units - 1, Math.max(0, base + d)));
 
       it(`keeps the same runs as PackRuns in a lot of ${units} packs, found without hints`, async function () {
+        // steps that left the flag set, and steps that cleared it (both must occur)
+        const seen = { high: 0, cleared: 0 };
+        // the writes, then each written range back to the manufacturer, Active, in a random order: the runs merge
+        // back, the last ones into one run (every start from pack 8,192 on goes, through merges and removals)
+        const unwound = ops(near, lens).chain((list) =>
+          fc.tuple(
+            fc.constant(list),
+            fc.array(fc.nat(), { minLength: list.length, maxLength: list.length }).map((keys) =>
+              list
+                .map((o, i) => ({ o, key: keys[i] }))
+                .sort((a, b) => a.key - b.key)
+                .map(({ o }) =>
+                  o.kind === "write"
+                    ? { ...o, holder: 0, state: PackState.Active, aux: 0 }
+                    : { kind: "write" as const, start: o.index, len: 1, holder: 0, state: PackState.Active, aux: 0 },
+                ),
+            ),
+          ),
+        );
         await fc.assert(
-          fc.asyncProperty(ops(near, 90), async (list) => {
+          fc.asyncProperty(unwound, async ([list, back]) => {
             const { dense, runs, holders } = await loadFixture(lots);
-            for (const o of list) {
+            let wasHigh = false;
+            for (const o of [...list, ...back]) {
               if (o.kind === "write") {
                 const end = Math.min(units, o.start + o.len);
                 const aux = o.state === PackState.Active ? 0 : o.aux;
@@ -389,10 +455,17 @@ describe("PackRunsDense", function () {
               expect(l, `the same runs as PackRuns after ${JSON.stringify(o)}`).to.deep.equal(
                 await layout(runs, units),
               );
+              const high = await expectHighFlag(dense, l, JSON.stringify(o));
+              if (high) seen.high++;
+              else if (wasHigh) seen.cleared++;
+              wasHigh = high;
             }
+            expect((await layout(dense, units)).length, "one run once every write is undone").to.equal(1);
           }),
           { numRuns: Number(process.env.FC_RUNS ?? 10) },
         );
+        expect(seen.high, "steps that left a start from pack 8,192 on").to.be.greaterThan(0);
+        expect(seen.cleared, "steps that removed the last start from pack 8,192 on").to.be.greaterThan(0);
       });
     }
   });

@@ -1139,8 +1139,8 @@ describe("TradeOrders", function () {
         "TradeZeroPageSize",
       );
       await expect(w.orders.inventory(w.manufacturer.address, [w.lotA.lotId], 0, 5, 10))
-        .to.be.revertedWithCustomError(w.custody, "PackRunsInvalidHint")
-        .withArgs(5, 5, 6);
+        .to.be.revertedWithCustomError(w.custody, "CustodyNotRunStart")
+        .withArgs(w.lotA.lotId, 5);
     });
 
     it("answers for a holder of hundreds of lots, a page at a time", async function () {

@@ -132,4 +132,13 @@ contract PackRunsDenseBench {
     function words(uint256 b, uint256 i) external view returns (uint256 leaf, uint256 l1, uint256 l2, uint256 l3) {
         return (_lot.leaf[b], _lot.l1[i], _lot.l2[i >> 8], _lot.l3[i >> 16]);
     }
+
+    /**
+     * @notice Leaf 0's stored bit 0, for tests: the library keeps it set exactly when some leaf from 128 on (a pack
+     * from 8,192 on) starts a run, so that searches in a lot without such a start read no summary word.
+     * @return whether the flag is set.
+     */
+    function highFlag() external view returns (bool) {
+        return _lot.leaf[0] & 1 == 1;
+    }
 }

@@ -9,8 +9,9 @@ import {PackState} from "../Common.sol";
  * @notice Packs are addressed as `(lotId, index)`, the index being the pack's place in the lot's manifest. Every pack
  * has one holder (its owning party) and one state. Operations take index ranges `[start, end)` of any length: the
  * caller's range may span any number of the runs of consecutive packs the contract stores, and costs O(runs touched),
- * never O(packs). Each range carries a `hint`, a run start from which the contract walks forward to the range (see
- * {PackRange}, {findRun} and {runs}); the contract checks it. A refusal names the custody rule broken and the first
+ * never O(packs). The contract finds the run holding any pack by reading a few words of an index over run starts
+ * (a bitmap with summary levels), never by walking runs, so no hint is needed: the `hint` fields of {PackRange},
+ * {PackProof} and {PackQuery} are kept in the ABI for compatibility and ignored. A refusal names the custody rule broken and the first
  * pack that breaks it. Neighbouring runs left with the same holder and state merge, so a lot's run count reflects
  * real differences in custody, not its history.
  *
@@ -49,10 +50,7 @@ interface IPackCustody {
         bytes32 lotId;
         uint32 start;
         uint32 end;
-        /// @dev a run start at or before pack `start - 1` (0 when `start` is 0): `findRun(lotId, start - 1)` is the
-        /// nearest; any earlier run start works, at the cost of walking the runs in between; 0 always works. The run
-        /// before the range must be known, so that the range merges with it when equal. Within one call, ranges of
-        /// the same lot also start from where the previous one ended, when that is nearer.
+        /// @dev ignored (kept for compatibility: the contract finds runs without hints).
         uint32 hint;
     }
 
@@ -60,7 +58,7 @@ interface IPackCustody {
     struct PackProof {
         bytes32 lotId;
         uint32 index;
-        /// @dev a run start at or before `index` (`findRun(lotId, index)` is the nearest; 0 always works).
+        /// @dev ignored (kept for compatibility: the contract finds runs without hints).
         uint32 hint;
         string serial;
         bytes32[] proof;
@@ -80,13 +78,13 @@ interface IPackCustody {
         uint64 shipmentId;
         /// @dev when the pack was decommissioned, else 0.
         uint64 decommissionedAt;
-        /// @dev the start of the run holding the pack: a valid hint.
+        /// @dev the start of the run holding the pack.
         uint32 runStart;
     }
 
     /**
-     * @dev One pack to verify. `gtin` and `expiresAt` are what the scanner read (0: not checked). `hint` is the start
-     * of the pack's run if the caller knows it; a wrong hint costs only a walk over the lot's runs.
+     * @dev One pack to verify. `gtin` and `expiresAt` are what the scanner read (0: not checked). `hint` is ignored
+     * (kept for compatibility: the contract finds runs without hints).
      */
     struct PackQuery {
         bytes32 lotId;
@@ -366,6 +364,12 @@ interface IPackCustody {
     error CustodySameApprover(bytes32 proposalId, address account);
     error CustodyNotIllegitimate(bytes32 lotId, uint32 index, PackState state);
     error CustodyCloneAlreadyReported(bytes32 lotId, uint32 index, address reporter);
+    /// @notice `index` is not the first pack of a run (a page of runs starts at one).
+    error CustodyNotRunStart(bytes32 lotId, uint32 index);
+    /// @notice Every shipment id a run's record can hold (2^32 - 1) is taken.
+    error CustodyShipmentIdsExhausted();
+    /// @notice Every 24-bit holder id is taken (16,777,215 accounts have held packs).
+    error CustodyHoldersExhausted();
 
     /**
      * @notice Ships ranges of one or more lots to `buyer`, optionally through `transporter`; the packs are then in
@@ -520,7 +524,6 @@ interface IPackCustody {
      * @notice Reports a suspicion about packs the caller does not hold (a seal seen broken, a price too good), for
      * their holder and the regulators, who may quarantine them. Changes no state.
      * Requirements: the caller is any authorised stakeholder; the lot is released; each range lies in the lot.
-     * `hint` may also be a run start at or before `start` itself.
      * Emits a {SuspicionReported} event per holder of each range's packs.
      * @param ranges the ranges (see {PackRange}).
      * @param evidenceHash the hash of the evidence.
@@ -539,7 +542,7 @@ interface IPackCustody {
      * @notice Confirms suspect packs illegitimate, for good, with two keys: the first call (by an authorised
      * regulator or the council) proposes, the same call by a different one completes. The proposal is named by
      * `proposalId`: `decisionHash` folded with each range, `id = keccak256(abi.encode(id, lotId, start, end))` from
-     * `id = decisionHash` (hints aside). A proposal whose proposer is no longer authorised has lapsed: the call
+     * `id = decisionHash` (hints are not part of it). A proposal whose proposer is no longer authorised has lapsed: the call
      * proposes again, as its caller's.
      * Requirements: the caller is an authorised regulator or the council, not the proposer; every pack is `Suspect`
      * (checked when proposed and when completed); the protocol is not paused.
@@ -600,8 +603,7 @@ interface IPackCustody {
     function packStatus(bytes32 lotId, uint32 index) external view returns (PackStatus memory);
 
     /**
-     * @notice The start of the run holding `index`: the hint for a pack at `index`, or for a range starting at
-     * `index + 1`.
+     * @notice The start of the run holding `index`.
      * @param lotId the lot.
      * @param index the pack.
      * @return The start of its run.
@@ -609,8 +611,8 @@ interface IPackCustody {
     function findRun(bytes32 lotId, uint32 index) external view returns (uint32);
 
     /**
-     * @notice Up to `maxRuns` (at least 1) runs of a lot from the run starting at `fromStart` (0 for the first), and
-     * the start of the next run (0 when there is none).
+     * @notice Up to `maxRuns` (at least 1) runs of a lot from the run starting at `fromStart` (0 for the first; a pack
+     * inside a run is refused, {CustodyNotRunStart}), and the start of the next run (0 when there is none).
      * @param lotId the lot.
      * @param fromStart the start of the first run to read.
      * @param maxRuns the most runs to read.

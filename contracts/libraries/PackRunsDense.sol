@@ -25,6 +25,11 @@ import {PackState} from "../Common.sol";
  *   `l3`. The run holding a pack (the greatest start at or before it) is found by reading the pack's leaf, then up
  *   the levels to the nearest non-empty word and down again: a handful of words, 10 or so at worst in a lot of 2^32
  *   packs (`l3` has 4 words, scanned): bounded by words, not runs.
+ * - **High flag**: leaf 0's stored bit 0 (pack 0's start bit, implied, so free) is set exactly when some leaf from
+ *   128 on has a start, in small mode too. A search reads it (in leaf 0's word) before any summary word, so a lot
+ *   whose starts are all below pack 8,192 reads none, whatever its size (a write over a whole lot of 100,000 packs
+ *   reads neither `l1[0]` nor `l2[0]`). It costs a write of leaf 0 when the lot gets its first such start or loses
+ *   its last (a new word if leaf 0 was zero: an untouched lot's first cut from pack 8,192 on).
  * - A **record** (64 bits): `holderId | state << 24 | head << 28 | aux << 32`. Holders are interned to 24-bit ids
  *   ({Holders}; id 0 is the lot's manufacturer, so an untouched lot stores nothing: one run `[0, unitCount)` held by
  *   the manufacturer, `Active`), states and heads are 4 bits (PackState has 11 values), `aux` is 32 bits (a shipment
@@ -79,6 +84,12 @@ library PackRunsDense {
     uint256 private constant _L3_WORDS = 4;
     /// @dev Leaf 0's bit 128 (the summary bit of leaf 0, never used otherwise): the lot is in small mode.
     uint256 private constant _SMALL = 1 << 128;
+    /**
+     * @dev Leaf 0's stored bit 0 (pack 0's start bit, implied and so never used otherwise), in small mode too: set
+     * exactly when some leaf from 128 on has a start (the *high* flag). A search that would climb the summary words
+     * reads it first, so a lot whose starts are all below pack 8,192 reads no summary word, whatever its size.
+     */
+    uint256 private constant _HIGH = 1;
 
     /// @notice `[start, end)` is not a non-empty range of the lot's `unitCount` packs.
     error PackRunsDenseInvalidRange(uint32 start, uint32 end, uint32 unitCount);
@@ -152,17 +163,19 @@ library PackRunsDense {
         return (_bits(lot, p >> 6) >> (p & 63)) & 1 == 1;
     }
 
-    /// @dev The greatest run start at or before `p` (the start of the run holding `p`) in a lot of `units` packs.
-    function startOf(Lot storage lot, uint256 p, uint256 units) internal view returns (uint256) {
+    /// @dev The greatest run start at or before `p` (the start of the run holding `p`) in a lot of `units` packs
+    /// (not needed: the summary words the search reads are found from `p` and leaf 0's {_HIGH} bit).
+    function startOf(Lot storage lot, uint256 p, uint256 /* units */) internal view returns (uint256) {
         uint256 b = p >> 6;
         uint256 m = _bits(lot, b) & ((2 << (p & 63)) - 1);
         if (m != 0) return (b << 6) | Math.log2(m);
-        b = _prevLeaf(lot, b - 1, units);
+        b = _prevLeaf(lot, b - 1);
         return (b << 6) | Math.log2(_bits(lot, b));
     }
 
     /// @dev The least run start in `[p, limit)` (`limit <= units`), or `limit` when there is none. No word past it.
-    function nextStart(Lot storage lot, uint256 p, uint256 limit, uint256 units) internal view returns (uint256) {
+    /// (`units` is not needed, as in {startOf}.)
+    function nextStart(Lot storage lot, uint256 p, uint256 limit, uint256 /* units */) internal view returns (uint256) {
         if (p >= limit) return limit;
         uint256 b = p >> 6;
         uint256 m = (_bits(lot, b) >> (p & 63)) << (p & 63);
@@ -172,7 +185,7 @@ library PackRunsDense {
         } else {
             uint256 last = (limit - 1) >> 6;
             if (b >= last) return limit;
-            b = _nextLeaf(lot, b + 1, last, units);
+            b = _nextLeaf(lot, b + 1, last);
             if (b == _NONE) return limit;
             s = (b << 6) | _lsb(_bits(lot, b));
         }
@@ -225,6 +238,37 @@ library PackRunsDense {
         uint256 units = unitCount;
         if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
         if (end < units && _writeInside(lot, start, end, units, data)) return;
+        _writeGeneral(lot, start, end, units, data);
+    }
+
+    /**
+     * @dev {write} of a range that lies in one run, the caller having read it: `runStart` (at or before `start`) and
+     * its record `run`. Spares {write}'s own lookup of that run.
+     */
+    function writeInRun(
+        Lot storage lot,
+        uint32 start,
+        uint32 end,
+        uint32 unitCount,
+        uint256 data,
+        uint256 runStart,
+        uint256 run
+    ) internal {
+        if (start >= end || end > unitCount) revert PackRunsDenseInvalidRange(start, end, unitCount);
+        uint256 units = unitCount;
+        if (start < 128 * 64 && _writeSmall(lot, start, end, units, data)) return;
+        if (
+            end < units &&
+            (runStart < start || start == 0) &&
+            _writeInsideRun(lot, start, end, units, data, runStart, run)
+        ) {
+            return;
+        }
+        _writeGeneral(lot, start, end, units, data);
+    }
+
+    /// @dev {write}'s general case: any range, after the special cases declined it.
+    function _writeGeneral(Lot storage lot, uint256 start, uint256 end, uint256 units, uint256 data) private {
         // The rest of the run holding `end - 1`, from `end` on.
         if (end < units && !isStart(lot, end)) {
             uint256 r = recordAt(lot, startOf(lot, end, units));
@@ -237,10 +281,10 @@ library PackRunsDense {
             p = nextStart(lot, p + 1, end, units);
         }
         if (start == 0 || isStart(lot, start)) {
-            _set(lot, start, data, units);
+            _set(lot, start, data);
         } else {
             _insert(lot, start, data, units);
-            _normalize(lot, startOf(lot, start - 1, units), start, units);
+            _normalize(lot, startOf(lot, start - 1, units), start);
         }
         if (end < units) _mergeAt(lot, end, units);
         if (start != 0) _mergeAt(lot, start, units);
@@ -259,10 +303,40 @@ library PackRunsDense {
         PackState state,
         uint48 aux
     ) internal returns (uint256 holderId) {
+        (, uint256 run) = _setHead(lot, index, unitCount, _NONE, state, aux);
+        return holderIdOf(run);
+    }
+
+    /**
+     * @dev {setHead} with the holder given: the pack and the packs after it in its run are written with `holderId`
+     * (the run's holder as a reader settles it, when the stored record is that of a shipment since received). Returns
+     * the start and the record of the run that held the pack before the write, for the caller to check; a caller
+     * that finds the write not allowed reverts, and the write with it.
+     */
+    function setHeadAs(
+        Lot storage lot,
+        uint32 index,
+        uint32 unitCount,
+        uint256 holderId,
+        PackState state,
+        uint48 aux
+    ) internal returns (uint256 runStart, uint256 run) {
+        return _setHead(lot, index, unitCount, holderId, state, aux);
+    }
+
+    /// @dev {setHead} and {setHeadAs}: `holderId` {_NONE} is the run's own.
+    function _setHead(
+        Lot storage lot,
+        uint32 index,
+        uint32 unitCount,
+        uint256 holderId,
+        PackState state,
+        uint48 aux
+    ) private returns (uint256 runStart, uint256 run) {
         uint256 units = unitCount;
-        uint256 runStart = startOf(lot, index, units);
-        uint256 run = recordAt(lot, runStart);
-        holderId = holderIdOf(run);
+        runStart = startOf(lot, index, units);
+        run = recordAt(lot, runStart);
+        if (holderId == _NONE) holderId = holderIdOf(run);
         uint256 after_ = uint256(index) + 1;
         bool hasRest = after_ < units && !isStart(lot, after_);
         uint256 v =
@@ -270,10 +344,10 @@ library PackRunsDense {
                 ? record(holderId, PackState.Active, aux) | (uint256(uint8(state)) << 28)
                 : record(holderId, state, aux);
         if (index == runStart) {
-            _set(lot, index, v, units);
+            _set(lot, index, v);
         } else {
             _insert(lot, index, v, units);
-            _normalize(lot, runStart, index, units);
+            _normalize(lot, runStart, index);
         }
         if (index != 0) {
             // The run before the pack: the run's part before it (normalised as it was), or the run before that.
@@ -294,11 +368,12 @@ library PackRunsDense {
     // ------------------------------------------------------------------ internals: runs
 
     /**
-     * @dev {write} on a lot of at most two runs (small mode, or one run: leaf 0 has no start and no summary bit, and
-     * no leaf from 128 on has a start) that keeps at most two, the second starting in leaves 1 to 127: the runs are
-     * rewritten in memory, with the merges of {write}, and leaf 0 stored once. Returns false, having written
-     * nothing, when the lot or the result is not of that shape. The runs after the write (`st`, `rc`) are the parts
-     * before the range, the range, the parts after it: at most four, packs below 2^32 (hence unchecked).
+     * @dev {write} on a lot of at most two runs (small mode, or one run: leaf 0 has no start and no summary bit; in
+     * either case no leaf from 128 on has a start, leaf 0's {_HIGH} bit being clear: small mode may have such starts,
+     * written since) that keeps at most two, the second starting in leaves 1 to 127: the runs are rewritten in
+     * memory, with the merges of {write}, and leaf 0 stored once. Returns false, having written nothing, when the lot
+     * or the result is not of that shape. The runs after the write (`st`, `rc`) are the parts before the range, the
+     * range, the parts after it: at most four, packs below 2^32 (hence unchecked).
      */
     function _writeSmall(
         Lot storage lot,
@@ -311,11 +386,11 @@ library PackRunsDense {
         uint256[3] memory oldStart;
         uint256[2] memory oldRec;
         uint256 n;
-        if (l0 & _SMALL != 0) {
+        if (l0 & (_SMALL | _HIGH) == _SMALL) {
             n = 2;
             oldStart[1] = (l0 >> 129) & 0xffffffff;
             oldRec[1] = l0 >> 192;
-        } else if (l0 & (_MASK64 - 1) == 0 && l0 >> 128 == 0 && _highEmpty(lot, units)) {
+        } else if (l0 & _MASK64 == 0 && l0 >> 128 == 0) {
             n = 1;
         } else {
             return false;
@@ -390,19 +465,32 @@ library PackRunsDense {
     ) private returns (bool) {
         uint256 runStart = startOf(lot, end - 1, units);
         if (runStart > start || (runStart == start && start != 0)) return false;
-        uint256 run = recordAt(lot, runStart);
+        return _writeInsideRun(lot, start, end, units, data, runStart, recordAt(lot, runStart));
+    }
+
+    /// @dev {_writeInside} once the run holding `end - 1` is known to start at `runStart` (before `start`, or 0) with
+    /// record `run`.
+    function _writeInsideRun(
+        Lot storage lot,
+        uint256 start,
+        uint256 end,
+        uint256 units,
+        uint256 data,
+        uint256 runStart,
+        uint256 run
+    ) private returns (bool) {
         if (isStart(lot, end)) return false;
         uint256 rest = run & _BITMASK_HEAD != 0 ? run & ~(_BITMASK_HEAD | _BITMASK_AUX) : run;
         if (joins(data, rest)) return false;
         if (start == 0) {
             _insert(lot, end, rest, units);
-            _set(lot, 0, data, units);
+            _set(lot, 0, data);
             return true;
         }
         // The part before keeps the run's record, normalised when it is a head run of one pack.
         uint256 before = start == runStart + 1 && run & _BITMASK_HEAD != 0 ? _plainHead(run) : run;
         if (joins(before, data)) return false;
-        if (before != run) _set(lot, runStart, before, units);
+        if (before != run) _set(lot, runStart, before);
         uint256 b = start >> 6;
         if (end >> 6 != b) {
             _insert(lot, end, rest, units);
@@ -418,7 +506,7 @@ library PackRunsDense {
         }
         leaf = _setRec(lot, b, leaf, rank, data);
         leaf = _setRec(lot, b, leaf, rank + 1, rest) | (1 << (start & 63)) | (1 << (end & 63));
-        _store(lot, b, leaf, units);
+        _store(lot, b, leaf);
         if (bits == 0) _mark(lot, b, true, units);
         return true;
     }
@@ -448,19 +536,19 @@ library PackRunsDense {
     }
 
     /// @dev The run at `runStart` now ends at `end`: a one-pack head run becomes a plain run in the head's state.
-    function _normalize(Lot storage lot, uint256 runStart, uint256 end, uint256 units) private {
+    function _normalize(Lot storage lot, uint256 runStart, uint256 end) private {
         if (end != runStart + 1) return;
         uint256 r = recordAt(lot, runStart);
         if (r & _BITMASK_HEAD == 0) return;
-        _set(lot, runStart, _plainHead(r), units);
+        _set(lot, runStart, _plainHead(r));
     }
 
     /// @dev Sets the record of the run starting at `p`.
-    function _set(Lot storage lot, uint256 p, uint256 r, uint256 units) private {
+    function _set(Lot storage lot, uint256 p, uint256 r) private {
         uint256 b = p >> 6;
         uint256 leaf = _leaf(lot, b);
         leaf = _setRec(lot, b, leaf, _popcount(leaf & ((1 << (p & 63)) - 1)), r);
-        _store(lot, b, leaf, units);
+        _store(lot, b, leaf);
     }
 
     /// @dev Makes `p` (not a start) a run start with record `r`, shifting the leaf's later records up.
@@ -471,7 +559,7 @@ library PackRunsDense {
         uint256 rank = _popcount(bits & ((1 << (p & 63)) - 1));
         for (uint256 k = _popcount(bits); k > rank; --k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k - 1));
         leaf = _setRec(lot, b, leaf, rank, r) | (1 << (p & 63));
-        _store(lot, b, leaf, units);
+        _store(lot, b, leaf);
         if (bits == 0) _mark(lot, b, true, units);
     }
 
@@ -484,7 +572,7 @@ library PackRunsDense {
         uint256 n = _popcount(bits);
         for (uint256 k = rank; k + 1 < n; ++k) leaf = _setRec(lot, b, leaf, k, _getRec(lot, b, leaf, k + 1));
         leaf = _setRec(lot, b, leaf, n - 1, 0) & ~uint256(1 << (p & 63));
-        _store(lot, b, leaf, units);
+        _store(lot, b, leaf);
         if (leaf & _MASK64 == 0) _mark(lot, b, false, units);
     }
 
@@ -495,7 +583,7 @@ library PackRunsDense {
         return b == 0 ? 1 : 3;
     }
 
-    /// @dev Leaf `b`'s word, with pack 0's start bit when `b` is 0.
+    /// @dev Leaf `b`'s word, with pack 0's start bit when `b` is 0 (in place of {_HIGH}, which {_store} keeps).
     function _leaf(Lot storage lot, uint256 b) private view returns (uint256) {
         return b == 0 ? _word(lot, 0) | 1 : _word(lot, b);
     }
@@ -532,12 +620,13 @@ library PackRunsDense {
      * keeps both runs in leaf 0's word alone: run 0's record in bits 64-127 as usual, `s` in bits 129-160, the second
      * run's record in bits 192-255; leaf `s / 64`'s word and every summary word are zero. Leaf 0 then reads as having
      * no start but pack 0 and the summary bit of leaf `s / 64`, and leaf `s / 64` as having one start, `s`, of rank 0.
-     * An empty leaf of 1 to 127 costs a read of leaf 0 more, which every search from such a leaf reads anyway.
+     * An empty leaf of 1 to 127 costs a read of leaf 0 more, which every search from such a leaf reads anyway. Leaf
+     * 0's word has the {_HIGH} bit as stored, in either mode.
      */
     function _word(Lot storage lot, uint256 b) private view returns (uint256 w) {
         if (b == 0) {
             w = lot.leaf[0];
-            if (w & _SMALL != 0) w = (w & (_MASK64 << 64)) | (1 << (128 + ((w >> 135) & 0x3ffffff)));
+            if (w & _SMALL != 0) w = (w & ((_MASK64 << 64) | _HIGH)) | (1 << (128 + ((w >> 135) & 0x3ffffff)));
             return w;
         }
         w = lot.leaf[b];
@@ -551,14 +640,16 @@ library PackRunsDense {
      * start is in leaves 1 to 127: a lot enters small mode at its first split (one new word, leaf 0's, where the
      * leaves would write two), leaves it when a third run appears (leaf 0's word as in the layout, and the second
      * run's leaf written out) or when it is one run again, and enters it again when a write leaves it two runs of
-     * that shape (the second run's leaf cleared).
+     * that shape (the second run's leaf cleared). Bit 0 of leaf 0's `w` is ignored: leaf 0 keeps its {_HIGH} bit
+     * as stored ({_mark} alone changes it).
      */
-    function _store(Lot storage lot, uint256 b, uint256 w, uint256 units) private {
+    function _store(Lot storage lot, uint256 b, uint256 w) private {
         if (b >= 128) {
             lot.leaf[b] = w;
             return;
         }
         uint256 l0 = lot.leaf[0];
+        if (b == 0) w = (w & ~_HIGH) | (l0 & _HIGH);
         if (l0 & _SMALL != 0) {
             _storeSmall(lot, l0, b, w);
             return;
@@ -569,7 +660,7 @@ library PackRunsDense {
             if (w & (_MASK64 - 1) == 0 && top != 0 && top & (top - 1) == 0) {
                 uint256 sb = Math.log2(top) + 1;
                 uint256 ws = lot.leaf[sb];
-                if (_smallShape(w, sb, ws) && _highEmpty(lot, units)) {
+                if (_smallShape(w, sb, ws) && _highEmpty(l0)) {
                     lot.leaf[sb] = 0;
                     lot.leaf[0] = _packSmall(w, sb, ws);
                     return;
@@ -581,11 +672,7 @@ library PackRunsDense {
         // leaf `b` of 1 to 127 changes: into small mode when it has the lot's only start but pack 0
         if (w != 0 && _popcount(w & _MASK64) == 1) {
             uint256 w0 = l0 | 1;
-            if (
-                w0 & (_MASK64 - 1) == 0 &&
-                (w0 >> 129) == (lot.leaf[b] == 0 ? 0 : 1 << (b - 1)) &&
-                _highEmpty(lot, units)
-            ) {
+            if (w0 & (_MASK64 - 1) == 0 && (w0 >> 129) == (lot.leaf[b] == 0 ? 0 : 1 << (b - 1)) && _highEmpty(l0)) {
                 if (lot.leaf[b] != 0) lot.leaf[b] = 0;
                 lot.leaf[0] = _packSmall(l0 | (1 << (128 + b)), b, w);
                 return;
@@ -594,10 +681,14 @@ library PackRunsDense {
         lot.leaf[b] = w;
     }
 
-    /// @dev {_store} of leaf `b` (below 128) as `w` in a lot in small mode, whose leaf 0 is `l0`.
+    /**
+     * @dev {_store} of leaf `b` (below 128) as `w` in a lot in small mode, whose leaf 0 is `l0` (`w` has `l0`'s
+     * {_HIGH} bit when `b` is 0). The flag may be set: leaves from 128 on are written without leaving the mode, which
+     * describes leaves 0 to 127 only; it is kept in either word.
+     */
     function _storeSmall(Lot storage lot, uint256 l0, uint256 b, uint256 w) private {
         uint256 sb = (l0 >> 135) & 0x3ffffff;
-        uint256 w0 = (l0 & (_MASK64 << 64)) | (1 << (128 + sb));
+        uint256 w0 = (l0 & ((_MASK64 << 64) | _HIGH)) | (1 << (128 + sb));
         uint256 ws = (1 << ((l0 >> 129) & 63)) | ((l0 >> 192) << 64);
         if (b == 0) w0 = w;
         else if (b == sb) ws = w;
@@ -625,14 +716,19 @@ library PackRunsDense {
             _popcount(ws & _MASK64) == 1;
     }
 
-    /// @dev Leaf 0's word in small mode, from the words the layout would have.
+    /// @dev Leaf 0's word in small mode, from the words the layout would have (`w0`'s {_HIGH} bit kept).
     function _packSmall(uint256 w0, uint256 sb, uint256 ws) private pure returns (uint256) {
         uint256 s = (sb << 6) | Math.log2(ws & _MASK64);
-        return (w0 & (_MASK64 << 64)) | _SMALL | (s << 129) | (((ws >> 64) & _MASK64) << 192);
+        return (w0 & ((_MASK64 << 64) | _HIGH)) | _SMALL | (s << 129) | (((ws >> 64) & _MASK64) << 192);
     }
 
-    /// @dev Whether no leaf from 128 on has a start (none of the summary words is set).
-    function _highEmpty(Lot storage lot, uint256 units) private view returns (bool) {
+    /// @dev Whether no leaf from 128 on has a start, from leaf 0's stored word `l0` (its {_HIGH} bit).
+    function _highEmpty(uint256 l0) private pure returns (bool) {
+        return l0 & _HIGH == 0;
+    }
+
+    /// @dev Whether none of the summary words of leaves from 128 on is set (no such leaf has a start).
+    function _summariesEmpty(Lot storage lot, uint256 units) private view returns (bool) {
         if (units <= 128 * 64) return true;
         if (lot.l1[0] != 0) return false;
         if (units <= 256 * 64) return true;
@@ -642,17 +738,29 @@ library PackRunsDense {
         return true;
     }
 
-    /// @dev Leaf `b` (`b >= 1`) became non-empty (`on`) or empty: its summary bits.
+    /**
+     * @dev Leaf `b` (`b >= 1`) became non-empty (`on`) or empty: its summary bits, and leaf 0's {_HIGH} bit when the
+     * change reaches the top of `b`'s summary words (below it, another of their bits was set and stays so). Then the
+     * flag is set when clear, or cleared when every summary word is zero (read where the flips have not: rarely).
+     */
     function _mark(Lot storage lot, uint256 b, bool on, uint256 units) private {
         if (b < 128) {
             // In leaf 0's word: bit 128 + b.
             uint256 w = _word(lot, 0);
-            _store(lot, 0, on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b)), units);
+            _store(lot, 0, on ? w | (1 << (128 + b)) : w & ~(uint256(1) << (128 + b)));
             return;
         }
-        if (!_flip(lot.l1, b, on) || b >> 8 == 0) return;
-        if (!_flip(lot.l2, b >> 8, on) || b >> 16 == 0) return;
-        _flip(lot.l3, b >> 16, on);
+        if (!_flip(lot.l1, b, on)) return;
+        if (b >> 8 != 0) {
+            if (!_flip(lot.l2, b >> 8, on)) return;
+            if (b >> 16 != 0 && !_flip(lot.l3, b >> 16, on)) return;
+        }
+        uint256 l0 = lot.leaf[0];
+        if (on) {
+            if (l0 & _HIGH == 0) lot.leaf[0] = l0 | _HIGH;
+        } else if (_summariesEmpty(lot, units)) {
+            lot.leaf[0] = l0 & ~_HIGH;
+        }
     }
 
     /// @dev Sets or clears bit `i % 256` of `level[i / 256]`; whether that word became, or stopped being, zero.
@@ -668,23 +776,35 @@ library PackRunsDense {
         return (_word(lot, b) & _MASK64) | (b == 0 ? 1 : 0);
     }
 
-    /// @dev `l1[j]` as read: word 0's bits of leaves 1 to 127 are in leaf 0's word.
-    function _l1(Lot storage lot, uint256 j, uint256 units) private view returns (uint256) {
-        if (j != 0) return lot.l1[j];
-        uint256 low = _word(lot, 0) >> 128;
-        return units > 128 * 64 ? low | lot.l1[0] : low;
+    /**
+     * @dev `l1[0]` as read, leaf 0's word being `w0` ({_word}): the bits of leaves 1 to 127 are in `w0`, and
+     * `l1[0]` itself is read only when `w0`'s {_HIGH} bit is set.
+     */
+    function _l1Low(Lot storage lot, uint256 w0) private view returns (uint256) {
+        uint256 low = w0 >> 128;
+        return w0 & _HIGH != 0 ? low | lot.l1[0] : low;
     }
 
     // ------------------------------------------------------------------ internals: summary searches
 
-    /// @dev The greatest leaf in `[1, q]` with a start, or 0.
-    function _prevLeaf(Lot storage lot, uint256 q, uint256 units) private view returns (uint256) {
+    /**
+     * @dev The greatest leaf in `[1, q]` with a start, or 0. Leaf 0's word first: when no leaf from 128 on has a
+     * start, no summary word is read.
+     */
+    function _prevLeaf(Lot storage lot, uint256 q) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = _l1(lot, i1, units) & _upTo(q & 255);
-        if (w != 0) return (i1 << 8) | Math.log2(w);
-        if (i1 == 0) return 0;
+        uint256 w;
+        if (i1 != 0) {
+            w = lot.l1[i1] & _upTo(q & 255);
+            if (w != 0) return (i1 << 8) | Math.log2(w);
+        }
+        uint256 w0 = _word(lot, 0);
+        if (i1 == 0 || w0 & _HIGH == 0) {
+            w = _l1Low(lot, w0) & _upTo(i1 == 0 ? q : 255);
+            return w == 0 ? 0 : Math.log2(w);
+        }
         uint256 j = _prev(lot.l2, lot.l3, i1 - 1);
-        w = _l1(lot, j, units);
+        w = j == 0 ? _l1Low(lot, w0) : lot.l1[j];
         return w == 0 ? 0 : (j << 8) | Math.log2(w);
     }
 
@@ -712,13 +832,24 @@ library PackRunsDense {
         return w == 0 ? 0 : Math.log2(w);
     }
 
-    /// @dev The least leaf at or after `q` (`q >= 1`) with a start, or {_NONE}; none is looked for past leaf `last`.
-    function _nextLeaf(Lot storage lot, uint256 q, uint256 last, uint256 units) private view returns (uint256) {
+    /**
+     * @dev The least leaf at or after `q` (`q >= 1`) with a start, or {_NONE}; none is looked for past leaf `last`.
+     * Leaf 0's word first: when no leaf from 128 on has a start, no summary word is read.
+     */
+    function _nextLeaf(Lot storage lot, uint256 q, uint256 last) private view returns (uint256) {
         uint256 i1 = q >> 8;
-        uint256 w = _l1(lot, i1, units) & _from(q & 255);
-        if (w != 0) return (i1 << 8) | _lsb(w);
+        uint256 w;
+        uint256 w0;
+        if (i1 == 0) {
+            w0 = _word(lot, 0);
+            w = _l1Low(lot, w0) & _from(q);
+            if (w != 0) return _lsb(w);
+        } else {
+            w = lot.l1[i1] & _from(q & 255);
+            if (w != 0) return (i1 << 8) | _lsb(w);
+        }
         uint256 lastWord = last >> 8;
-        if (i1 >= lastWord) return _NONE;
+        if (i1 >= lastWord || (i1 == 0 ? w0 : lot.leaf[0]) & _HIGH == 0) return _NONE;
         uint256 j = _next(lot.l2, lot.l3, i1 + 1, lastWord);
         if (j == _NONE) return _NONE;
         return (j << 8) | _lsb(lot.l1[j]);

@@ -1,6 +1,7 @@
 /**
  * Deploys and wires the protocol: the stakeholder registry (its admin is the regulator council), products and lots,
- * and custody, which deploys its order book (TradeOrders) itself. Parameters (see ignition/parameters/*.json):
+ * custody's run store (the linked library PackRunsStore) and custody, which deploys its order book (TradeOrders)
+ * itself. Parameters (see ignition/parameters/*.json):
  *   council     the regulator council, admin of the registry (default: the deploying account); may be a Safe
  *   adminDelay  seconds a new admin must wait in the two-step admin transfer (default: 3 days)
  */
@@ -14,9 +15,11 @@ export default buildModule("PharmaChain", (m) => {
 
   const registry = m.contract("StakeholderRegistry", [adminDelay, council]);
   const lots = m.contract("ProductLots", [registry]);
-  const custody = m.contract("PackCustody", [registry, lots]);
+  // Custody's run store is a linked library (custody alone would pass the contract size limit).
+  const runStore = m.library("PackRunsStore");
+  const custody = m.contract("PackCustody", [registry, lots], { libraries: { PackRunsStore: runStore } });
   // Custody's constructor deploys the order book, the one contract it reports shipments made for orders to.
   const orders = m.contractAt("TradeOrders", m.staticCall(custody, "orderBook"));
 
-  return { registry, lots, custody, orders };
+  return { registry, lots, runStore, custody, orders };
 });

@@ -183,7 +183,7 @@ export class PharmaChainClient extends ContextBound {
 
   /**
    * Ships index ranges of one or more lots to `buyer`, optionally through a transporter, with the off-chain shipping
-   * notice's hash. Missing hints are looked up. Returns the shipment id.
+   * notice's hash. Returns the shipment id.
    */
   readonly ship = this.domains.custody.ship;
 
@@ -300,8 +300,7 @@ export class PharmaChainClient extends ContextBound {
 
   /**
    * The seller ships ranges to fill order `orderId` (custody's `shipForOrder`): as `ship`, and the order book checks
-   * the shipment against the order. `buyer` defaults to the order's buyer (read from the order); missing hints are
-   * looked up; a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
+   * the shipment against the order. `buyer` defaults to the order's buyer (read from the order); a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
    * `LotCommissioned` event when omitted, which scans the chain's logs: give it to spare that. Returns the shipment id.
    */
   readonly shipForOrder = this.domains.trade.shipForOrder;

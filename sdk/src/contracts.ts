@@ -10,6 +10,7 @@ import { ConfigurationError } from "./errors";
 export { StakeholderRegistry__factory } from "../../typechain-types/factories/contracts/StakeholderRegistry__factory";
 export { ProductLots__factory } from "../../typechain-types/factories/contracts/ProductLots__factory";
 export { PackCustody__factory } from "../../typechain-types/factories/contracts/PackCustody__factory";
+export { PackRunsStore__factory } from "../../typechain-types/factories/contracts/libraries/PackRunsStore__factory";
 export { TradeOrders__factory } from "../../typechain-types/factories/contracts/TradeOrders__factory";
 export type { StakeholderRegistry, IStakeholderRegistry } from "../../typechain-types/contracts/StakeholderRegistry";
 export type { ProductLots, IProductLots } from "../../typechain-types/contracts/ProductLots";

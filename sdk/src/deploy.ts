@@ -1,9 +1,16 @@
 /**
- * Deploys the protocol from the SDK's own bytecode, without Hardhat: the same three contracts, wired the same way, as
- * the Ignition module `ignition/modules/PharmaChain.ts` (use Ignition where its journal and resumption matter).
+ * Deploys the protocol from the SDK's own bytecode, without Hardhat: the same contracts, wired the same way, as the
+ * Ignition module `ignition/modules/PharmaChain.ts` (use Ignition where its journal and resumption matter): the
+ * registry, lots, custody's run store (a linked library) and custody, which deploys the order book.
  */
 import { Signer, TransactionRequest, getAddress } from "ethers";
-import { Deployment, PackCustody__factory, ProductLots__factory, StakeholderRegistry__factory } from "./contracts";
+import {
+  Deployment,
+  PackCustody__factory,
+  PackRunsStore__factory,
+  ProductLots__factory,
+  StakeholderRegistry__factory,
+} from "./contracts";
 import { NotFoundError } from "./errors";
 import { sendAndWait } from "./network";
 
@@ -18,7 +25,10 @@ export interface DeployOptions {
   confirmations?: number;
 }
 
-/** Deploys registry, lots and custody; returns their addresses and the chain id. */
+/** The fully qualified name custody's bytecode links its run store by. */
+export const RUN_STORE_LINK = "contracts/libraries/PackRunsStore.sol:PackRunsStore";
+
+/** Deploys registry, lots, custody's run store and custody; returns their addresses and the chain id. */
 export async function deployProtocol(deployer: Signer, options: DeployOptions = {}): Promise<Deployment> {
   const council = getAddress(options.council ?? (await deployer.getAddress()));
   const adminDelay = options.adminDelay ?? 3 * 24 * 60 * 60;
@@ -38,9 +48,13 @@ export async function deployProtocol(deployer: Signer, options: DeployOptions = 
     "ProductLots",
     await new ProductLots__factory(deployer).getDeployTransaction(registryAddress),
   );
+  const storeAddress = await deploy("PackRunsStore", await new PackRunsStore__factory(deployer).getDeployTransaction());
   const custodyAddress = await deploy(
     "PackCustody",
-    await new PackCustody__factory(deployer).getDeployTransaction(registryAddress, lotsAddress),
+    await new PackCustody__factory({ [RUN_STORE_LINK]: storeAddress }, deployer).getDeployTransaction(
+      registryAddress,
+      lotsAddress,
+    ),
   );
   const network = await deployer.provider!.getNetwork();
   return { registry: registryAddress, lots: lotsAddress, custody: custodyAddress, chainId: network.chainId };

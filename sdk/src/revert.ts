@@ -554,6 +554,13 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
   CustodyCloneAlreadyReported: (a) =>
     `Account ${account(a.reporter)} has already reported a clone of ${pack(a.index, a.lotId)}: one report per pack ` +
     "and reporter is kept.",
+  CustodyNotRunStart: (a) =>
+    `Pack ${num(a.index)} of lot ${lot(a.lotId)} does not start a run of packs: a page of runs starts at 0 or at the ` +
+    "next run a previous page named.",
+  CustodyShipmentIdsExhausted: () =>
+    "Custody has made every shipment id a run's record can hold (4,294,967,295): no further shipment is possible.",
+  CustodyHoldersExhausted: () =>
+    "Custody has given every holder id (16,777,215 accounts have held packs): no new account can take custody.",
 
   // ---------------------------------------------------------------- TradeOrders, custody's order book
   TradeZeroAddress: () =>
@@ -624,11 +631,10 @@ export const REVERT_MESSAGES: Readonly<Record<string, RevertMessage>> = {
     `${num(a.index)} (counting from 0) is not after the one before it.`,
   TradeZeroPageSize: () => "An inventory page must read at least one run of packs: give a page size above zero.",
 
-  // ---------------------------------------------------------------- PackRuns, the custody library
-  PackRunsInvalidHint: (a) =>
-    `The position given for packs from ${num(a.start)} up to, not including, ${num(a.end)} (hint ${num(a.hint)}) is not ` +
-    "the start of a run of packs before them (the lot's custody may have changed since it was read): read it again " +
-    "with findRun of the pack before the first, or give 0, and retry.",
+  // ---------------------------------------------------------------- PackRunsDense, custody's run store
+  PackRunsDenseAuxTooLarge: (a) =>
+    `The value ${num(a.aux)} does not fit a run's 32-bit field (a shipment id or a time in seconds before 2106): ` +
+    "the custody record cannot hold it.",
 
   // ---------------------------------------------------------------- Solidity built-ins
   Error: (a) => {

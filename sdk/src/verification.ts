@@ -264,7 +264,10 @@ export interface VerifyOptions {
   batchSize?: number;
   /** Called after each batch. */
   onProgress?: (done: number, total: number) => void;
-  /** Run starts to pass as hints, by lot id (for example from `client.runs`); otherwise the contract looks them up. */
+  /**
+   * Run starts to pass as hints, by lot id. The contract finds runs without them and ignores them (the field is kept
+   * in its ABI for compatibility); kept here so that existing callers still compile.
+   */
   hints?: (lotId: string, index: number) => number | undefined;
 }
 

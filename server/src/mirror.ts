@@ -46,7 +46,7 @@ interface ProductEntry {
   exists: boolean;
 }
 
-/** One pack's state, holder and its run's start (a valid hint), as `packStatus` answers. */
+/** One pack's state, holder and its run's start, as `packStatus` answers. */
 export interface MirrorPackStatus {
   state: PackState;
   holder: string;

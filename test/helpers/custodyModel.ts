@@ -6,9 +6,10 @@
  *
  * The model is exact per pack. A range operation applies its ranges one after the other (a later range sees the earlier
  * ones' effects), and refuses at the first pack, in range order then index order, that breaks the operation's rule,
- * naming the rule that pack breaks first (see each operation). It knows nothing of runs, but for two facts the caller
- * passes in: whether the range's `hint` is valid (the caller knows the runs), and, for a single-pack decommission, the
- * end of the run holding the pack (the contract rewrites the rest of that run, settled: see {@link ModelPack}).
+ * naming the rule that pack breaks first (see each operation). It knows nothing of runs, but for one fact the caller
+ * passes in: for a single-pack decommission, the end of the run holding the pack (the contract rewrites the rest of
+ * that run, settled: see {@link ModelPack}). Hints are sent, valid or not, and must change nothing: the contract
+ * ignores them.
  */
 import { DAY, PackState, Role, ShipmentStatus } from "./fixture";
 
@@ -275,7 +276,7 @@ export class CustodyModel {
   /**
    * The seller withdraws shipment `id` while it is `Created`, showing `witness`, a range whose first pack's run must
    * still be stored under shipment `id` (so a witness of another shipment, or of packs rewritten since, is refused):
-   * its hint is a run start at or before the pack.
+   * its hint is ignored.
    */
   cancel(id: number, caller: string, witness: RangeArg): Outcome {
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
@@ -283,9 +284,6 @@ export class CustodyModel {
     if (!s) return refused("CustodyUnknownShipment", [id]);
     const lotId = this.lots[witness.lot].lotId;
     if (witness.start >= witness.end) return refused("CustodyInvalidRange", [lotId, witness.start, witness.end]);
-    if (!witness.hintValid) {
-      return refused("PackRunsInvalidHint", [witness.hint, witness.start, witness.start + 1]);
-    }
     if (this.pack(witness.lot, witness.start).storedShipment !== id) {
       return refused("CustodyNotInShipment", [id, lotId, witness.start]);
     }
@@ -312,7 +310,6 @@ export class CustodyModel {
   decommission(caller: string, pack: PackArg, state: PackState, serialMatches: boolean, now: bigint): Outcome {
     const early = this.checkDecommission(caller, pack.lot, state, now, serialMatches);
     if (early) return early;
-    if (!pack.hintValid) return refused("PackRunsInvalidHint", [pack.hint, pack.index, pack.index + 1]);
     const lot = this.lots[pack.lot];
     const p = lot.packs[pack.index];
     const refusal =
@@ -393,7 +390,7 @@ export class CustodyModel {
 
   /**
    * Anyone authorised reports a suspicion about any packs: no state changes; one `SuspicionReported` per part of one
-   * holder of each range. The hint is a run start at or before `start` itself.
+   * holder of each range.
    */
   reportSuspicion(caller: string, ranges: readonly RangeArg[], evidenceHash: string): Outcome {
     if (this.roleOf(caller) === Role.None) return refused("UnauthorisedAccount");
@@ -402,7 +399,6 @@ export class CustodyModel {
       const lot = this.lots[r.lot];
       if (r.start >= r.end || r.end > lot.packs.length)
         return refused("CustodyInvalidRange", [lot.lotId, r.start, r.end]);
-      if (!r.hintValid) return refused("PackRunsInvalidHint", [r.hint, r.start, r.start + 1]);
       for (const s of segments(lot.packs, r.start, r.end, (p) => p.holder)) {
         events.push({
           name: "SuspicionReported",
@@ -515,8 +511,8 @@ export class CustodyModel {
 
   /**
    * A range write: each range in turn, on the packs as the ranges before it left them. For each range: the lot's
-   * checks (`lotCheck`, when the range's lot differs from the previous range's), the range lies in the lot, the hint
-   * is valid, then every pack in index order passes `rule`; then its packs become `write(pack)`. All or nothing.
+   * checks (`lotCheck`, when the range's lot differs from the previous range's), the range lies in the lot, then
+   * every pack in index order passes `rule`; then its packs become `write(pack)`. All or nothing.
    */
   private applyRanges(
     ranges: readonly RangeArg[],
@@ -534,7 +530,6 @@ export class CustodyModel {
       const lotId = this.lots[r.lot].lotId;
       const packs = next[r.lot];
       if (r.start >= r.end || r.end > packs.length) return refused("CustodyInvalidRange", [lotId, r.start, r.end]);
-      if (!r.hintValid) return refused("PackRunsInvalidHint", [r.hint, r.start, r.end]);
       for (let k = r.start; k < r.end; k++) {
         const refusal = rule(packs[k], lotId, k);
         if (refusal) return refusal;

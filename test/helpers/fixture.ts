@@ -55,6 +55,12 @@ export interface World {
 
 export const ADMIN_DELAY = 3n * DAY;
 
+/** Custody's run store (a linked library), deployed once per chain state that needs one. */
+export async function runStoreAddress(): Promise<string> {
+  const store = await ethers.deployContract("PackRunsStore");
+  return store.getAddress();
+}
+
 export async function deployProtocol(council: HardhatEthersSigner): Promise<{
   registry: StakeholderRegistry;
   lots: ProductLots;
@@ -62,7 +68,9 @@ export async function deployProtocol(council: HardhatEthersSigner): Promise<{
 }> {
   const registry = await ethers.deployContract("StakeholderRegistry", [ADMIN_DELAY, council.address]);
   const lots = await ethers.deployContract("ProductLots", [await registry.getAddress()]);
-  const custody = await ethers.deployContract("PackCustody", [await registry.getAddress(), await lots.getAddress()]);
+  const custody = await ethers.deployContract("PackCustody", [await registry.getAddress(), await lots.getAddress()], {
+    libraries: { PackRunsStore: await runStoreAddress() },
+  });
   return { registry, lots, custody };
 }
 

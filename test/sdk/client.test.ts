@@ -241,15 +241,25 @@ describe("SDK client", function () {
   });
 
   describe("deployProtocol", function () {
-    it("deploys the three contracts wired together, with the council as admin", async function () {
+    it("deploys the three contracts and custody's run store wired together, with the council as admin", async function () {
       const w = await loadFixture(clientWorld);
       const d = w.deployment;
       expect(d.chainId).to.equal((await ethers.provider.getNetwork()).chainId);
-      expect(w.steps).to.deep.equal([
+      expect(w.steps.map(([step]) => step)).to.deep.equal([
+        "StakeholderRegistry",
+        "ProductLots",
+        "PackRunsStore",
+        "PackCustody",
+      ]);
+      expect(w.steps.filter(([step]) => step !== "PackRunsStore")).to.deep.equal([
         ["StakeholderRegistry", d.registry],
         ["ProductLots", d.lots],
         ["PackCustody", d.custody],
       ]);
+      // Custody's code calls the deployed store: its address is linked into the bytecode.
+      const store = w.steps.find(([step]) => step === "PackRunsStore")![1];
+      const code = await ethers.provider.getCode(d.custody);
+      expect(code.toLowerCase()).to.contain(store.slice(2).toLowerCase());
       const custody = PackCustody__factory.connect(d.custody, ethers.provider);
       const [registry, lots] = await custody.dependencies();
       expect([registry, lots]).to.deep.equal([d.registry, d.lots]);

@@ -8,6 +8,8 @@ import { ErrorFragment, JsonRpcProvider, Wallet, ZeroAddress, ZeroHash, id } fro
 import type { JsonFragment, JsonFragmentType } from "ethers";
 import { ethers } from "hardhat";
 import { PackCustody__factory } from "../../typechain-types/factories/contracts/PackCustody__factory";
+import { PackRunsStore__factory } from "../../typechain-types/factories/contracts/libraries/PackRunsStore__factory";
+import { RUN_STORE_LINK } from "../../sdk/src/deploy";
 import { ProductLots__factory } from "../../typechain-types/factories/contracts/ProductLots__factory";
 import { StakeholderRegistry__factory } from "../../typechain-types/factories/contracts/StakeholderRegistry__factory";
 import { TradeOrders__factory } from "../../typechain-types/factories/contracts/TradeOrders__factory";
@@ -562,7 +564,9 @@ describe("SDK: contract errors explained", function () {
       await registry.waitForDeployment();
       const lots = await new ProductLots__factory(wallet).deploy(await registry.getAddress());
       await lots.waitForDeployment();
-      const custody = await new PackCustody__factory(wallet).deploy(
+      const store = await new PackRunsStore__factory(wallet).deploy();
+      await store.waitForDeployment();
+      const custody = await new PackCustody__factory({ [RUN_STORE_LINK]: await store.getAddress() }, wallet).deploy(
         await registry.getAddress(),
         await lots.getAddress(),
       );

@@ -246,37 +246,17 @@ export class ClientContext {
   }
 
   /**
-   * Fills in missing hints: the start of the run holding the pack before each range (0 for a range at 0), so that
-   * the contract knows the run the range may join. A later range of the same lot in one call takes the lowest hint
-   * of the earlier ones when that is lower: the contract's writes for a range never delete a run start at or before
-   * its own hint, so that one is still a run start when the later range comes (the contract also carries its walk
-   * over from the previous range of the same lot, when that is nearer).
+   * Checks the ranges of a write (at least one, each a non-empty index range) and fills in their `hint` field: the
+   * contract finds runs without hints and ignores the field, which its ABI keeps for compatibility (0 unless given).
    */
-  async hinted(ranges: readonly PackRangeInput[]): Promise<(PackRangeInput & { hint: number })[]> {
+  hinted(ranges: readonly PackRangeInput[]): (PackRangeInput & { hint: number })[] {
     if (ranges.length === 0) throw new InvalidInputError("give at least one pack range");
-    const found = await Promise.all(
-      ranges.map(async (r) => {
-        if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end <= r.start) {
-          throw new InvalidInputError(`range [${r.start}, ${r.end}) of lot ${r.lotId} is not a non-empty index range`);
-        }
-        const hint = r.hint ?? (await this.runBefore(r.lotId, r.start));
-        return { lotId: r.lotId, start: r.start, end: r.end, hint };
-      }),
-    );
-    const lowest = new Map<string, number>();
-    found.forEach((r, i) => {
-      const key = r.lotId.toLowerCase();
-      const low = lowest.get(key);
-      if (ranges[i].hint === undefined && low !== undefined) r.hint = Math.min(r.hint, low);
-      lowest.set(key, Math.min(low ?? r.hint, r.hint));
+    return ranges.map((r) => {
+      if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end <= r.start) {
+        throw new InvalidInputError(`range [${r.start}, ${r.end}) of lot ${r.lotId} is not a non-empty index range`);
+      }
+      return { lotId: r.lotId, start: r.start, end: r.end, hint: r.hint ?? 0 };
     });
-    return found;
-  }
-
-  /** The start of the run holding pack `index - 1` (0 for pack 0): the hint for a write starting at `index`. */
-  async runBefore(lotId: string, index: number): Promise<number> {
-    if (index === 0) return 0;
-    return Number(await this.read((at) => this.custody.findRun(lotId, index - 1, at)));
   }
 }
 

@@ -23,7 +23,7 @@ import {
 export class CustodyClient extends DomainClient {
   /**
    * Ships index ranges of one or more lots to `buyer`, optionally through a transporter, with the off-chain shipping
-   * notice's hash. Missing hints are looked up. Returns the shipment id.
+   * notice's hash. Returns the shipment id.
    */
   readonly ship = this.context.operation(
     (c) => c.custody,
@@ -33,7 +33,7 @@ export class CustodyClient extends DomainClient {
       p.buyer,
       p.transporter ?? ZeroAddress,
       toBytes32(p.notice),
-      await this.context.hinted(p.ranges),
+      this.context.hinted(p.ranges),
     ],
     (receipt) => {
       const event = this.context.event(receipt, this.context.custody.interface, "ShipmentCreated");
@@ -121,7 +121,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.custody,
     (c) => c.decommissionRange,
   )(
-    async (range: PackRangeInput, state: PackState) => [(await this.context.hinted([range]))[0], state],
+    async (range: PackRangeInput, state: PackState) => [this.context.hinted([range])[0], state],
     () => ({}),
   );
 
@@ -130,7 +130,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.custody,
     (c) => c.undoDecommission,
   )(
-    async (range: PackRangeInput) => [(await this.context.hinted([range]))[0]],
+    async (range: PackRangeInput) => [this.context.hinted([range])[0]],
     () => ({}),
   );
 
@@ -143,7 +143,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.quarantine,
   )(
     async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [
-      await this.context.hinted(ranges),
+      this.context.hinted(ranges),
       toBytes32(evidence),
     ],
     () => ({}),
@@ -158,7 +158,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.reportSuspicion,
   )(
     async (ranges: readonly PackRangeInput[], evidence?: HashInput) => [
-      await this.context.hinted(ranges),
+      this.context.hinted(ranges),
       toBytes32(evidence),
     ],
     () => ({}),
@@ -170,7 +170,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.clearSuspect,
   )(
     async (ranges: readonly PackRangeInput[], decision?: HashInput) => [
-      await this.context.hinted(ranges),
+      this.context.hinted(ranges),
       toBytes32(decision),
     ],
     () => ({}),
@@ -186,7 +186,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.confirmIllegitimate,
   )(
     async (ranges: readonly PackRangeInput[], decision?: HashInput) => [
-      await this.context.hinted(ranges),
+      this.context.hinted(ranges),
       toBytes32(decision),
     ],
     (receipt) => {
@@ -216,7 +216,7 @@ export class CustodyClient extends DomainClient {
     (c) => c.custody,
     (c) => c.destroyIllegitimate,
   )(
-    async (ranges: readonly PackRangeInput[]) => [await this.context.hinted(ranges)],
+    async (ranges: readonly PackRangeInput[]) => [this.context.hinted(ranges)],
     () => ({}),
   );
 
@@ -280,17 +280,17 @@ export class CustodyClient extends DomainClient {
   async #packProof(
     pack: PackRef,
   ): Promise<{ lotId: string; index: number; hint: number; serial: string; proof: string[] }> {
-    const hint = pack.hint ?? (await this.context.runBefore(pack.lotId, pack.index));
+    const hint = pack.hint ?? 0;
     return { lotId: pack.lotId, index: pack.index, hint, serial: pack.serial, proof: [...pack.proof] };
   }
 
-  /** One range of the shipment, with its current hint, read from the shipment's `PacksShipped` events. */
+  /** One range of the shipment, read from the shipment's `PacksShipped` events. */
   async #witnessOf(shipmentId: bigint): Promise<PackRangeInput & { hint: number }> {
     const events = await new HistoryReader(this.context.provider, this.context.addresses).shipment(shipmentId);
     const shipped = events.find((e) => e.name === "PacksShipped");
     if (!shipped)
       throw new NotFoundError(`shipment ${shipmentId} has no shipped packs on chain ${this.context.chainId}`);
     const { lotId, start, end } = shipped.args as { lotId: string; start: bigint; end: bigint };
-    return (await this.context.hinted([{ lotId, start: Number(start), end: Number(end) }]))[0];
+    return this.context.hinted([{ lotId, start: Number(start), end: Number(end) }])[0];
   }
 }

@@ -44,8 +44,8 @@ export interface Operation<A extends unknown[], R> {
 export type HashInput = string | undefined;
 
 /**
- * An index range `[start, end)` of one lot, across any number of runs; `hint` (a run start at or before pack
- * `start - 1`, 0 for a range at 0) is looked up when omitted.
+ * An index range `[start, end)` of one lot, across any number of runs. `hint` is ignored by the contract (which finds
+ * runs without one) and kept for compatibility: 0 when omitted.
  */
 export interface PackRangeInput {
   lotId: string;
@@ -60,7 +60,7 @@ export interface PackRef {
   index: number;
   serial: string;
   proof: readonly string[];
-  /** a run start at or before pack `index - 1` (0 for pack 0); looked up when omitted. */
+  /** ignored by the contract (kept for compatibility); 0 when omitted. */
   hint?: number;
 }
 
@@ -290,7 +290,7 @@ export interface SignerSignatureInput {
 
 /**
  * The id of a ruling of illegitimacy (see `confirmIllegitimate`): the decision hash folded with each range's lot, start
- * and end, `id = keccak256(abi.encode(id, lotId, start, end))` from `id = decision` (hints aside).
+ * and end, `id = keccak256(abi.encode(id, lotId, start, end))` from `id = decision` (hints are not part of it).
  */
 export function illegitimacyProposalId(
   ranges: readonly { lotId: string; start: number; end: number }[],

@@ -117,8 +117,7 @@ export class TradeClient extends DomainClient {
 
   /**
    * The seller ships ranges to fill order `orderId` (custody's `shipForOrder`): as `ship`, and the order book checks
-   * the shipment against the order. `buyer` defaults to the order's buyer (read from the order); missing hints are
-   * looked up; a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
+   * the shipment against the order. `buyer` defaults to the order's buyer (read from the order); a range's `lotNumber` (which proves its lot is of the ordered product) is read from the lot's
    * `LotCommissioned` event when omitted, which scans the chain's logs: give it to spare that. Returns the shipment id.
    */
   readonly shipForOrder = this.context.operation(
