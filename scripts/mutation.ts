@@ -61,14 +61,19 @@ const FC_SEED = 20261204;
  * first: with --bail, most mutants die there.
  */
 export const TABLE: Record<string, { file: string; tests: string[] }> = {
-  // the library, through contracts/mocks/PackRunsHarness.sol; PackCustody stores its runs with it
+  // the previous run store, through contracts/mocks/PackRunsHarness.sol (the benchmarks' baseline)
   PackRuns: {
     file: "contracts/libraries/PackRuns.sol",
+    tests: ["test/PackRuns.test.ts", "test/PackRuns.mutation.test.ts"],
+  },
+  // custody's run store: through its harness (against PackRuns), then through custody
+  PackRunsDense: {
+    file: "contracts/libraries/PackRunsDense.sol",
     tests: [
-      "test/PackRuns.test.ts",
-      "test/PackRuns.mutation.test.ts",
+      "test/PackRunsDense.test.ts",
       "test/PackCustody.test.ts",
       "test/PackCustody.property.test.ts",
+      "test/PackCustody.bigLots.test.ts",
     ],
   },
   PackCustody: {

@@ -4,8 +4,8 @@
  * ten cases went to a pharmacy and ten packs were dispensed. Each sample is one `PackVerifier.verifyOne` of a random pack from a
  * GS1 Digital Link, including the parse, the manifest lookup of the pack's index and Merkle proof, and the
  * `verifyBatch` call. The headline figures (`verify.*`) pass hints: the starts of the lot's runs, read once with
- * `client.runs`, which let the contract find a pack's run in O(1) (a stale hint only costs a walk); `verify.noHint.*`
- * are the same packs without them (the contract walks the lot's runs), interleaved so both see the same conditions.
+ * `client.runs`; `verify.noHint.*` are the same packs without them, interleaved so both see the same conditions. The
+ * contract ignores hints since its dense run store, so both measure the same work (kept to compare with earlier runs).
  * The node's console logging of each request is turned off
  * (`hardhat_setLoggingEnabled`) for the measurement, after a few samples with it on for the record.
  */

@@ -213,7 +213,7 @@ export function markdown(input: MarkdownInput): string {
       `transporter ${int(m.get("gas.transport.ship"))} + ${int(m.get("gas.transport.pickUp"))} + ${int(m.get("gas.transport.handOver"))} + ${int(m.get("gas.transport.receive"))}; ` +
       `quarantine ${int(m.get("gas.quarantine.1000"))} + clear ${int(m.get("gas.clearSuspect.1000"))}. ` +
       `Dispensing the next pack: ${int(m.get("gas.dispense.next"))} (the proof has ${m.get("gas.dispense.proofLevels")} levels). ` +
-      `Verify without a hint, walking the lot's ${m.get("gas.verify.lotRuns")} runs: ${int(m.get("gas.verify.1.noHint"))}; ` +
+      `Verify without a hint, in a lot of ${m.get("gas.verify.lotRuns")} runs: ${int(m.get("gas.verify.1.noHint"))}; ` +
       `the 100-pack batch is ${int(m.get("gas.verifyBatch.100.perPack"))} a pack.`,
   );
   out.push(
