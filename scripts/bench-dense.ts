@@ -1,15 +1,14 @@
 /**
- * The dense run store (contracts/libraries/PackRunsDense.sol) against the current PackRuns, on two harnesses of one
+ * Custody's dense run store (contracts/libraries/PackRunsDense.sol) against the previous one, PackRuns, on two harnesses of one
  * ABI (contracts/bench/PackRunsDenseBench.sol, contracts/bench/PackRunsBench.sol) deployed side by side on the
  * embedded Hardhat network in the same run, doing the same writes and reads: the operations issue 11's gas ceilings
  * name. Gas is each transaction's receipt `gasUsed` (or `eth_estimateGas` of a hint-free lookup), deterministic: one
  * measurement each. The harnesses hold only the structure (no custody rules, no events), so the figures are the
- * structure's part of PackCustody's transactions; the projection adds the difference between the two harnesses to
- * PackCustody's measured figure in bench/results.json (see docs/dense-runs.md for what that leaves out). A third
- * harness (contracts/bench/PackRunsDenseLinkedBench.sol) calls the dense store as a linked library
- * (contracts/bench/PackRunsDenseExternal.sol), one DELEGATECALL a call, as PackCustody would have to for its size;
- * the projections are given both ways. Prints a
- * table and writes bench/dense.json (or the path in DENSE_OUT).
+ * structure's part of PackCustody's transactions (before custody took the dense store, their difference was added to
+ * custody's figures as a projection; custody's own figures are now measured by npm run bench). A third harness
+ * (contracts/bench/PackRunsDenseLinkedBench.sol) calls the dense store as a linked library
+ * (contracts/bench/PackRunsDenseExternal.sol), one DELEGATECALL a call, as PackCustody does through PackRunsStore.
+ * Prints a table and writes bench/dense.json (or the path in DENSE_OUT).
  *
  *   npm run bench:dense
  */
@@ -210,47 +209,6 @@ async function main(): Promise<void> {
     set("linked", "library.deployedBytes", (artifact.deployedBytecode.length - 2) / 2);
   }
 
-  // ------------------------------------------------ the ceilings: PackCustody today, and with the difference
-  const results = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8")) as {
-    metrics: Record<string, number>;
-  };
-  // `base`: the PackRuns figure compared with (the same operation), when the dense figure is of a variant
-  const ceilings: { metric: string; ceiling: number; harness: string; base?: string; note?: string }[] = [
-    { metric: "gas.shipReceive.partial", ceiling: 150_000, harness: "firstSplit.shipReceive" },
-    { metric: "gas.ship.perExtraRange", ceiling: 30_000, harness: "perExtraRange" },
-    { metric: "gas.dispense.1", ceiling: 90_000, harness: "dispense.100000" },
-    {
-      metric: "gas.dispense.1",
-      ceiling: 90_000,
-      harness: "dispense.100000.idFromRole",
-      base: "dispense.100000",
-      note: "holder id from the role check",
-    },
-    { metric: "gas.dispense.1048576", ceiling: 90_000, harness: "dispense.1048576" },
-    { metric: "gas.verify.noHint.10000runs", ceiling: 2_000_000, harness: "find.10000runs" },
-  ];
-  const projections = ceilings.map((c) => {
-    const today = results.metrics[c.metric];
-    const base = m.runs[c.base ?? c.harness];
-    const delta = m.dense[c.harness] - base;
-    const projected = today + delta;
-    const linkedDelta = (m.linked[c.harness] ?? NaN) - base;
-    const projectedLinked = today + linkedDelta;
-    return {
-      ...c,
-      today,
-      runs: base,
-      dense: m.dense[c.harness],
-      linked: m.linked[c.harness] ?? null,
-      delta,
-      projected,
-      met: projected <= c.ceiling,
-      linkedDelta,
-      projectedLinked,
-      metLinked: Number.isFinite(projectedLinked) ? projectedLinked <= c.ceiling : null,
-    };
-  });
-
   const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
   const keys = [...new Set([...Object.keys(m.dense), ...Object.keys(m.linked)])];
   const rows = keys
@@ -278,35 +236,7 @@ async function main(): Promise<void> {
       "\nPackRuns' hint-free lookup at 10,001 runs is over the per-transaction gas cap: extrapolated from 2,001 runs.",
     );
   }
-  console.log("\nIssue 11's ceilings: PackCustody today (bench/results.json) and projected with the dense store\n");
-  console.log(
-    table(
-      [
-        "metric",
-        "ceiling",
-        "today",
-        "PackRuns harness",
-        "dense harness",
-        "difference",
-        "projected",
-        "met",
-        "projected, linked library",
-        "met",
-      ],
-      projections.map((p) => [
-        p.note ? `${p.metric} (${p.note})` : p.metric,
-        fmt(p.ceiling),
-        fmt(p.today),
-        fmt(p.runs),
-        fmt(p.dense),
-        (p.delta > 0 ? "+" : "") + fmt(p.delta),
-        fmt(p.projected),
-        p.met ? "yes" : "**no**",
-        fmt(p.projectedLinked),
-        p.metLinked === null ? "" : p.metLinked ? "yes" : "**no**",
-      ]),
-    ),
-  );
+  console.log("\nCustody's own figures with this store are measured by npm run bench (bench/results.json).");
 
   const out = process.env.DENSE_OUT ?? path.join(ROOT, "bench", "dense.json");
   const info = await hre.artifacts.getBuildInfo("contracts/bench/PackRunsDenseBench.sol:PackRunsDenseBench");
@@ -325,7 +255,6 @@ async function main(): Promise<void> {
         environment: environment(),
         harness: m,
         extrapolated: m.runs["find.10000runs.extrapolated"] ? ["runs.find.10000runs"] : [],
-        ceilings: projections,
       },
       null,
       2,
