@@ -2081,6 +2081,10 @@ describe("PackCustody", function () {
       expect(page[0].holder).to.equal(w.manufacturer.address);
       expect(page[0].end).to.equal(UNITS);
       expect(next).to.equal(0);
+      // the largest page size is no larger a page (it is not allocated at that size)
+      [page, next] = await w.custody.runs(w.lotId, 0, 2 ** 32 - 1);
+      expect(page.length).to.equal(1);
+      expect(next).to.equal(0);
       await toDistributor(w, 2, 4);
       [page, next] = await w.custody.runs(w.lotId, 0, 2);
       expect(page.map((r) => Number(r.start))).to.deep.equal([0, 2]);

@@ -168,6 +168,8 @@ library PackRunsStore {
         uint32 unitCount,
         address manufacturer
     ) external view returns (PackRunsDense.Run[] memory runs) {
+        // No more runs than packs left: a page asked for with a huge maximum is not allocated at that size.
+        if (fromStart < unitCount && maxRuns > unitCount - fromStart) maxRuns = unitCount - fromStart;
         runs = new PackRunsDense.Run[](maxRuns);
         uint256 n;
         uint32 next = fromStart;
