@@ -7,8 +7,10 @@ import {PackState} from "../Common.sol";
 /**
  * @title PackRunsDense: a lot's runs as start bits in a bitmap with summary levels, and run data packed by rank
  * @author PharmaChain
- * @notice A prototype of a denser store for the runs of {PackRuns} (issue 11's gas ceilings), measured by
- * `npm run bench:dense` against PackRuns on identical harnesses; not used by PackCustody yet (docs/dense-runs.md).
+ * @notice Custody's run store (PackCustody calls it through the linked library {PackRunsStore}): the runs of
+ * {PackRuns}, the previous store, laid out densely for issue 11's gas ceilings, and found without hints. Measured
+ * against PackRuns on identical harnesses by `npm run bench:dense`, and in custody by `npm run bench`
+ * (docs/dense-runs.md).
  *
  * Layout of one lot (every word is found from a pack index, never by walking runs):
  * - **Leaf** `b` (packs `[64b, 64b + 64)`), one word: bit `i` of its low 64 bits is set when pack `64b + i` starts a
