@@ -539,13 +539,11 @@ contract PackCustody is IPackCustody, AccessGate {
      */
     function _resolve(PackRunsDense.Run memory run) private view {
         if (run.state != PackState.InTransit) return;
-        ShipmentRecord storage s = _shipments[uint64(run.aux)];
-        ShipmentStatus status = s.status;
-        // Still open. (Rejected, Cancelled and Voided, the statuses after Received, return packs to the seller.)
-        if (status < ShipmentStatus.Received) return;
-        if (status == ShipmentStatus.Received) run.holder = s.buyer;
-        run.state = PackState.Active;
-        run.aux = 0;
+        // One rule for settling, {_settled}'s (a run in transit has no head; the holder id is not needed here).
+        (uint256 settled, address buyer) = _settled(PackRunsDense.record(0, run.state, run.aux));
+        if (buyer != address(0)) run.holder = buyer;
+        run.state = PackRunsDense.stateOf(settled);
+        run.aux = PackRunsDense.auxOf(settled);
     }
 
     /// @dev The run holding pack `index` of a lot, settled.
