@@ -436,6 +436,27 @@ describe("PackCustody", function () {
       await expectPack(w, 1, PackState.Destroyed, w.manufacturer.address);
     });
 
+    it("refuses a shipment past the last id a run's record can hold (2^32 - 1), by name", async function () {
+      const w = await loadFixture(custodyFixture);
+      await toDistributor(w, 0, 1);
+      await toDistributor(w, 1, 2);
+      // the shipment counter's slot: the one word of custody's first slots that holds the count, 2
+      const address = await w.custody.getAddress();
+      let slot = -1;
+      for (let i = 0; i < 32 && slot < 0; i++) {
+        if (BigInt(await ethers.provider.getStorage(address, i)) === 2n) slot = i;
+      }
+      expect(slot).to.be.greaterThan(-1);
+      const set = (count: bigint) =>
+        network.provider.send("hardhat_setStorageAt", [address, ethers.toQuantity(slot), ethers.toBeHex(count, 32)]);
+      await set(2n ** 32n - 2n);
+      await w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 2, 3)]);
+      expect(await w.custody.shipmentCount()).to.equal(2n ** 32n - 1n);
+      await expect(
+        w.custody.connect(w.manufacturer).ship(w.distributor.address, ZERO, NOTICE, [range(w.lotId, 3, 4)]),
+      ).to.be.revertedWithCustomError(w.custody, "CustodyShipmentIdsExhausted");
+    });
+
     it("refuses packs the seller does not hold", async function () {
       const w = await loadFixture(custodyFixture);
       await expect(w.custody.connect(w.distributor).ship(w.dispenser.address, ZERO, NOTICE, [range(w.lotId, 0, 2)]))
